@@ -1,0 +1,377 @@
+/**
+ * Supervisor: owns every window of this monitor. It stores incoming metrics, creates a window actor
+ * on demand, drives the actors with deadlines from one wake schedule, applies peersets, answers
+ * queries and hands alerts to the bus. It imports nothing from NATS: the bus calls `receive*`, and
+ * gets alerts through `AlertSink` and round trips through `Reachability`.
+ *
+ * A due deadline convicts only after a round trip to NATS that started after the deadline came
+ * back: whatever the peer sent before its deadline has then been received (messages queued during
+ * an event-loop stall are processed first), and a dead link convicts nobody.
+ */
+import { monotonicFactory } from "ulid";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { RateLimitedLog } from "../log.js";
+import { Subjects, partitionOf, type MetricSubjectTail } from "../api/subjects.js";
+import { decodeMetricMessage, decodePeerSetMessage, type RejectReason, type WireMetric } from "../api/validate.js";
+import type { Alert, AlertKind, Metric, PeerSet } from "../api/types.js";
+import { MonitorStats } from "../stats.js";
+import { deadlineOf, isFresh, msToNs } from "../window/deadline.js";
+import { SelfOutageGuard } from "../window/self-outage.js";
+import { WakeScheduler } from "./wake-scheduler.js";
+import { TrackedWindow } from "./tracked-window.js";
+import { windowMachine, WINDOW_STATES, type WindowMachine, type WindowState } from "./window-machine.js";
+
+/** Where alerts go. `offer` returns false when the bus cannot take the alert now; it is kept and
+ * offered again after `Supervisor.sinkReady()`. Once accepted, the bus delivers it. */
+export interface AlertSink {
+  offer(alert: Alert): boolean;
+}
+
+/** Asks the bus for a round trip; the bus answers `reachable()` or `unreachable()`. */
+export interface Reachability {
+  request(): void;
+}
+
+export interface SupervisorOptions {
+  clock: Clock;
+  sink: AlertSink;
+  reachability: Reachability;
+  log: Logger;
+  windowCapacity: number;
+  repeatIntervalMs: number;
+  graceMs: number;
+  stallThresholdMs: number;
+  prefix: string;
+  partitions: number;
+  rejectLogIntervalMs: number;
+  stats?: MonitorStats;
+}
+
+const METRIC_VALID = { type: "metric.valid" } as const;
+const DEADLINE_PASSED = { type: "deadline.passed" } as const;
+const ALERT_PUBLISHED = { type: "alert.published" } as const;
+const ALERT_RETRY = { type: "alert.retry" } as const;
+const REPEAT_DUE = { type: "repeat.due" } as const;
+
+export class Supervisor {
+  readonly stats: MonitorStats;
+  readonly guard: SelfOutageGuard;
+  private readonly windows = new Map<string, Map<string, TrackedWindow>>();
+  private peerset: Set<string> | undefined;
+  private peersetId = "";
+  private readonly scheduler: WakeScheduler<TrackedWindow>;
+  private readonly machine: WindowMachine;
+  private readonly subjects: Subjects;
+  private readonly tail: MetricSubjectTail = { offset: -1, partition: -1 };
+  private readonly newId = monotonicFactory();
+  private readonly rejectLog: RateLimitedLog;
+  /** Windows whose deadline passed, waiting for a round trip that started after it. */
+  private due: TrackedWindow[] = [];
+  private roundTripSentAt: number | undefined;
+  /** Alerts the sink refused, in the order they were decided. */
+  private readonly waitingFiring = new Set<TrackedWindow>();
+  private readonly waitingResolved = new Map<TrackedWindow, Alert>();
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.stats = o.stats ?? new MonitorStats();
+    this.guard = new SelfOutageGuard(o.graceMs);
+    this.subjects = new Subjects(o.prefix);
+    this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    this.scheduler = new WakeScheduler<TrackedWindow>({
+      clock: o.clock,
+      stallThresholdMs: o.stallThresholdMs,
+      onWake: (w, now) => this.wake(w, now),
+      onStall: (now, lateMs) => this.stalled(now, lateMs),
+    });
+    this.machine = windowMachine.provide({
+      actions: {
+        announceFiring: ({ context }) => this.announceFiring(context.key as TrackedWindow),
+        announceResolved: ({ context }) => this.announceResolved(context.key as TrackedWindow),
+        announceRepeat: ({ context }) => this.announceRepeat(context.key as TrackedWindow),
+      },
+    });
+  }
+
+  // ---- intake -------------------------------------------------------------------------------
+
+  /** A metric message as it arrived on `subject`. Rejections are counted, never thrown. */
+  receive(subject: string, data: Uint8Array): void {
+    this.stats.metricsReceived++;
+    const tail = this.subjects.metricTail(subject, this.tail);
+    const decoded = decodeMetricMessage(data, subject, tail.offset);
+    if (!decoded.ok) return this.reject(decoded.reason, subject);
+    const m = decoded.value;
+    if (tail.partition >= 0 && tail.partition !== partitionOf(m.n, this.o.partitions)) {
+      return this.reject("subject_mismatch", subject);
+    }
+    this.ingest(m);
+  }
+
+  /** Stores a checked metric; false when its peer is outside the known peerset. */
+  ingest(m: WireMetric): boolean {
+    if (this.peerset && !this.peerset.has(m.p)) {
+      this.stats.metricsIgnored++;
+      return false;
+    }
+    const w = this.window(m.n, m.p);
+    const now = this.o.clock.now();
+    w.metrics.add(m, msToNs(now));
+    this.stats.metricsStored++;
+    if (m.d) {
+      w.deadline = deadlineOf(now, m.l, m.e);
+      if (w.state !== "healthy") w.actor.send(METRIC_VALID);
+      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+    }
+    return true;
+  }
+
+  /** A PeerSet message from the bus (live or replayed from JetStream). */
+  receivePeerSet(data: Uint8Array): void {
+    const decoded = decodePeerSetMessage(data);
+    if (!decoded.ok) return this.reject(decoded.reason, this.subjects.peerset);
+    this.applyPeerSet(decoded.value);
+  }
+
+  /** From now on only members are tracked; windows of other peers are freed without alerts. */
+  applyPeerSet(ps: PeerSet): void {
+    const previous = this.peerset;
+    const next = new Set(ps.peers);
+    this.peerset = next;
+    this.peersetId = ps.id;
+    this.stats.peersetsApplied++;
+    let freed = 0;
+    const leftPeers = previous ? [...previous].filter((p) => !next.has(p)) : undefined;
+    for (const [name, byPeer] of this.windows) {
+      const gone = leftPeers ?? [...byPeer.keys()].filter((p) => !next.has(p));
+      for (const peer of gone) {
+        const w = byPeer.get(peer);
+        if (w) {
+          this.free(w, byPeer);
+          freed++;
+        }
+      }
+      if (byPeer.size === 0) this.windows.delete(name);
+    }
+    this.o.log.info({ peers: next.size, id: ps.id, windowsFreed: freed }, "peerset applied");
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
+  latest(name: string): Metric[] {
+    const byPeer = this.windows.get(name);
+    if (!byPeer) return [];
+    const now = this.o.clock.now();
+    const out: Metric[] = [];
+    for (const w of byPeer.values()) {
+      if (w.metrics.latestIsValid() && isFresh(w.deadline, now)) out.push(w.metrics.latest()!);
+    }
+    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  }
+
+  /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
+  latestForPeer(name: string, peer: string): Metric | undefined {
+    return this.windows.get(name)?.get(peer)?.metrics.latest();
+  }
+
+  /** Every metric in one window, newest first. */
+  history(name: string, peer: string): Metric[] {
+    return this.windows.get(name)?.get(peer)?.metrics.all() ?? [];
+  }
+
+  names(): string[] {
+    return [...this.windows.keys()].sort();
+  }
+
+  get windowCount(): number {
+    let n = 0;
+    for (const byPeer of this.windows.values()) n += byPeer.size;
+    return n;
+  }
+
+  get currentPeerSet(): PeerSet | undefined {
+    return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
+  }
+
+  /** Windows per state, per metric name. */
+  stateCounts(): Record<string, Record<WindowState, number>> {
+    const out: Record<string, Record<WindowState, number>> = {};
+    for (const [name, byPeer] of this.windows) {
+      const counts = Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
+      for (const w of byPeer.values()) counts[w.state]++;
+      out[name] = counts;
+    }
+    return out;
+  }
+
+  // ---- link health, from the bus ------------------------------------------------------------
+
+  /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
+  linkImpaired(reason: string): void {
+    if (this.guard.impair(reason, this.o.clock.now())) {
+      this.stats.outages++;
+      this.o.log.warn({ reason }, "connection to NATS impaired: no alerts until it recovers");
+    }
+    this.unreachable();
+  }
+
+  linkRecovered(reason: string): void {
+    if (this.guard.recover(reason, this.o.clock.now())) {
+      this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
+    }
+  }
+
+  /** The round trip asked for with `Reachability.request` came back. */
+  reachable(): void {
+    const sentAt = this.roundTripSentAt;
+    if (sentAt === undefined) return;
+    this.roundTripSentAt = undefined;
+    const due = this.due;
+    this.due = [];
+    const now = this.o.clock.now();
+    for (const w of due) {
+      if (w.freed || w.state !== "healthy") continue;
+      if (w.deadline <= sentAt) this.convict(w, now);
+      else this.scheduler.schedule(w, w.deadline);
+    }
+    if (this.due.length > 0) this.requestRoundTrip(now);
+  }
+
+  /** The round trip failed: due windows are checked again after the grace. */
+  unreachable(): void {
+    this.roundTripSentAt = undefined;
+    const now = this.o.clock.now();
+    for (const w of this.due) if (!w.freed) this.defer(w, now);
+    this.due = [];
+  }
+
+  /** The sink can take alerts again: offer everything that waited, oldest first. */
+  sinkReady(): void {
+    for (const [w, alert] of this.waitingResolved) {
+      if (!this.o.sink.offer(alert)) return;
+      this.waitingResolved.delete(w);
+      this.stats.alertsResolved++;
+    }
+    for (const w of this.waitingFiring) {
+      this.waitingFiring.delete(w);
+      if (w.freed || w.state !== "expired") continue;
+      w.actor.send(ALERT_RETRY);
+      if (this.waitingFiring.has(w)) return;
+    }
+  }
+
+  get waitingAlerts(): number {
+    return this.waitingFiring.size + this.waitingResolved.size;
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private window(name: string, peer: string): TrackedWindow {
+    let byPeer = this.windows.get(name);
+    if (!byPeer) {
+      byPeer = new Map();
+      this.windows.set(name, byPeer);
+    }
+    let w = byPeer.get(peer);
+    if (!w) {
+      w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
+      byPeer.set(peer, w);
+      this.stats.windowsCreated++;
+    }
+    return w;
+  }
+
+  private free(w: TrackedWindow, byPeer: Map<string, TrackedWindow>): void {
+    this.scheduler.cancel(w);
+    this.waitingFiring.delete(w);
+    this.waitingResolved.delete(w);
+    byPeer.delete(w.peer);
+    w.free();
+    this.stats.windowsFreed++;
+  }
+
+  private wake(w: TrackedWindow, now: number): void {
+    if (w.freed) return;
+    switch (w.state) {
+      case "healthy":
+        if (Number.isNaN(w.deadline)) return;
+        if (isFresh(w.deadline, now)) return this.scheduler.schedule(w, w.deadline);
+        if (this.guard.convictableAt(now) > now) return this.defer(w, now);
+        this.due.push(w);
+        if (this.roundTripSentAt === undefined) this.requestRoundTrip(now);
+        return;
+      case "alerted":
+        if (this.o.repeatIntervalMs > 0) w.actor.send(REPEAT_DUE);
+        return;
+      case "expired":
+        return;
+    }
+  }
+
+  private convict(w: TrackedWindow, now: number): void {
+    if (this.guard.convictableAt(now) > now) return this.defer(w, now);
+    w.actor.send(DEADLINE_PASSED);
+  }
+
+  private defer(w: TrackedWindow, now: number): void {
+    const at = this.guard.convictableAt(now);
+    this.stats.convictionsDeferred++;
+    this.scheduler.schedule(w, Number.isFinite(at) ? at : now + Math.max(this.o.graceMs, 1_000));
+  }
+
+  private requestRoundTrip(now: number): void {
+    this.roundTripSentAt = now;
+    this.o.reachability.request();
+  }
+
+  private stalled(now: number, lateMs: number): void {
+    this.stats.stalls++;
+    this.guard.stalled(now);
+    this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
+  }
+
+  private announceFiring(w: TrackedWindow): void {
+    const alert = this.alertOf(w, "firing");
+    if (!this.o.sink.offer(alert)) {
+      this.waitingFiring.add(w);
+      this.stats.alertsDeferred++;
+      return;
+    }
+    this.stats.alertsFiring++;
+    this.stats.recordDetectionLag(this.o.clock.now() - w.deadline);
+    if (this.o.repeatIntervalMs > 0) this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
+    w.actor.send(ALERT_PUBLISHED);
+  }
+
+  private announceRepeat(w: TrackedWindow): void {
+    if (this.o.sink.offer(this.alertOf(w, "firing"))) this.stats.alertsRepeated++;
+    else this.stats.alertsDeferred++;
+    this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
+  }
+
+  private announceResolved(w: TrackedWindow): void {
+    const alert = this.alertOf(w, "resolved");
+    if (this.o.sink.offer(alert)) {
+      this.stats.alertsResolved++;
+      return;
+    }
+    this.waitingResolved.set(w, alert);
+    this.stats.alertsDeferred++;
+  }
+
+  private alertOf(w: TrackedWindow, kind: AlertKind): Alert {
+    const now = this.o.clock.now();
+    const latest = w.metrics.latest()!;
+    return { ...latest, triggeredAt: msToNs(now), id: this.newId(Math.floor(now)), kind };
+  }
+
+  private reject(reason: RejectReason, subject: string): void {
+    this.stats.rejected[reason]++;
+    this.rejectLog.note({ reason, subject, rejected: this.stats.rejectedTotal() }, "rejected a message");
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Subjects of the contract and the token rules for `<name>` and `<peer>`. Builders are bound to a
+ * prefix once; the hot-path parser reads a metric subject without allocating.
+ *
+ * Public subjects (what publishers and query clients use):
+ *   <prefix>.metrics.<name>.<peer>   <prefix>.latest.<name>   <prefix>.peer.<name>.<peer>
+ *   <prefix>.peerset   <prefix>.alerts.<name>.<peer>   <prefix>.names
+ * With the repo's nats.conf the server rewrites the first three to partitioned subjects
+ * (`<prefix>.part.<k>.metrics.<name>.<peer>` and so on, k = fnv1a32(name) mod partitions), so that a
+ * shard subscribes only to the partitions it owns.
+ */
+
+const MAX_TOKEN_BYTES = 255;
+/** Whitespace, the token separator and the wildcards. */
+const FORBIDDEN = /[\s.*>]/;
+
+/** True when `s` is one NATS subject token as the contract allows: 1–255 bytes, no whitespace, `.`, `*`, `>`. */
+export function isValidToken(s: unknown): s is string {
+  if (typeof s !== "string" || s.length === 0) return false;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
+  if (s.length > MAX_TOKEN_BYTES / 3 && Buffer.byteLength(s, "utf8") > MAX_TOKEN_BYTES) return false;
+  return !FORBIDDEN.test(s);
+}
+
+/** nats-server's partition(): FNV-1a 32 over the token's UTF-8 bytes, modulo the partition count. */
+export function partitionOf(token: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 0x80) return partitionOfBytes(Buffer.from(token, "utf8"), partitions);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+function partitionOfBytes(bytes: Uint8Array, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return (h >>> 0) % partitions;
+}
+
+/** Where the `<name>.<peer>` tail of a metric subject starts, and through which partition it came. */
+export interface MetricSubjectTail {
+  /** Index of `<name>` in the subject; -1 when the subject is not a metric subject. */
+  offset: number;
+  /** Partition token of a partitioned subject, or -1 for the public form. */
+  partition: number;
+}
+
+export class Subjects {
+  readonly metricsAll: string;
+  readonly partitionedMetricsAll: string;
+  readonly peerset: string;
+  readonly alertsAll: string;
+  readonly names: string;
+  private readonly metricsHead: string;
+  private readonly partHead: string;
+
+  constructor(readonly prefix: string) {
+    this.metricsHead = `${prefix}.metrics.`;
+    this.partHead = `${prefix}.part.`;
+    this.metricsAll = `${prefix}.metrics.>`;
+    this.partitionedMetricsAll = `${prefix}.part.*.metrics.>`;
+    this.peerset = `${prefix}.peerset`;
+    this.alertsAll = `${prefix}.alerts.>`;
+    this.names = `${prefix}.names`;
+  }
+
+  metric(name: string, peer: string): string {
+    return `${this.metricsHead}${name}.${peer}`;
+  }
+
+  partitionedMetrics(partition: number | "*"): string {
+    return `${this.partHead}${partition}.metrics.>`;
+  }
+
+  alert(name: string, peer: string): string {
+    return `${this.prefix}.alerts.${name}.${peer}`;
+  }
+
+  /** Subscription subject for alerts, narrowed to a name and/or a peer. */
+  alertFilter(name?: string, peer?: string): string {
+    return `${this.prefix}.alerts.${name ?? "*"}.${peer ?? "*"}`;
+  }
+
+  latest(name: string): string {
+    return `${this.prefix}.latest.${name}`;
+  }
+
+  peer(name: string, peer: string): string {
+    return `${this.prefix}.peer.${name}.${peer}`;
+  }
+
+  /** Query subjects as a monitor listens to them: public form, or partitioned (`k` or `*`). */
+  latestEndpoint(partition?: number | "*"): string {
+    return partition === undefined ? `${this.prefix}.latest.*` : `${this.partHead}${partition}.latest.*`;
+  }
+
+  peerEndpoint(partition?: number | "*"): string {
+    return partition === undefined ? `${this.prefix}.peer.*.*` : `${this.partHead}${partition}.peer.*.*`;
+  }
+
+  /**
+   * Locates `<name>.<peer>` in a metric subject, public or partitioned, without allocating.
+   * The caller still checks that the tail holds exactly the payload's name and peer.
+   */
+  metricTail(subject: string, out: MetricSubjectTail): MetricSubjectTail {
+    out.offset = -1;
+    out.partition = -1;
+    if (subject.startsWith(this.metricsHead)) {
+      out.offset = this.metricsHead.length;
+      return out;
+    }
+    if (!subject.startsWith(this.partHead)) return out;
+    let i = this.partHead.length;
+    let k = 0;
+    const digitsStart = i;
+    for (let c = subject.charCodeAt(i); c >= 48 && c <= 57; c = subject.charCodeAt(++i)) k = k * 10 + (c - 48);
+    if (i === digitsStart || !subject.startsWith(".metrics.", i)) return out;
+    out.offset = i + ".metrics.".length;
+    out.partition = k;
+    return out;
+  }
+
+  /** The last token(s) of a query subject: `[name]` for latest, `[name, peer]` for peer. */
+  queryTokens(subject: string, count: 1 | 2): string[] {
+    const tokens = subject.split(".");
+    return tokens.slice(tokens.length - count);
+  }
+}
+
+/** True when `subject`, from `offset`, is exactly `<name>.<peer>`. */
+export function tailMatches(subject: string, offset: number, name: string, peer: string): boolean {
+  return (
+    subject.length === offset + name.length + 1 + peer.length &&
+    subject.startsWith(name, offset) &&
+    subject.charCodeAt(offset + name.length) === 46 &&
+    subject.endsWith(peer)
+  );
+}

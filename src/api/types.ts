@@ -1,0 +1,50 @@
+/**
+ * Wire types of the public contract (ARCHITECTURE.md, "Wire format"). Field keys on the wire follow
+ * IPFS Cluster's msgpack codec tags; here they carry readable names. Integers that are int64 on the
+ * wire (times in Unix nanoseconds, weight, ttl) are bigint, so no precision is lost.
+ */
+
+/** One metric pushed by a peer: IPFS Cluster's `api.Metric` plus an optional relative ttl. */
+export interface Metric {
+  /** `n`: metric name, one subject token. */
+  name: string;
+  /** `p`: peer id, one subject token. */
+  peer: string;
+  /** `v`: the measured value, as text. */
+  value: string;
+  /** `e`: absolute expiry in Unix ns on the sender's clock; used only when `ttl` is absent. */
+  expire: bigint;
+  /** `d`: whether the metric is valid; an invalid metric never arms a deadline. */
+  valid: boolean;
+  /** `w`: weight used by allocators. */
+  weight: bigint;
+  /** `o`: whether the metric is partitionable (IPFS Cluster tags). */
+  partitionable: boolean;
+  /** `t`: when the monitor received it, Unix ns on the monitor's clock (0 when not yet received). */
+  receivedAt: bigint;
+  /** `l`: time to live in ns, counted from `receivedAt` on the monitor's clock (immune to skew). */
+  ttl?: bigint;
+}
+
+export type AlertKind = "firing" | "resolved";
+
+/** Sent when a peer stops sending a metric (firing) and when it sends one again (resolved). */
+export interface Alert extends Metric {
+  /** `r`: when the monitor decided, Unix ns on its clock. */
+  triggeredAt: bigint;
+  /** `i`: ULID of this alert message. */
+  id: string;
+  /** `k`: firing or resolved. */
+  kind: AlertKind;
+}
+
+/** The full set of current peers, published by the peer manager. */
+export interface PeerSet {
+  /** `s`: peer ids. */
+  peers: string[];
+  /** `i`: ULID of this snapshot. */
+  id: string;
+}
+
+/** Input accepted by `publishMetric`: everything but name and peer may be left out. */
+export type MetricInput = Pick<Metric, "name" | "peer"> & Partial<Omit<Metric, "name" | "peer">>;

@@ -1,0 +1,49 @@
+/**
+ * Opening a NATS connection from peermon's settings: servers, credentials or user/password,
+ * reconnecting forever (a monitor must come back by itself), and pings frequent enough that a
+ * half-open connection is noticed in seconds rather than minutes.
+ */
+import { readFileSync } from "node:fs";
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "nats";
+import type { NatsSettings } from "../config.js";
+import { ConnectError, ConfigError } from "../errors.js";
+
+export interface ConnectOptions {
+  /** Client name shown by the server (`nats server report connections`). */
+  name: string;
+  /** Give up reconnecting (false: keep trying forever, as a server process should). @default false */
+  finite?: boolean;
+  /** Time to wait for the first connection, ms. @default 5000 */
+  timeoutMs?: number;
+}
+
+export async function openConnection(settings: NatsSettings, options: ConnectOptions): Promise<NatsConnection> {
+  const opts: ConnectionOptions = {
+    servers: settings.servers.split(",").map((s) => s.trim()).filter(Boolean),
+    name: options.name,
+    timeout: options.timeoutMs ?? 5_000,
+    maxReconnectAttempts: options.finite ? 3 : -1,
+    reconnectTimeWait: 500,
+    pingInterval: 10_000,
+    maxPingOut: 2,
+    noAsyncTraces: true,
+  };
+  if (settings.creds) opts.authenticator = credsAuthenticator(readCreds(settings.creds));
+  if (settings.user !== undefined) {
+    opts.user = settings.user;
+    opts.pass = settings.password;
+  }
+  try {
+    return await connect(opts);
+  } catch (err) {
+    throw new ConnectError(settings.servers, err);
+  }
+}
+
+function readCreds(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError("nats.creds", path, `cannot read the credentials file (${(err as Error).message}); check the path`);
+  }
+}

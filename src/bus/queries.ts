@@ -1,0 +1,81 @@
+/**
+ * The query endpoints, registered with the NATS services framework (name `peermon`, visible to
+ * `$SRV.PING|INFO|STATS`): `latest.<name>`, `peer.<name>.<peer>` and `names`. Replicas of one shard
+ * share a queue group, so each query is answered once. Errors travel as the framework's error
+ * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`).
+ */
+import type { NatsConnection, Service, ServiceMsg } from "nats";
+import { encode, encodeMetric, encodeMetrics } from "../api/codec.js";
+import { isValidToken, type Subjects } from "../api/subjects.js";
+import type { Supervisor } from "../actors/supervisor.js";
+import type { Logger } from "../log.js";
+
+export const SERVICE_NAME = "peermon";
+export const SERVICE_VERSION = "0.1.0";
+
+export interface QueryServiceOptions {
+  nc: NatsConnection;
+  supervisor: Supervisor;
+  subjects: Subjects;
+  /** Partitions whose queries this instance answers; undefined: all, public and partitioned form. */
+  partitions: number[] | undefined;
+  queue: string;
+  metadata: Record<string, string>;
+  log: Logger;
+}
+
+export async function startQueryService(o: QueryServiceOptions): Promise<Service> {
+  const svc = await o.nc.services.add({
+    name: SERVICE_NAME,
+    version: SERVICE_VERSION,
+    description: "peermon peer monitor: latest metrics, per-peer metrics, metric names",
+    queue: o.queue,
+    metadata: o.metadata,
+    statsHandler: async () => ({ ...o.supervisor.stats.snapshot(), windows: o.supervisor.windowCount }),
+  });
+  const latest = guarded(o.log, (m) => {
+    const [name] = o.subjects.queryTokens(m.subject, 1);
+    if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
+    m.respond(encodeMetrics(o.supervisor.latest(name)));
+  });
+  const peer = guarded(o.log, (m) => {
+    const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
+    const metric = o.supervisor.latestForPeer(name!, peerId!);
+    if (!metric) {
+      return m.respondError(404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
+    }
+    m.respond(encodeMetric(metric));
+  });
+  if (o.partitions === undefined) {
+    svc.addEndpoint("latest", { subject: o.subjects.latestEndpoint(), handler: latest });
+    svc.addEndpoint("latest-partitioned", { subject: o.subjects.latestEndpoint("*"), handler: latest });
+    svc.addEndpoint("peer", { subject: o.subjects.peerEndpoint(), handler: peer });
+    svc.addEndpoint("peer-partitioned", { subject: o.subjects.peerEndpoint("*"), handler: peer });
+  } else {
+    for (const k of o.partitions) {
+      svc.addEndpoint(`latest-p${k}`, { subject: o.subjects.latestEndpoint(k), handler: latest });
+      svc.addEndpoint(`peer-p${k}`, { subject: o.subjects.peerEndpoint(k), handler: peer });
+    }
+  }
+  svc.addEndpoint("names", {
+    subject: o.subjects.names,
+    handler: guarded(o.log, (m) => m.respond(encode(o.supervisor.names()))),
+  });
+  return svc;
+}
+
+/** A handler that answers 500 instead of throwing. */
+function guarded(log: Logger, fn: (m: ServiceMsg) => unknown) {
+  return (err: Error | null, m: ServiceMsg): void => {
+    if (err) {
+      log.warn({ err: err.message }, "query endpoint stopped");
+      return;
+    }
+    try {
+      fn(m);
+    } catch (e) {
+      log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
+      m.respondError(500, `peermon could not answer: ${(e as Error).message}`);
+    }
+  };
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --user,
+ * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr with a
+ * non-zero exit code and say what to do.
+ */
+import { Command, Option } from "commander";
+import { PeermonError } from "../errors.js";
+import { SERVICE_VERSION } from "../bus/queries.js";
+import { resolveSettings } from "./settings.js";
+import { serve } from "./serve.js";
+
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--nats <url>", "NATS server URL(s), comma separated (env NATS_URL)", undefined)
+    .option("--creds <file>", "NATS credentials file (env NATS_CREDS)")
+    .option("--user <name>", "NATS user (env NATS_USER)")
+    .option("--password <secret>", "NATS password (env NATS_PASSWORD)")
+    .option("--prefix <token>", "first token of every peermon subject (env PEERMON_PREFIX)", undefined)
+    .option("--config <file>", "JSON file with settings; flags and env beat it (env PEERMON_CONFIG)");
+}
+
+const program = new Command()
+  .name("peermon")
+  .description("peer monitor for clusters, on NATS: metric windows, latest-metric queries, alerts")
+  .version(SERVICE_VERSION)
+  .showHelpAfterError("(run with --help for usage)");
+
+withConnection(program.command("serve"))
+  .description("run a monitor: keep metric windows, answer queries, publish alerts")
+  .option("--shard <I/N>", "own the partitions p with p mod N == I (env PEERMON_SHARD)")
+  .option("--window <n>", "metrics kept per (name, peer) (env PEERMON_WINDOW)", undefined)
+  .option("--repeat <duration>", "re-send a firing alert this often, 0 = never (env PEERMON_REPEAT)")
+  .option("--grace <duration>", "after the monitor itself was cut off, wait this long before alerting (env PEERMON_GRACE)")
+  .addOption(
+    new Option("--log-level <level>", "log level (env PEERMON_LOG_LEVEL)").choices([
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent",
+    ]),
+  )
+  .option("--no-jetstream", "do not keep the peerset in JetStream")
+  .option("--local-nats", "when nothing answers on the (loopback) --nats address, start a nats-server there with nats.conf (npm start does)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  peermon serve                                   # monitor on nats://127.0.0.1:4222
+  peermon serve --nats nats://n1:4222 --shard 0/2 # first of two shards
+  NATS_URL=nats://n1:4222 peermon serve --grace 1m --repeat 5m`,
+  )
+  .action(async (flags: Record<string, unknown>) => {
+    const config = resolveSettings(flags, process.env, "serve");
+    await serve(config, { localNats: flags.localNats === true });
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof PeermonError ? err.message : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`peermon: ${message}\n`);
+  process.exit(err instanceof PeermonError ? 2 : 1);
+});

@@ -1,0 +1,145 @@
+/**
+ * Command-line settings: each one has a flag, an environment variable and a config-file key, and
+ * flags beat the environment, which beats the file. Errors name what the user wrote.
+ */
+import { readFileSync } from "node:fs";
+import { parseShard, resolveConfig, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
+import { parseDuration } from "../duration.js";
+import { ConfigError } from "../errors.js";
+
+type Raw = string | number | boolean;
+
+interface Setting {
+  /** Commander's option key (camelCase of the flag). */
+  key: string;
+  flag: string;
+  env: string;
+  /** The config field it sets, for error messages. */
+  field: string;
+  apply(input: ConfigInput, value: Raw, source: string): void;
+}
+
+const text = (v: Raw) => String(v);
+
+function natsSetting(key: keyof NatsSettings & string, flag: string, env: string): Setting {
+  return {
+    key: key === "servers" ? "nats" : key,
+    flag,
+    env,
+    field: `nats.${key}`,
+    apply: (input, v) => {
+      input.nats = { ...input.nats, [key]: text(v) };
+    },
+  };
+}
+
+function durationSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+  return {
+    key,
+    flag,
+    env,
+    field,
+    apply: (input, v, source) => {
+      const ms = typeof v === "number" ? v : parseDuration(text(v));
+      if (ms === undefined) throw new ConfigError(source, v, "write a duration like 500ms, 30s or 5m");
+      (input as Record<string, unknown>)[field] = ms;
+    },
+  };
+}
+
+const CONNECTION_SETTINGS: Setting[] = [
+  natsSetting("servers", "--nats", "NATS_URL"),
+  natsSetting("creds", "--creds", "NATS_CREDS"),
+  natsSetting("user", "--user", "NATS_USER"),
+  natsSetting("password", "--password", "NATS_PASSWORD"),
+  {
+    key: "prefix",
+    flag: "--prefix",
+    env: "PEERMON_PREFIX",
+    field: "prefix",
+    apply: (input, v) => (input.prefix = text(v)),
+  },
+];
+
+const SERVE_SETTINGS: Setting[] = [
+  {
+    key: "shard",
+    flag: "--shard",
+    env: "PEERMON_SHARD",
+    field: "shard",
+    apply: (input, v) => (input.shard = parseShard(text(v))),
+  },
+  {
+    key: "window",
+    flag: "--window",
+    env: "PEERMON_WINDOW",
+    field: "windowCapacity",
+    apply: (input, v, source) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new ConfigError(source, v, "give a whole number of metrics, like 10");
+      input.windowCapacity = n;
+    },
+  },
+  durationSetting("repeat", "--repeat", "PEERMON_REPEAT", "repeatIntervalMs"),
+  durationSetting("grace", "--grace", "PEERMON_GRACE", "graceMs"),
+  {
+    key: "logLevel",
+    flag: "--log-level",
+    env: "PEERMON_LOG_LEVEL",
+    field: "logLevel",
+    apply: (input, v) => (input.logLevel = text(v) as MonitorConfig["logLevel"]),
+  },
+];
+
+/** Reads a JSON config file whose keys are the flags' names (`nats`, `window`, `grace`, ...). */
+export function readConfigFile(path: string): Record<string, Raw> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError("--config", path, `cannot read it as JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("--config", path, 'it must hold one JSON object, like {"grace": "30s"}');
+  }
+  return parsed as Record<string, Raw>;
+}
+
+/**
+ * Builds a validated MonitorConfig from commander's options, the environment and an optional file.
+ * `scope` is "serve" for the monitor, "client" for the other commands (connection settings only).
+ */
+export function resolveSettings(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  scope: "serve" | "client",
+): MonitorConfig {
+  const configPath = (flags.config as string | undefined) ?? env.PEERMON_CONFIG;
+  const file = configPath ? readConfigFile(configPath) : {};
+  const settings = scope === "serve" ? [...CONNECTION_SETTINGS, ...SERVE_SETTINGS] : CONNECTION_SETTINGS;
+  const input: ConfigInput = {};
+  for (const s of settings) {
+    const fromFlag = flags[s.key];
+    const fromEnv = env[s.env];
+    const fromFile = file[s.key] ?? file[s.flag.slice(2)];
+    const [value, source] =
+      fromFlag !== undefined
+        ? [fromFlag as Raw, s.flag]
+        : fromEnv !== undefined && fromEnv !== ""
+          ? [fromEnv, s.env]
+          : fromFile !== undefined
+            ? [fromFile, `"${s.key}" in ${configPath}`]
+            : [undefined, ""];
+    if (value !== undefined) s.apply(input, value, source);
+  }
+  if (flags.jetstream === false) input.jetstream = false;
+  try {
+    return resolveConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const s = settings.find((x) => x.field === err.field);
+      if (s) throw new ConfigError(`${s.flag} (${s.env})`, err.value, err.message.replace(/^.*?; /, ""));
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The one typed configuration of a monitor. Every field states its unit, its default and why.
+ * `DEFAULT_CONFIG` is the single place defaults live; `validateConfig` checks a whole config once,
+ * at start, and names the field that is wrong.
+ */
+import { ConfigError } from "./errors.js";
+import { isValidToken } from "./api/subjects.js";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Which part of the partition space an instance owns: partitions p with p mod count == index. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+export interface NatsSettings {
+  /** Server URL(s), comma separated. @default "nats://127.0.0.1:4222" (the NATS convention) */
+  servers: string;
+  /** Path of a NATS credentials file. @default undefined */
+  creds?: string;
+  /** User name for user/password authentication. @default undefined */
+  user?: string;
+  /** Password for user/password authentication. @default undefined */
+  password?: string;
+}
+
+export interface MonitorConfig {
+  nats: NatsSettings;
+  /** First token of every peermon subject. @default "peermon" (must match nats.conf's mappings) */
+  prefix: string;
+  /**
+   * Number of partitions that nats.conf's `partition()` mappings spread metric names over.
+   * @default 32 (enough to grow to 32 shards without touching publishers)
+   */
+  partitions: number;
+  /** The shard this instance owns; undefined owns every partition. @default undefined */
+  shard?: ShardSpec;
+  /** Metrics kept per (name, peer) window. @default 10 (IPFS Cluster's original window) */
+  windowCapacity: number;
+  /** Re-send a firing alert every this many ms while it lasts; 0 never. @default 0 (one per episode) */
+  repeatIntervalMs: number;
+  /**
+   * After the monitor itself was cut off (NATS down, event loop stalled), deadlines that passed or
+   * fall due within this many ms of recovery are re-checked only when it has elapsed.
+   * @default 30000 (one ping period of IPFS Cluster: a live peer has re-published by then)
+   */
+  graceMs: number;
+  /** A timer that fires this many ms late means the event loop stalled. @default 1000 */
+  stallThresholdMs: number;
+  /** Period of the round-trip probe that tells whether the NATS connection still works. @default 1000 */
+  probeIntervalMs: number;
+  /** A probe with no answer after this many ms marks the connection as impaired. @default 2000 */
+  probeTimeoutMs: number;
+  /** Minimum ms between two log lines about rejected input. @default 10000 */
+  rejectLogIntervalMs: number;
+  /** pino log level. @default "info" */
+  logLevel: LogLevel;
+  /** Keep the peerset in JetStream (stream `<PREFIX>_PEERSET`) when the server has it. @default true */
+  jetstream: boolean;
+}
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+
+export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
+  nats: Object.freeze({ servers: DEFAULT_NATS_URL }),
+  prefix: "peermon",
+  partitions: 32,
+  shard: undefined,
+  windowCapacity: 10,
+  repeatIntervalMs: 0,
+  graceMs: 30_000,
+  stallThresholdMs: 1_000,
+  probeIntervalMs: 1_000,
+  probeTimeoutMs: 2_000,
+  rejectLogIntervalMs: 10_000,
+  logLevel: "info",
+  jetstream: true,
+});
+
+/**
+ * A preset for tests: short grace and probes so that outage handling is observable in seconds.
+ * The stall threshold stays generous because CI machines stall for hundreds of ms under load.
+ */
+export const TEST_CONFIG: Readonly<Partial<MonitorConfig>> = Object.freeze({
+  graceMs: 1_500,
+  probeIntervalMs: 200,
+  probeTimeoutMs: 1_000,
+  logLevel: "silent",
+});
+
+export type ConfigInput = Partial<Omit<MonitorConfig, "nats">> & { nats?: Partial<NatsSettings> };
+
+/** Merges `input` over the defaults and validates the result. Throws ConfigError naming the field. */
+export function resolveConfig(input: ConfigInput = {}): MonitorConfig {
+  const config: MonitorConfig = {
+    ...DEFAULT_CONFIG,
+    ...stripUndefined(input),
+    nats: { ...DEFAULT_CONFIG.nats, ...stripUndefined(input.nats ?? {}) },
+  };
+  validateConfig(config);
+  return config;
+}
+
+export function validateConfig(c: MonitorConfig): void {
+  requireInt("windowCapacity", c.windowCapacity, 1, 100_000, "a window keeps at least one metric");
+  requireInt("partitions", c.partitions, 1, 1_024, "it must equal the partition() count in nats.conf");
+  requireDuration("repeatIntervalMs", c.repeatIntervalMs, 0);
+  requireDuration("graceMs", c.graceMs, 0);
+  requireDuration("stallThresholdMs", c.stallThresholdMs, 10);
+  requireDuration("probeIntervalMs", c.probeIntervalMs, 10);
+  requireDuration("probeTimeoutMs", c.probeTimeoutMs, 10);
+  requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);
+  if (!isValidToken(c.prefix)) {
+    throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
+  }
+  if (!LOG_LEVELS.includes(c.logLevel)) {
+    throw new ConfigError("logLevel", c.logLevel, `use one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if (typeof c.nats.servers !== "string" || c.nats.servers.trim() === "") {
+    throw new ConfigError("nats.servers", c.nats.servers, "give a URL such as nats://127.0.0.1:4222");
+  }
+  if ((c.nats.user === undefined) !== (c.nats.password === undefined)) {
+    throw new ConfigError("nats.user", c.nats.user, "give both a user and a password, or neither");
+  }
+  if (c.shard) validateShard(c.shard, c.partitions);
+}
+
+function validateShard(shard: ShardSpec, partitions: number): void {
+  const text = `${shard.index}/${shard.count}`;
+  if (!Number.isInteger(shard.count) || shard.count < 1 || shard.count > partitions) {
+    throw new ConfigError("shard", text, `the shard count must be 1..${partitions} (the partitions in nats.conf)`);
+  }
+  if (!Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw new ConfigError("shard", text, `the shard index must be 0..${shard.count - 1}, as in --shard 0/${shard.count}`);
+  }
+}
+
+/** Parses `I/N` as written on the command line. */
+export function parseShard(text: string): ShardSpec {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw new ConfigError("shard", text, "write it as INDEX/COUNT, for example --shard 0/2");
+  return { index: Number(match[1]), count: Number(match[2]) };
+}
+
+function requireInt(field: string, value: unknown, min: number, max: number, why: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, value, `use a whole number from ${min} to ${max}: ${why}`);
+  }
+}
+
+function requireDuration(field: string, value: unknown, minMs: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < minMs) {
+    throw new ConfigError(field, value, `use a duration of at least ${minMs}ms, written like 500ms, 30s or 5m`);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

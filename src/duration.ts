@@ -1,0 +1,39 @@
+/**
+ * Durations as operators write them: `500ms`, `30s`, `5m`, `1h`, combinations like `1m30s`, or `0`.
+ */
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const PART = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/y;
+
+/** Returns milliseconds, or undefined when `text` is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === "0") return 0;
+  if (s === "") return undefined;
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < s.length) {
+    const at = PART.lastIndex;
+    const match = PART.exec(s);
+    if (!match || match.index !== at) return undefined;
+    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+  }
+  return total;
+}
+
+/** Formats milliseconds the way parseDuration reads them back: 1500 -> "1.5s", 90000 -> "1m30s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? "-" : "";
+  let rest = Math.abs(ms);
+  if (rest < 1_000) return `${sign}${round(rest)}ms`;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = round(rest / 1_000);
+  return sign + (h ? `${h}h` : "") + (m ? `${m}m` : "") + (s || (!h && !m) ? `${s}s` : "");
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,62 @@
+/**
+ * Every failure peermon reports, one class each. Messages say what was wrong and what to do.
+ */
+export class PeermonError extends Error {
+  override name = "PeermonError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A configuration value (flag, environment variable or file) is invalid. */
+export class ConfigError extends PeermonError {
+  override name = "ConfigError";
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    hint: string,
+  ) {
+    super(`invalid ${field}: ${JSON.stringify(value) ?? String(value)}; ${hint}`);
+  }
+}
+
+/** The NATS server could not be reached or refused the connection. */
+export class ConnectError extends PeermonError {
+  override name = "ConnectError";
+  constructor(servers: string, cause: unknown) {
+    super(
+      `cannot connect to NATS at ${servers}: ${describe(cause)}; ` +
+        "check that nats-server runs there (or pass --nats <url>), and the credentials if it needs them",
+      { cause },
+    );
+  }
+}
+
+/** A query to the monitor failed; `code` follows the services framework's error header. */
+export class QueryError extends PeermonError {
+  override name = "QueryError";
+  constructor(
+    readonly code: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No monitor answered a query: none runs for this prefix (or shard), or it is not reachable. */
+export class NoMonitorError extends QueryError {
+  override name = "NoMonitorError";
+  constructor(subject: string, cause?: unknown) {
+    super(
+      503,
+      `no peermon monitor answered on ${subject}; start one with \`peermon serve\` (or check --nats and the prefix)`,
+      { cause },
+    );
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,169 @@
+/**
+ * Monitor: the wiring, and only the wiring. It connects to NATS, builds the supervisor with its
+ * alert sink and link probe, follows the peerset, subscribes to the metric subjects this instance
+ * owns, registers the query service, and turns connection events into link-health calls.
+ */
+import { Events, DebugEvents, type NatsConnection, type Service, type Subscription } from "nats";
+import { Subjects } from "./api/subjects.js";
+import { Supervisor } from "./actors/supervisor.js";
+import { CoreAlertSink } from "./bus/alert-sink.js";
+import { openConnection } from "./bus/connection.js";
+import { LinkProbe } from "./bus/link-probe.js";
+import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
+import { startQueryService } from "./bus/queries.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { MonitorConfig } from "./config.js";
+import { silentLogger, type Logger } from "./log.js";
+import { MonitorStats } from "./stats.js";
+
+export interface MonitorOptions {
+  log?: Logger;
+  clock?: Clock;
+}
+
+/** Partitions owned by `--shard I/N`: those with p mod N == I. Undefined: all of them. */
+export function ownedPartitions(config: MonitorConfig): number[] | undefined {
+  const shard = config.shard;
+  if (!shard) return undefined;
+  return Array.from({ length: config.partitions }, (_, p) => p).filter((p) => p % shard.count === shard.index);
+}
+
+export class Monitor {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: MonitorConfig,
+    readonly supervisor: Supervisor,
+    readonly nc: NatsConnection,
+    readonly peersetMode: PeerSetMode,
+    private readonly parts: {
+      sink: CoreAlertSink;
+      probe: LinkProbe;
+      peerset: PeerSetSource;
+      subscriptions: Subscription[];
+      service: Service;
+      statusLoop: Promise<void>;
+      log: Logger;
+    },
+  ) {}
+
+  static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
+    const log = (options.log ?? silentLogger).child({ component: "monitor" });
+    const shardLabel = config.shard ? `${config.shard.index}/${config.shard.count}` : "all";
+    const nc = await openConnection(config.nats, { name: `peermon-serve shard ${shardLabel}` });
+    try {
+      return await Monitor.wire(config, nc, options.clock ?? systemClock, log, shardLabel);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  private static async wire(config: MonitorConfig, nc: NatsConnection, clock: Clock, log: Logger, shardLabel: string) {
+    const subjects = new Subjects(config.prefix);
+    const stats = new MonitorStats();
+    const sink = new CoreAlertSink(nc, subjects, stats);
+    let supervisor: Supervisor | undefined;
+    const probe = new LinkProbe(nc, () => supervisor!, config.probeIntervalMs, config.probeTimeoutMs);
+    supervisor = new Supervisor({
+      ...config,
+      clock,
+      sink,
+      reachability: probe,
+      log: log.child({ component: "supervisor" }),
+      stats,
+    });
+    const sup = supervisor;
+    const peerset = await followPeerSet(nc, subjects, sup, log.child({ component: "peerset" }), {
+      jetstream: config.jetstream,
+      replicas: 1,
+    });
+    const owned = ownedPartitions(config);
+    const metricSubjects = owned
+      ? owned.map((k) => subjects.partitionedMetrics(k))
+      : [subjects.metricsAll, subjects.partitionedMetricsAll];
+    const subscriptions = metricSubjects.map((subject) =>
+      nc.subscribe(subject, { callback: (err, m) => err || sup.receive(m.subject, m.data) }),
+    );
+    const service = await startQueryService({
+      nc,
+      supervisor: sup,
+      subjects,
+      partitions: owned,
+      queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
+      metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
+      log: log.child({ component: "queries" }),
+    });
+    const statusLoop = watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
+    probe.start();
+    await nc.flush();
+    log.info(
+      { servers: nc.getServer(), shard: shardLabel, peerset: peerset.mode, subjects: metricSubjects },
+      "peermon monitor serving",
+    );
+    return new Monitor(config, sup, nc, peerset.mode, {
+      sink,
+      probe,
+      peerset,
+      subscriptions,
+      service,
+      statusLoop,
+      log,
+    });
+  }
+
+  get stats(): MonitorStats {
+    return this.supervisor.stats;
+  }
+
+  /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { sink, probe, peerset, service, statusLoop, log } = this.parts;
+    probe.stop();
+    this.supervisor.stop();
+    if (this.nc.isClosed()) return;
+    await service.stop().catch(() => undefined);
+    await peerset.stop().catch(() => undefined);
+    const settled = await sink.settle(2_000);
+    if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
+    await this.nc.drain().catch(() => this.nc.close());
+    await statusLoop;
+    log.info({}, "peermon monitor stopped");
+  }
+}
+
+async function watchStatus(nc: NatsConnection, sup: Supervisor, sink: CoreAlertSink, probe: LinkProbe, log: Logger) {
+  const events = nc.status();
+  // nats.js does not end status iterators when the connection closes; end ours then.
+  void nc.closed().then(() => (events as { stop?: () => void }).stop?.());
+  for await (const s of events) {
+    switch (s.type) {
+      case Events.Disconnect:
+        sink.disconnected();
+        probe.disconnected();
+        sup.linkImpaired("disconnected");
+        break;
+      case Events.Reconnect:
+        log.info({ server: s.data }, "reconnected to NATS");
+        sink.reconnected();
+        probe.reconnected();
+        sup.linkRecovered("disconnected");
+        sup.sinkReady();
+        break;
+      case Events.LDM:
+        log.warn({ server: s.data }, "NATS server entering lame duck mode: will reconnect elsewhere");
+        break;
+      case Events.Error:
+        log.warn({ err: String(s.data) }, "NATS reported an error");
+        break;
+      case DebugEvents.StaleConnection:
+        log.warn({}, "NATS connection stale: reconnecting");
+        break;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Counters of everything a monitor receives, stores, drops, rejects and sends. Plain numbers that
+ * the hot path increments; exporters (services STATS, `peermon status`, Prometheus) read them.
+ */
+import { REJECT_REASONS, type RejectReason } from "./api/validate.js";
+
+export class MonitorStats {
+  /** Metric messages that arrived, valid or not. */
+  metricsReceived = 0;
+  /** Metrics stored in a window. */
+  metricsStored = 0;
+  /** Well-formed metrics of peers outside the known peerset (ignored, as the contract says). */
+  metricsIgnored = 0;
+  /** Rejected messages (metrics and peersets) by reason. */
+  readonly rejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<
+    RejectReason,
+    number
+  >;
+  peersetsApplied = 0;
+  windowsCreated = 0;
+  windowsFreed = 0;
+  alertsFiring = 0;
+  alertsResolved = 0;
+  alertsRepeated = 0;
+  /** Alerts the bus could not take at once; they wait and are retried, never dropped. */
+  alertsDeferred = 0;
+  /** Alerts sent again after a reconnect because the server had not confirmed them. */
+  alertsResent = 0;
+  /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
+  convictionsDeferred = 0;
+  /** Times the monitor lost its link to NATS, and times its event loop stalled. */
+  outages = 0;
+  stalls = 0;
+  /** Detection lag (firing alert handed to the bus, minus the deadline), in ms. */
+  detectionLagCount = 0;
+  detectionLagSumMs = 0;
+  detectionLagMaxMs = 0;
+
+  rejectedTotal(): number {
+    let total = 0;
+    for (const reason of REJECT_REASONS) total += this.rejected[reason];
+    return total;
+  }
+
+  recordDetectionLag(ms: number): void {
+    this.detectionLagCount++;
+    this.detectionLagSumMs += ms;
+    if (ms > this.detectionLagMaxMs) this.detectionLagMaxMs = ms;
+  }
+
+  /** A JSON-friendly copy. */
+  snapshot(): Record<string, unknown> {
+    return { ...(this as object), rejected: { ...this.rejected } };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * SelfOutageGuard: suspect yourself first. While the monitor's own link to NATS is impaired (a
+ * disconnect, a round-trip probe without answer) nobody is convicted; after it recovers, or after
+ * the event loop stalled, deadlines get `graceMs` before they may convict, so that peers whose
+ * metrics were lost on the way (or are still queued) are not reported dead. Pure: time is passed in.
+ */
+export class SelfOutageGuard {
+  private readonly reasons = new Set<string>();
+  private graceUntil = -Infinity;
+  private impairedSince: number | undefined;
+
+  constructor(private readonly graceMs: number) {}
+
+  get impaired(): boolean {
+    return this.reasons.size > 0;
+  }
+
+  /** When the current impairment began (ms), or undefined while the link is fine. */
+  get since(): number | undefined {
+    return this.impairedSince;
+  }
+
+  /** Marks the link impaired for `reason` (several reasons may overlap). Returns true on a new outage. */
+  impair(reason: string, now: number): boolean {
+    const fresh = this.reasons.size === 0;
+    this.reasons.add(reason);
+    if (fresh) this.impairedSince = now;
+    return fresh;
+  }
+
+  /** Clears `reason`; when none is left the grace period starts. Returns true when the outage ended. */
+  recover(reason: string, now: number): boolean {
+    if (!this.reasons.delete(reason) || this.reasons.size > 0) return false;
+    this.impairedSince = undefined;
+    this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
+    return true;
+  }
+
+  /** The event loop did not run for a while, up to `now`: a grace starts as after an outage. */
+  stalled(now: number): void {
+    this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
+  }
+
+  /**
+   * The earliest time at which a deadline that is due at `now` may convict: `now` when the link
+   * is fine and no grace runs, the end of the grace, or Infinity while impaired.
+   */
+  convictableAt(now: number): number {
+    if (this.reasons.size > 0) return Infinity;
+    return this.graceUntil > now ? this.graceUntil : now;
+  }
+}
