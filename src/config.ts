@@ -137,10 +137,10 @@ function validateShard(shard: ShardSpec, partitions: number): void {
   }
 }
 
-/** Parses `I/N` as written on the command line. */
-export function parseShard(text: string): ShardSpec {
+/** Parses `I/N` as written on the command line; errors name `source` (the flag or env var used). */
+export function parseShard(text: string, source = "shard"): ShardSpec {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new ConfigError("shard", text, "write it as INDEX/COUNT, for example --shard 0/2");
+  if (!match) throw new ConfigError(source, text, "write it as INDEX/COUNT, for example --shard 0/2");
   return { index: Number(match[1]), count: Number(match[2]) };
 }
 

@@ -26,6 +26,7 @@ export function formatDuration(ms: number): string {
   const sign = ms < 0 ? "-" : "";
   let rest = Math.abs(ms);
   if (rest < 1_000) return `${sign}${round(rest)}ms`;
+  rest = Math.round(rest / 100) * 100; // round first, so 59_999 carries to "1m", not "60s"
   const h = Math.floor(rest / 3_600_000);
   rest -= h * 3_600_000;
   const m = Math.floor(rest / 60_000);

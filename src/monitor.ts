@@ -42,7 +42,6 @@ export class Monitor {
       peerset: PeerSetSource;
       subscriptions: Subscription[];
       service: Service;
-      statusLoop: Promise<void>;
       log: Logger;
     },
   ) {}
@@ -94,7 +93,7 @@ export class Monitor {
       metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
       log: log.child({ component: "queries" }),
     });
-    const statusLoop = watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
+    void watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
     probe.start();
     await nc.flush();
     log.info(
@@ -107,7 +106,6 @@ export class Monitor {
       peerset,
       subscriptions,
       service,
-      statusLoop,
       log,
     });
   }
@@ -123,17 +121,28 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { sink, probe, peerset, service, statusLoop, log } = this.parts;
+    const { sink, probe, peerset, service, log } = this.parts;
     probe.stop();
     this.supervisor.stop();
     if (this.nc.isClosed()) return;
-    await service.stop().catch(() => undefined);
-    await peerset.stop().catch(() => undefined);
+    // Each step is bounded: a monitor whose server is gone must still stop.
+    await bounded(service.stop(), 2_000);
+    await bounded(peerset.stop(), 2_000);
     const settled = await sink.settle(2_000);
     if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
-    await this.nc.drain().catch(() => this.nc.close());
-    await statusLoop;
+    if (!(await bounded(this.nc.drain(), 3_000))) await this.nc.close();
     log.info({}, "peermon monitor stopped");
+  }
+}
+
+/** Waits for `p` at most `ms`; true when it settled without error in time. */
+async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

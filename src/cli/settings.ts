@@ -67,7 +67,7 @@ const SERVE_SETTINGS: Setting[] = [
     flag: "--shard",
     env: "PEERMON_SHARD",
     field: "shard",
-    apply: (input, v) => (input.shard = parseShard(text(v))),
+    apply: (input, v, source) => (input.shard = parseShard(text(v), source)),
   },
   {
     key: "window",

@@ -1,0 +1,96 @@
+/**
+ * PeerMonitorClient: what peers, allocators and operators use to talk to peermon over NATS.
+ * It knows only the public subjects; shards and replicas are invisible to it.
+ */
+import { ErrorCode, type NatsConnection, type NatsError, type Msg } from "nats";
+import { encodeMetric, encodePeerSet, decode } from "../api/codec.js";
+import { Subjects, isValidToken } from "../api/subjects.js";
+import type { Metric, MetricInput, PeerSet } from "../api/types.js";
+import { decodeMetric, decodeMetricList } from "../api/validate.js";
+import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
+
+export interface ClientOptions {
+  /** Subject prefix. @default "peermon" */
+  prefix?: string;
+  /** Time to wait for a query reply, ms. @default 5000 */
+  timeoutMs?: number;
+}
+
+export class PeerMonitorClient {
+  readonly subjects: Subjects;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly nc: NatsConnection,
+    options: ClientOptions = {},
+  ) {
+    this.subjects = new Subjects(options.prefix ?? "peermon");
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /** Publishes one metric on `<prefix>.metrics.<name>.<peer>`; omitted fields take zero values. */
+  publishMetric(input: MetricInput): void {
+    requireToken("metric name", input.name);
+    requireToken("peer id", input.peer);
+    const metric: Metric = {
+      value: "",
+      expire: 0n,
+      valid: false,
+      weight: 0n,
+      partitionable: false,
+      receivedAt: 0n,
+      ...input,
+    };
+    this.nc.publish(this.subjects.metric(metric.name, metric.peer), encodeMetric(metric));
+  }
+
+  /** Publishes a full PeerSet snapshot. */
+  publishPeerSet(peerset: PeerSet): void {
+    for (const p of peerset.peers) requireToken("peer id", p);
+    this.nc.publish(this.subjects.peerset, encodePeerSet(peerset));
+  }
+
+  /** The latest valid, unexpired metric of `name` for each current peer. */
+  async latest(name: string): Promise<Metric[]> {
+    requireToken("metric name", name);
+    return decodeMetricList((await this.query(this.subjects.latest(name))).data);
+  }
+
+  /** The latest metric of `name` from `peer`, expired or not. Throws QueryError (404) when there is none. */
+  async latestForPeer(name: string, peer: string): Promise<Metric> {
+    requireToken("metric name", name);
+    requireToken("peer id", peer);
+    return decodeMetric((await this.query(this.subjects.peer(name, peer))).data);
+  }
+
+  /** Every metric name the monitors know. */
+  async names(): Promise<string[]> {
+    const names = decode((await this.query(this.subjects.names)).data);
+    if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
+      throw new QueryError(502, "the names reply is not a list of strings; is a peermon monitor answering?");
+    }
+    return names;
+  }
+
+  private async query(subject: string): Promise<Msg> {
+    let reply: Msg;
+    try {
+      reply = await this.nc.request(subject, undefined, { timeout: this.timeoutMs });
+    } catch (err) {
+      const code = (err as NatsError).code;
+      if (code === ErrorCode.NoResponders || code === ErrorCode.Timeout) throw new NoMonitorError(subject, err);
+      throw new QueryError(500, `query on ${subject} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const errorCode = reply.headers?.get("Nats-Service-Error-Code");
+    if (errorCode) {
+      throw new QueryError(Number(errorCode), reply.headers?.get("Nats-Service-Error") || `error ${errorCode}`);
+    }
+    return reply;
+  }
+}
+
+function requireToken(what: string, value: string): void {
+  if (!isValidToken(value)) {
+    throw new PeermonError(`invalid ${what} ${JSON.stringify(value)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
+  }
+}

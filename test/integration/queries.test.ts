@@ -1,0 +1,126 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import { QueryError } from "../../src/errors.js";
+import { client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
+
+// Every query test runs twice: on the repo's nats.conf (partition mappings) and on a plain server.
+for (const [label, configFile] of [
+  ["repo nats.conf", REPO_NATS_CONF],
+  ["plain server", undefined],
+] as const) {
+  describe(`queries (${label})`, () => {
+    test("latest - gives the latest metric per peer, per name; unknown name gives []", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      const pm = new PeerMonitorClient(nc);
+      publishMetric(nc, { n: "test", p: "P1", v: "0", ttlMs: 60_000 });
+      publishMetric(nc, { n: "test", p: "P2", v: "1", ttlMs: 60_000 });
+      publishMetric(nc, { n: "test", p: "P3", v: "2", ttlMs: 60_000 });
+      for (const v of ["3", "4", "5", "6"]) publishMetric(nc, { n: "test2", p: "P3", v, ttlMs: 60_000 });
+      await waitUntil(() => monitor.stats.metricsStored === 7, "7 stored metrics");
+
+      assert.deepEqual(await pm.latest("testbad"), []);
+      const test1 = await pm.latest("test");
+      assert.deepEqual(
+        test1.map((m) => [m.peer, m.value]),
+        [
+          ["P1", "0"],
+          ["P2", "1"],
+          ["P3", "2"],
+        ],
+      );
+      const test2 = await pm.latest("test2");
+      assert.equal(test2.length, 1);
+      assert.equal(test2[0]!.value, "6");
+      assert.equal(test2[0]!.valid, true);
+      assert.equal(test2[0]!.ttl, 60_000_000_000n);
+      assert.ok(test2[0]!.receivedAt > 0n, "receivedAt is set by the monitor");
+    });
+
+    test("latest - leaves out invalid and expired metrics", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      const pm = new PeerMonitorClient(nc);
+      publishMetric(nc, { n: "freespace", p: "fresh", v: "10", ttlMs: 60_000 });
+      publishMetric(nc, { n: "freespace", p: "invalid", v: "0", d: false, ttlMs: 60_000 });
+      publishMetric(nc, { n: "freespace", p: "expired", v: "5", e: 1n });
+      await waitUntil(() => monitor.stats.metricsStored === 3, "3 stored metrics");
+      assert.deepEqual(
+        (await pm.latest("freespace")).map((m) => m.peer),
+        ["fresh"],
+      );
+    });
+
+    test("peer - gives the latest metric of one peer even when expired, 404 when none", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      const pm = new PeerMonitorClient(nc);
+      publishMetric(nc, { n: "ping", p: "P1", v: "old", e: 5n });
+      await waitUntil(() => monitor.stats.metricsStored === 1, "1 stored metric");
+      const m = await pm.latestForPeer("ping", "P1");
+      assert.equal(m.value, "old");
+      assert.equal(m.expire, 5n);
+      await assert.rejects(pm.latestForPeer("ping", "nobody"), (err: unknown) => {
+        assert.ok(err instanceof QueryError);
+        assert.equal(err.code, 404);
+        assert.match(err.message, /no ping metric from peer nobody/);
+        return true;
+      });
+    });
+
+    test("names - lists every known metric name", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      for (const n of ["ping", "freespace", "numpin"]) publishMetric(nc, { n, p: "P1", ttlMs: 60_000 });
+      await waitUntil(() => monitor.stats.metricsStored === 3, "3 stored metrics");
+      assert.deepEqual(await new PeerMonitorClient(nc).names(), ["freespace", "numpin", "ping"]);
+    });
+  });
+}
+
+test("services framework - $SRV.INFO shows the peermon service and its endpoints", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  await startMonitor(t, server);
+  const nc = await client(t, server);
+  const reply = await nc.request("$SRV.INFO.peermon", undefined, { timeout: 2_000 });
+  const info = JSON.parse(new TextDecoder().decode(reply.data)) as {
+    name: string;
+    endpoints: { name: string; subject: string; queue_group: string }[];
+  };
+  assert.equal(info.name, "peermon");
+  const subjects = info.endpoints.map((e) => e.subject).sort();
+  assert.deepEqual(subjects, [
+    "peermon.latest.*",
+    "peermon.names",
+    "peermon.part.*.latest.*",
+    "peermon.part.*.peer.*.*",
+    "peermon.peer.*.*",
+  ]);
+  assert.ok(info.endpoints.every((e) => e.queue_group === "peermon"));
+  const stats = await nc.request("$SRV.STATS.peermon", undefined, { timeout: 2_000 });
+  assert.equal(JSON.parse(new TextDecoder().decode(stats.data)).name, "peermon");
+});
+
+test("partitioning - the server's partition() agrees with partitionOf, so metrics reach their partition", async (t) => {
+  const { partitionOf } = await import("../../src/api/subjects.js");
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const nc = await client(t, server);
+  const seen = new Map<string, number>();
+  const sub = nc.subscribe("peermon.part.*.metrics.>", {
+    callback: (_, m) => {
+      const tokens = m.subject.split(".");
+      seen.set(tokens[4]!, Number(tokens[2]));
+    },
+  });
+  t.after(() => sub.unsubscribe());
+  await nc.flush();
+  const names = ["ping", "freespace", "numpin", "pinqueue", "tag:group", "ünïcode", "日本", ...Array.from({ length: 40 }, (_, i) => `m${i}x`)];
+  for (const n of names) publishMetric(nc, { n, p: "P1" });
+  await waitUntil(() => seen.size === names.length, "every name seen on its partition");
+  for (const n of names) assert.equal(seen.get(n), partitionOf(n, 32), `partition of ${n}`);
+});
