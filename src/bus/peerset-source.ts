@@ -1,8 +1,9 @@
 /**
- * Where the current PeerSet comes from. With JetStream, a stream keeps the last message of the
- * peerset subject (it captures the peer manager's plain publishes), so a restarted monitor knows
- * the peerset without anyone re-publishing it; an ordered consumer then delivers every later one,
- * in order. Without JetStream the peerset is followed live and kept in memory only.
+ * Where the current PeerSet comes from. With JetStream, a stream keeps the last messages of the
+ * peerset subject (it captures the peer manager's plain publishes), so a restarted monitor starts
+ * from the newest valid one without anyone re-publishing it (a garbage message published later
+ * cannot erase it); an ordered consumer then delivers every later message, in order. Without
+ * JetStream the peerset is followed live and kept in memory only.
  */
 import {
   DeliverPolicy,
@@ -16,10 +17,14 @@ import {
   type Subscription,
 } from "nats";
 import type { Subjects } from "../api/subjects.js";
+import { decodePeerSetMessage } from "../api/validate.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { Logger } from "../log.js";
 
 export type PeerSetMode = "jetstream" | "memory";
+
+/** PeerSet messages kept: a restarted monitor looks this far back for a valid one. */
+export const PEERSET_HISTORY = 16;
 
 export interface PeerSetSource {
   mode: PeerSetMode;
@@ -65,17 +70,13 @@ async function followStream(
 ): Promise<PeerSetSource> {
   const jsm = await nc.jetstreamManager();
   const stream = peersetStreamName(subjects.prefix);
-  const lastSeq = await ensureStream(jsm, stream, subjects.peerset, replicas);
-  let startSeq = lastSeq + 1;
-  const last = await jsm.streams.getMessage(stream, { last_by_subj: subjects.peerset }).catch(() => undefined);
-  if (last) {
-    supervisor.receivePeerSet(last.data);
-    startSeq = last.seq + 1;
-  }
+  const { first, last } = await ensureStream(jsm, stream, subjects.peerset, replicas);
+  const newest = await newestValidPeerSet(jsm, stream, first, last);
+  if (newest) supervisor.applyPeerSet(newest);
   const consumer = await nc.jetstream().consumers.get(stream, {
     filterSubjects: subjects.peerset,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: startSeq,
+    opt_start_seq: last + 1,
   });
   const messages: ConsumerMessages = await consumer.consume();
   const done = (async () => {
@@ -90,21 +91,32 @@ async function followStream(
   };
 }
 
-/** Creates the peerset stream when missing; returns its last sequence number. */
-async function ensureStream(jsm: JetStreamManager, name: string, subject: string, replicas: number): Promise<number> {
+/** Walks back from the last stored message to the newest one that is a valid PeerSet. */
+async function newestValidPeerSet(jsm: JetStreamManager, stream: string, first: number, last: number) {
+  for (let seq = last; seq >= Math.max(first, 1); seq--) {
+    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
+    const decoded = m && decodePeerSetMessage(m.data);
+    if (decoded?.ok) return decoded.value;
+  }
+  return undefined;
+}
+
+/** Creates the peerset stream when missing; returns its first and last sequence numbers. */
+async function ensureStream(jsm: JetStreamManager, name: string, subject: string, replicas: number) {
+  let state;
   try {
-    return (await jsm.streams.info(name)).state.last_seq;
+    state = (await jsm.streams.info(name)).state;
   } catch (err) {
     if ((err as NatsError).code !== "404") throw err;
   }
-  const info = await jsm.streams.add({
+  state ??= (await jsm.streams.add({
     name,
     subjects: [subject],
-    max_msgs_per_subject: 1,
+    max_msgs_per_subject: PEERSET_HISTORY,
     discard: DiscardPolicy.Old,
     storage: StorageType.File,
     num_replicas: replicas,
-    description: "peermon: the current PeerSet (last message of the peerset subject)",
-  });
-  return info.state.last_seq;
+    description: "peermon: the last PeerSets published (the newest valid one is current)",
+  })).state;
+  return { first: state.first_seq, last: state.last_seq };
 }
