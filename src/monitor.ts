@@ -130,7 +130,9 @@ export class Monitor {
     await bounded(peerset.stop(), 2_000);
     const settled = await sink.settle(2_000);
     if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
-    if (!(await bounded(this.nc.drain(), 3_000))) await this.nc.close();
+    await bounded(this.nc.drain(), 3_000);
+    // drain() can resolve while a reconnect loop still runs (server gone): close for good.
+    if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");
   }
 }

@@ -233,6 +233,7 @@ export class Supervisor {
     for (const w of due) {
       if (w.freed || w.state !== "healthy") continue;
       if (w.deadline <= sentAt) this.convict(w, now);
+      else if (!isFresh(w.deadline, now)) this.due.push(w); // fell due after this round trip left
       else this.scheduler.schedule(w, w.deadline);
     }
     if (this.due.length > 0) this.requestRoundTrip(now);
@@ -242,7 +243,7 @@ export class Supervisor {
   unreachable(): void {
     this.roundTripSentAt = undefined;
     const now = this.o.clock.now();
-    for (const w of this.due) if (!w.freed) this.defer(w, now);
+    for (const w of this.due) if (!w.freed) this.defer(w, now, this.recheckAt(now));
     this.due = [];
   }
 
@@ -318,10 +319,16 @@ export class Supervisor {
     w.actor.send(DEADLINE_PASSED);
   }
 
-  private defer(w: TrackedWindow, now: number): void {
-    const at = this.guard.convictableAt(now);
+  /** Checks `w` again once it may convict, and not before `notBefore`. */
+  private defer(w: TrackedWindow, now: number, notBefore = now): void {
+    const at = Math.max(this.guard.convictableAt(now), notBefore);
     this.stats.convictionsDeferred++;
-    this.scheduler.schedule(w, Number.isFinite(at) ? at : now + Math.max(this.o.graceMs, 1_000));
+    this.scheduler.schedule(w, Number.isFinite(at) ? at : this.recheckAt(now));
+  }
+
+  /** When a window that could not be judged at `now` (link down, round trip failed) is looked at again. */
+  private recheckAt(now: number): number {
+    return now + Math.max(this.o.graceMs, 1_000);
   }
 
   private requestRoundTrip(now: number): void {

@@ -21,5 +21,7 @@ export function isFresh(deadlineMs: number, nowMs: number): boolean {
 
 /** Unix ns (exact bigint) of a monitor-clock time in ms. */
 export function msToNs(ms: number): bigint {
-  return BigInt(Math.round(ms * NS_PER_MS));
+  // ms * 1e6 is past 2^53 for today's dates: convert the whole milliseconds as a bigint.
+  const whole = Math.floor(ms);
+  return BigInt(whole) * BigInt(NS_PER_MS) + BigInt(Math.round((ms - whole) * NS_PER_MS));
 }
