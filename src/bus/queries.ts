@@ -31,7 +31,14 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     description: "peermon peer monitor: latest metrics, per-peer metrics, metric names",
     queue: o.queue,
     metadata: o.metadata,
-    statsHandler: async () => ({ ...o.supervisor.stats.snapshot(), windows: o.supervisor.windowCount }),
+    // $SRV.STATS data: counters, windows per state per name, shard and peerset (peermon status).
+    statsHandler: async () => ({
+      ...o.metadata,
+      windows: o.supervisor.windowCount,
+      states: o.supervisor.stateCounts(),
+      peers: o.supervisor.currentPeerSet?.peers.length ?? null,
+      counters: o.supervisor.stats.snapshot(),
+    }),
   });
   const latest = guarded(o.log, (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
