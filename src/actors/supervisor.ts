@@ -120,7 +120,10 @@ export class Supervisor {
     this.stats.metricsStored++;
     if (m.d) {
       w.deadline = deadlineOf(now, m.l, m.e);
-      if (w.state !== "healthy") w.actor.send(METRIC_VALID);
+      if (w.state !== "healthy") {
+        this.waitingFiring.delete(w); // an episode that ends before its alert left stays silent
+        w.actor.send(METRIC_VALID);
+      }
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
     }
     return true;

@@ -1,0 +1,25 @@
+/**
+ * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
+ */
+export type { Alert, AlertKind, Metric, MetricInput, PeerSet } from "./api/types.js";
+export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export {
+  decodeAlert,
+  decodeMetric,
+  decodeMetricList,
+  REJECT_REASONS,
+  type RejectReason,
+} from "./api/validate.js";
+export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
+export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
+export { Monitor, type MonitorOptions } from "./monitor.js";
+export {
+  DEFAULT_CONFIG,
+  resolveConfig,
+  type ConfigInput,
+  type MonitorConfig,
+  type NatsSettings,
+  type ShardSpec,
+} from "./config.js";
+export { ConfigError, ConnectError, NoMonitorError, PeermonError, QueryError } from "./errors.js";
+export { MonitorStats } from "./stats.js";
