@@ -56,6 +56,19 @@ export class NoMonitorError extends QueryError {
   }
 }
 
+/** The server has no JetStream (or this account may not use it): the peerset is not stored there. */
+export class JetStreamMissing extends PeermonError {
+  override name = "JetStreamMissing";
+  constructor(purpose: string, cause: unknown) {
+    super(
+      `cannot ${purpose}: JetStream is not enabled on the NATS server ` +
+        "(monitors then keep the peerset in memory only); enable it (`jetstream: enabled` in the server config, " +
+        "or nats-server -js), or publish the full set with `peermon peerset set <peer>...`",
+      { cause },
+    );
+  }
+}
+
 export function describe(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);

@@ -21,5 +21,5 @@ export {
   type NatsSettings,
   type ShardSpec,
 } from "./config.js";
-export { ConfigError, ConnectError, NoMonitorError, PeermonError, QueryError } from "./errors.js";
+export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
 export { MonitorStats } from "./stats.js";

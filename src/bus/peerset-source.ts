@@ -5,34 +5,17 @@
  * cannot erase it); an ordered consumer then delivers every later message, in order. Without
  * JetStream the peerset is followed live and kept in memory only.
  */
-import {
-  DeliverPolicy,
-  DiscardPolicy,
-  ErrorCode,
-  StorageType,
-  type ConsumerMessages,
-  type JetStreamManager,
-  type NatsConnection,
-  type NatsError,
-  type Subscription,
-} from "nats";
+import { DeliverPolicy, ErrorCode, type ConsumerMessages, type NatsConnection, type NatsError, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import { decodePeerSetMessage } from "../api/validate.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetStreamName } from "./peerset-stream.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { Logger } from "../log.js";
 
 export type PeerSetMode = "jetstream" | "memory";
 
-/** PeerSet messages kept: a restarted monitor looks this far back for a valid one. */
-export const PEERSET_HISTORY = 16;
-
 export interface PeerSetSource {
   mode: PeerSetMode;
   stop(): Promise<void>;
-}
-
-export function peersetStreamName(prefix: string): string {
-  return `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_PEERSET`;
 }
 
 export async function followPeerSet(
@@ -69,14 +52,13 @@ async function followStream(
   replicas: number,
 ): Promise<PeerSetSource> {
   const jsm = await nc.jetstreamManager();
-  const stream = peersetStreamName(subjects.prefix);
-  const { first, last } = await ensureStream(jsm, stream, subjects.peerset, replicas);
-  const newest = await newestValidPeerSet(jsm, stream, first, last);
-  if (newest) supervisor.applyPeerSet(newest);
-  const consumer = await nc.jetstream().consumers.get(stream, {
+  const bounds = await ensurePeerSetStream(jsm, subjects, replicas);
+  const newest = await newestValidPeerSet(jsm, subjects, bounds);
+  if (newest) supervisor.applyPeerSet(newest.peerset);
+  const consumer = await nc.jetstream().consumers.get(peersetStreamName(subjects.prefix), {
     filterSubjects: subjects.peerset,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: last + 1,
+    opt_start_seq: bounds.last + 1,
   });
   const messages: ConsumerMessages = await consumer.consume();
   const done = (async () => {
@@ -89,34 +71,4 @@ async function followStream(
       await done.catch(() => undefined);
     },
   };
-}
-
-/** Walks back from the last stored message to the newest one that is a valid PeerSet. */
-async function newestValidPeerSet(jsm: JetStreamManager, stream: string, first: number, last: number) {
-  for (let seq = last; seq >= Math.max(first, 1); seq--) {
-    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
-    const decoded = m && decodePeerSetMessage(m.data);
-    if (decoded?.ok) return decoded.value;
-  }
-  return undefined;
-}
-
-/** Creates the peerset stream when missing; returns its first and last sequence numbers. */
-async function ensureStream(jsm: JetStreamManager, name: string, subject: string, replicas: number) {
-  let state;
-  try {
-    state = (await jsm.streams.info(name)).state;
-  } catch (err) {
-    if ((err as NatsError).code !== "404") throw err;
-  }
-  state ??= (await jsm.streams.add({
-    name,
-    subjects: [subject],
-    max_msgs_per_subject: PEERSET_HISTORY,
-    discard: DiscardPolicy.Old,
-    storage: StorageType.File,
-    num_replicas: replicas,
-    description: "peermon: the last PeerSets published (the newest valid one is current)",
-  })).state;
-  return { first: state.first_seq, last: state.last_seq };
 }

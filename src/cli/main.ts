@@ -5,20 +5,18 @@
  * non-zero exit code and say what to do.
  */
 import { Command, Option } from "commander";
-import { PeermonError } from "../errors.js";
+import { PeermonError, QueryError } from "../errors.js";
 import { SERVICE_VERSION } from "../bus/queries.js";
 import { resolveSettings } from "./settings.js";
 import { serve } from "./serve.js";
-
-function withConnection(cmd: Command): Command {
-  return cmd
-    .option("--nats <url>", "NATS server URL(s), comma separated (env NATS_URL)", undefined)
-    .option("--creds <file>", "NATS credentials file (env NATS_CREDS)")
-    .option("--user <name>", "NATS user (env NATS_USER)")
-    .option("--password <secret>", "NATS password (env NATS_PASSWORD)")
-    .option("--prefix <token>", "first token of every peermon subject (env PEERMON_PREFIX)", undefined)
-    .option("--config <file>", "JSON file with settings; flags and env beat it (env PEERMON_CONFIG)");
-}
+import { alertsCommand } from "./commands/alerts.js";
+import { latestCommand } from "./commands/latest.js";
+import { namesCommand } from "./commands/names.js";
+import { peerCommand } from "./commands/peer.js";
+import { peersetCommand } from "./commands/peerset.js";
+import { publishCommand } from "./commands/publish.js";
+import { withConnection } from "./commands/session.js";
+import { statusCommand } from "./commands/status.js";
 
 const program = new Command()
   .name("peermon")
@@ -58,8 +56,26 @@ Examples:
     await serve(config, { localNats: flags.localNats === true });
   });
 
+program
+  .addCommand(publishCommand())
+  .addCommand(alertsCommand())
+  .addCommand(latestCommand())
+  .addCommand(peerCommand())
+  .addCommand(namesCommand())
+  .addCommand(peersetCommand())
+  .addCommand(statusCommand());
+
+/**
+ * Exit codes: 1 when the monitor could not answer what was asked (not found, no monitor) or on an
+ * unexpected failure; 2 when what the user gave is wrong (settings, arguments, connection).
+ */
+function exitCode(err: unknown): number {
+  if (err instanceof QueryError) return 1;
+  return err instanceof PeermonError ? 2 : 1;
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof PeermonError ? err.message : err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`peermon: ${message}\n`);
-  process.exit(err instanceof PeermonError ? 2 : 1);
+  process.exit(exitCode(err));
 });

@@ -8,6 +8,7 @@ import { Subjects, isValidToken } from "../api/subjects.js";
 import type { Metric, MetricInput, PeerSet } from "../api/types.js";
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
+import { PeerSetStore, type PeerSetChange } from "./peerset.js";
 
 export interface ClientOptions {
   /** Subject prefix. @default "peermon" */
@@ -19,6 +20,7 @@ export interface ClientOptions {
 export class PeerMonitorClient {
   readonly subjects: Subjects;
   private readonly timeoutMs: number;
+  private peersetStore: PeerSetStore | undefined;
 
   constructor(
     readonly nc: NatsConnection,
@@ -72,6 +74,35 @@ export class PeerMonitorClient {
     return names;
   }
 
+  /** The current PeerSet as stored in JetStream, or undefined when none was published yet. */
+  async getPeerSet(): Promise<PeerSet | undefined> {
+    const reading = await this.peersets.read();
+    return reading.type === "current" ? reading.peerset : undefined;
+  }
+
+  /** Replaces the PeerSet; resolves once JetStream stored it (see PeerSetStore.set). */
+  async setPeers(peers: readonly string[]): Promise<PeerSetChange> {
+    for (const p of peers) requireToken("peer id", p);
+    return this.peersets.set(peers);
+  }
+
+  /** Adds one peer to the stored PeerSet, safe against concurrent writers; a member is a no-op. */
+  async addPeer(peer: string): Promise<PeerSetChange> {
+    requireToken("peer id", peer);
+    return this.peersets.add(peer);
+  }
+
+  /** Removes one peer from the stored PeerSet, safe against concurrent writers; a non-member is a no-op. */
+  async removePeer(peer: string): Promise<PeerSetChange> {
+    requireToken("peer id", peer);
+    return this.peersets.remove(peer);
+  }
+
+  /** Reads and writes the PeerSet kept in JetStream. */
+  get peersets(): PeerSetStore {
+    return (this.peersetStore ??= new PeerSetStore(this.nc, this.subjects));
+  }
+
   private async query(subject: string): Promise<Msg> {
     let reply: Msg;
     try {
@@ -89,7 +120,8 @@ export class PeerMonitorClient {
   }
 }
 
-function requireToken(what: string, value: string): void {
+/** Throws a PeermonError that says what a valid token is when `value` is not one. */
+export function requireToken(what: string, value: string): void {
   if (!isValidToken(value)) {
     throw new PeermonError(`invalid ${what} ${JSON.stringify(value)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
   }

@@ -1,0 +1,33 @@
+/**
+ * `peermon latest <name>`: the latest valid metric of `name` from each current peer, one line each
+ * (`<peer> | <name>: <value> | Expires in: 12s`) or a JSON array.
+ */
+import { Command } from "commander";
+import { paletteFor } from "../color.js";
+import { metricJson, metricLine, nowNs, toJson } from "../format.js";
+import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
+
+export function latestCommand(): Command {
+  return withConnection(new Command("latest"))
+    .description("the latest valid metric of <name> from each current peer")
+    .argument("<name>", "metric name (list them with `peermon names`)")
+    .option("--json", "print a JSON array of metrics")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  peermon latest ping
+  peermon latest freespace --json | jq -r 'sort_by(-.weight) | .[0].peer'   # the emptiest peer`,
+    )
+    .action(async (name: string, flags: { json?: boolean } & Record<string, unknown>) => {
+      checkTokens({ "metric name": name });
+      const metrics = await withSession(flags, "latest", (s) => s.client.latest(name));
+      if (flags.json) return printLine(toJson(metrics.map(metricJson)));
+      if (metrics.length === 0) {
+        return printNote(`no valid ${name} metrics from current peers (known names: \`peermon names\`)`);
+      }
+      const now = nowNs();
+      const palette = paletteFor();
+      for (const m of metrics) printLine(metricLine(m, now, palette));
+    });
+}

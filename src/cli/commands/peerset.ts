@@ -1,0 +1,94 @@
+/**
+ * `peermon peerset show | set <peer>... | add <peer> | rm <peer>`: the current PeerSet as stored in
+ * JetStream, and changes to it. The reading and writing is the SDK's (PeerSetStore); this file
+ * only prints.
+ */
+import { Command } from "commander";
+import type { PeerMonitorClient } from "../../client/client.js";
+import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
+import { toJson } from "../format.js";
+import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
+
+type Flags = { json?: boolean } & Record<string, unknown>;
+
+export function peersetCommand(): Command {
+  const peerset = new Command("peerset")
+    .description("show or change the current peerset (only its members are tracked and queried)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  peermon peerset set P1 P2 P3   # replace the peerset
+  peermon peerset add P4         # safe while others change it too
+  peermon peerset rm P2
+  peermon peerset show --json`,
+    );
+  peerset.addCommand(showCommand());
+  peerset.addCommand(changeCommand("set", "<peers...>", "replace the peerset with these peers", (c, peers) => c.setPeers(peers)));
+  peerset.addCommand(changeCommand("add", "<peer>", "add one peer to the peerset", (c, [peer]) => c.addPeer(peer!)));
+  peerset.addCommand(changeCommand("rm", "<peer>", "remove one peer from the peerset", (c, [peer]) => c.removePeer(peer!)));
+  return peerset;
+}
+
+function showCommand(): Command {
+  return withConnection(new Command("show"))
+    .description("print the current peerset, one peer per line")
+    .option("--json", 'print {"id", "peers", "seq"}, or null when there is none')
+    .addHelpText("after", "\nExample:\n  peermon peerset show")
+    .action(async (flags: Flags) => {
+      const reading = await withSession(flags, "peerset show", (s) => s.client.peersets.read());
+      if (flags.json) return printLine(toJson(reading.type === "current" ? { ...reading.peerset, seq: reading.seq } : null));
+      if (reading.type === "current") {
+        const { peers, id } = reading.peerset;
+        printNote(`peerset ${id || "(no id)"}: ${peers.length} peer${peers.length === 1 ? "" : "s"}`);
+        for (const p of peers) printLine(p);
+        return;
+      }
+      printNote(noPeerSet(reading));
+    });
+}
+
+function noPeerSet(reading: Exclude<PeerSetReading, { type: "current" }>): string {
+  const where =
+    reading.type === "no-stream"
+      ? `the peerset stream ${reading.stream} does not exist yet (no monitor with JetStream ran, and no peerset was set)`
+      : "no peerset was published yet";
+  return `${where}: every publishing peer is tracked; set one with \`peermon peerset set <peer>...\``;
+}
+
+type Change = (client: PeerMonitorClient, peers: string[]) => Promise<PeerSetChange>;
+
+function changeCommand(name: "set" | "add" | "rm", args: string, description: string, change: Change): Command {
+  return withConnection(new Command(name))
+    .description(description)
+    .argument(args, "peer id(s)")
+    .option("--json", 'print {"id", "peers", "changed", "stored", "seq"}')
+    .addHelpText("after", `\nExample:\n  peermon peerset ${name} ${name === "set" ? "P1 P2 P3" : "P4"}`)
+    .action(async (peersArg: string | string[], flags: Flags) => {
+      const peers = Array.isArray(peersArg) ? peersArg : [peersArg];
+      peers.forEach((p) => checkTokens({ "peer id": p }));
+      const result = await withSession(flags, `peerset ${name}`, (s) => change(s.client, peers));
+      if (!result.stored && result.changed) {
+        printNote(
+          "peermon: warning: JetStream is not available, so the peerset was published without confirmation " +
+            "and running monitors keep it in memory only (enable JetStream on the server to keep it)",
+        );
+      }
+      if (flags.json) {
+        const { peerset, changed, stored, seq } = result;
+        return printLine(toJson({ ...peerset, changed, stored, seq }));
+      }
+      printLine(describeChange(name, peers, result));
+    });
+}
+
+function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetChange): string {
+  const size = `${r.peerset.peers.length} peer${r.peerset.peers.length === 1 ? "" : "s"}`;
+  if (!r.changed) {
+    return name === "add"
+      ? `${peers[0]} is already in the peerset (${size}): nothing changed`
+      : `${peers[0]} is not in the peerset (${size}): nothing changed`;
+  }
+  const verb = name === "set" ? "set" : name === "add" ? `added ${peers[0]}` : `removed ${peers[0]}`;
+  return `peerset ${verb}: ${size} [${r.peerset.peers.join(" ")}] (id ${r.peerset.id})`;
+}

@@ -1,0 +1,87 @@
+/**
+ * What every client command shares: the connection flags, a connection opened from them (closed
+ * when the command is done), the signals that end a following command, and how a line is printed.
+ */
+import type { Command } from "commander";
+import type { NatsConnection } from "nats";
+import { openConnection } from "../../bus/connection.js";
+import { PeerMonitorClient, requireToken } from "../../client/client.js";
+import type { MonitorConfig } from "../../config.js";
+import { resolveSettings } from "../settings.js";
+
+/** Adds --nats, --creds, --user, --password, --prefix and --config to `cmd`. */
+export function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--nats <url>", "NATS server URL(s), comma separated (env NATS_URL)", undefined)
+    .option("--creds <file>", "NATS credentials file (env NATS_CREDS)")
+    .option("--user <name>", "NATS user (env NATS_USER)")
+    .option("--password <secret>", "NATS password (env NATS_PASSWORD)")
+    .option("--prefix <token>", "first token of every peermon subject (env PEERMON_PREFIX)", undefined)
+    .option("--config <file>", "JSON file with settings; flags and env beat it (env PEERMON_CONFIG)");
+}
+
+export interface Session {
+  config: MonitorConfig;
+  nc: NatsConnection;
+  client: PeerMonitorClient;
+}
+
+export interface SessionOptions {
+  /**
+   * Keep reconnecting while the command runs (followers: `alerts`, `publish --every`); one-shot
+   * commands give up after a few attempts. @default false
+   */
+  follow?: boolean;
+}
+
+/**
+ * Connects with the command's settings, runs `fn`, and closes the connection (flushing what was
+ * published) whatever happens. `command` names the connection on the server (`peermon-cli latest`).
+ */
+export async function withSession<T>(
+  flags: Record<string, unknown>,
+  command: string,
+  fn: (s: Session) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
+  const config = resolveSettings(flags, process.env, "client");
+  const nc = await openConnection(config.nats, { name: `peermon-cli ${command}`, finite: !options.follow });
+  try {
+    return await fn({ config, nc, client: new PeerMonitorClient(nc, { prefix: config.prefix }) });
+  } finally {
+    if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+}
+
+/** Checks command-line tokens before connecting, so a typo fails fast and says why. */
+export function checkTokens(tokens: Record<string, string | undefined>): void {
+  for (const [what, value] of Object.entries(tokens)) if (value !== undefined) requireToken(what, value);
+}
+
+/** Resolves with the signal's name at the first SIGINT or SIGTERM; the listeners are then removed. */
+export function untilSignal(): { done: Promise<NodeJS.Signals>; cancel(): void } {
+  let cancel = () => {};
+  const done = new Promise<NodeJS.Signals>((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      cancel();
+      resolve(signal);
+    };
+    const onInt = () => on("SIGINT");
+    const onTerm = () => on("SIGTERM");
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+    cancel = () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    };
+  });
+  return { done, cancel };
+}
+
+export function printLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function printNote(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

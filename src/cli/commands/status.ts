@@ -1,0 +1,102 @@
+/**
+ * `peermon status`: asks every running monitor for its `$SRV.STATS` (services framework) for about
+ * a second, then prints per instance its shard, windows and peers, and per metric name how many
+ * windows are healthy, expired and alerted, with rejected input counts.
+ */
+import { Command } from "commander";
+import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
+import { SERVICE_NAME } from "../../bus/queries.js";
+import { NoMonitorError } from "../../errors.js";
+import { paletteFor, type Palette } from "../color.js";
+import { toJson } from "../format.js";
+import { printLine, withConnection, withSession, type Session } from "./session.js";
+
+/** How long replies are gathered, ms: every monitor on a healthy network answers well within it. */
+export const STATUS_WAIT_MS = 1_000;
+
+/** The `data` a peermon monitor puts in its STATS reply (see src/bus/queries.ts). */
+export interface MonitorStatus {
+  prefix: string;
+  shard: string;
+  partitions: string;
+  windows: number;
+  states: Record<string, Record<"healthy" | "expired" | "alerted", number>>;
+  peers: number | null;
+  counters: { rejected?: Record<string, number> } & Record<string, unknown>;
+}
+
+/** One STATS reply, as the services framework sends it. */
+interface StatsReply {
+  id: string;
+  version: string;
+  started: string;
+  endpoints?: { data?: unknown }[];
+}
+
+export function statusCommand(): Command {
+  return withConnection(new Command("status"))
+    .description("what each running monitor holds: shard, windows per state, peers, rejected input")
+    .option("--json", "print a JSON array, one object per monitor: id, version, started and its STATS data")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  peermon status
+  peermon status --json | jq '.[] | {shard, states}'`,
+    )
+    .action(async (flags: { json?: boolean } & Record<string, unknown>) => {
+      const replies = await withSession(flags, "status", gather);
+      if (flags.json) {
+        return printLine(toJson(replies.map((r) => ({ id: r.id, version: r.version, started: r.started, ...statusOf(r) }))));
+      }
+      const palette = paletteFor();
+      for (const r of replies) printInstance(r, statusOf(r)!, palette);
+    });
+}
+
+/** The STATS replies of this prefix's monitors, after STATUS_WAIT_MS; NoMonitorError when none. */
+async function gather(s: Session): Promise<StatsReply[]> {
+  const subject = `$SRV.STATS.${SERVICE_NAME}`;
+  const replies: StatsReply[] = [];
+  try {
+    const answers = await s.nc.requestMany(subject, undefined, { strategy: RequestStrategy.Timer, maxWait: STATUS_WAIT_MS });
+    for await (const m of answers) {
+      const reply = parse(m);
+      if (reply && statusOf(reply)?.prefix === s.config.prefix) replies.push(reply);
+    }
+  } catch (err) {
+    if ((err as NatsError).code !== ErrorCode.NoResponders) throw err;
+  }
+  if (replies.length === 0) throw new NoMonitorError(`${subject} (prefix ${s.config.prefix})`);
+  return replies.sort((a, b) => (statusOf(a)!.shard < statusOf(b)!.shard ? -1 : 1));
+}
+
+/** A STATS reply, or undefined for one that is not JSON (not a services framework reply). */
+function parse(m: Msg): StatsReply | undefined {
+  try {
+    return m.json<StatsReply>();
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(reply: StatsReply): MonitorStatus | undefined {
+  const data = reply.endpoints?.find((e) => e.data)?.data as MonitorStatus | undefined;
+  return data && typeof data === "object" && "states" in data ? data : undefined;
+}
+
+function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
+  const peers = st.peers === null ? "no peerset (every publishing peer tracked)" : `${st.peers} in the peerset`;
+  printLine(
+    `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` +
+      `${st.windows} windows | peers: ${peers} | since ${r.started}`,
+  );
+  for (const [name, n] of Object.entries(st.states).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
+    const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
+    printLine(`  ${name}: healthy ${n.healthy}, ${expired}, ${alerted}`);
+  }
+  const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
+  const total = rejected.reduce((sum, [, count]) => sum + count, 0);
+  printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+}
