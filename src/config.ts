@@ -57,8 +57,16 @@ export interface MonitorConfig {
   rejectLogIntervalMs: number;
   /** pino log level. @default "info" */
   logLevel: LogLevel;
-  /** Keep the peerset in JetStream (stream `<PREFIX>_PEERSET`) when the server has it. @default true */
+  /**
+   * Use JetStream when the server has it: the peerset stream `<PREFIX>_PEERSET` and the alert log
+   * `<PREFIX>_ALERTS` (exactly-once alerts across replicas, catch-up for offline consumers).
+   * @default true
+   */
   jetstream: boolean;
+  /** Replicas of peermon's streams: 1 on a single server, 3 on a 3-node cluster. @default 1 */
+  streamReplicas: number;
+  /** How long the alert log keeps alerts for consumers to catch up, ms. @default 86400000 (a day) */
+  alertRetentionMs: number;
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -77,6 +85,8 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   rejectLogIntervalMs: 10_000,
   logLevel: "info",
   jetstream: true,
+  streamReplicas: 1,
+  alertRetentionMs: 86_400_000,
 });
 
 /**
@@ -112,6 +122,8 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("probeIntervalMs", c.probeIntervalMs, 10);
   requireDuration("probeTimeoutMs", c.probeTimeoutMs, 10);
   requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);
+  requireInt("streamReplicas", c.streamReplicas, 1, 5, "JetStream keeps 1 to 5 copies of a stream");
+  requireDuration("alertRetentionMs", c.alertRetentionMs, 1_000);
   if (!isValidToken(c.prefix)) {
     throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
   }

@@ -3,10 +3,11 @@
  * alert sink and link probe, follows the peerset, subscribes to the metric subjects this instance
  * owns, registers the query service, and turns connection events into link-health calls.
  */
-import { Events, DebugEvents, type NatsConnection, type Service, type Subscription } from "nats";
+import { Events, DebugEvents, type JetStreamManager, type NatsConnection, type Service, type Subscription } from "nats";
 import { Subjects } from "./api/subjects.js";
 import { Supervisor } from "./actors/supervisor.js";
-import { CoreAlertSink } from "./bus/alert-sink.js";
+import { CoreAlertSink, type BusAlertSink } from "./bus/alert-sink.js";
+import { ensureAlertStream, StreamAlertSink } from "./bus/alert-stream.js";
 import { openConnection } from "./bus/connection.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
@@ -37,7 +38,7 @@ export class Monitor {
     readonly nc: NatsConnection,
     readonly peersetMode: PeerSetMode,
     private readonly parts: {
-      sink: CoreAlertSink;
+      sink: BusAlertSink;
       probe: LinkProbe;
       peerset: PeerSetSource;
       subscriptions: Subscription[];
@@ -61,7 +62,8 @@ export class Monitor {
   private static async wire(config: MonitorConfig, nc: NatsConnection, clock: Clock, log: Logger, shardLabel: string) {
     const subjects = new Subjects(config.prefix);
     const stats = new MonitorStats();
-    const sink = new CoreAlertSink(nc, subjects, stats);
+    const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
+    const sink = await alertSink(config, nc, jsm, subjects, stats, log.child({ component: "alerts" }));
     let supervisor: Supervisor | undefined;
     const probe = new LinkProbe(nc, () => supervisor!, config.probeIntervalMs, config.probeTimeoutMs);
     supervisor = new Supervisor({
@@ -74,8 +76,8 @@ export class Monitor {
     });
     const sup = supervisor;
     const peerset = await followPeerSet(nc, subjects, sup, log.child({ component: "peerset" }), {
-      jetstream: config.jetstream,
-      replicas: 1,
+      jsm,
+      replicas: config.streamReplicas,
     });
     const owned = ownedPartitions(config);
     const metricSubjects = owned
@@ -97,7 +99,13 @@ export class Monitor {
     probe.start();
     await nc.flush();
     log.info(
-      { servers: nc.getServer(), shard: shardLabel, peerset: peerset.mode, subjects: metricSubjects },
+      {
+        servers: nc.getServer(),
+        shard: shardLabel,
+        peerset: peerset.mode,
+        alerts: sink instanceof StreamAlertSink ? "alert stream" : "core",
+        subjects: metricSubjects,
+      },
       "peermon monitor serving",
     );
     return new Monitor(config, sup, nc, peerset.mode, {
@@ -148,7 +156,41 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-async function watchStatus(nc: NatsConnection, sup: Supervisor, sink: CoreAlertSink, probe: LinkProbe, log: Logger) {
+/** The JetStream manager, or undefined (with one warning) when the server has no JetStream. */
+async function jetStreamOrWarn(nc: NatsConnection, log: Logger): Promise<JetStreamManager | undefined> {
+  try {
+    return await nc.jetstreamManager();
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      "JetStream is not available: the peerset is kept in memory only and alerts are published without the alert log " +
+        "(enable it with `jetstream: enabled` in the server config, or nats-server -js)",
+    );
+    return undefined;
+  }
+}
+
+/** The alert log when JetStream is there (exactly once across replicas), plain publishes otherwise. */
+async function alertSink(
+  config: MonitorConfig,
+  nc: NatsConnection,
+  jsm: JetStreamManager | undefined,
+  subjects: Subjects,
+  stats: MonitorStats,
+  log: Logger,
+): Promise<BusAlertSink> {
+  if (jsm) {
+    try {
+      await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+      return new StreamAlertSink(nc, jsm, subjects, stats, log, config.repeatIntervalMs);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
+    }
+  }
+  return new CoreAlertSink(nc, subjects, stats);
+}
+
+async function watchStatus(nc: NatsConnection, sup: Supervisor, sink: BusAlertSink, probe: LinkProbe, log: Logger) {
   const events = nc.status();
   // nats.js does not end status iterators when the connection closes; end ours then.
   void nc.closed().then(() => (events as { stop?: () => void }).stop?.());

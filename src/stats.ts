@@ -24,8 +24,10 @@ export class MonitorStats {
   alertsRepeated = 0;
   /** Alerts the bus could not take at once; they wait and are retried, never dropped. */
   alertsDeferred = 0;
-  /** Alerts sent again after a reconnect because the server had not confirmed them. */
+  /** Alerts sent again because the server had not confirmed them (reconnect, timeout). */
   alertsResent = 0;
+  /** Alerts another replica had already logged (alert stream): not published twice. */
+  alertsDeduplicated = 0;
   /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
   convictionsDeferred = 0;
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */

@@ -52,6 +52,7 @@ export class Subjects {
   readonly partitionedMetricsAll: string;
   readonly peerset: string;
   readonly alertsAll: string;
+  readonly alertLogAll: string;
   readonly names: string;
   private readonly metricsHead: string;
   private readonly partHead: string;
@@ -63,6 +64,7 @@ export class Subjects {
     this.partitionedMetricsAll = `${prefix}.part.*.metrics.>`;
     this.peerset = `${prefix}.peerset`;
     this.alertsAll = `${prefix}.alerts.>`;
+    this.alertLogAll = `${prefix}.alertlog.>`;
     this.names = `${prefix}.names`;
   }
 
@@ -76,6 +78,16 @@ export class Subjects {
 
   alert(name: string, peer: string): string {
     return `${this.prefix}.alerts.${name}.${peer}`;
+  }
+
+  /** Internal: the alert log subject of a (name, peer); its stream republishes to `alert()`. */
+  alertLog(name: string, peer: string): string {
+    return `${this.prefix}.alertlog.${name}.${peer}`;
+  }
+
+  /** Name of one of peermon's JetStream streams: `PEERMON_PEERSET`, `PEERMON_ALERTS`, ... */
+  stream(kind: "PEERSET" | "ALERTS" | "METRICS"): string {
+    return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 
   /** Subscription subject for alerts, narrowed to a name and/or a peer. */

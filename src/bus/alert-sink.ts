@@ -11,13 +11,23 @@ import type { Alert } from "../api/types.js";
 import type { AlertSink } from "../actors/supervisor.js";
 import type { MonitorStats } from "../stats.js";
 
+/** An AlertSink on the bus: told about the connection, and able to wait for what it took. */
+export interface BusAlertSink extends AlertSink {
+  /** Alerts taken but not yet confirmed by the server. */
+  readonly pending: number;
+  disconnected(): void;
+  reconnected(): void;
+  /** Resolves true once every alert taken so far is confirmed, false after `timeoutMs`. */
+  settle(timeoutMs: number): Promise<boolean>;
+}
+
 interface Outgoing {
   seq: number;
   subject: string;
   data: Uint8Array;
 }
 
-export class CoreAlertSink implements AlertSink {
+export class CoreAlertSink implements BusAlertSink {
   private connected = true;
   private unconfirmed: Outgoing[] = [];
   private flushing = false;

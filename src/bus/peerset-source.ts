@@ -5,7 +5,7 @@
  * cannot erase it); an ordered consumer then delivers every later message, in order. Without
  * JetStream the peerset is followed live and kept in memory only.
  */
-import { DeliverPolicy, ErrorCode, type ConsumerMessages, type NatsConnection, type NatsError, type Subscription } from "nats";
+import { DeliverPolicy, type ConsumerMessages, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
 import { ensurePeerSetStream, newestValidPeerSet, peersetStreamName } from "./peerset-stream.js";
 import type { Supervisor } from "../actors/supervisor.js";
@@ -18,23 +18,19 @@ export interface PeerSetSource {
   stop(): Promise<void>;
 }
 
+/** Follows the peerset through JetStream when `jsm` is given (falling back to memory on error). */
 export async function followPeerSet(
   nc: NatsConnection,
   subjects: Subjects,
   supervisor: Supervisor,
   log: Logger,
-  options: { jetstream: boolean; replicas: number },
+  options: { jsm: JetStreamManager | undefined; replicas: number },
 ): Promise<PeerSetSource> {
-  if (options.jetstream) {
+  if (options.jsm) {
     try {
-      return await followStream(nc, subjects, supervisor, options.replicas);
+      return await followStream(nc, options.jsm, subjects, supervisor, options.replicas);
     } catch (err) {
-      log.warn(
-        { err: (err as Error).message },
-        (err as NatsError).code === ErrorCode.JetStreamNotEnabled
-          ? "JetStream is not enabled on the server: the peerset is kept in memory only (enable it with `jetstream: enabled` or nats-server -js)"
-          : "cannot keep the peerset in JetStream: it is kept in memory only",
-      );
+      log.warn({ err: (err as Error).message }, "cannot keep the peerset in JetStream: it is kept in memory only");
     }
   }
   const sub: Subscription = nc.subscribe(subjects.peerset, {
@@ -47,11 +43,11 @@ export async function followPeerSet(
 
 async function followStream(
   nc: NatsConnection,
+  jsm: JetStreamManager,
   subjects: Subjects,
   supervisor: Supervisor,
   replicas: number,
 ): Promise<PeerSetSource> {
-  const jsm = await nc.jetstreamManager();
   const bounds = await ensurePeerSetStream(jsm, subjects, replicas);
   const newest = await newestValidPeerSet(jsm, subjects, bounds);
   if (newest) supervisor.applyPeerSet(newest.peerset);

@@ -4,7 +4,7 @@
  * current peerset, so one garbage publish cannot erase it. Monitors and the SDK both use this.
  */
 import { DiscardPolicy, StorageType, type JetStreamManager, type NatsError } from "nats";
-import type { Subjects } from "../api/subjects.js";
+import { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
 import { decodePeerSetMessage } from "../api/validate.js";
 
@@ -12,7 +12,7 @@ import { decodePeerSetMessage } from "../api/validate.js";
 export const PEERSET_HISTORY = 16;
 
 export function peersetStreamName(prefix: string): string {
-  return `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_PEERSET`;
+  return new Subjects(prefix).stream("PEERSET");
 }
 
 export interface StreamBounds {

@@ -14,6 +14,7 @@ import { encodePeerSet } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
 import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName } from "../bus/peerset-stream.js";
+import { isSequenceConflict } from "../bus/jetstream.js";
 import { JetStreamMissing, PeermonError } from "../errors.js";
 
 /**
@@ -22,8 +23,6 @@ import { JetStreamMissing, PeermonError } from "../errors.js";
  */
 export const DEFAULT_PEERSET_ATTEMPTS = 10;
 
-/** JetStream's error code for a failed expected-last-subject-sequence check. */
-const WRONG_LAST_SEQUENCE = 10071;
 /** JetStream's error code when the server has it but this account may not use it. */
 const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT = 10039;
 
@@ -144,9 +143,6 @@ export class PeerSetStore {
   }
 }
 
-function isSequenceConflict(err: unknown): boolean {
-  return (err as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
-}
 
 /** A short random pause, growing with the attempt, so that colliding writers spread out. */
 function backoff(attempt: number): Promise<void> {

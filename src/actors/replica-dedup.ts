@@ -1,0 +1,38 @@
+/**
+ * Exactly-once alerts across replicas of a shard, decided from the alert log alone. Every replica
+ * of a shard sees the same metrics and decides the same transitions; the alert log (a JetStream
+ * stream, one subject per (name, peer)) holds the alternating firing/resolved alerts. Before a
+ * replica appends, it reads the subject's last alert: if that already records this transition,
+ * another replica got there first and there is nothing to publish. The append itself is guarded
+ * by the subject's last sequence, so two replicas racing cannot both succeed. Pure.
+ */
+import type { AlertKind } from "../api/types.js";
+
+/** What the log's last alert for a (name, peer) says, if there is one that decodes. */
+export interface LoggedAlert {
+  kind: AlertKind;
+  /** Unix ns, when the replica that wrote it decided. */
+  triggeredAt: bigint;
+}
+
+/**
+ * True when the transition to `kind`, decided at `triggeredAt`, is already in the log: the last
+ * logged alert has the same kind. A firing alert repeated at `repeatIntervalMs` (0: never) counts
+ * as new once half the interval has passed since the logged one.
+ */
+export function alreadyLogged(
+  last: LoggedAlert | undefined,
+  kind: AlertKind,
+  triggeredAt: bigint,
+  repeatIntervalMs: number,
+): boolean {
+  if (!last || last.kind !== kind) return false;
+  if (kind === "resolved" || repeatIntervalMs <= 0) return true;
+  const sinceMs = Number(triggeredAt - last.triggeredAt) / 1e6;
+  return sinceMs < repeatIntervalMs / 2;
+}
+
+/** The de-duplication id of an append: same subject position and kind, same id (retries collapse). */
+export function appendId(name: string, peer: string, lastSeq: number, kind: AlertKind): string {
+  return `${name}.${peer}.${lastSeq}.${kind}`;
+}

@@ -1,0 +1,157 @@
+/**
+ * StreamAlertSink: alerts through a JetStream alert log, exactly once per transition whichever
+ * replicas are alive. Each replica appends to `<prefix>.alertlog.<name>.<peer>`, guarded by the
+ * subject's last sequence (see actors/replica-dedup.ts); the stream `<PREFIX>_ALERTS` republishes
+ * each stored alert to the public `<prefix>.alerts.<name>.<peer>`, and keeps them for consumers that
+ * were offline. Appends for one (name, peer) are serialised, so a resolved alert never overtakes
+ * its firing one; an append that fails (timeout, reconnect) is retried until it is stored.
+ */
+import { DiscardPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { encodeAlert } from "../api/codec.js";
+import type { Subjects } from "../api/subjects.js";
+import type { Alert } from "../api/types.js";
+import { decodeAlert } from "../api/validate.js";
+import { alreadyLogged, appendId, type LoggedAlert } from "../actors/replica-dedup.js";
+import type { Logger } from "../log.js";
+import type { MonitorStats } from "../stats.js";
+import type { BusAlertSink } from "./alert-sink.js";
+import { delay, isNotFound, isSequenceConflict } from "./jetstream.js";
+
+/** Alerts kept per (name, peer) in the log. */
+export const ALERT_HISTORY = 64;
+
+export interface AlertStreamOptions {
+  /** Stream replicas (3 on a 3-node cluster). @default 1 */
+  replicas: number;
+  /** How long alerts stay in the log for consumers to catch up, ms. @default 86400000 (a day) */
+  retentionMs: number;
+}
+
+/** Creates the alert log stream when missing. */
+export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subjects, o: AlertStreamOptions): Promise<void> {
+  const name = subjects.stream("ALERTS");
+  try {
+    await jsm.streams.info(name);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await jsm.streams.add({
+    name,
+    subjects: [subjects.alertLog("*", "*")],
+    republish: { src: subjects.alertLogAll, dest: subjects.alertsAll },
+    max_msgs_per_subject: ALERT_HISTORY,
+    max_age: o.retentionMs * 1_000_000,
+    discard: DiscardPolicy.Old,
+    storage: StorageType.File,
+    num_replicas: o.replicas,
+    description: "peermon: alert log, republished to the alert subjects (exactly once per transition)",
+  });
+}
+
+export class StreamAlertSink implements BusAlertSink {
+  private connected = true;
+  private readonly js: JetStreamClient;
+  private readonly stream: string;
+  /** The tail of the append chain of each log subject. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly subjects: Subjects,
+    private readonly stats: MonitorStats,
+    private readonly log: Logger,
+    private readonly repeatIntervalMs: number,
+  ) {
+    this.js = nc.jetstream();
+    this.stream = subjects.stream("ALERTS");
+  }
+
+  offer(alert: Alert): boolean {
+    if (!this.connected || this.nc.isClosed()) return false;
+    const subject = this.subjects.alertLog(alert.name, alert.peer);
+    const data = encodeAlert(alert);
+    this.inFlight++;
+    const next: Promise<void> = (this.chains.get(subject) ?? Promise.resolve())
+      .then(() => this.deliver(subject, alert, data))
+      .finally(() => {
+        this.inFlight--;
+        if (this.chains.get(subject) === next) this.chains.delete(subject);
+      });
+    this.chains.set(subject, next);
+    return true;
+  }
+
+  /** Alerts taken but not yet stored (or found stored) in the log. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  disconnected(): void {
+    this.connected = false;
+  }
+
+  reconnected(): void {
+    this.connected = true;
+  }
+
+  async settle(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < end && !this.nc.isClosed()) await delay(20);
+    return this.inFlight === 0;
+  }
+
+  /** Appends until stored (by us or another replica); retries failures with a growing pause. */
+  private async deliver(subject: string, alert: Alert, data: Uint8Array): Promise<void> {
+    for (let failures = 0; !this.nc.isClosed(); ) {
+      try {
+        if (await this.appendOnce(subject, alert, data)) return;
+      } catch (err) {
+        failures++;
+        this.stats.alertsResent++;
+        if (failures === 1) {
+          this.log.warn({ subject, err: (err as Error).message }, "alert not stored yet: retrying until it is");
+        }
+        await delay(Math.min(100 * 2 ** failures, 5_000));
+      }
+    }
+  }
+
+  /** One read-then-append; false when another writer appended in between (read again). */
+  private async appendOnce(subject: string, alert: Alert, data: Uint8Array): Promise<boolean> {
+    const last = await this.lastLogged(subject);
+    if (alreadyLogged(last.alert, alert.kind, alert.triggeredAt, this.repeatIntervalMs)) {
+      this.stats.alertsDeduplicated++;
+      return true;
+    }
+    try {
+      const ack = await this.js.publish(subject, data, {
+        msgID: appendId(alert.name, alert.peer, last.seq, alert.kind),
+        expect: { lastSubjectSequence: last.seq },
+      });
+      if (ack.duplicate) this.stats.alertsDeduplicated++;
+      return true;
+    } catch (err) {
+      if (isSequenceConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The subject's last logged alert (from the stream leader, so never stale) and its sequence. */
+  private async lastLogged(subject: string): Promise<{ seq: number; alert?: LoggedAlert }> {
+    try {
+      const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      try {
+        const a = decodeAlert(m.data);
+        return { seq: m.seq, alert: { kind: a.kind, triggeredAt: a.triggeredAt } };
+      } catch {
+        return { seq: m.seq };
+      }
+    } catch (err) {
+      if (isNotFound(err)) return { seq: 0 };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * JetStream facts peermon relies on, named once.
+ */
+import type { NatsError } from "nats";
+
+/** JetStream's error code for a failed expected-last-subject-sequence check. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** True when a publish failed because another writer appended to the subject first. */
+export function isSequenceConflict(err: unknown): boolean {
+  return (err as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
+}
+
+/** True for "no such stream" / "no such message". */
+export function isNotFound(err: unknown): boolean {
+  return (err as NatsError).code === "404";
+}
+
+/** Resolves after `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

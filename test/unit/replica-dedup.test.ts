@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { alreadyLogged, appendId, type LoggedAlert } from "../../src/actors/replica-dedup.js";
+
+const MS = 1_000_000n;
+const firing = (atMs: number): LoggedAlert => ({ kind: "firing", triggeredAt: BigInt(atMs) * MS });
+const resolved = (atMs: number): LoggedAlert => ({ kind: "resolved", triggeredAt: BigInt(atMs) * MS });
+
+const CASES: [string, LoggedAlert | undefined, "firing" | "resolved", number, number, boolean][] = [
+  // title, last logged, kind to log, decided at (ms), repeat interval (ms), already logged?
+  ["empty log: a firing alert is new", undefined, "firing", 1_000, 0, false],
+  ["empty log: a resolved alert is new", undefined, "resolved", 1_000, 0, false],
+  ["last is firing: another replica logged this episode", firing(1_000), "firing", 1_005, 0, true],
+  ["last is resolved: a new episode fires", resolved(1_000), "firing", 5_000, 0, false],
+  ["last is firing: the episode's end is new", firing(1_000), "resolved", 5_000, 0, false],
+  ["last is resolved: another replica logged the end", resolved(5_000), "resolved", 5_010, 0, true],
+  ["repeat: a copy of the same repeat is not new", firing(10_000), "firing", 10_050, 60_000, true],
+  ["repeat: half an interval later it is a new repeat", firing(10_000), "firing", 40_000, 60_000, false],
+  ["repeat never applies to resolved", resolved(10_000), "resolved", 90_000, 60_000, true],
+];
+
+for (const [title, last, kind, atMs, repeat, expected] of CASES) {
+  test(`replica dedup - ${title}`, () => {
+    assert.equal(alreadyLogged(last, kind, BigInt(atMs) * MS, repeat), expected);
+  });
+}
+
+test("replica dedup - append ids name the subject position and kind, so retries collapse", () => {
+  assert.equal(appendId("ping", "P1", 7, "firing"), "ping.P1.7.firing");
+  assert.notEqual(appendId("ping", "P1", 7, "firing"), appendId("ping", "P1", 8, "firing"));
+  assert.notEqual(appendId("ping", "P1", 7, "firing"), appendId("ping", "P1", 7, "resolved"));
+});
