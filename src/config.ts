@@ -67,6 +67,15 @@ export interface MonitorConfig {
   streamReplicas: number;
   /** How long the alert log keeps alerts for consumers to catch up, ms. @default 86400000 (a day) */
   alertRetentionMs: number;
+  /**
+   * Keep every window in JetStream (stream `<PREFIX>_METRICS`, the last `windowCapacity` metrics
+   * per subject) so that a restarted shard comes back with its windows. @default true
+   */
+  durableWindows: boolean;
+  /** Metrics older than this are not kept for restarts, ms. @default 3600000 (an hour) */
+  windowRetentionMs: number;
+  /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
+  http?: { host: string; port: number };
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -87,6 +96,8 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   jetstream: true,
   streamReplicas: 1,
   alertRetentionMs: 86_400_000,
+  durableWindows: true,
+  windowRetentionMs: 3_600_000,
 });
 
 /**
@@ -124,6 +135,7 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);
   requireInt("streamReplicas", c.streamReplicas, 1, 5, "JetStream keeps 1 to 5 copies of a stream");
   requireDuration("alertRetentionMs", c.alertRetentionMs, 1_000);
+  requireDuration("windowRetentionMs", c.windowRetentionMs, 1_000);
   if (!isValidToken(c.prefix)) {
     throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
   }

@@ -15,6 +15,8 @@ import { startQueryService } from "./bus/queries.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
+import { startHealthServer, type Readiness } from "./http/health.js";
+import type { Server } from "node:http";
 import { MonitorStats } from "./stats.js";
 
 export interface MonitorOptions {
@@ -38,6 +40,7 @@ export class Monitor {
     readonly nc: NatsConnection,
     readonly peersetMode: PeerSetMode,
     private readonly parts: {
+      http: Server | undefined;
       sink: BusAlertSink;
       probe: LinkProbe;
       peerset: PeerSetSource;
@@ -98,6 +101,8 @@ export class Monitor {
     void watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
     probe.start();
     await nc.flush();
+    let monitor: Monitor | undefined;
+    const http = config.http ? await startHealthServer(config.http, { readiness: () => monitor!.readiness() }) : undefined;
     log.info(
       {
         servers: nc.getServer(),
@@ -108,7 +113,8 @@ export class Monitor {
       },
       "peermon monitor serving",
     );
-    return new Monitor(config, sup, nc, peerset.mode, {
+    monitor = new Monitor(config, sup, nc, peerset.mode, {
+      http,
       sink,
       probe,
       peerset,
@@ -116,6 +122,21 @@ export class Monitor {
       service,
       log,
     });
+    return monitor;
+  }
+
+  /** Ready when connected to NATS and not cut off: its answers and alerts can be relied on. */
+  readiness(): Readiness {
+    if (this.stopping) return { ready: false, reason: "stopping" };
+    if (this.nc.isClosed()) return { ready: false, reason: "the NATS connection is closed" };
+    if (this.supervisor.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
+    return { ready: true };
+  }
+
+  /** The port of the HTTP health server, when one runs. */
+  get httpPort(): number | undefined {
+    const address = this.parts.http?.address();
+    return typeof address === "object" && address ? address.port : undefined;
   }
 
   get stats(): MonitorStats {
@@ -129,8 +150,9 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { sink, probe, peerset, service, log } = this.parts;
+    const { sink, probe, peerset, service, log, http } = this.parts;
     probe.stop();
+    http?.close();
     this.supervisor.stop();
     if (this.nc.isClosed()) return;
     // Each step is bounded: a monitor whose server is gone must still stop.

@@ -11,6 +11,8 @@ export class MonitorStats {
   metricsStored = 0;
   /** Well-formed metrics of peers outside the known peerset (ignored, as the contract says). */
   metricsIgnored = 0;
+  /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */
+  readonly metricsByPartition: Record<number, number> = {};
   /** Rejected messages (metrics and peersets) by reason. */
   readonly rejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<
     RejectReason,
@@ -52,6 +54,6 @@ export class MonitorStats {
 
   /** A JSON-friendly copy. */
   snapshot(): Record<string, unknown> {
-    return { ...(this as object), rejected: { ...this.rejected } };
+    return { ...(this as object), rejected: { ...this.rejected }, metricsByPartition: { ...this.metricsByPartition } };
   }
 }

@@ -99,6 +99,10 @@ export class Supervisor {
   receive(subject: string, data: Uint8Array): void {
     this.stats.metricsReceived++;
     const tail = this.subjects.metricTail(subject, this.tail);
+    if (tail.partition >= 0) {
+      const counts = this.stats.metricsByPartition;
+      counts[tail.partition] = (counts[tail.partition] ?? 0) + 1;
+    }
     const decoded = decodeMetricMessage(data, subject, tail.offset);
     if (!decoded.ok) return this.reject(decoded.reason, subject);
     const m = decoded.value;

@@ -27,6 +27,7 @@ const program = new Command()
 withConnection(program.command("serve"))
   .description("run a monitor: keep metric windows, answer queries, publish alerts")
   .option("--shard <I/N>", "own the partitions p with p mod N == I (env PEERMON_SHARD)")
+  .option("--http <HOST:PORT>", "serve /healthz and /readyz here, e.g. :9464 (env PEERMON_HTTP)")
   .option("--window <n>", "metrics kept per (name, peer) (env PEERMON_WINDOW)", undefined)
   .option("--repeat <duration>", "re-send a firing alert this often, 0 = never (env PEERMON_REPEAT)")
   .option("--grace <duration>", "after the monitor itself was cut off, wait this long before alerting (env PEERMON_GRACE)")
@@ -41,7 +42,12 @@ withConnection(program.command("serve"))
       "silent",
     ]),
   )
-  .option("--no-jetstream", "do not keep the peerset in JetStream")
+  .option("--replicas <n>", "replicas of peermon's JetStream streams: 3 on a 3-node cluster (env PEERMON_STREAM_REPLICAS)")
+  .option("--alert-retention <duration>", "how long the alert log keeps alerts for catch-up (env PEERMON_ALERT_RETENTION)")
+  .option("--window-retention <duration>", "how long durable windows keep metrics (env PEERMON_WINDOW_RETENTION)")
+  .option("--partitions <n>", "partition count of nats.conf's mappings (env PEERMON_PARTITIONS)")
+  .option("--no-durable-windows", "do not keep windows in JetStream for restarts (env PEERMON_DURABLE_WINDOWS=false)")
+  .option("--no-jetstream", "use no JetStream: peerset in memory, no alert log (env PEERMON_JETSTREAM=false)")
   .option("--local-nats", "when nothing answers on the (loopback) --nats address, start a nats-server there with nats.conf (npm start does)")
   .addHelpText(
     "after",

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseShard, resolveConfig, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
+import { parseHttpAddress } from "../http/health.js";
 
 type Raw = string | number | boolean;
 
@@ -47,6 +48,20 @@ function durationSetting(key: string, flag: string, env: string, field: keyof Mo
   };
 }
 
+function intSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, example: string): Setting {
+  return {
+    key,
+    flag,
+    env,
+    field,
+    apply: (input, v, source) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new ConfigError(source, v, `give a whole number of ${example}`);
+      (input as Record<string, unknown>)[field] = n;
+    },
+  };
+}
+
 const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
@@ -69,19 +84,26 @@ const SERVE_SETTINGS: Setting[] = [
     field: "shard",
     apply: (input, v, source) => (input.shard = parseShard(text(v), source)),
   },
-  {
-    key: "window",
-    flag: "--window",
-    env: "PEERMON_WINDOW",
-    field: "windowCapacity",
-    apply: (input, v, source) => {
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new ConfigError(source, v, "give a whole number of metrics, like 10");
-      input.windowCapacity = n;
-    },
-  },
+  intSetting("window", "--window", "PEERMON_WINDOW", "windowCapacity", "metrics, like 10"),
+  intSetting("replicas", "--replicas", "PEERMON_STREAM_REPLICAS", "streamReplicas", "stream copies, like 3"),
+  intSetting("partitions", "--partitions", "PEERMON_PARTITIONS", "partitions", "partitions, like 32"),
   durationSetting("repeat", "--repeat", "PEERMON_REPEAT", "repeatIntervalMs"),
   durationSetting("grace", "--grace", "PEERMON_GRACE", "graceMs"),
+  durationSetting("alertRetention", "--alert-retention", "PEERMON_ALERT_RETENTION", "alertRetentionMs"),
+  durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
+  {
+    key: "http",
+    flag: "--http",
+    env: "PEERMON_HTTP",
+    field: "http",
+    apply: (input, v, source) => {
+      try {
+        input.http = parseHttpAddress(text(v));
+      } catch (err) {
+        throw new ConfigError(source, v, (err as Error).message.replace(/^.*?; /, ""));
+      }
+    },
+  },
   {
     key: "logLevel",
     flag: "--log-level",
@@ -132,7 +154,8 @@ export function resolveSettings(
             : [undefined, ""];
     if (value !== undefined) s.apply(input, value, source);
   }
-  if (flags.jetstream === false) input.jetstream = false;
+  if (flags.jetstream === false || isFalse(env.PEERMON_JETSTREAM)) input.jetstream = false;
+  if (flags.durableWindows === false || isFalse(env.PEERMON_DURABLE_WINDOWS)) input.durableWindows = false;
   try {
     return resolveConfig(input);
   } catch (err) {
@@ -142,4 +165,8 @@ export function resolveSettings(
     }
     throw err;
   }
+}
+
+function isFalse(value: string | undefined): boolean {
+  return value !== undefined && ["0", "false", "no", "off"].includes(value.trim().toLowerCase());
 }

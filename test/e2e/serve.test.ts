@@ -51,3 +51,17 @@ for (const [args, env, expected] of [
     assert.match(result.stderr, expected);
   });
 }
+
+test("serve - --http serves /healthz and /readyz", async (t) => {
+  const server = await natsServer(t);
+  const port = await freePort();
+  const serve = spawnCli(t, ["serve", "--nats", server.url, "--http", `127.0.0.1:${port}`]);
+  await serve.waitForOutput(/peermon monitor serving/, "stderr");
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  assert.equal(health.status, 200);
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(await ready.json(), { ready: true });
+  assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
+  assert.equal((await serve.stop()).code, 0);
+});
