@@ -12,6 +12,7 @@ import { openConnection } from "./bus/connection.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { startQueryService } from "./bus/queries.js";
+import { answerShardNames } from "./bus/names.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -89,11 +90,13 @@ export class Monitor {
     const subscriptions = metricSubjects.map((subject) =>
       nc.subscribe(subject, { callback: (err, m) => err || sup.receive(m.subject, m.data) }),
     );
+    if (config.shard) subscriptions.push(answerShardNames(nc, subjects, config.shard, () => sup.names()));
     const service = await startQueryService({
       nc,
       supervisor: sup,
       subjects,
       partitions: owned,
+      shard: config.shard,
       queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
       metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
       log: log.child({ component: "queries" }),

@@ -54,6 +54,8 @@ export class Subjects {
   readonly alertsAll: string;
   readonly alertLogAll: string;
   readonly names: string;
+  /** Internal: every instance answers with its shard's names (scatter/gather for `names`). */
+  readonly internalNames: string;
   private readonly metricsHead: string;
   private readonly partHead: string;
 
@@ -66,6 +68,7 @@ export class Subjects {
     this.alertsAll = `${prefix}.alerts.>`;
     this.alertLogAll = `${prefix}.alertlog.>`;
     this.names = `${prefix}.names`;
+    this.internalNames = `${prefix}.internal.names`;
   }
 
   metric(name: string, peer: string): string {

@@ -9,9 +9,14 @@ import { encode, encodeMetric, encodeMetrics } from "../api/codec.js";
 import { isValidToken, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { Logger } from "../log.js";
+import type { ShardSpec } from "../config.js";
+import { gatherNames } from "./names.js";
 
 export const SERVICE_NAME = "peermon";
 export const SERVICE_VERSION = "0.1.0";
+
+/** How long a sharded `names` query waits for every shard, ms. */
+const NAMES_GATHER_MS = 1_000;
 
 export interface QueryServiceOptions {
   nc: NatsConnection;
@@ -19,6 +24,8 @@ export interface QueryServiceOptions {
   subjects: Subjects;
   /** Partitions whose queries this instance answers; undefined: all, public and partitioned form. */
   partitions: number[] | undefined;
+  /** This instance's shard; `names` then gathers the names of every shard. */
+  shard: ShardSpec | undefined;
   queue: string;
   metadata: Record<string, string>;
   log: Logger;
@@ -64,10 +71,16 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       svc.addEndpoint(`peer-p${k}`, { subject: o.subjects.peerEndpoint(k), handler: peer });
     }
   }
-  svc.addEndpoint("names", {
-    subject: o.subjects.names,
-    handler: guarded(o.log, (m) => m.respond(encode(o.supervisor.names()))),
-  });
+  const shard = o.shard;
+  const names = shard
+    ? guarded(o.log, (m) => {
+        void gatherNames(o.nc, o.subjects, shard.count, NAMES_GATHER_MS).then((g) =>
+          m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined),
+        );
+      })
+    : guarded(o.log, (m) => m.respond(encode(o.supervisor.names())));
+  // Any instance may answer `names`: one queue group across all shards and replicas.
+  svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
 }
 

@@ -8,6 +8,7 @@ import { Subjects, isValidToken } from "../api/subjects.js";
 import type { Metric, MetricInput, PeerSet } from "../api/types.js";
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
+import { MISSING_SHARDS_HEADER } from "../bus/names.js";
 import { PeerSetStore, type PeerSetChange } from "./peerset.js";
 
 export interface ClientOptions {
@@ -67,11 +68,18 @@ export class PeerMonitorClient {
 
   /** Every metric name the monitors know. */
   async names(): Promise<string[]> {
-    const names = decode((await this.query(this.subjects.names)).data);
+    return (await this.namesCoverage()).names;
+  }
+
+  /** Every metric name, and the shards that did not answer (their names are missing from the list). */
+  async namesCoverage(): Promise<{ names: string[]; missingShards: number[] }> {
+    const reply = await this.query(this.subjects.names);
+    const names = decode(reply.data);
     if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
       throw new QueryError(502, "the names reply is not a list of strings; is a peermon monitor answering?");
     }
-    return names;
+    const missing = reply.headers?.get(MISSING_SHARDS_HEADER);
+    return { names, missingShards: missing ? missing.split(",").map(Number) : [] };
   }
 
   /** The current PeerSet as stored in JetStream, or undefined when none was published yet. */

@@ -101,7 +101,9 @@ test("services framework - $SRV.INFO shows the peermon service and its endpoints
     "peermon.part.*.peer.*.*",
     "peermon.peer.*.*",
   ]);
-  assert.ok(info.endpoints.every((e) => e.queue_group === "peermon"));
+  for (const e of info.endpoints) {
+    assert.equal(e.queue_group, e.subject === "peermon.names" ? "peermon-names" : "peermon", `queue of ${e.subject}`);
+  }
   const stats = await nc.request("$SRV.STATS.peermon", undefined, { timeout: 2_000 });
   assert.equal(JSON.parse(new TextDecoder().decode(stats.data)).name, "peermon");
 });

@@ -17,7 +17,10 @@ Examples:
   peermon names --json`,
     )
     .action(async (flags: { json?: boolean } & Record<string, unknown>) => {
-      const names = await withSession(flags, "names", (s) => s.client.names());
+      const { names, missingShards } = await withSession(flags, "names", (s) => s.client.namesCoverage());
+      if (missingShards.length > 0) {
+        printNote(`warning: shard(s) ${missingShards.join(", ")} did not answer; their names are missing (check their monitors)`);
+      }
       if (flags.json) return printLine(toJson(names));
       if (names.length === 0) printNote("no metrics received yet (publish one with `peermon publish <name> --peer <id>`)");
       for (const n of names) printLine(n);
