@@ -13,6 +13,7 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { startQueryService } from "./bus/queries.js";
 import { answerShardNames } from "./bus/names.js";
+import { ensureWindowStream, LiveGate, replayWindows } from "./bus/window-store.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -87,9 +88,13 @@ export class Monitor {
     const metricSubjects = owned
       ? owned.map((k) => subjects.partitionedMetrics(k))
       : [subjects.metricsAll, subjects.partitionedMetricsAll];
+    const gate = new LiveGate((subject, data, at) => sup.receive(subject, data, at), () => clock.now());
     const subscriptions = metricSubjects.map((subject) =>
-      nc.subscribe(subject, { callback: (err, m) => err || sup.receive(m.subject, m.data) }),
+      nc.subscribe(subject, { callback: (err, m) => err || gate.receive(m.subject, m.data) }),
     );
+    await nc.flush();
+    if (jsm && config.durableWindows) await restoreWindows(config, nc, jsm, subjects, metricSubjects, gate, sup, log);
+    gate.open();
     if (config.shard) subscriptions.push(answerShardNames(nc, subjects, config.shard, () => sup.names()));
     const service = await startQueryService({
       nc,
@@ -178,6 +183,32 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
     return await Promise.race([p.then(() => true, () => false), timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Replays the durable windows of `filters` through the gate (best effort: a failure is logged). */
+async function restoreWindows(
+  config: MonitorConfig,
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  subjects: Subjects,
+  filters: string[],
+  gate: LiveGate,
+  sup: Supervisor,
+  log: Logger,
+): Promise<void> {
+  try {
+    await ensureWindowStream(jsm, subjects, {
+      capacity: config.windowCapacity,
+      retentionMs: config.windowRetentionMs,
+      replicas: config.streamReplicas,
+    });
+    const started = Date.now();
+    const count = await replayWindows(nc, subjects, filters, (s, d, at) => gate.replayed(s, d, at!));
+    if (count > 0) sup.windowsRestored(count);
+    log.debug({ metrics: count, ms: Date.now() - started }, "durable windows replayed");
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "cannot restore windows from JetStream: starting with empty windows");
   }
 }
 

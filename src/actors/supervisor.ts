@@ -95,8 +95,11 @@ export class Supervisor {
 
   // ---- intake -------------------------------------------------------------------------------
 
-  /** A metric message as it arrived on `subject`. Rejections are counted, never thrown. */
-  receive(subject: string, data: Uint8Array): void {
+  /**
+   * A metric message as it arrived on `subject`, at `receivedAtMs` (default: now; a replayed metric
+   * carries the time the server stored it). Rejections are counted, never thrown.
+   */
+  receive(subject: string, data: Uint8Array, receivedAtMs?: number): void {
     this.stats.metricsReceived++;
     const tail = this.subjects.metricTail(subject, this.tail);
     if (tail.partition >= 0) {
@@ -109,17 +112,17 @@ export class Supervisor {
     if (tail.partition >= 0 && tail.partition !== partitionOf(m.n, this.o.partitions)) {
       return this.reject("subject_mismatch", subject);
     }
-    this.ingest(m);
+    this.ingest(m, receivedAtMs);
   }
 
   /** Stores a checked metric; false when its peer is outside the known peerset. */
-  ingest(m: WireMetric): boolean {
+  ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.stats.metricsIgnored++;
       return false;
     }
     const w = this.window(m.n, m.p);
-    const now = this.o.clock.now();
+    const now = receivedAtMs ?? this.o.clock.now();
     w.metrics.add(m, msToNs(now));
     this.stats.metricsStored++;
     if (m.d) {
@@ -210,6 +213,15 @@ export class Supervisor {
       out[name] = counts;
     }
     return out;
+  }
+
+  /**
+   * Windows were restored from storage: deadlines that passed while this monitor was away wait for
+   * the grace, so that peers that kept publishing are seen first.
+   */
+  windowsRestored(count: number): void {
+    this.guard.stalled(this.o.clock.now());
+    this.o.log.info({ metrics: count, windows: this.windowCount, graceMs: this.o.graceMs }, "windows restored");
   }
 
   // ---- link health, from the bus ------------------------------------------------------------

@@ -1,0 +1,128 @@
+/**
+ * Durable windows: a JetStream stream captures every metric subject and keeps, per subject (one
+ * (name, peer)), the last `windowCapacity` metrics: the windows themselves, kept by the server. A
+ * shard that starts replays the subjects it owns, so it comes back with its windows; each metric
+ * is replayed with the time the server stored it, so deadlines that passed while the shard was away
+ * are due at once (and convict after the start grace).
+ *
+ * Live metrics are subscribed to before the replay and held back until it ends, so nothing falls
+ * between the two; a metric that comes both ways (stored just as the live subscription began) is
+ * applied once.
+ */
+import { AckPolicy, DeliverPolicy, DiscardPolicy, StorageType, type JetStreamManager, type NatsConnection } from "nats";
+import type { Subjects } from "../api/subjects.js";
+import { isNotFound } from "./jetstream.js";
+
+export interface WindowStoreOptions {
+  /** Metrics kept per (name, peer): the window capacity. */
+  capacity: number;
+  retentionMs: number;
+  replicas: number;
+}
+
+/** Creates the metrics stream when missing. */
+export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjects, o: WindowStoreOptions): Promise<void> {
+  const name = subjects.stream("METRICS");
+  try {
+    await jsm.streams.info(name);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await jsm.streams.add({
+    name,
+    subjects: [subjects.metric("*", "*"), `${subjects.prefix}.part.*.metrics.*.*`],
+    max_msgs_per_subject: o.capacity,
+    max_age: o.retentionMs * 1_000_000,
+    discard: DiscardPolicy.Old,
+    storage: StorageType.File,
+    num_replicas: o.replicas,
+    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
+  });
+}
+
+/** Where metrics go: the supervisor's receive; without a time, "now". */
+export type MetricSink = (subject: string, data: Uint8Array, receivedAtMs?: number) => void;
+
+/** Replays every stored metric on `filters`, oldest first; resolves with the count. */
+export async function replayWindows(nc: NatsConnection, subjects: Subjects, filters: string[], apply: MetricSink): Promise<number> {
+  const counts = await Promise.all(filters.map((filter) => replayOne(nc, subjects.stream("METRICS"), filter, apply)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+async function replayOne(nc: NatsConnection, stream: string, filter: string, apply: MetricSink): Promise<number> {
+  const jsm = await nc.jetstreamManager();
+  // An ephemeral consumer, not an ordered one: its info tells at once how much there is to replay.
+  const info = await jsm.consumers.add(stream, {
+    filter_subject: filter,
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 30_000_000_000,
+    mem_storage: true,
+  });
+  try {
+    if (info.num_pending === 0) return 0;
+    const messages = await (await nc.jetstream().consumers.get(stream, info.name)).consume({ max_messages: 1_000 });
+    let n = 0;
+    for await (const m of messages) {
+      apply(m.subject, m.data, m.info.timestampNanos / 1e6);
+      n++;
+      if (m.info.pending === 0) break;
+    }
+    // After a break, close() never settles (nats.js 2.29): stop() is what it would do.
+    messages.stop();
+    return n;
+  } finally {
+    await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  }
+}
+
+/**
+ * Holds live metrics back while windows are replayed, then lets them through: those also seen in
+ * the replay's last moments are dropped, the rest are applied in arrival order with their arrival
+ * time.
+ */
+export class LiveGate {
+  private held: [string, Uint8Array, number][] | undefined = [];
+  private readonly replayedTail = new Set<string>();
+  private readonly openedAt: number;
+
+  constructor(
+    private readonly apply: MetricSink,
+    private readonly now: () => number,
+    /** Replayed metrics stored this long before the live subscription may also come live. */
+    private readonly overlapMs = 2_000,
+  ) {
+    this.openedAt = now();
+  }
+
+  /** A live metric. */
+  receive(subject: string, data: Uint8Array): void {
+    if (this.held) this.held.push([subject, data, this.now()]);
+    else this.apply(subject, data);
+  }
+
+  /** A replayed metric stored at `storedAtMs`. */
+  replayed(subject: string, data: Uint8Array, storedAtMs: number): void {
+    if (storedAtMs >= this.openedAt - this.overlapMs) this.replayedTail.add(key(subject, data));
+    this.apply(subject, data, storedAtMs);
+  }
+
+  /** Ends the replay: applies what was held back, then passes live metrics straight through. */
+  open(): number {
+    const held = this.held ?? [];
+    this.held = undefined;
+    let duplicates = 0;
+    for (const [subject, data, at] of held) {
+      const k = key(subject, data);
+      if (this.replayedTail.delete(k)) duplicates++;
+      else this.apply(subject, data, at);
+    }
+    this.replayedTail.clear();
+    return duplicates;
+  }
+}
+
+function key(subject: string, data: Uint8Array): string {
+  return `${subject}\u0000${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")}`;
+}

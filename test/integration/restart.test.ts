@@ -1,0 +1,43 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import {
+  AlertCollector,
+  cleanup,
+  client,
+  natsServer,
+  publishMetric,
+  quietPeriod,
+  REPO_NATS_CONF,
+  startMonitor,
+} from "../helpers/nats.js";
+
+test("restart - a restarted monitor comes back with its windows and alerts peers that died meanwhile, once", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const nc = await client(t, server);
+  const alerts = await AlertCollector.start(t, nc);
+  const pm = new PeerMonitorClient(nc);
+
+  const first = await startMonitor(t, server, { graceMs: 1_000 });
+  const ttlMs = 1_500;
+  const keepAlive = setInterval(() => publishMetric(nc, { n: "ping", p: "alive", ttlMs }), ttlMs / 3);
+  cleanup(t, () => clearInterval(keepAlive));
+  for (let v = 1; v <= 3; v++) publishMetric(nc, { n: "freespace", p: "alive", v: String(v), ttlMs: 600_000 });
+  publishMetric(nc, { n: "ping", p: "dies-while-away", ttlMs });
+  publishMetric(nc, { n: "ping", p: "died-before", ttlMs: 0 });
+  await alerts.waitFor((a) => a.some((x) => x.peer === "died-before"), "the alert of the first monitor");
+  await first.stop();
+
+  await quietPeriod(ttlMs + 500); // "dies-while-away" passes its deadline while nobody watches
+  const second = await startMonitor(t, server, { graceMs: 1_000 });
+  assert.deepEqual(
+    second.supervisor.history("freespace", "alive").map((m) => m.value),
+    ["3", "2", "1"],
+    "the whole window is back, newest first",
+  );
+  assert.equal((await pm.latest("freespace")).length, 1, "queries answer from restored windows at once");
+  await alerts.waitFor((a) => a.some((x) => x.peer === "dies-while-away"), "the alert for the peer that died meanwhile");
+  await quietPeriod(1_500);
+  const firing = alerts.of("firing").map((a) => a.peer).sort();
+  assert.deepEqual(firing, ["died-before", "dies-while-away"], "each dead peer alerted exactly once, live ones never");
+});
