@@ -93,7 +93,8 @@ export class Monitor {
       nc.subscribe(subject, { callback: (err, m) => err || gate.receive(m.subject, m.data) }),
     );
     await nc.flush();
-    if (jsm && config.durableWindows) await restoreWindows(config, nc, jsm, subjects, metricSubjects, gate, sup, log);
+    const replayFilters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
+    if (jsm && config.durableWindows) await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, sup, log);
     gate.open();
     if (config.shard) subscriptions.push(answerShardNames(nc, subjects, config.shard, () => sup.names()));
     const service = await startQueryService({

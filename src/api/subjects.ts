@@ -79,6 +79,15 @@ export class Subjects {
     return `${this.partHead}${partition}.metrics.>`;
   }
 
+  /**
+   * Exactly the metric subjects (two tokens after `metrics`) of a partition, or of the public form
+   * when `partition` is undefined: what JetStream filters on (a filter must lie within the stream's
+   * subjects, and `>` does not lie within `*.*`).
+   */
+  metricFilter(partition?: number | "*"): string {
+    return partition === undefined ? `${this.metricsHead}*.*` : `${this.partHead}${partition}.metrics.*.*`;
+  }
+
   alert(name: string, peer: string): string {
     return `${this.prefix}.alerts.${name}.${peer}`;
   }

@@ -31,7 +31,7 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
   }
   await jsm.streams.add({
     name,
-    subjects: [subjects.metric("*", "*"), `${subjects.prefix}.part.*.metrics.*.*`],
+    subjects: [subjects.metricFilter(), subjects.metricFilter("*")],
     max_msgs_per_subject: o.capacity,
     max_age: o.retentionMs * 1_000_000,
     discard: DiscardPolicy.Old,

@@ -41,3 +41,21 @@ test("restart - a restarted monitor comes back with its windows and alerts peers
   const firing = alerts.of("firing").map((a) => a.peer).sort();
   assert.deepEqual(firing, ["died-before", "dies-while-away"], "each dead peer alerted exactly once, live ones never");
 });
+
+test("restart - a sharded monitor restores the windows of its own partitions", async (t) => {
+  const { partitionOf } = await import("../../src/api/subjects.js");
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const nc = await client(t, server);
+  const shard = { index: 0, count: 2 };
+  const names = ["ping", "freespace", "numpin", "pinqueue", "reposize", "m1", "m2", "m3"];
+  const mine = names.filter((n) => partitionOf(n, 32) % 2 === 0).sort();
+  const first = await startMonitor(t, server, { shard });
+  for (const n of names) publishMetric(nc, { n, p: "P1", ttlMs: 600_000 });
+  await nc.flush();
+  await quietPeriod(300);
+  assert.deepEqual(first.supervisor.names(), mine);
+  await first.stop();
+  const second = await startMonitor(t, server, { shard });
+  assert.deepEqual(second.supervisor.names(), mine, "only its own partitions, all of them");
+  assert.equal(second.stats.rejectedTotal(), 0);
+});
