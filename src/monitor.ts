@@ -94,8 +94,14 @@ export class Monitor {
     );
     await nc.flush();
     const replayFilters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
-    if (jsm && config.durableWindows) await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, sup, log);
-    gate.open();
+    if (jsm && config.durableWindows) {
+      sup.restoreStarted();
+      const count = await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, log);
+      gate.open();
+      sup.restoreEnded(count);
+    } else {
+      gate.open();
+    }
     if (config.shard) subscriptions.push(answerShardNames(nc, subjects, config.shard, () => sup.names()));
     const service = await startQueryService({
       nc,
@@ -187,7 +193,7 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-/** Replays the durable windows of `filters` through the gate (best effort: a failure is logged). */
+/** Replays the durable windows of `filters` through the gate; resolves with the metrics replayed (a failure is logged). */
 async function restoreWindows(
   config: MonitorConfig,
   nc: NatsConnection,
@@ -195,9 +201,8 @@ async function restoreWindows(
   subjects: Subjects,
   filters: string[],
   gate: LiveGate,
-  sup: Supervisor,
   log: Logger,
-): Promise<void> {
+): Promise<number> {
   try {
     await ensureWindowStream(jsm, subjects, {
       capacity: config.windowCapacity,
@@ -206,10 +211,11 @@ async function restoreWindows(
     });
     const started = Date.now();
     const count = await replayWindows(nc, subjects, filters, (s, d, at) => gate.replayed(s, d, at!));
-    if (count > 0) sup.windowsRestored(count);
     log.debug({ metrics: count, ms: Date.now() - started }, "durable windows replayed");
+    return count;
   } catch (err) {
     log.warn({ err: (err as Error).message }, "cannot restore windows from JetStream: starting with empty windows");
+    return 0;
   }
 }
 

@@ -22,11 +22,19 @@ export interface MonitorSpec {
   readyTimeoutMs: number;
 }
 
+/** What `serve` logs once it subscribes and answers queries. */
+const SERVING_LINE = "peermon monitor serving";
+
 export class MonitorProcess {
   /** Everything the process wrote on stderr (JSON log lines), across restarts, the newest 4 MB. */
   stderr = "";
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
+
+  /** Set once this run of the process logged that it serves. */
+  private serving = false;
+  /** The last /readyz answer, for error messages. */
+  private lastReadiness = "not asked yet";
 
   constructor(private readonly spec: MonitorSpec) {}
 
@@ -58,14 +66,18 @@ export class MonitorProcess {
   /** Starts the process and waits until it is ready; on failure it is killed and the error has its log. */
   async start(): Promise<void> {
     if (this.running) return;
-    const from = this.stderr.length;
+    this.serving = false;
+    let tail = "";
     const child = spawn(process.execPath, [PEERMON_BIN, "serve", ...this.spec.args], {
       env: monitorEnv(),
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.child = child;
     child.stderr!.on("data", (chunk: Buffer) => {
-      this.stderr += chunk.toString();
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4_096);
+      if (tail.includes(SERVING_LINE)) this.serving = true;
+      this.stderr += text;
       if (this.stderr.length > MAX_STDERR_CHARS) this.stderr = this.stderr.slice(-MAX_STDERR_CHARS / 2);
     });
     this.exited = new Promise((resolve) => {
@@ -73,7 +85,7 @@ export class MonitorProcess {
       child.once("error", () => resolve()); // could not spawn: waitReady times out with the log
     });
     try {
-      await this.waitReady(from);
+      await this.waitReady();
     } catch (err) {
       await this.kill("SIGKILL");
       throw err;
@@ -104,22 +116,24 @@ export class MonitorProcess {
     await this.start();
   }
 
-  private async waitReady(from: number): Promise<void> {
+  private async waitReady(): Promise<void> {
     const end = Date.now() + this.spec.readyTimeoutMs;
     while (Date.now() < end) {
       if (!this.running) throw this.failure(`exited (code ${this.child?.exitCode ?? this.child?.signalCode})`);
-      if (this.stderr.includes("peermon monitor serving", from) && (await this.ready())) return;
+      if (this.serving && (await this.ready())) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw this.failure(`was not ready after ${this.spec.readyTimeoutMs} ms`);
+    throw this.failure(`was not ready after ${this.spec.readyTimeoutMs} ms (/readyz: ${this.lastReadiness})`);
   }
 
   /** /readyz answers 200. */
   async ready(): Promise<boolean> {
     try {
       const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      this.lastReadiness = `${res.status} ${(await res.text()).trim()}`;
       return res.status === 200;
-    } catch {
+    } catch (err) {
+      this.lastReadiness = (err as Error).message;
       return false;
     }
   }

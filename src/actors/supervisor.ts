@@ -48,6 +48,9 @@ export interface SupervisorOptions {
   stats?: MonitorStats;
 }
 
+/** The guard's reason while windows are restored. */
+const RESTORING = "restoring";
+
 const METRIC_VALID = { type: "metric.valid" } as const;
 const DEADLINE_PASSED = { type: "deadline.passed" } as const;
 const ALERT_PUBLISHED = { type: "alert.published" } as const;
@@ -216,12 +219,20 @@ export class Supervisor {
   }
 
   /**
-   * Windows were restored from storage: deadlines that passed while this monitor was away wait for
-   * the grace, so that peers that kept publishing are seen first.
+   * Windows are being restored from storage while live metrics wait: nobody is convicted until
+   * `restoreEnded`, since what a peer sent meanwhile has not been applied yet.
    */
-  windowsRestored(count: number): void {
-    this.guard.stalled(this.o.clock.now());
-    this.o.log.info({ metrics: count, windows: this.windowCount, graceMs: this.o.graceMs }, "windows restored");
+  restoreStarted(): void {
+    this.guard.impair(RESTORING, this.o.clock.now());
+  }
+
+  /**
+   * Restoring ended: deadlines that passed while this monitor was away wait for the grace (none
+   * when nothing was restored: there is no deadline to judge yet).
+   */
+  restoreEnded(metrics: number): void {
+    this.guard.recover(RESTORING, this.o.clock.now(), metrics > 0);
+    this.o.log.info({ metrics, windows: this.windowCount, graceMs: this.o.graceMs }, "windows restored");
   }
 
   // ---- link health, from the bus ------------------------------------------------------------

@@ -42,6 +42,9 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
 }
 
 /** Where metrics go: the supervisor's receive; without a time, "now". */
+/** A replay that received nothing for this long asks the server whether anything is left. */
+const REPLAY_IDLE_CHECK_MS = 250;
+
 export type MetricSink = (subject: string, data: Uint8Array, receivedAtMs?: number) => void;
 
 /** Replays every stored metric on `filters`, oldest first; resolves with the count. */
@@ -63,11 +66,24 @@ async function replayOne(nc: NatsConnection, stream: string, filter: string, app
   try {
     if (info.num_pending === 0) return 0;
     const messages = await (await nc.jetstream().consumers.get(stream, info.name)).consume({ max_messages: 1_000 });
+    // Caught up when a delivered message has nothing pending after it; or, when the messages that
+    // were pending were replaced meanwhile (windows keep the last few), when the consumer says so.
     let n = 0;
-    for await (const m of messages) {
-      apply(m.subject, m.data, m.info.timestampNanos / 1e6);
-      n++;
-      if (m.info.pending === 0) break;
+    let seen = 0;
+    const watchdog = setInterval(() => {
+      if (seen === n) {
+        void jsm.consumers.info(stream, info.name).then((ci) => ci.num_pending === 0 && messages.stop(), () => undefined);
+      }
+      seen = n;
+    }, REPLAY_IDLE_CHECK_MS);
+    try {
+      for await (const m of messages) {
+        apply(m.subject, m.data, m.info.timestampNanos / 1e6);
+        n++;
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      clearInterval(watchdog);
     }
     // After a break, close() never settles (nats.js 2.29): stop() is what it would do.
     messages.stop();

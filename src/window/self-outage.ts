@@ -28,11 +28,14 @@ export class SelfOutageGuard {
     return fresh;
   }
 
-  /** Clears `reason`; when none is left the grace period starts. Returns true when the outage ended. */
-  recover(reason: string, now: number): boolean {
+  /**
+   * Clears `reason`; when none is left the outage ends and, unless `grace` is false (nothing could
+   * have been missed), the grace period starts. Returns true when the outage ended.
+   */
+  recover(reason: string, now: number, grace = true): boolean {
     if (!this.reasons.delete(reason) || this.reasons.size > 0) return false;
     this.impairedSince = undefined;
-    this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
+    if (grace) this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
     return true;
   }
 

@@ -161,3 +161,10 @@ test("self outage - a zero grace convicts right after recovery", () => {
   guard.stalled(3_000);
   assert.equal(guard.convictableAt(3_000), 3_000);
 });
+
+test("self-outage guard - recovering without grace (nothing could have been missed) convicts at once", () => {
+  const guard = new SelfOutageGuard(1_000);
+  guard.impair("restoring", 0);
+  assert.equal(guard.recover("restoring", 10, false), true);
+  assert.equal(guard.convictableAt(10), 10);
+});

@@ -1,0 +1,217 @@
+/**
+ * Regenerates docs/benchmarks.md from one run of the suite (`npm run bench -- --docs`): the machine,
+ * the date, the table, the JSON line, each figure's method, and the issue's targets with a verdict.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, release, totalmem, type } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface DocsInput {
+  quick: boolean;
+  /** The code measured, from `revision()` when the run started. */
+  revision: string;
+  table: string;
+  line: Record<string, unknown>;
+  durations: Record<string, number>;
+  profile: string | undefined;
+}
+
+const DOC = fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url));
+
+/** How each figure is obtained, two lines each. */
+const METHODS = `
+**ingest_msgs_per_s, baseline_msgs_per_s, ingest_ratio** (\`ingest.ts\`)
+- A publisher process sends 1M msgpack metrics of 10k peers x 5 names (250k in quick mode) as fast as it can, after a warm-up pass that creates every window; a fresh receiver process on a fresh server is timed from the first to the last message; best of 3 alternating runs.
+- Baseline: a bare nats.js callback subscriber on \`peermon.part.*.metrics.>\` decoding with peermon's codec into a Map keyed by name+peer; monitor: \`Monitor.start\` with the default config (and once more without durable windows); same server config (repo nats.conf + max_pending 2 GB); received must equal sent.
+
+**detect_p50_ms, detect_p99_ms** (\`detect.ts\`)
+- A monitor process holds 100k live windows (10 min ttl, refreshed at 10k msgs/s meanwhile) and gets 2000 metrics whose ttls put their deadlines 2-5 s ahead (25k live / 300 in quick mode).
+- A subscriber on \`peermon.alerts.>\` takes each firing alert's arrival time minus its deadline from the alert's own fields (\`t\` + \`l\`, same machine clock); valid only with 0 deferred convictions, outages and stalls (grace 500 ms).
+
+**windows, bytes_per_window, rss_bytes_per_window, RSS steady** (\`memory.ts\`)
+- A Supervisor driven directly (no NATS) in a process with --expose-gc builds 100k peers x 10 names = 1M windows (100k quick), each full (10 metrics, the first as a decoded message) with its started actor.
+- bytes_per_window = (heapUsed + ArrayBuffers) after a full GC minus before, per window (heap and RSS also alone); then rounds of one more metric into every window must leave RSS flat.
+
+**latest_p99_ms** (\`queries.ts\`)
+- A monitor process holds 10k peers of one name; one request first against the repo's nats.conf as is (does the 1.3 MB reply fit max_payload?), then the timing on a server with max_payload 8 MB.
+- 1000 sequential raw requests on \`peermon.latest.<name>\` (time until the reply arrived: the target; 100 quick), 200 through the SDK (decoding 10k metrics), 1000 with 8 in flight (replies/s).
+
+**churn_windows_per_s** (\`churn.ts\`)
+- A Supervisor driven directly; per cycle a PeerSet of 10k new peers replaces the previous one (timed: stopping 10k windows and actors), then one metric message per new peer (timed: creating 10k windows and actors).
+- Medians over cycles 2..20 (2..4 quick); churn_windows_per_s = 10k / (create + stop time); the heap after all cycles, GC'd, shows that stopped windows are freed.
+`;
+
+/** Remarks that follow from the figures of this run. */
+function notes(l: Record<string, unknown>, profiled: boolean): string[] {
+  const out: string[] = [];
+  if (Array.isArray(l.ingest_monitor_runs)) {
+    const runs = (k: string) => (l[k] as number[] | undefined)?.join(", ") ?? "-";
+    out.push(
+      `- Ingest runs, msgs/s: monitor ${runs("ingest_monitor_runs")}; monitor without durable windows ${runs("ingest_volatile_runs")}; ` +
+        `baseline ${runs("ingest_baseline_runs")}. Publisher rates (best): ${JSON.stringify(l.ingest_publisher_msgs_per_s)}. ` +
+        "Publisher, nats-server and receiver share the machine's cores, so runs differ by up to ~20%.",
+    );
+  }
+  const publisherRates = l.ingest_publisher_msgs_per_s as Record<string, number> | undefined;
+  if (publisherRates && publisherRates.monitor! < 1.1 * num(l, "ingest_msgs_per_s")) {
+    out.push(
+      `- In the monitor runs the publisher itself managed only ${publisherRates.monitor} msgs/s (against ${publisherRates.baseline} in the baseline runs): ` +
+        "the server took messages no faster than it could also store them, so that figure is bounded by the server, not by the monitor process.",
+    );
+  }
+  if (Array.isArray(l.ingest_monitor_streams) && l.ingest_monitor_streams.some((s) => String(s).includes("METRICS"))) {
+    out.push(
+      `- With the default config the server also stores every metric in JetStream (streams after a monitor run: ${(l.ingest_monitor_streams as string[]).join(", ")}), ` +
+        "on the same cores: that work is in the monitor's figure, not in the baseline's; the run without durable windows leaves it out.",
+    );
+  }
+  if (profiled) out.push("- This run was profiled: the first ingest run of each receiver and the concurrent query phase ran under the CPU profiler (slower).");
+  if (num(l, "ingest_monitor_outages") > 0) {
+    out.push(
+      `- During ingest the monitor's own link probe (PING/PONG, 2 s timeout) timed out ${l.ingest_monitor_outages} times: the PONG waited behind the ` +
+        "backlog the server had queued for the saturated monitor, so it counted an outage (and would have deferred convictions by the grace).",
+    );
+  }
+  if (l.latest_fits_default_max_payload === false) {
+    out.push(
+      `- With 10k peers the \`latest\` reply (${l.latest_reply_bytes} B) is larger than nats-server's default max_payload (1 MB), which the repo's ` +
+        "nats.conf keeps: the query fails (500 MAX_PAYLOAD_EXCEEDED). The timing uses a server with max_payload 8 MB.",
+    );
+  }
+  return out;
+}
+
+interface Target {
+  what: string;
+  target: string;
+  figure: (l: Record<string, unknown>) => string;
+  met: (l: Record<string, unknown>) => boolean | undefined;
+}
+
+const num = (l: Record<string, unknown>, k: string) => (typeof l[k] === "number" ? (l[k] as number) : Number.NaN);
+
+const TARGETS: Target[] = [
+  {
+    what: "Ingest: the actor layer costs at most 20%",
+    target: "ingest_ratio >= 0.8",
+    figure: (l) => `${l.ingest_ratio} (${l.ingest_msgs_per_s} vs ${l.baseline_msgs_per_s} msgs/s)`,
+    met: (l) => num(l, "ingest_ratio") >= 0.8,
+  },
+  {
+    what: "Ingest, monitor without durable windows",
+    target: "ingest_ratio >= 0.8",
+    figure: (l) => `${l.ingest_ratio_volatile} (${l.ingest_volatile_msgs_per_s} msgs/s)`,
+    met: (l) => num(l, "ingest_ratio_volatile") >= 0.8,
+  },
+  {
+    what: "Detection lag with 100k live windows",
+    target: "p99 <= 50 ms",
+    figure: (l) => `p50 ${l.detect_p50_ms} ms, p99 ${l.detect_p99_ms} ms, max ${l.detect_max_ms} ms`,
+    met: (l) => num(l, "detect_p99_ms") <= 50 && l.detect_alerts === l.detect_expected,
+  },
+  {
+    what: "Memory per window, 1M full windows",
+    target: "<= 6 KiB (6144 B)",
+    figure: (l) => `${l.bytes_per_window} B heap+buffers, ${l.rss_bytes_per_window} B RSS`,
+    met: (l) => num(l, "bytes_per_window") <= 6144 && num(l, "rss_bytes_per_window") <= 6144,
+  },
+  {
+    what: "RSS flat after steady state",
+    target: "drift < 5%",
+    figure: (l) => `${l.memory_rss_steady_drift_pct}%`,
+    met: (l) => Math.abs(num(l, "memory_rss_steady_drift_pct")) < 5,
+  },
+  {
+    what: "`latest` with 10k peers",
+    target: "p99 <= 10 ms",
+    figure: (l) =>
+      `p99 ${l.latest_p99_ms} ms (p50 ${l.latest_p50_ms} ms)` +
+      (l.latest_fits_default_max_payload === false ? `; fails under the repo's nats.conf (reply ${l.latest_reply_bytes} B > max_payload 1 MB)` : ""),
+    met: (l) => num(l, "latest_p99_ms") <= 10 && l.latest_fits_default_max_payload !== false,
+  },
+  {
+    what: "Actor churn",
+    target: "(reported, no target)",
+    figure: (l) => `${l.churn_create_per_s} created/s, ${l.churn_stop_per_s} stopped/s, ${l.churn_windows_per_s} turned over/s`,
+    met: () => undefined,
+  },
+];
+
+/** The code measured: the commit, and whether src/ had uncommitted changes (or PEERMON_BENCH_REVISION). */
+export function revision(): string {
+  if (process.env.PEERMON_BENCH_REVISION) return process.env.PEERMON_BENCH_REVISION;
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
+    const head = git("rev-parse", "--short", "HEAD");
+    return git("status", "--porcelain", "--", "src") ? `${head} with uncommitted changes in src/` : head;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+}
+
+function machine(code: string): string[] {
+  const list = cpus();
+  let nats = "unknown";
+  try {
+    nats = execFileSync("nats-server", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    // reported as unknown
+  }
+  return [
+    `- CPU: ${list.length} cores (os.cpus()), ${list[0]?.model.trim() ?? "unknown model"}`,
+    `- Memory: ${Math.round(totalmem() / 1024 ** 3)} GiB`,
+    `- OS: ${type()} ${release()}`,
+    `- Node: ${process.version}`,
+    `- nats-server: ${nats.replace(/^nats-server:\s*/, "")}`,
+    `- Code: ${code}`,
+  ];
+}
+
+export function writeDocs(input: DocsInput): string {
+  const { line } = input;
+  const date = new Date().toISOString().slice(0, 10);
+  const verdict = (m: boolean | undefined) => (m === undefined ? "-" : m ? "met" : "**missed**");
+  const targets = [
+    "| target | wanted | measured | verdict |",
+    "|---|---|---|---|",
+    ...TARGETS.map((t) => `| ${t.what} | ${t.target} | ${t.figure(line)} | ${verdict(t.met(line))} |`),
+  ];
+  const doc = [
+    "# Benchmarks",
+    "",
+    "Generated by `npm run bench -- --docs` (test/bench/run.ts); do not edit by hand, run it again.",
+    "`npm run bench -- --quick` runs every scenario smaller in under a minute; `--only ingest,queries` picks",
+    "scenarios; `--profile DIR` profiles the receiving processes over the timed phase and lists their hottest functions.",
+    "Each scenario starts its own nats-server (never the one on 4222) and processes, and stops them even on failure.",
+    "",
+    `## Run of ${date} (${input.quick ? "quick" : "full"} mode)`,
+    "",
+    ...machine(input.revision),
+    `- Duration: ${Object.entries(input.durations)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(", ")}`,
+    "",
+    input.table,
+    "",
+    "The JSON line of the run (the last line of the bench's stdout):",
+    "",
+    "```json",
+    JSON.stringify(line),
+    "```",
+    "",
+    "## Targets (issue 4)",
+    "",
+    ...targets,
+    "",
+    ...(notes(line, input.profile !== undefined).length ? ["## Notes on this run", "", ...notes(line, input.profile !== undefined), ""] : []),
+    "## Method",
+    METHODS,
+    ...(input.profile ? ["## CPU profile", "", "```", input.profile, "```", ""] : []),
+  ];
+  mkdirSync(dirname(DOC), { recursive: true });
+  writeFileSync(DOC, doc.join("\n"));
+  return DOC;
+}

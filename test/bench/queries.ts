@@ -1,0 +1,161 @@
+/**
+ * Queries: `peermon.latest.<name>` answered by a monitor holding 10k peers of that name.
+ *
+ * First against the repo's nats.conf as is: does the reply fit the server's max_payload? Then the
+ * timing, on a server whose max_payload lets the reply through: sequential requests (latency, the
+ * target), the same through the SDK (PeerMonitorClient.latest: plus decoding and checking 10k
+ * metrics on the client), and requests kept in flight concurrently (replies/s).
+ * With --profile, the monitor writes queries-monitor.cpuprofile over the concurrent requests (the
+ * sequential latencies stay free of profiler overhead).
+ */
+import { connect, type NatsConnection } from "nats";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import {
+  Child,
+  fmtBytes,
+  fmtInt,
+  metricPayloads,
+  peerIds,
+  percentile,
+  pollUntil,
+  profileFile,
+  progress,
+  round,
+  withServer,
+  yieldToIo,
+  type BenchOptions,
+  type BenchServerOptions,
+  type ScenarioResult,
+} from "./common.js";
+
+const PEERS = 10_000;
+const NAME = "freespace";
+const SUBJECT = `peermon.latest.${NAME}`;
+/** Enough for the reply of 10k peers (about 1.3 MB) and the largest max_payload nats-server advises. */
+const RAISED_MAX_PAYLOAD = 8 * 1024 * 1024;
+const CONCURRENCY = 8;
+
+interface Latencies {
+  sorted: number[];
+  elapsedMs: number;
+}
+
+export async function run(o: BenchOptions): Promise<ScenarioResult> {
+  const sizes = o.quick ? { seq: 100, sdk: 20, conc: 80 } : { seq: 1_000, sdk: 200, conc: 1_000 };
+  const defaultCheck = await withMonitor({}, async (nc) => {
+    const reply = await nc.request(SUBJECT, undefined, { timeout: 10_000 });
+    const code = reply.headers?.get("Nats-Service-Error-Code");
+    return {
+      ok: !code,
+      maxPayload: nc.info?.max_payload ?? 0,
+      detail: code ? `${code} ${reply.headers?.get("Nats-Service-Error")}` : `${reply.data.length} bytes`,
+    };
+  });
+  progress(`queries: with the repo's nats.conf (max_payload ${fmtBytes(defaultCheck.maxPayload)}): ${defaultCheck.detail}`);
+
+  const profile = profileFile(o, "queries-monitor");
+  return withMonitor({ maxPayload: RAISED_MAX_PAYLOAD }, async (nc, monitor) => {
+    const first = await nc.request(SUBJECT, undefined, { timeout: 10_000 });
+    const code = first.headers?.get("Nats-Service-Error-Code");
+    if (code) throw new Error(`latest failed even with max_payload ${RAISED_MAX_PAYLOAD}: ${code} ${first.headers?.get("Nats-Service-Error")}`);
+    const replyBytes = first.data.length;
+    const client = new PeerMonitorClient(nc, { timeoutMs: 10_000 });
+    const count = (await client.latest(NAME)).length;
+    if (count !== PEERS) throw new Error(`latest returned ${count} metrics, expected ${PEERS}`);
+
+    const raw = () => nc.request(SUBJECT, undefined, { timeout: 10_000 });
+    await timed(20, 1, raw); // warm-up
+    const seq = await timed(sizes.seq, 1, raw);
+    const sdk = await timed(sizes.sdk, 1, () => client.latest(NAME));
+    if (profile) await monitor.call("profileStart");
+    const conc = await timed(sizes.conc, CONCURRENCY, raw);
+    if (profile) await monitor.call("profileStop", { file: profile });
+    return summarize(defaultCheck, replyBytes, seq, sdk, conc);
+  });
+}
+
+/** A fresh server and monitor process holding PEERS windows of NAME; `fn` gets a client connection. */
+async function withMonitor<T>(server: BenchServerOptions, fn: (nc: NatsConnection, monitor: Child) => Promise<T>): Promise<T> {
+  return withServer(server, async ({ url }) => {
+    const monitor = await Child.start("receiver.ts", ["--mode", "monitor", "--nats", url]);
+    const nc = await connect({ servers: url, name: "bench-queries" });
+    try {
+      const { subjects, payloads } = metricPayloads([NAME], peerIds(PEERS, 31), 60 * 60_000);
+      for (let i = 0; i < subjects.length; i++) {
+        nc.publish(subjects[i]!, payloads[i]);
+        if (i % 2_000 === 0) await yieldToIo();
+      }
+      await nc.flush();
+      await pollUntil(async () => (await monitor.call<{ windows: number }>("stats")).windows >= PEERS, `${PEERS} windows`, 60_000);
+      return await fn(nc, monitor);
+    } finally {
+      await nc.close();
+      await monitor.stop();
+    }
+  });
+}
+
+/** Runs `total` requests with `concurrency` in flight; latency of each in ms. */
+async function timed(total: number, concurrency: number, request: () => Promise<unknown>): Promise<Latencies> {
+  const latencies: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (issued < total) {
+      issued++;
+      const t0 = performance.now();
+      await request();
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { sorted: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - started };
+}
+
+function summarize(
+  check: { ok: boolean; maxPayload: number; detail: string },
+  replyBytes: number,
+  seq: Latencies,
+  sdk: Latencies,
+  conc: Latencies,
+): ScenarioResult {
+  const p = (l: Latencies, q: number) => round(percentile(l.sorted, q), 2);
+  const rate = (l: Latencies) => (l.sorted.length / l.elapsedMs) * 1000;
+  return {
+    rows: [
+      {
+        figure: `queries: latest with 10k peers under the repo's nats.conf (max_payload ${fmtBytes(check.maxPayload)})`,
+        value: check.ok ? "answered" : `fails: ${check.detail}`,
+        target: "answered",
+        met: check.ok,
+      },
+      {
+        figure: `queries: latest, sequential, p50 / p99 (max_payload ${fmtBytes(RAISED_MAX_PAYLOAD)}, reply ${fmtBytes(replyBytes)})`,
+        value: `${p(seq, 50)} / ${p(seq, 99)} ms, ${fmtInt(rate(seq))} replies/s`,
+        target: "p99 <= 10 ms",
+        met: p(seq, 99) <= 10,
+      },
+      {
+        figure: "queries: latest via the SDK (decodes 10k metrics), p50 / p99",
+        value: `${p(sdk, 50)} / ${p(sdk, 99)} ms`,
+      },
+      {
+        figure: `queries: latest, ${CONCURRENCY} in flight, p50 / p99`,
+        value: `${p(conc, 50)} / ${p(conc, 99)} ms, ${fmtInt(rate(conc))} replies/s`,
+      },
+    ],
+    json: {
+      latest_p99_ms: p(seq, 99),
+      latest_p50_ms: p(seq, 50),
+      latest_max_ms: round(seq.sorted[seq.sorted.length - 1] ?? Number.NaN, 2),
+      latest_replies_per_s: round(rate(seq), 1),
+      latest_reply_bytes: replyBytes,
+      latest_fits_default_max_payload: check.ok,
+      latest_sdk_p50_ms: p(sdk, 50),
+      latest_sdk_p99_ms: p(sdk, 99),
+      latest_concurrent_p50_ms: p(conc, 50),
+      latest_concurrent_p99_ms: p(conc, 99),
+      latest_concurrent_replies_per_s: round(rate(conc), 1),
+    },
+  };
+}
