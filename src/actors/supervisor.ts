@@ -20,6 +20,8 @@ import { deadlineOf, isFresh, msToNs } from "../window/deadline.js";
 import { SelfOutageGuard } from "../window/self-outage.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
+import { WindowRegistry } from "./window-registry.js";
+import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { windowMachine, WINDOW_STATES, type WindowMachine, type WindowState } from "./window-machine.js";
 
 /** Where alerts go. `offer` returns false when the bus cannot take the alert now; it is kept and
@@ -60,7 +62,7 @@ const REPEAT_DUE = { type: "repeat.due" } as const;
 export class Supervisor {
   readonly stats: MonitorStats;
   readonly guard: SelfOutageGuard;
-  private readonly windows = new Map<string, Map<string, TrackedWindow>>();
+  private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
   private readonly scheduler: WakeScheduler<TrackedWindow>;
@@ -89,6 +91,9 @@ export class Supervisor {
     });
     this.machine = windowMachine.provide({
       actions: {
+        entered: ({ context }, params) => {
+          (context.key as TrackedWindow).state = params.state;
+        },
         announceFiring: ({ context }) => this.announceFiring(context.key as TrackedWindow),
         announceResolved: ({ context }) => this.announceResolved(context.key as TrackedWindow),
         announceRepeat: ({ context }) => this.announceRepeat(context.key as TrackedWindow),
@@ -153,19 +158,10 @@ export class Supervisor {
     this.peerset = next;
     this.peersetId = ps.id;
     this.stats.peersetsApplied++;
-    let freed = 0;
-    const leftPeers = previous ? [...previous].filter((p) => !next.has(p)) : undefined;
-    for (const [name, byPeer] of this.windows) {
-      const gone = leftPeers ?? [...byPeer.keys()].filter((p) => !next.has(p));
-      for (const peer of gone) {
-        const w = byPeer.get(peer);
-        if (w) {
-          this.free(w, byPeer);
-          freed++;
-        }
-      }
-      if (byPeer.size === 0) this.windows.delete(name);
-    }
+    // With a previous peerset only the peers that left can have windows to free.
+    const doomed = this.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
+    for (const w of doomed) this.free(w);
+    const freed = doomed.length;
     this.o.log.info({ peers: next.size, id: ps.id, windowsFreed: freed }, "peerset applied");
   }
 
@@ -173,34 +169,34 @@ export class Supervisor {
 
   /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
   latest(name: string): Metric[] {
-    const byPeer = this.windows.get(name);
-    if (!byPeer) return [];
-    const now = this.o.clock.now();
-    const out: Metric[] = [];
-    for (const w of byPeer.values()) {
-      if (w.metrics.latestIsValid() && isFresh(w.deadline, now)) out.push(w.metrics.latest()!);
-    }
-    return out.sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+    return this.freshLatest(name).map((w) => w.metrics.latest()!);
+  }
+
+  /** `latest(name)` as its msgpack reply (Metric[]), written straight from the windows. */
+  latestEncoded(name: string): Uint8Array {
+    const fresh = this.freshLatest(name);
+    const out = new MsgpackWriter(256 + fresh.length * 160);
+    out.arrayHeader(fresh.length);
+    for (const w of fresh) w.metrics.writeLatest(out);
+    return out.bytes();
   }
 
   /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
   latestForPeer(name: string, peer: string): Metric | undefined {
-    return this.windows.get(name)?.get(peer)?.metrics.latest();
+    return this.windows.get(name, peer)?.metrics.latest();
   }
 
   /** Every metric in one window, newest first. */
   history(name: string, peer: string): Metric[] {
-    return this.windows.get(name)?.get(peer)?.metrics.all() ?? [];
+    return this.windows.get(name, peer)?.metrics.all() ?? [];
   }
 
   names(): string[] {
-    return [...this.windows.keys()].sort();
+    return this.windows.names();
   }
 
   get windowCount(): number {
-    let n = 0;
-    for (const byPeer of this.windows.values()) n += byPeer.size;
-    return n;
+    return this.windows.size;
   }
 
   get currentPeerSet(): PeerSet | undefined {
@@ -210,7 +206,7 @@ export class Supervisor {
   /** Windows per state, per metric name. */
   stateCounts(): Record<string, Record<WindowState, number>> {
     const out: Record<string, Record<WindowState, number>> = {};
-    for (const [name, byPeer] of this.windows) {
+    for (const [name, byPeer] of this.windows.byNames()) {
       const counts = Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
       for (const w of byPeer.values()) counts[w.state]++;
       out[name] = counts;
@@ -302,26 +298,27 @@ export class Supervisor {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** Windows of `name` whose latest metric is valid and fresh, sorted by peer. */
+  private freshLatest(name: string): TrackedWindow[] {
+    const now = this.o.clock.now();
+    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
+  }
+
   private window(name: string, peer: string): TrackedWindow {
-    let byPeer = this.windows.get(name);
-    if (!byPeer) {
-      byPeer = new Map();
-      this.windows.set(name, byPeer);
-    }
-    let w = byPeer.get(peer);
+    let w = this.windows.get(name, peer);
     if (!w) {
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
-      byPeer.set(peer, w);
+      this.windows.add(w);
       this.stats.windowsCreated++;
     }
     return w;
   }
 
-  private free(w: TrackedWindow, byPeer: Map<string, TrackedWindow>): void {
+  private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
     this.waitingFiring.delete(w);
     this.waitingResolved.delete(w);
-    byPeer.delete(w.peer);
+    this.windows.remove(w);
     w.free();
     this.stats.windowsFreed++;
   }

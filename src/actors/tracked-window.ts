@@ -31,9 +31,8 @@ export class TrackedWindow implements Wakeable {
     return this.metrics.peer;
   }
 
-  get state(): WindowState {
-    return this.actor.getSnapshot().value as WindowState;
-  }
+  /** The state the machine last entered (set by its `entered` action, read per metric). */
+  state: WindowState = "healthy";
 
   free(): void {
     this.freed = true;

@@ -13,7 +13,8 @@
  * One firing alert per failure episode: only `deadline.passed` in `healthy` starts an episode, and
  * only a valid metric ends it. Invalid metrics are not events: they never arm or end anything.
  * The actions are named and empty here; the supervisor provides them (`machine.provide`), and
- * tests can provide their own. Timing (deadlines, repeats) is the supervisor's, not the machine's.
+ * tests can provide their own. `entered` reports every state entered, so that the supervisor can
+ * keep a copy of the state where it reads it per metric (the machine still decides it). Timing (deadlines, repeats) is the supervisor's, not the machine's.
  */
 import { setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
 
@@ -35,6 +36,7 @@ export interface WindowContext<K = unknown> {
 export const windowMachine = setup({
   types: {} as { context: WindowContext; events: WindowEvent; input: WindowContext },
   actions: {
+    entered: (_, _params: { state: WindowState }) => {},
     announceFiring: () => {},
     announceResolved: () => {},
     announceRepeat: () => {},
@@ -45,10 +47,11 @@ export const windowMachine = setup({
   context: ({ input }) => input,
   states: {
     healthy: {
+      entry: { type: "entered", params: { state: "healthy" } },
       on: { "deadline.passed": "expired" },
     },
     expired: {
-      entry: "announceFiring",
+      entry: [{ type: "entered", params: { state: "expired" } }, "announceFiring"],
       on: {
         "alert.published": "alerted",
         "alert.retry": { actions: "announceFiring" },
@@ -56,6 +59,7 @@ export const windowMachine = setup({
       },
     },
     alerted: {
+      entry: { type: "entered", params: { state: "alerted" } },
       on: {
         "metric.valid": { target: "healthy", actions: "announceResolved" },
         "repeat.due": { actions: "announceRepeat" },

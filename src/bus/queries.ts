@@ -5,7 +5,7 @@
  * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`).
  */
 import type { NatsConnection, Service, ServiceMsg } from "nats";
-import { encode, encodeMetric, encodeMetrics } from "../api/codec.js";
+import { encode, encodeMetric } from "../api/codec.js";
 import { isValidToken, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { Logger } from "../log.js";
@@ -50,7 +50,16 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded(o.log, (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
-    m.respond(encodeMetrics(o.supervisor.latest(name)));
+    const reply = o.supervisor.latestEncoded(name);
+    const max = o.nc.info?.max_payload ?? Infinity;
+    if (reply.length > max) {
+      return m.respondError(
+        413,
+        `the ${name} reply (${reply.length} bytes) exceeds the server's max_payload (${max}); ` +
+          "raise max_payload in the nats-server config (peermon's nats.conf uses 8MB)",
+      );
+    }
+    m.respond(reply);
   });
   const peer = guarded(o.log, (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);

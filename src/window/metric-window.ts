@@ -6,6 +6,7 @@
 import { int64 } from "../api/codec.js";
 import type { Metric } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
+import type { MsgpackWriter } from "../api/msgpack-writer.js";
 
 // Integer columns, each `capacity` long, in one BigInt64Array.
 const EXPIRE = 0;
@@ -14,6 +15,9 @@ const RECEIVED = 2;
 const TTL = 3;
 const INT_COLUMNS = 4;
 
+// Wire keys, as the character codes of their one-letter names.
+const K = { n: 0x6e, p: 0x70, v: 0x76, e: 0x65, d: 0x64, w: 0x77, o: 0x6f, t: 0x74, l: 0x6c } as const;
+
 // Flag bits, one byte per slot.
 const VALID = 1;
 const PARTITIONABLE = 2;
@@ -21,8 +25,11 @@ const HAS_TTL = 4;
 
 export class MetricWindow {
   private readonly ints: BigInt64Array;
-  private readonly flags: Uint8Array;
+  /** The same storage as bytes: int64 fields to copy, then one flag byte per slot. */
+  private readonly bytes: Uint8Array;
   private readonly values: (string | undefined)[];
+  /** The newest metric's wire map, once a query wrote it; cleared by `add`. */
+  private latestWire: Uint8Array | undefined;
   /** Slot of the newest metric. */
   private head = -1;
   private count = 0;
@@ -37,7 +44,7 @@ export class MetricWindow {
     }
     const buffer = new ArrayBuffer(capacity * (INT_COLUMNS * 8 + 1));
     this.ints = new BigInt64Array(buffer, 0, capacity * INT_COLUMNS);
-    this.flags = new Uint8Array(buffer, capacity * INT_COLUMNS * 8, capacity);
+    this.bytes = new Uint8Array(buffer);
     this.values = new Array<string | undefined>(capacity);
   }
 
@@ -49,6 +56,7 @@ export class MetricWindow {
   add(m: WireMetric, receivedAtNs: bigint): void {
     const slot = (this.head + 1) % this.capacity;
     const cap = this.capacity;
+    this.latestWire = undefined;
     this.head = slot;
     if (this.count < cap) this.count++;
     this.values[slot] = m.v ?? "";
@@ -57,7 +65,7 @@ export class MetricWindow {
     this.ints[RECEIVED * cap + slot] = receivedAtNs;
     const hasTtl = m.l !== undefined && m.l !== null;
     this.ints[TTL * cap + slot] = hasTtl ? int64(m.l) : 0n;
-    this.flags[slot] = (m.d ? VALID : 0) | (m.o ? PARTITIONABLE : 0) | (hasTtl ? HAS_TTL : 0);
+    this.bytes[this.flagAt(slot)] = (m.d ? VALID : 0) | (m.o ? PARTITIONABLE : 0) | (hasTtl ? HAS_TTL : 0);
   }
 
   /** The newest metric, or undefined for an empty window. */
@@ -67,7 +75,7 @@ export class MetricWindow {
 
   /** True when the newest metric is valid (`d`). */
   latestIsValid(): boolean {
-    return this.count > 0 && (this.flags[this.head]! & VALID) !== 0;
+    return this.count > 0 && (this.bytes[this.flagAt(this.head)]! & VALID) !== 0;
   }
 
   /** Every stored metric, newest first (at most `capacity`). */
@@ -77,9 +85,52 @@ export class MetricWindow {
     return out;
   }
 
+  /**
+   * Writes the newest metric as its wire map (the `latest` reply's hot path): from storage the
+   * first time, then as a copy of those bytes until the next metric arrives.
+   */
+  writeLatest(out: MsgpackWriter): void {
+    if (this.latestWire) return out.raw(this.latestWire);
+    const mark = out.mark;
+    this.encodeLatest(out);
+    this.latestWire = out.since(mark);
+  }
+
+  private encodeLatest(out: MsgpackWriter): void {
+    const slot = this.head;
+    const cap = this.capacity;
+    const flags = this.bytes[this.flagAt(slot)]!;
+    const bytes = this.bytes;
+    out.mapHeader(flags & HAS_TTL ? 9 : 8);
+    out.key(K.n);
+    out.str(this.name);
+    out.key(K.p);
+    out.str(this.peer);
+    out.key(K.v);
+    out.str(this.values[slot]!);
+    out.key(K.e);
+    out.int64At(bytes, (EXPIRE * cap + slot) * 8);
+    out.key(K.d);
+    out.bool((flags & VALID) !== 0);
+    out.key(K.w);
+    out.int64At(bytes, (WEIGHT * cap + slot) * 8);
+    out.key(K.o);
+    out.bool((flags & PARTITIONABLE) !== 0);
+    out.key(K.t);
+    out.int64At(bytes, (RECEIVED * cap + slot) * 8);
+    if (flags & HAS_TTL) {
+      out.key(K.l);
+      out.int64At(bytes, (TTL * cap + slot) * 8);
+    }
+  }
+
+  private flagAt(slot: number): number {
+    return this.capacity * INT_COLUMNS * 8 + slot;
+  }
+
   private read(slot: number): Metric {
     const cap = this.capacity;
-    const flags = this.flags[slot]!;
+    const flags = this.bytes[this.flagAt(slot)]!;
     const metric: Metric = {
       name: this.name,
       peer: this.peer,

@@ -1,0 +1,77 @@
+/**
+ * WindowRegistry: every tracked window, by metric name then peer, with the count and, per name,
+ * the windows sorted by peer (kept until a window of that name is added or removed, so that a
+ * `latest` query does not sort thousands of peers each time).
+ */
+import type { TrackedWindow } from "./tracked-window.js";
+
+class NameWindows {
+  readonly byPeer = new Map<string, TrackedWindow>();
+  sorted: TrackedWindow[] | undefined;
+}
+
+export class WindowRegistry {
+  private readonly byName = new Map<string, NameWindows>();
+  private total = 0;
+
+  get size(): number {
+    return this.total;
+  }
+
+  get(name: string, peer: string): TrackedWindow | undefined {
+    return this.byName.get(name)?.byPeer.get(peer);
+  }
+
+  add(w: TrackedWindow): void {
+    let forName = this.byName.get(w.name);
+    if (!forName) {
+      forName = new NameWindows();
+      this.byName.set(w.name, forName);
+    }
+    forName.byPeer.set(w.peer, w);
+    forName.sorted = undefined;
+    this.total++;
+  }
+
+  /** Removes `w`; a name without windows is forgotten. */
+  remove(w: TrackedWindow): void {
+    const forName = this.byName.get(w.name);
+    if (!forName?.byPeer.delete(w.peer)) return;
+    forName.sorted = undefined;
+    this.total--;
+    if (forName.byPeer.size === 0) this.byName.delete(w.name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  /** The windows of `name`, sorted by peer. */
+  sorted(name: string): readonly TrackedWindow[] {
+    const forName = this.byName.get(name);
+    if (!forName) return [];
+    forName.sorted ??= [...forName.byPeer.values()].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+    return forName.sorted;
+  }
+
+  /** Windows of peers outside `members`; `left`, when given, lists the only peers to look for. */
+  notIn(members: ReadonlySet<string>, left?: readonly string[]): TrackedWindow[] {
+    const out: TrackedWindow[] = [];
+    for (const { byPeer } of this.byName.values()) {
+      if (left) {
+        for (const peer of left) {
+          const w = byPeer.get(peer);
+          if (w) out.push(w);
+        }
+      } else {
+        for (const [peer, w] of byPeer) if (!members.has(peer)) out.push(w);
+      }
+    }
+    return out;
+  }
+
+  /** Every name with its windows (peer -> window). */
+  *byNames(): IterableIterator<[string, ReadonlyMap<string, TrackedWindow>]> {
+    for (const [name, forName] of this.byName) yield [name, forName.byPeer];
+  }
+}
