@@ -245,7 +245,7 @@ async function alertSink(
   if (jsm) {
     try {
       await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-      return new StreamAlertSink(nc, jsm, subjects, stats, log, config.repeatIntervalMs);
+      return await StreamAlertSink.open(nc, subjects, stats, log, config.repeatIntervalMs);
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
     }

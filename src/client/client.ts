@@ -111,14 +111,22 @@ export class PeerMonitorClient {
     return (this.peersetStore ??= new PeerSetStore(this.nc, this.subjects));
   }
 
+  /**
+   * One query. A request that times out is sent once more (each attempt gets half the timeout):
+   * the replica that took it may have died with it, and another replica of the shard answers.
+   */
   private async query(subject: string): Promise<Msg> {
-    let reply: Msg;
-    try {
-      reply = await this.nc.request(subject, undefined, { timeout: this.timeoutMs });
-    } catch (err) {
-      const code = (err as NatsError).code;
-      if (code === ErrorCode.NoResponders || code === ErrorCode.Timeout) throw new NoMonitorError(subject, err);
-      throw new QueryError(500, `query on ${subject} failed: ${(err as Error).message}`, { cause: err });
+    let reply: Msg | undefined;
+    const attemptMs = Math.max(1, Math.ceil(this.timeoutMs / 2));
+    for (let attempt = 1; !reply; attempt++) {
+      try {
+        reply = await this.nc.request(subject, undefined, { timeout: attemptMs });
+      } catch (err) {
+        const code = (err as NatsError).code;
+        if (code === ErrorCode.Timeout && attempt < 2) continue;
+        if (code === ErrorCode.NoResponders || code === ErrorCode.Timeout) throw new NoMonitorError(subject, err);
+        throw new QueryError(500, `query on ${subject} failed: ${(err as Error).message}`, { cause: err });
+      }
     }
     const errorCode = reply.headers?.get("Nats-Service-Error-Code");
     if (errorCode) {
