@@ -60,9 +60,9 @@ export function encodePeerSet(ps: PeerSet): Uint8Array {
   return packr.pack({ s: ps.peers, i: ps.id });
 }
 
-/** Integer field of a validated wire map (number, bigint or absent) as an exact bigint. */
+/** Integer field of a validated wire map (number, bigint within int64, or absent) as an exact bigint. */
 export function int64(value: unknown): bigint {
-  if (typeof value === "bigint") return BigInt.asIntN(64, value);
+  if (typeof value === "bigint") return value;
   if (typeof value === "number") return BigInt(value);
   return 0n;
 }

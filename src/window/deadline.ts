@@ -21,7 +21,15 @@ export function isFresh(deadlineMs: number, nowMs: number): boolean {
 
 /** Unix ns (exact bigint) of a monitor-clock time in ms. */
 export function msToNs(ms: number): bigint {
-  // ms * 1e6 is past 2^53 for today's dates: convert the whole milliseconds as a bigint.
+  // ms * 1e6 is past 2^53 for today's dates: the whole milliseconds go through a bigint, and
+  // that bigint is kept while they do not change (many metrics arrive within one millisecond).
   const whole = Math.floor(ms);
-  return BigInt(whole) * BigInt(NS_PER_MS) + BigInt(Math.round((ms - whole) * NS_PER_MS));
+  if (whole !== lastWholeMs) {
+    lastWholeMs = whole;
+    lastWholeNs = BigInt(whole) * 1_000_000n;
+  }
+  return lastWholeNs + BigInt(Math.round((ms - whole) * NS_PER_MS));
 }
+
+let lastWholeMs = Number.NaN;
+let lastWholeNs = 0n;
