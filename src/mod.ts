@@ -12,6 +12,8 @@ export {
 } from "./api/validate.js";
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
+export type { AlertFilter, AlertStream } from "./client/alerts.js";
+export type { Informer, InformerOptions, Produced } from "./client/informer.js";
 export { Monitor, type MonitorOptions } from "./monitor.js";
 export {
   DEFAULT_CONFIG,

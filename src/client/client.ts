@@ -6,6 +6,8 @@ import { ErrorCode, type NatsConnection, type NatsError, type Msg } from "nats";
 import { encodeMetric, encodePeerSet, decode } from "../api/codec.js";
 import { Subjects, isValidToken } from "../api/subjects.js";
 import type { Metric, MetricInput, PeerSet } from "../api/types.js";
+import { followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
+import { startInformer, type Informer, type InformerOptions } from "./informer.js";
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
 import { MISSING_SHARDS_HEADER } from "../bus/names.js";
@@ -45,6 +47,23 @@ export class PeerMonitorClient {
       ...input,
     };
     this.nc.publish(this.subjects.metric(metric.name, metric.peer), encodeMetric(metric));
+  }
+
+  /**
+   * Alerts as they come (`for await (const a of client.alerts({ name: "ping" }))`), optionally
+   * from the alert log first, so that a consumer that was offline catches up.
+   */
+  alerts(filter: AlertFilter = {}): AlertStream {
+    if (filter.name !== undefined) requireToken("metric name", filter.name);
+    if (filter.peer !== undefined) requireToken("peer id", filter.peer);
+    return followAlerts(this.nc, this.subjects, filter);
+  }
+
+  /** Publishes `name` for `peer` every ttl/2 (ttl/4 after a failed `produce`) until stopped. */
+  startInformer(options: Omit<InformerOptions, "peer"> & { peer: string }): Informer {
+    requireToken("metric name", options.name);
+    requireToken("peer id", options.peer);
+    return startInformer((m) => this.publishMetric(m), options);
   }
 
   /** Publishes a full PeerSet snapshot. */

@@ -41,6 +41,10 @@ const METHODS = `
 **churn_windows_per_s** (\`churn.ts\`)
 - A Supervisor driven directly; per cycle a PeerSet of 10k new peers replaces the previous one (timed: stopping 10k windows and actors), then one metric message per new peer (timed: creating 10k windows and actors).
 - Medians over cycles 2..20 (2..4 quick); churn_windows_per_s = 10k / (create + stop time); the heap after all cycles, GC'd, shows that stopped windows are freed.
+
+**failover_*** (\`failover.ts\`)
+- deploy/local's cluster (3 nats-servers, 2 shards x 2 replicas, streams R3), 50 peers x 5 names every 300 ms (ttl 1.5 s); one replica of each shard is SIGKILLed as 10 peers go silent, then one nats-server as 10 more do.
+- Alert delay = arrival minus the deadline from the alert's own fields; every (name, peer) must alert exactly once; SDK \`latest\` queries run during the replica kill; reconnect = until all 4 monitors answer \`$SRV.PING\`.
 `;
 
 /** Remarks that follow from the figures of this run. */

@@ -5,6 +5,8 @@
  * timing, on a server whose max_payload lets the reply through: sequential requests (latency, the
  * target), the same through the SDK (PeerMonitorClient.latest: plus decoding and checking 10k
  * metrics on the client), and requests kept in flight concurrently (replies/s).
+ * The baseline, in the same run and on the same server: a bare nats.js responder (another process)
+ * answering with a prepared payload of the reply's size, i.e. what NATS and Node cost alone.
  * With --profile, the monitor writes queries-monitor.cpuprofile over the concurrent requests (the
  * sequential latencies stay free of profiler overhead).
  */
@@ -70,8 +72,22 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     if (profile) await monitor.call("profileStart");
     const conc = await timed(sizes.conc, CONCURRENCY, raw);
     if (profile) await monitor.call("profileStop", { file: profile });
-    return summarize(defaultCheck, replyBytes, seq, sdk, conc);
+    const baseline = await echoBaseline(nc, replyBytes, sizes.seq);
+    return summarize(defaultCheck, replyBytes, seq, sdk, conc, baseline);
   });
+}
+
+/** Sequential requests to a bare responder that answers `bytes` bytes: the transport's own cost. */
+async function echoBaseline(nc: NatsConnection, bytes: number, total: number): Promise<Latencies> {
+  const url = nc.getServer();
+  const echo = await Child.start("receiver.ts", ["--mode", "echo", "--nats", `nats://${url}`, "--bytes", String(bytes)]);
+  try {
+    const request = () => nc.request("bench.echo", undefined, { timeout: 10_000 });
+    await timed(20, 1, request);
+    return await timed(total, 1, request);
+  } finally {
+    await echo.stop();
+  }
 }
 
 /** A fresh server and monitor process holding PEERS windows of NAME; `fn` gets a client connection. */
@@ -118,6 +134,7 @@ function summarize(
   seq: Latencies,
   sdk: Latencies,
   conc: Latencies,
+  baseline: Latencies,
 ): ScenarioResult {
   const p = (l: Latencies, q: number) => round(percentile(l.sorted, q), 2);
   const rate = (l: Latencies) => (l.sorted.length / l.elapsedMs) * 1000;
@@ -134,6 +151,10 @@ function summarize(
         value: `${p(seq, 50)} / ${p(seq, 99)} ms, ${fmtInt(rate(seq))} replies/s`,
         target: "p99 <= 10 ms",
         met: p(seq, 99) <= 10,
+      },
+      {
+        figure: `queries: baseline, a bare nats.js responder with a ${fmtBytes(replyBytes)} reply, p50 / p99`,
+        value: `${p(baseline, 50)} / ${p(baseline, 99)} ms, ${fmtInt(rate(baseline))} replies/s`,
       },
       {
         figure: "queries: latest via the SDK (decodes 10k metrics), p50 / p99",
@@ -156,6 +177,8 @@ function summarize(
       latest_concurrent_p50_ms: p(conc, 50),
       latest_concurrent_p99_ms: p(conc, 99),
       latest_concurrent_replies_per_s: round(rate(conc), 1),
+      latest_baseline_p50_ms: p(baseline, 50),
+      latest_baseline_p99_ms: p(baseline, 99),
     },
   };
 }

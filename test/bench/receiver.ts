@@ -4,6 +4,8 @@
  *   --mode monitor    a peermon Monitor (Monitor.start), as `peermon serve` runs it
  *   --mode baseline   a bare nats.js callback subscriber on the same subjects that decodes each
  *                     payload with peermon's codec and keeps the latest map per name+peer
+ *   --mode echo       a bare nats.js responder on `bench.echo` that answers every request with the
+ *                     same prepared payload of --bytes bytes (the transport floor of a query)
  * Calls: expect { n } restarts the count and sends `done` once n more metric messages arrived, with
  * the time of the first and the last (performance.now() of this process); stats; stop;
  * profileStart and profileStop { file } (a V8 CPU profile of this process, written as .cpuprofile).
@@ -106,6 +108,12 @@ if (mode === "monitor") {
     stats: () => ({ ...timing(), windows: latest.size, memory: memory() }),
     stop: () => nc.close(),
   });
+} else if (mode === "echo") {
+  const nc = await connect({ servers, name: "bench-echo" });
+  const reply = new Uint8Array(Number(argValue(argv, "--bytes"))).fill(0x90);
+  nc.subscribe("bench.echo", { callback: (err, m) => err || m.respond(reply) });
+  await nc.flush();
+  serveParent({ stats: () => ({ memory: memory() }), stop: () => nc.close() });
 } else {
-  throw new Error(`receiver: --mode must be monitor or baseline, got ${mode}`);
+  throw new Error(`receiver: --mode must be monitor, baseline or echo, got ${mode}`);
 }

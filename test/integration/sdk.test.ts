@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Alert } from "../../src/api/types.js";
+import type { AlertStream } from "../../src/client/alerts.js";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import { client, natsServer, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
+
+/** Collects what an alert iterator yields, until `stop()`. */
+function drain(stream: AlertStream) {
+  const seen: Alert[] = [];
+  const done = (async () => {
+    for await (const a of stream) seen.push(a);
+  })();
+  return {
+    seen,
+    stop: async () => {
+      stream.stop();
+      await done;
+    },
+  };
+}
+
+test("sdk - an informer keeps its peer healthy; stopping it gives one firing alert, restarting it a resolved one", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitor = await startMonitor(t, server);
+  const pm = new PeerMonitorClient(await client(t, server));
+  const alerts = drain(pm.alerts({ name: "ping" }));
+  let produced = 0;
+  const informer = pm.startInformer({ name: "ping", peer: "P1", ttlMs: 400, produce: () => String(++produced) });
+  await waitUntil(() => produced >= 5, "five publishes (every ttl/2)");
+  assert.equal(alerts.seen.length, 0, "no alert while the informer runs");
+  assert.equal((await pm.latest("ping"))[0]?.peer, "P1");
+  await informer.stop();
+  await waitUntil(() => alerts.seen.length === 1, "the firing alert after the informer stopped");
+  const again = pm.startInformer({ name: "ping", peer: "P1", ttlMs: 60_000, produce: () => "back" });
+  await waitUntil(() => alerts.seen.length === 2, "the resolved alert");
+  await again.stop();
+  await alerts.stop();
+  assert.deepEqual(alerts.seen.map((a) => a.kind), ["firing", "resolved"]);
+  assert.equal(monitor.stats.alertsFiring, 1);
+});
+
+test("sdk - an informer whose produce fails publishes nothing, retries at ttl/4 and reports the error", async (t) => {
+  const server = await natsServer(t);
+  const monitor = await startMonitor(t, server);
+  const pm = new PeerMonitorClient(await client(t, server));
+  const errors: unknown[] = [];
+  const informer = pm.startInformer({
+    name: "freespace",
+    peer: "P1",
+    ttlMs: 400,
+    produce: () => {
+      throw new Error("disk unreadable");
+    },
+    onError: (err) => errors.push(err),
+  });
+  await waitUntil(() => errors.length >= 4, "four failed attempts (every ttl/4)");
+  await informer.stop();
+  assert.equal(monitor.stats.metricsReceived, 0);
+  assert.match(String(errors[0]), /disk unreadable/);
+});
+
+test("sdk - alerts from the stream: a consumer that was offline catches up, then follows live, in order", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitor = await startMonitor(t, server);
+  const pm = new PeerMonitorClient(await client(t, server));
+  for (const p of ["P1", "P2"]) pm.publishMetric({ name: "ping", peer: p, valid: true, ttl: 0n });
+  // Nobody listens while these two alerts are sent.
+  await waitUntil(() => monitor.stats.alertsFiring === 2, "two alerts sent");
+  const late = drain(pm.alerts({ fromStream: true }));
+  await waitUntil(() => late.seen.length === 2, "the two alerts sent while offline");
+  pm.publishMetric({ name: "numpin", peer: "P3", valid: true, ttl: 0n });
+  await waitUntil(() => late.seen.length === 3, "then a live one");
+  await late.stop();
+  assert.deepEqual(
+    late.seen.map((a) => `${a.name}/${a.peer}`).slice(2),
+    ["numpin/P3"],
+  );
+  assert.deepEqual(new Set(late.seen.slice(0, 2).map((a) => a.peer)), new Set(["P1", "P2"]));
+});
