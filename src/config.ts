@@ -39,6 +39,13 @@ export interface MonitorConfig {
   shard?: ShardSpec;
   /** Metrics kept per (name, peer) window. @default 10 (IPFS Cluster's original window) */
   windowCapacity: number;
+  /**
+   * Windows tracked at most; a metric that would open one more is rejected (`over_limit`) and
+   * logged. @default 2000000 (about 11 GiB of heap at 5.6 KiB each: set it to what the host holds)
+   */
+  maxWindows: number;
+  /** Distinct metric names tracked at most (same). @default 1000 (IPFS Cluster uses a handful) */
+  maxNames: number;
   /** Re-send a firing alert every this many ms while it lasts; 0 never. @default 0 (one per episode) */
   repeatIntervalMs: number;
   /**
@@ -86,6 +93,8 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   partitions: 32,
   shard: undefined,
   windowCapacity: 10,
+  maxWindows: 2_000_000,
+  maxNames: 1_000,
   repeatIntervalMs: 0,
   graceMs: 30_000,
   stallThresholdMs: 1_000,
@@ -126,6 +135,8 @@ export function resolveConfig(input: ConfigInput = {}): MonitorConfig {
 
 export function validateConfig(c: MonitorConfig): void {
   requireInt("windowCapacity", c.windowCapacity, 1, 100_000, "a window keeps at least one metric");
+  requireInt("maxWindows", c.maxWindows, 1, 100_000_000, "it bounds the monitor's memory");
+  requireInt("maxNames", c.maxNames, 1, 1_000_000, "it bounds the metric names tracked");
   requireInt("partitions", c.partitions, 1, 1_024, "it must equal the partition() count in nats.conf");
   requireDuration("repeatIntervalMs", c.repeatIntervalMs, 0);
   requireDuration("graceMs", c.graceMs, 0);

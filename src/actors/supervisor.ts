@@ -41,6 +41,10 @@ export interface SupervisorOptions {
   reachability: Reachability;
   log: Logger;
   windowCapacity: number;
+  /** Windows tracked at most; metrics that would open more are rejected as `over_limit`. */
+  maxWindows: number;
+  /** Metric names tracked at most (same). */
+  maxNames: number;
   repeatIntervalMs: number;
   graceMs: number;
   stallThresholdMs: number;
@@ -123,13 +127,20 @@ export class Supervisor {
     this.ingest(m, receivedAtMs);
   }
 
-  /** Stores a checked metric; false when its peer is outside the known peerset. */
+  /**
+   * Stores a checked metric; false when its peer is outside the known peerset, or when a new
+   * window would pass the limits on windows or names (counted as `over_limit`).
+   */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.stats.metricsIgnored++;
       return false;
     }
     const w = this.window(m.n, m.p);
+    if (!w) {
+      this.reject("over_limit", this.subjects.metric(m.n, m.p));
+      return false;
+    }
     const now = receivedAtMs ?? this.o.clock.now();
     w.metrics.add(m, msToNs(now));
     this.stats.metricsStored++;
@@ -304,9 +315,12 @@ export class Supervisor {
     return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
   }
 
-  private window(name: string, peer: string): TrackedWindow {
+  /** The window of (name, peer), created on demand; undefined when the limits forbid a new one. */
+  private window(name: string, peer: string): TrackedWindow | undefined {
     let w = this.windows.get(name, peer);
     if (!w) {
+      if (this.windows.size >= this.o.maxWindows) return undefined;
+      if (!this.windows.hasName(name) && this.windows.nameCount >= this.o.maxNames) return undefined;
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
       this.windows.add(w);
       this.stats.windowsCreated++;

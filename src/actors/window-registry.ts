@@ -18,6 +18,14 @@ export class WindowRegistry {
     return this.total;
   }
 
+  get nameCount(): number {
+    return this.byName.size;
+  }
+
+  hasName(name: string): boolean {
+    return this.byName.has(name);
+  }
+
   get(name: string, peer: string): TrackedWindow | undefined {
     return this.byName.get(name)?.byPeer.get(peer);
   }

@@ -8,7 +8,8 @@ import { decode, int64, MAX_MESSAGE_BYTES } from "./codec.js";
 import { isValidToken, tailMatches } from "./subjects.js";
 import type { Alert, AlertKind, Metric, PeerSet } from "./types.js";
 
-export const REJECT_REASONS = [
+/** Reasons found by looking at one message alone. */
+export const MESSAGE_REJECT_REASONS = [
   "too_large",
   "undecodable",
   "missing_field",
@@ -17,6 +18,8 @@ export const REJECT_REASONS = [
   "subject_mismatch",
   "out_of_range",
 ] as const;
+/** Every reason a message can be rejected for: `over_limit` is the monitor's own cap on windows and names. */
+export const REJECT_REASONS = [...MESSAGE_REJECT_REASONS, "over_limit"] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** A metric map as decoded from the wire, after `checkMetric` accepted it. */

@@ -85,6 +85,8 @@ const SERVE_SETTINGS: Setting[] = [
     apply: (input, v, source) => (input.shard = parseShard(text(v), source)),
   },
   intSetting("window", "--window", "PEERMON_WINDOW", "windowCapacity", "metrics, like 10"),
+  intSetting("maxWindows", "--max-windows", "PEERMON_MAX_WINDOWS", "maxWindows", "windows, like 2000000"),
+  intSetting("maxNames", "--max-names", "PEERMON_MAX_NAMES", "maxNames", "names, like 1000"),
   intSetting("replicas", "--replicas", "PEERMON_STREAM_REPLICAS", "streamReplicas", "stream copies, like 3"),
   intSetting("partitions", "--partitions", "PEERMON_PARTITIONS", "partitions", "partitions, like 32"),
   durationSetting("repeat", "--repeat", "PEERMON_REPEAT", "repeatIntervalMs"),

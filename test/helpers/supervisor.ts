@@ -49,6 +49,8 @@ export interface SetupOptions {
   /** Answer every round trip on the next microtask. @default true */
   auto?: boolean;
   repeatIntervalMs?: number;
+  maxWindows?: number;
+  maxNames?: number;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -61,6 +63,8 @@ export function setup(options: SetupOptions = {}) {
     reachability: reach,
     log: silentLogger,
     windowCapacity: 10,
+    maxWindows: options.maxWindows ?? 1_000_000,
+    maxNames: options.maxNames ?? 1_000,
     repeatIntervalMs: options.repeatIntervalMs ?? 0,
     graceMs: 1_000,
     stallThresholdMs: 1_000,

@@ -8,7 +8,7 @@ import { client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUn
 const ok = { v: "1", d: true, l: 60_000_000_000n };
 
 /** One message per rejection reason, as [subject, payload]. */
-const BAD: Record<RejectReason, [string, Uint8Array][]> = {
+const BAD: Record<Exclude<RejectReason, "over_limit">, [string, Uint8Array][]> = {
   too_large: [["peermon.metrics.ping.P1", encode({ n: "ping", p: "P1", ...ok, v: "x".repeat(70_000) })]],
   undecodable: [
     ["peermon.metrics.ping.P1", new Uint8Array([0x82, 0xa1, 0x6e])],
@@ -33,7 +33,8 @@ test("bad input - every rejection reason is counted, nothing is stored, valid tr
   const monitor = await startMonitor(t, server);
   const nc = await client(t, server);
   let sent = 0;
-  for (const reason of REJECT_REASONS) {
+  const shapes = REJECT_REASONS.filter((r) => r !== "over_limit");
+  for (const reason of shapes) {
     for (const [subject, data] of BAD[reason]) {
       nc.publish(subject, data);
       publishMetric(nc, { n: "ping", p: `good-${sent++}`, ttlMs: 60_000 });
@@ -42,7 +43,7 @@ test("bad input - every rejection reason is counted, nothing is stored, valid tr
   await nc.flush();
   await waitUntil(() => monitor.stats.metricsStored === sent, "every valid metric stored");
   await waitUntil(() => monitor.stats.rejectedTotal() === sent, "every bad message rejected");
-  for (const reason of REJECT_REASONS) {
+  for (const reason of shapes) {
     assert.equal(monitor.stats.rejected[reason], BAD[reason].length, `rejections counted as ${reason}`);
   }
   const latest = await new PeerMonitorClient(nc).latest("ping");
@@ -71,4 +72,18 @@ test("bad input - a bad peerset is rejected and the current one stays", async (t
   nc.publish("peermon.peerset", new Uint8Array([0xc1]));
   await waitUntil(() => monitor.stats.rejectedTotal() === 2, "two rejections");
   assert.deepEqual(monitor.supervisor.currentPeerSet, { peers: ["P1"], id: "good" });
+});
+
+test("bad input - past the limits on names and windows, new windows are rejected as over_limit, known ones go on", async (t) => {
+  const server = await natsServer(t);
+  const monitor = await startMonitor(t, server, { maxNames: 2, maxWindows: 3 });
+  const nc = await client(t, server);
+  for (const [n, p] of [["ping", "P1"], ["ping", "P2"], ["freespace", "P1"], ["numpin", "P1"], ["ping", "P3"]]) {
+    publishMetric(nc, { n: n!, p: p!, ttlMs: 60_000 });
+  }
+  await waitUntil(() => monitor.stats.metricsStored + monitor.stats.rejectedTotal() === 5, "all handled");
+  assert.equal(monitor.stats.rejected.over_limit, 2, "a third name and a fourth window");
+  assert.deepEqual(monitor.supervisor.names(), ["freespace", "ping"]);
+  publishMetric(nc, { n: "ping", p: "P1", v: "again", ttlMs: 60_000 });
+  await waitUntil(() => monitor.stats.metricsStored === 4, "a known window still takes metrics");
 });

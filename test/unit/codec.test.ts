@@ -7,7 +7,7 @@ import {
   decodeMetricList,
   decodeMetricMessage,
   decodePeerSetMessage,
-  REJECT_REASONS,
+  MESSAGE_REJECT_REASONS,
   wireToMetric,
   type RejectReason,
 } from "../../src/api/validate.js";
@@ -143,7 +143,7 @@ for (const [what, data, reason, subject = SUBJECT, offset = OFFSET] of REJECTION
 }
 
 test("codec - the rejection table covers every reason", () => {
-  assert.deepEqual(new Set(REJECTIONS.map(([, , reason]) => reason)), new Set(REJECT_REASONS));
+  assert.deepEqual(new Set(REJECTIONS.map(([, , reason]) => reason)), new Set(MESSAGE_REJECT_REASONS));
 });
 
 test("codec - omitted optional fields take their zero values", () => {

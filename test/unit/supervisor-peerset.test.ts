@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encode, encodePeerSet, MAX_MESSAGE_BYTES } from "../../src/api/codec.js";
 import { partitionOf } from "../../src/api/subjects.js";
-import { REJECT_REASONS, type RejectReason } from "../../src/api/validate.js";
+import { MESSAGE_REJECT_REASONS, type RejectReason } from "../../src/api/validate.js";
 import { counts, ns, SEC, setup } from "../helpers/supervisor.js";
 
 const PS_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
@@ -136,7 +136,7 @@ test("supervisor - each rejection counts its reason only, stores nothing, and va
   sup.receive(`peermon.part.${k}.metrics.ping.P1`, good);
   assert.equal(sup.stats.metricsStored, cases.length + 1, "the right partition is accepted");
   assert.equal(sup.stats.rejectedTotal(), cases.length);
-  assert.deepEqual(new Set(cases.map(([r]) => r)), new Set(REJECT_REASONS), "every reason covered");
+  assert.deepEqual(new Set(cases.map(([r]) => r)), new Set(MESSAGE_REJECT_REASONS), "every message reason covered");
   assert.deepEqual(sup.names(), ["ping"]);
   assert.equal(sup.windowCount, 1);
 });
@@ -194,4 +194,17 @@ test("supervisor - interleaved publishers of one (name, peer): the latest is the
   }
   assert.deepEqual(sup.history("ping", "P1").map((m) => m.value), [...order].reverse());
   assert.equal(sup.windowCount, 1);
+});
+
+test("supervisor - limits: a metric that would open a window past maxWindows or maxNames is over_limit", () => {
+  const { sup, publish } = setup({ maxWindows: 3, maxNames: 2 });
+  publish("P1");
+  publish("P2");
+  sup.ingest({ n: "freespace", p: "P1", d: true, l: 2 * SEC });
+  assert.equal(sup.ingest({ n: "numpin", p: "P1", d: true }), false, "a third name");
+  assert.equal(sup.ingest({ n: "ping", p: "P3", d: true }), false, "a fourth window");
+  assert.equal(sup.stats.rejected.over_limit, 2);
+  assert.equal(sup.windowCount, 3);
+  publish("P1", { v: "again" });
+  assert.equal(sup.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
 });
