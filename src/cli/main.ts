@@ -29,6 +29,8 @@ withConnection(program.command("serve"))
   .option("--shard <I/N>", "own the partitions p with p mod N == I (env PEERMON_SHARD)")
   .option("--http <HOST:PORT>", "serve /healthz and /readyz here, e.g. :9464 (env PEERMON_HTTP)")
   .option("--window <n>", "metrics kept per (name, peer) (env PEERMON_WINDOW)", undefined)
+  .option("--max-windows <n>", "windows tracked at most; more are rejected as over_limit (env PEERMON_MAX_WINDOWS)")
+  .option("--max-names <n>", "metric names tracked at most (env PEERMON_MAX_NAMES)")
   .option("--repeat <duration>", "re-send a firing alert this often, 0 = never (env PEERMON_REPEAT)")
   .option("--grace <duration>", "after the monitor itself was cut off, wait this long before alerting (env PEERMON_GRACE)")
   .addOption(
