@@ -11,15 +11,19 @@ import { ensureAlertStream, StreamAlertSink } from "./bus/alert-stream.js";
 import { openConnection } from "./bus/connection.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
-import { startQueryService } from "./bus/queries.js";
+import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { answerShardNames } from "./bus/names.js";
 import { ensureWindowStream, LiveGate, replayWindows } from "./bus/window-store.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
-import { startHealthServer, type Readiness } from "./http/health.js";
+import { startHttpServer, type Readiness } from "./http/server.js";
+import { monitorMetrics } from "./http/metrics.js";
 import type { Server } from "node:http";
 import { MonitorStats } from "./stats.js";
+
+/** Peers per metric name on the status page (troubled ones first). */
+const STATUS_PEERS_PER_NAME = 200;
 
 export interface MonitorOptions {
   log?: Logger;
@@ -117,7 +121,18 @@ export class Monitor {
     probe.start();
     await nc.flush();
     let monitor: Monitor | undefined;
-    const http = config.http ? await startHealthServer(config.http, { readiness: () => monitor!.readiness() }) : undefined;
+    const http = config.http
+      ? await startHttpServer(config.http, {
+          readiness: () => monitor!.readiness(),
+          status: () => sup.statusSnapshot(STATUS_PEERS_PER_NAME),
+          metrics: monitorMetrics({
+            stats,
+            stateCounts: () => sup.stateCounts(),
+            linkUp: () => !nc.isClosed() && !sup.guard.impaired,
+            info: { shard: shardLabel, prefix: config.prefix, version: SERVICE_VERSION },
+          }),
+        })
+      : undefined;
     log.info(
       {
         servers: nc.getServer(),
@@ -148,7 +163,7 @@ export class Monitor {
     return { ready: true };
   }
 
-  /** The port of the HTTP health server, when one runs. */
+  /** The port of the HTTP server (health, metrics, status page), when one runs. */
   get httpPort(): number | undefined {
     const address = this.parts.http?.address();
     return typeof address === "object" && address ? address.port : undefined;

@@ -46,14 +46,19 @@ export class MonitorStats {
     return total;
   }
 
+  /** Told of every detection lag, when someone listens (the Prometheus histogram). */
+  onDetectionLag: ((ms: number) => void) | undefined;
+
   recordDetectionLag(ms: number): void {
     this.detectionLagCount++;
     this.detectionLagSumMs += ms;
     if (ms > this.detectionLagMaxMs) this.detectionLagMaxMs = ms;
+    this.onDetectionLag?.(ms);
   }
 
   /** A JSON-friendly copy. */
   snapshot(): Record<string, unknown> {
-    return { ...(this as object), rejected: { ...this.rejected }, metricsByPartition: { ...this.metricsByPartition } };
+    const { onDetectionLag: _listener, ...counters } = this as MonitorStats;
+    return { ...counters, rejected: { ...this.rejected }, metricsByPartition: { ...this.metricsByPartition } };
   }
 }

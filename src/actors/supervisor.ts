@@ -35,6 +35,20 @@ export interface Reachability {
   request(): void;
 }
 
+export interface StatusSnapshot {
+  at: string;
+  windows: number;
+  /** Peers in the peerset, or null before one is known. */
+  peerset: number | null;
+  names: Record<
+    string,
+    {
+      counts: Record<WindowState, number>;
+      peers: { peer: string; state: WindowState; value: string; valid: boolean; expiresInMs: number | null }[];
+    }
+  >;
+}
+
 export interface SupervisorOptions {
   clock: Clock;
   sink: AlertSink;
@@ -212,6 +226,32 @@ export class Supervisor {
 
   get currentPeerSet(): PeerSet | undefined {
     return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
+  }
+
+  /**
+   * What the status page shows: per metric name, the windows per state and up to `perName` peers,
+   * troubled ones (alerted, expired) first.
+   */
+  statusSnapshot(perName: number): StatusSnapshot {
+    const now = this.o.clock.now();
+    const names: StatusSnapshot["names"] = {};
+    const rank: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
+    for (const name of this.windows.names()) {
+      const windows = [...this.windows.sorted(name)].sort((a, b) => rank[a.state] - rank[b.state]);
+      const counts = Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
+      for (const w of windows) counts[w.state]++;
+      names[name] = {
+        counts,
+        peers: windows.slice(0, perName).map((w) => ({
+          peer: w.peer,
+          state: w.state,
+          value: w.metrics.latest()?.value ?? "",
+          valid: w.metrics.latestIsValid(),
+          expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
+        })),
+      };
+    }
+    return { at: new Date(now).toISOString(), windows: this.windowCount, peerset: this.peerset?.size ?? null, names };
   }
 
   /** Windows per state, per metric name. */

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseShard, resolveConfig, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
-import { parseHttpAddress } from "../http/health.js";
+import { parseHttpAddress } from "../http/server.js";
 
 type Raw = string | number | boolean;
 

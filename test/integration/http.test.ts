@@ -1,0 +1,90 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { freePort } from "../../src/cli/local-nats.js";
+import { encode } from "../../src/api/codec.js";
+import type { StatusSnapshot } from "../../src/actors/supervisor.js";
+import { hasChromium, launchBrowser } from "../helpers/browser.js";
+import { AlertCollector, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";
+
+async function monitorWithHttp(t: Parameters<typeof natsServer>[0]) {
+  const server = await natsServer(t);
+  const port = await freePort();
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port } });
+  const nc = await client(t, server);
+  return { monitor, nc, base: `http://127.0.0.1:${port}` };
+}
+
+test("http - /metrics exposes counters, windows per state, alerts, the detection lag and the event loop", async (t) => {
+  const { monitor, nc, base } = await monitorWithHttp(t);
+  const alerts = await AlertCollector.start(t, nc);
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 0 });
+  publishMetric(nc, { n: "ping", p: "P2", ttlMs: 60_000 });
+  nc.publish("peermon.metrics.ping.P3", new Uint8Array([0x82]));
+  await alerts.waitFor((a) => a.length === 1, "the firing alert");
+  await waitUntil(() => monitor.stats.rejectedTotal() === 1, "the rejection");
+  const res = await fetch(`${base}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
+  const body = await res.text();
+  for (const line of [
+    /^peermon_metrics_received_total 3$/m,
+    /^peermon_metrics_stored_total 2$/m,
+    /^peermon_rejected_total\{reason="undecodable"\} 1$/m,
+    /^peermon_windows\{name="ping",state="alerted"\} 1$/m,
+    /^peermon_windows\{name="ping",state="healthy"\} 1$/m,
+    /^peermon_alerts_total\{kind="firing"\} 1$/m,
+    /^peermon_detection_lag_seconds_count 1$/m,
+    /^peermon_nats_link_up 1$/m,
+    /^peermon_info\{shard="all",prefix="peermon",version="[^"]+"\} 1$/m,
+    /^nodejs_eventloop_lag_seconds \d/m,
+  ]) {
+    assert.match(body, line);
+  }
+});
+
+test("http - /events streams status snapshots: names, states per peer, troubled peers first", async (t) => {
+  const { nc, base } = await monitorWithHttp(t);
+  const alerts = await AlertCollector.start(t, nc);
+  publishMetric(nc, { n: "ping", p: "A-live", v: "ok", ttlMs: 60_000 });
+  publishMetric(nc, { n: "ping", p: "Z-dead", ttlMs: 0 });
+  await alerts.waitFor((a) => a.length === 1, "Z-dead's alert");
+  const controller = new AbortController();
+  const res = await fetch(`${base}/events`, { signal: controller.signal });
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  const reader = res.body!.getReader();
+  let text = "";
+  while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  const snapshot = JSON.parse(text.slice("data: ".length, text.indexOf("\n\n"))) as StatusSnapshot;
+  assert.deepEqual(snapshot.names.ping!.counts, { healthy: 1, expired: 0, alerted: 1 });
+  assert.deepEqual(
+    snapshot.names.ping!.peers.map((p) => [p.peer, p.state]),
+    [
+      ["Z-dead", "alerted"],
+      ["A-live", "healthy"],
+    ],
+  );
+});
+
+test("http - the status page shows each name's peers and states, live, in a real browser", { skip: !hasChromium() && "install Debian's chromium (apt-get install chromium)" }, async (t) => {
+  const { nc, base } = await monitorWithHttp(t);
+  const browser = await launchBrowser(t);
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  await page.goto(base);
+  await page.waitForSelector("#empty");
+  for (const p of ["P1", "P2", "P3"]) publishMetric(nc, { n: "freespace", p, v: `${p}-space`, ttlMs: 60_000 });
+  nc.publish("peermon.metrics.ping.P9", encode({ n: "ping", p: "P9", d: true, l: 0 }));
+  await page.waitForSelector('section[data-name="freespace"] tbody tr:nth-child(3)', { timeout: 10_000 });
+  await page.waitForSelector('section[data-name="ping"] td.state span.alerted', { timeout: 10_000 });
+  const freespace = await page.locator('section[data-name="freespace"]').innerText();
+  assert.match(freespace, /healthy 3/);
+  assert.match(freespace, /P2-space/);
+  const shot = await page.screenshot({ fullPage: true });
+  assert.ok(shot.length > 10_000, "a screenshot with real content");
+  // The rendered pixels hold the alerted badge's red (#fde0e0 background) and the healthy green.
+  const colors = (await page.evaluate(
+    "[...document.querySelectorAll('td.state span')].map((el) => getComputedStyle(el).backgroundColor)",
+  )) as string[];
+  assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted badge is drawn");
+  assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy badges are drawn");
+});
