@@ -8,46 +8,28 @@
  * back: whatever the peer sent before its deadline has then been received (messages queued during
  * an event-loop stall are processed first), and a dead link convicts nobody.
  */
-import { monotonicFactory } from "ulid";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { RateLimitedLog } from "../log.js";
 import { Subjects, partitionOf, type MetricSubjectTail } from "../api/subjects.js";
 import { decodeMetricMessage, decodePeerSetMessage, type RejectReason, type WireMetric } from "../api/validate.js";
-import type { Alert, AlertKind, Metric, PeerSet } from "../api/types.js";
+import type { Metric, PeerSet } from "../api/types.js";
 import { MonitorStats } from "../stats.js";
 import { deadlineOf, isFresh, msToNs } from "../window/deadline.js";
+import { AlertDesk, type AlertSink } from "./alert-desk.js";
+import { encodeLatest, freshLatest, stateCounts, statusSnapshot, type StatusSnapshot } from "./window-reports.js";
 import { SelfOutageGuard } from "../window/self-outage.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
 import { WindowRegistry } from "./window-registry.js";
-import { MsgpackWriter } from "../api/msgpack-writer.js";
-import { windowMachine, WINDOW_STATES, type WindowMachine, type WindowState } from "./window-machine.js";
-
-/** Where alerts go. `offer` returns false when the bus cannot take the alert now; it is kept and
- * offered again after `Supervisor.sinkReady()`. Once accepted, the bus delivers it. */
-export interface AlertSink {
-  offer(alert: Alert): boolean;
-}
+import { windowMachine, type WindowMachine, type WindowState } from "./window-machine.js";
 
 /** Asks the bus for a round trip; the bus answers `reachable()` or `unreachable()`. */
 export interface Reachability {
   request(): void;
 }
 
-export interface StatusSnapshot {
-  at: string;
-  windows: number;
-  /** Peers in the peerset, or null before one is known. */
-  peerset: number | null;
-  names: Record<
-    string,
-    {
-      counts: Record<WindowState, number>;
-      peers: { peer: string; state: WindowState; value: string; valid: boolean; expiresInMs: number | null }[];
-    }
-  >;
-}
+export type { AlertSink, StatusSnapshot };
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -87,19 +69,17 @@ export class Supervisor {
   private readonly machine: WindowMachine;
   private readonly subjects: Subjects;
   private readonly tail: MetricSubjectTail = { offset: -1, partition: -1 };
-  private readonly newId = monotonicFactory();
   private readonly rejectLog: RateLimitedLog;
   /** Windows whose deadline passed, waiting for a round trip that started after it. */
   private due: TrackedWindow[] = [];
   private roundTripSentAt: number | undefined;
-  /** Alerts the sink refused, in the order they were decided. */
-  private readonly waitingFiring = new Set<TrackedWindow>();
-  private readonly waitingResolved = new Map<TrackedWindow, Alert>();
+  private readonly desk: AlertDesk;
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
     this.guard = new SelfOutageGuard(o.graceMs);
     this.subjects = new Subjects(o.prefix);
+    this.desk = new AlertDesk(o.sink, this.stats, o.clock);
     this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
     this.scheduler = new WakeScheduler<TrackedWindow>({
       clock: o.clock,
@@ -113,7 +93,7 @@ export class Supervisor {
           (context.key as TrackedWindow).state = params.state;
         },
         announceFiring: ({ context }) => this.announceFiring(context.key as TrackedWindow),
-        announceResolved: ({ context }) => this.announceResolved(context.key as TrackedWindow),
+        announceResolved: ({ context }) => this.desk.resolve(context.key as TrackedWindow),
         announceRepeat: ({ context }) => this.announceRepeat(context.key as TrackedWindow),
       },
     });
@@ -161,7 +141,7 @@ export class Supervisor {
     if (m.d) {
       w.deadline = deadlineOf(now, m.l, m.e);
       if (w.state !== "healthy") {
-        this.waitingFiring.delete(w); // an episode that ends before its alert left stays silent
+        this.desk.forget(w); // an episode that ends before its alert left stays silent
         w.actor.send(METRIC_VALID);
       }
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
@@ -194,16 +174,12 @@ export class Supervisor {
 
   /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
   latest(name: string): Metric[] {
-    return this.freshLatest(name).map((w) => w.metrics.latest()!);
+    return freshLatest(this.windows, name, this.o.clock.now()).map((w) => w.metrics.latest()!);
   }
 
   /** `latest(name)` as its msgpack reply (Metric[]), written straight from the windows. */
   latestEncoded(name: string): Uint8Array {
-    const fresh = this.freshLatest(name);
-    const out = new MsgpackWriter(256 + fresh.length * 160);
-    out.arrayHeader(fresh.length);
-    for (const w of fresh) w.metrics.writeLatest(out);
-    return out.bytes();
+    return encodeLatest(freshLatest(this.windows, name, this.o.clock.now()));
   }
 
   /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
@@ -228,41 +204,14 @@ export class Supervisor {
     return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
   }
 
-  /**
-   * What the status page shows: per metric name, the windows per state and up to `perName` peers,
-   * troubled ones (alerted, expired) first.
-   */
+  /** What the status page shows: per name, windows per state and up to `perName` peers, troubled first. */
   statusSnapshot(perName: number): StatusSnapshot {
-    const now = this.o.clock.now();
-    const names: StatusSnapshot["names"] = {};
-    const rank: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
-    for (const name of this.windows.names()) {
-      const windows = [...this.windows.sorted(name)].sort((a, b) => rank[a.state] - rank[b.state]);
-      const counts = Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
-      for (const w of windows) counts[w.state]++;
-      names[name] = {
-        counts,
-        peers: windows.slice(0, perName).map((w) => ({
-          peer: w.peer,
-          state: w.state,
-          value: w.metrics.latest()?.value ?? "",
-          valid: w.metrics.latestIsValid(),
-          expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
-        })),
-      };
-    }
-    return { at: new Date(now).toISOString(), windows: this.windowCount, peerset: this.peerset?.size ?? null, names };
+    return statusSnapshot(this.windows, this.peerset?.size ?? null, perName, this.o.clock.now());
   }
 
   /** Windows per state, per metric name. */
   stateCounts(): Record<string, Record<WindowState, number>> {
-    const out: Record<string, Record<WindowState, number>> = {};
-    for (const [name, byPeer] of this.windows.byNames()) {
-      const counts = Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
-      for (const w of byPeer.values()) counts[w.state]++;
-      out[name] = counts;
-    }
-    return out;
+    return stateCounts(this.windows);
   }
 
   /**
@@ -326,21 +275,13 @@ export class Supervisor {
 
   /** The sink can take alerts again: offer everything that waited, oldest first. */
   sinkReady(): void {
-    for (const [w, alert] of this.waitingResolved) {
-      if (!this.o.sink.offer(alert)) return;
-      this.waitingResolved.delete(w);
-      this.stats.alertsResolved++;
-    }
-    for (const w of this.waitingFiring) {
-      this.waitingFiring.delete(w);
-      if (w.freed || w.state !== "expired") continue;
-      w.actor.send(ALERT_RETRY);
-      if (this.waitingFiring.has(w)) return;
+    for (const w of this.desk.ready()) {
+      if (!w.freed && w.state === "expired") w.actor.send(ALERT_RETRY);
     }
   }
 
   get waitingAlerts(): number {
-    return this.waitingFiring.size + this.waitingResolved.size;
+    return this.desk.waiting;
   }
 
   stop(): void {
@@ -348,12 +289,6 @@ export class Supervisor {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  /** Windows of `name` whose latest metric is valid and fresh, sorted by peer. */
-  private freshLatest(name: string): TrackedWindow[] {
-    const now = this.o.clock.now();
-    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
-  }
 
   /** The window of (name, peer), created on demand; undefined when the limits forbid a new one. */
   private window(name: string, peer: string): TrackedWindow | undefined {
@@ -370,8 +305,7 @@ export class Supervisor {
 
   private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
-    this.waitingFiring.delete(w);
-    this.waitingResolved.delete(w);
+    this.desk.forget(w, true);
     this.windows.remove(w);
     w.free();
     this.stats.windowsFreed++;
@@ -424,38 +358,14 @@ export class Supervisor {
   }
 
   private announceFiring(w: TrackedWindow): void {
-    const alert = this.alertOf(w, "firing");
-    if (!this.o.sink.offer(alert)) {
-      this.waitingFiring.add(w);
-      this.stats.alertsDeferred++;
-      return;
-    }
-    this.stats.alertsFiring++;
-    this.stats.recordDetectionLag(this.o.clock.now() - w.deadline);
+    if (!this.desk.fire(w)) return;
     if (this.o.repeatIntervalMs > 0) this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
     w.actor.send(ALERT_PUBLISHED);
   }
 
   private announceRepeat(w: TrackedWindow): void {
-    if (this.o.sink.offer(this.alertOf(w, "firing"))) this.stats.alertsRepeated++;
-    else this.stats.alertsDeferred++;
+    this.desk.repeat(w);
     this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
-  }
-
-  private announceResolved(w: TrackedWindow): void {
-    const alert = this.alertOf(w, "resolved");
-    if (this.o.sink.offer(alert)) {
-      this.stats.alertsResolved++;
-      return;
-    }
-    this.waitingResolved.set(w, alert);
-    this.stats.alertsDeferred++;
-  }
-
-  private alertOf(w: TrackedWindow, kind: AlertKind): Alert {
-    const now = this.o.clock.now();
-    const latest = w.metrics.latest()!;
-    return { ...latest, triggeredAt: msToNs(now), id: this.newId(Math.floor(now)), kind };
   }
 
   private reject(reason: RejectReason, subject: string): void {
