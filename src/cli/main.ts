@@ -15,6 +15,7 @@ import { namesCommand } from "./commands/names.js";
 import { peerCommand } from "./commands/peer.js";
 import { peersetCommand } from "./commands/peerset.js";
 import { publishCommand } from "./commands/publish.js";
+import { demoCommand } from "./commands/demo.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 
@@ -71,6 +72,7 @@ program
   .addCommand(peerCommand())
   .addCommand(namesCommand())
   .addCommand(peersetCommand())
+  .addCommand(demoCommand())
   .addCommand(statusCommand());
 
 /**

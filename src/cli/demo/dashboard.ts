@@ -12,7 +12,6 @@ import {
   clock,
   endText,
   fleetText,
-  headline,
   peersText,
   type DemoAlert,
   type DemoEnd,
@@ -70,6 +69,7 @@ export class Dashboard implements DemoView {
     this.remember(`${clock(a.elapsedMs).padStart(6)} ${alertText(a, this.c)}`);
     this.pending ??= setTimeout(() => {
       this.pending = undefined;
+      if (this.info) this.last = this.info.current();
       this.draw();
     }, ALERT_REDRAW_MS);
   }
@@ -103,7 +103,7 @@ export class Dashboard implements DemoView {
 
   private draw(): void {
     if (!this.open || !this.info) return;
-    const width = this.term.columns ?? 100;
+    const width = this.term.columns || 100;
     const lines = this.frame(this.info).map((l) => `${truncate(l, width)}${CLEAR_LINE}`);
     this.term.write(`${HOME}${lines.join("\n")}\n${CLEAR_BELOW}`);
   }
@@ -114,7 +114,8 @@ export class Dashboard implements DemoView {
     const total = info.durationMs > 0 ? ` / ${formatDuration(info.durationMs)}` : "";
     const lines = [
       `${c.bold("peermon demo")}  ${clock(s?.elapsedMs ?? 0)}${total}  ${c.dim("(Ctrl-C to stop)")}`,
-      c.dim(headline(info)),
+      c.dim(`${info.peers} peers x ${info.names.length} metrics, ttl ${formatDuration(info.ttlMs)}, seed ${info.seed}`),
+      c.dim(`nats-server pid ${info.natsPid ?? "?"} at ${info.natsUrl}, monitor in-process (grace ${formatDuration(info.graceMs)})`),
       c.dim(`watch it from another terminal: peermon alerts --nats ${info.natsUrl}`),
       "",
     ];
@@ -140,9 +141,16 @@ export class Dashboard implements DemoView {
   private bar(n: Record<WindowState, number>): string {
     const total = n.healthy + n.expired + n.alerted;
     if (total === 0) return "";
-    const cells = (k: number) => Math.round((k / total) * BAR_WIDTH);
     const colored = this.c.red("x") !== "x";
-    const draw = (k: number, ch: string, paint: (s: string) => string) => paint((colored ? "█" : ch).repeat(cells(k)));
+    // Cumulative rounding: the three parts always add up to BAR_WIDTH.
+    let drawn = 0;
+    let counted = 0;
+    const draw = (k: number, ch: string, paint: (s: string) => string) => {
+      counted += k;
+      const cells = Math.round((counted / total) * BAR_WIDTH) - drawn;
+      drawn += cells;
+      return paint((colored ? "█" : ch).repeat(cells));
+    };
     return draw(n.healthy, "#", this.c.green) + draw(n.expired, "~", this.c.yellow) + draw(n.alerted, "!", this.c.red);
   }
 }

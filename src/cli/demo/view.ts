@@ -20,6 +20,8 @@ export interface DemoInfo {
   graceMs: number;
   natsUrl: string;
   natsPid: number | undefined;
+  /** The summary as of now, for a view that redraws between the one-second ticks. */
+  current: () => Summary;
 }
 
 export type AlertTotals = { firing: number; resolved: number };
