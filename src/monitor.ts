@@ -4,7 +4,7 @@
  * owns, registers the query service, and turns connection events into link-health calls.
  */
 import { Events, DebugEvents, type JetStreamManager, type NatsConnection, type Service, type Subscription } from "nats";
-import { Subjects } from "./api/subjects.js";
+import { partitionOf, Subjects } from "./api/subjects.js";
 import { Supervisor } from "./actors/supervisor.js";
 import { CoreAlertSink, type BusAlertSink } from "./bus/alert-sink.js";
 import { ensureAlertStream, StreamAlertSink } from "./bus/alert-stream.js";
@@ -13,7 +13,7 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { answerShardNames } from "./bus/names.js";
-import { ensureWindowStream, LiveGate, replayWindows } from "./bus/window-store.js";
+import { ensureWindowStream, LiveGate, openEpisodes, replayWindows } from "./bus/window-store.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -98,9 +98,10 @@ export class Monitor {
     );
     await nc.flush();
     const replayFilters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
-    if (jsm && config.durableWindows) {
+    if (jsm) {
       sup.restoreStarted();
-      const count = await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, log);
+      const count = config.durableWindows ? await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, log) : 0;
+      if (sink instanceof StreamAlertSink) await restoreEpisodes(config, nc, subjects, sup, log);
       gate.open();
       sup.restoreEnded(count);
     } else {
@@ -231,6 +232,19 @@ async function restoreWindows(
   } catch (err) {
     log.warn({ err: (err as Error).message }, "cannot restore windows from JetStream: starting with empty windows");
     return 0;
+  }
+}
+
+/** Windows whose episode was alerted before this start begin `alerted` (best effort: a failure is logged). */
+async function restoreEpisodes(config: MonitorConfig, nc: NatsConnection, subjects: Subjects, sup: Supervisor, log: Logger) {
+  const shard = config.shard;
+  const owns = (name: string) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
+  try {
+    const open = await openEpisodes(nc, subjects, owns);
+    sup.episodesRestored(open);
+    if (open.length > 0) log.info({ episodes: open.length }, "open alert episodes restored from the alert log");
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "cannot read open episodes from the alert log: a return may go unannounced");
   }
 }
 

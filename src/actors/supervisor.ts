@@ -58,6 +58,7 @@ const DEADLINE_PASSED = { type: "deadline.passed" } as const;
 const ALERT_PUBLISHED = { type: "alert.published" } as const;
 const ALERT_RETRY = { type: "alert.retry" } as const;
 const REPEAT_DUE = { type: "repeat.due" } as const;
+const ALERT_RESTORED = { type: "alert.restored" } as const;
 
 export class Supervisor {
   readonly stats: MonitorStats;
@@ -74,6 +75,8 @@ export class Supervisor {
   private due: TrackedWindow[] = [];
   private roundTripSentAt: number | undefined;
   private readonly desk: AlertDesk;
+  /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer`. */
+  private readonly openEpisodes = new Set<string>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
@@ -223,6 +226,18 @@ export class Supervisor {
   }
 
   /**
+   * Episodes that were alerted before this monitor started (the alert log's last alert for them is
+   * firing): their windows start `alerted`, so that the peer's return is announced as resolved.
+   */
+  episodesRestored(open: Iterable<[name: string, peer: string]>): void {
+    for (const [name, peer] of open) {
+      const w = this.windows.get(name, peer);
+      if (w) w.actor.send(ALERT_RESTORED);
+      else this.openEpisodes.add(`${name}\u0000${peer}`);
+    }
+  }
+
+  /**
    * Restoring ended: deadlines that passed while this monitor was away wait for the grace (none
    * when nothing was restored: there is no deadline to judge yet).
    */
@@ -299,6 +314,7 @@ export class Supervisor {
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
       this.windows.add(w);
       this.stats.windowsCreated++;
+      if (this.openEpisodes.size > 0 && this.openEpisodes.delete(`${name}\u0000${peer}`)) w.actor.send(ALERT_RESTORED);
     }
     return w;
   }

@@ -9,6 +9,7 @@
  * | expired  | metric.valid     | healthy  | (silent: no alert had left)              |
  * | alerted  | metric.valid     | healthy  | announceResolved                         |
  * | alerted  | repeat.due       | alerted  | announceRepeat (optional repeat interval)|
+ * | healthy  | alert.restored   | alerted  | (a firing alert in the log from before a restart) |
  *
  * One firing alert per failure episode: only `deadline.passed` in `healthy` starts an episode, and
  * only a valid metric ends it. Invalid metrics are not events: they never arm or end anything.
@@ -26,7 +27,8 @@ export type WindowEvent =
   | { type: "alert.published" }
   | { type: "alert.retry" }
   | { type: "metric.valid" }
-  | { type: "repeat.due" };
+  | { type: "repeat.due" }
+  | { type: "alert.restored" };
 
 /** What an action learns about its window: an opaque key the supervisor hands in as input. */
 export interface WindowContext<K = unknown> {
@@ -48,7 +50,7 @@ export const windowMachine = setup({
   states: {
     healthy: {
       entry: { type: "entered", params: { state: "healthy" } },
-      on: { "deadline.passed": "expired" },
+      on: { "deadline.passed": "expired", "alert.restored": "alerted" },
     },
     expired: {
       entry: [{ type: "entered", params: { state: "expired" } }, "announceFiring"],

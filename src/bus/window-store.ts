@@ -12,6 +12,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, StorageType, type JetStreamManager, type NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
 import { isNotFound } from "./jetstream.js";
+import { decodeAlert } from "../api/validate.js";
 
 export interface WindowStoreOptions {
   /** Metrics kept per (name, peer): the window capacity. */
@@ -49,16 +50,27 @@ export type MetricSink = (subject: string, data: Uint8Array, receivedAtMs?: numb
 
 /** Replays every stored metric on `filters`, oldest first; resolves with the count. */
 export async function replayWindows(nc: NatsConnection, subjects: Subjects, filters: string[], apply: MetricSink): Promise<number> {
-  const counts = await Promise.all(filters.map((filter) => replayOne(nc, subjects.stream("METRICS"), filter, apply)));
+  const stream = subjects.stream("METRICS");
+  const counts = await Promise.all(filters.map((filter) => replayStream(nc, stream, filter, DeliverPolicy.All, apply)));
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function replayOne(nc: NatsConnection, stream: string, filter: string, apply: MetricSink): Promise<number> {
+/**
+ * Reads what `stream` holds on `filter` (everything, or the last message per subject) and stops
+ * when caught up; resolves with the count.
+ */
+export async function replayStream(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+  policy: DeliverPolicy.All | DeliverPolicy.LastPerSubject,
+  apply: MetricSink,
+): Promise<number> {
   const jsm = await nc.jetstreamManager();
   // An ephemeral consumer, not an ordered one: its info tells at once how much there is to replay.
   const info = await jsm.consumers.add(stream, {
     filter_subject: filter,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: policy,
     ack_policy: AckPolicy.None,
     inactive_threshold: 30_000_000_000,
     mem_storage: true,
@@ -91,6 +103,23 @@ async function replayOne(nc: NatsConnection, stream: string, filter: string, app
   } finally {
     await jsm.consumers.delete(stream, info.name).catch(() => undefined);
   }
+}
+
+/**
+ * The (name, peer) pairs whose last logged alert is firing (an episode still open when this
+ * monitor started), among the names `owns` accepts.
+ */
+export async function openEpisodes(nc: NatsConnection, subjects: Subjects, owns: (name: string) => boolean) {
+  const open: [string, string][] = [];
+  await replayStream(nc, subjects.stream("ALERTS"), subjects.alertLog("*", "*"), DeliverPolicy.LastPerSubject, (_, data) => {
+    try {
+      const a = decodeAlert(data);
+      if (a.kind === "firing" && owns(a.name)) open.push([a.name, a.peer]);
+    } catch {
+      // not an alert: nothing to restore
+    }
+  });
+  return open;
 }
 
 /**

@@ -59,3 +59,20 @@ test("restart - a sharded monitor restores the windows of its own partitions", a
   assert.deepEqual(second.supervisor.names(), mine, "only its own partitions, all of them");
   assert.equal(second.stats.rejectedTotal(), 0);
 });
+
+test("restart - a peer alerted before the restart that comes back after it gets its resolved alert", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const nc = await client(t, server);
+  const alerts = await AlertCollector.start(t, nc);
+  const first = await startMonitor(t, server, { graceMs: 500 });
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 0 });
+  await alerts.waitFor((a) => a.length === 1, "P1's firing alert from the first monitor");
+  await first.stop();
+  await startMonitor(t, server, { graceMs: 500 });
+  publishMetric(nc, { n: "ping", p: "P1", v: "back", ttlMs: 60_000 });
+  await alerts.waitFor((a) => a.length === 2, "the resolved alert from the second monitor");
+  assert.deepEqual(
+    alerts.alerts.map((a) => a.kind),
+    ["firing", "resolved"],
+  );
+});

@@ -323,3 +323,21 @@ test("supervisor - the detection lag of a firing alert is recorded", () => {
   assert.equal(sup.stats.detectionLagMaxMs, 30);
   assert.equal(sup.stats.detectionLagSumMs, 30);
 });
+
+test("supervisor - episodes alerted before a restart start alerted: the peer's return is announced as resolved", () => {
+  const { sup, sink, publish } = setup();
+  publish("P1", { l: 60 * SEC });
+  sup.episodesRestored([
+    ["ping", "P1"],
+    ["ping", "P2"],
+  ]);
+  assert.deepEqual(sup.stateCounts(), { ping: { healthy: 0, expired: 0, alerted: 1 } }, "an existing window");
+  publish("P1", { l: 60 * SEC });
+  publish("P2", { l: 60 * SEC });
+  assert.deepEqual(
+    sink.accepted.map((a) => `${a.kind} ${a.peer}`),
+    ["resolved P1", "resolved P2"],
+    "a window created later starts alerted too",
+  );
+  assert.deepEqual(sup.stateCounts(), { ping: { healthy: 2, expired: 0, alerted: 0 } });
+});
