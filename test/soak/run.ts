@@ -6,7 +6,7 @@
  * - 400 peers x 4 names publish every second (ttl 3 s) from this process; every 10 s five live
  *   peers die and five dead ones come back (one firing and one resolved alert per name expected).
  * - Garbage is published all along (rejections counted by the monitor).
- * - Every 2 minutes a fault, in turn: the nats-server is restarted; the monitor is SIGKILLed and
+ * - Every minute a fault, in turn: the nats-server is restarted; the monitor is SIGKILLed and
  *   started again (it restores its windows and the alert log keeps alerts exactly once).
  * - Alerts are read from the alert log (SDK `alerts({ fromStream: true })`), so nothing sent while
  *   this process was reconnecting is missed; each (name, peer, kind) episode is checked.
@@ -158,8 +158,8 @@ function writeDocs(v: ReturnType<typeof judge>): void {
     "# Reliability",
     "",
     `Soak run of ${new Date().toISOString().slice(0, 10)} (\`npm run soak -- --minutes ${v.minutes} --docs\`): 400 peers x 4 names every second,`,
-    "five peers dying and five coming back every 10 s, garbage all along, and every 2 minutes a fault",
-    "(nats-server restart, or monitor SIGKILLed and restarted). Alerts read from the alert log.",
+    "five peers dying and five coming back every 10 s, garbage all along, and every minute a fault",
+    "(in turn: nats-server restart, monitor SIGKILLed and restarted). Alerts read from the alert log.",
     "",
     "| alerts | expected | received |",
     "|---|---|---|",
