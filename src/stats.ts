@@ -19,6 +19,8 @@ export class MonitorStats {
     number
   >;
   peersetsApplied = 0;
+  /** Queries dropped because their reply subject was not an inbox. */
+  queriesRefused = 0;
   windowsCreated = 0;
   windowsFreed = 0;
   alertsFiring = 0;

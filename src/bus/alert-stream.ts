@@ -7,7 +7,7 @@
  * its firing one; an append that fails (timeout, reconnect) is retried until it is stored.
  */
 import { DiscardPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
-import { encodeAlert } from "../api/codec.js";
+import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
@@ -25,6 +25,11 @@ import { delay, isNotFound, isSequenceConflict } from "./jetstream.js";
 const APPEND_TIMEOUT_MS = 1_000;
 /** Longest pause between two attempts of an append, ms. */
 const MAX_RETRY_PAUSE_MS = 1_000;
+
+/** The alert log's size, bytes; the oldest alerts go first when full. */
+const ALERT_STREAM_MAX_BYTES = 256 * 1024 ** 2;
+/** Appends in flight at once: a backlog of alerts (the log unreachable) is worked off this many at a time. */
+const MAX_CONCURRENT_APPENDS = 64;
 
 /** Alerts kept per (name, peer) in the log. */
 export const ALERT_HISTORY = 64;
@@ -51,6 +56,8 @@ export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subject
     republish: { src: subjects.alertLogAll, dest: subjects.alertsAll },
     max_msgs_per_subject: ALERT_HISTORY,
     max_age: o.retentionMs * 1_000_000,
+    max_msg_size: MAX_MESSAGE_BYTES,
+    max_bytes: ALERT_STREAM_MAX_BYTES,
     discard: DiscardPolicy.Old,
     storage: StorageType.File,
     num_replicas: o.replicas,
@@ -65,6 +72,12 @@ export class StreamAlertSink implements BusAlertSink {
   /** The tail of the append chain of each log subject. */
   private readonly chains = new Map<string, Promise<void>>();
   private inFlight = 0;
+  /** Appends allowed to run now, and the ones waiting for a turn. */
+  private slots = MAX_CONCURRENT_APPENDS;
+  private readonly queue: (() => void)[] = [];
+  /** Consecutive failed appends across all subjects, and when the next attempt may go. */
+  private failures = 0;
+  private pauseUntil = 0;
 
   private readonly jsm: JetStreamManager;
 
@@ -128,20 +141,48 @@ export class StreamAlertSink implements BusAlertSink {
     return this.inFlight === 0;
   }
 
-  /** Appends until stored (by us or another replica); retries failures with a growing pause. */
+  /**
+   * Appends until stored (by us or another replica). At most MAX_CONCURRENT_APPENDS run at once,
+   * and failures pause every append (growing to a second), so that a log that cannot be reached
+   * is not hammered by one retry loop per waiting alert.
+   */
   private async deliver(subject: string, alert: Alert, data: Uint8Array): Promise<void> {
-    for (let failures = 0; !this.nc.isClosed(); ) {
-      try {
-        if (await this.appendOnce(subject, alert, data)) return;
-      } catch (err) {
-        failures++;
-        this.stats.alertsResent++;
-        if (failures === 1) {
-          this.log.warn({ subject, err: (err as Error).message }, "alert not stored yet: retrying until it is");
+    await this.acquire();
+    try {
+      while (!this.nc.isClosed()) {
+        const wait = this.pauseUntil - Date.now();
+        if (wait > 0) await delay(wait);
+        try {
+          if (await this.appendOnce(subject, alert, data)) {
+            this.failures = 0;
+            return;
+          }
+        } catch (err) {
+          this.failures++;
+          this.stats.alertsResent++;
+          this.pauseUntil = Date.now() + Math.min(100 * 2 ** this.failures, MAX_RETRY_PAUSE_MS);
+          if (this.failures === 1) {
+            this.log.warn({ subject, err: (err as Error).message }, "alert not stored yet: retrying until it is");
+          }
         }
-        await delay(Math.min(100 * 2 ** failures, MAX_RETRY_PAUSE_MS));
       }
+    } finally {
+      this.release();
     }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.slots > 0) {
+      this.slots--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.slots++;
   }
 
   /** One read-then-append; false when another writer appended in between (read again). */

@@ -12,6 +12,11 @@ import type { ShardSpec } from "../config.js";
 
 export const MISSING_SHARDS_HEADER = "Peermon-Missing-Shards";
 
+/** Replies go only to inboxes (nats.js's default `_INBOX.` prefix), never to another subject. */
+export function isInbox(reply: string | undefined): boolean {
+  return reply !== undefined && reply.startsWith("_INBOX.");
+}
+
 /** Answers the internal scatter: `{ s: shard index, n: names }`. */
 export function answerShardNames(
   nc: NatsConnection,
@@ -21,7 +26,7 @@ export function answerShardNames(
 ): Subscription {
   return nc.subscribe(subjects.internalNames, {
     callback: (err, m) => {
-      if (!err && m.reply) m.respond(encode({ s: shard.index, c: shard.count, n: names() }));
+      if (!err && isInbox(m.reply)) m.respond(encode({ s: shard.index, c: shard.count, n: names() }));
     },
   });
 }

@@ -7,6 +7,7 @@ import { DiscardPolicy, StorageType, type JetStreamManager, type NatsError } fro
 import { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
 import { decodePeerSetMessage } from "../api/validate.js";
+import { MAX_MESSAGE_BYTES } from "../api/codec.js";
 
 /** PeerSet messages kept: a reader looks this far back for a valid one. */
 export const PEERSET_HISTORY = 16;
@@ -40,6 +41,7 @@ export async function ensurePeerSetStream(jsm: JetStreamManager, subjects: Subje
     name: peersetStreamName(subjects.prefix),
     subjects: [subjects.peerset],
     max_msgs_per_subject: PEERSET_HISTORY,
+    max_msg_size: MAX_MESSAGE_BYTES,
     discard: DiscardPolicy.Old,
     storage: StorageType.File,
     num_replicas: replicas,

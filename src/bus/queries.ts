@@ -8,9 +8,10 @@ import type { NatsConnection, Service, ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { isValidToken, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
-import type { Logger } from "../log.js";
+import { RateLimitedLog, type Logger } from "../log.js";
 import type { ShardSpec } from "../config.js";
-import { gatherNames } from "./names.js";
+import { gatherNames, isInbox } from "./names.js";
+import type { MonitorStats } from "../stats.js";
 
 export const SERVICE_NAME = "peermon";
 export const SERVICE_VERSION = "0.1.0";
@@ -47,7 +48,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       counters: o.supervisor.stats.snapshot(),
     }),
   });
-  const latest = guarded(o.log, (m) => {
+  const latest = guarded(o.log, o.supervisor.stats, (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
     const reply = o.supervisor.latestEncoded(name);
@@ -61,7 +62,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     }
     m.respond(reply);
   });
-  const peer = guarded(o.log, (m) => {
+  const peer = guarded(o.log, o.supervisor.stats, (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
     const metric = o.supervisor.latestForPeer(name!, peerId!);
     if (!metric) {
@@ -82,22 +83,32 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   }
   const shard = o.shard;
   const names = shard
-    ? guarded(o.log, (m) => {
+    ? guarded(o.log, o.supervisor.stats, (m) => {
         void gatherNames(o.nc, o.subjects, shard.count, NAMES_GATHER_MS).then((g) =>
           m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined),
         );
       })
-    : guarded(o.log, (m) => m.respond(encode(o.supervisor.names())));
+    : guarded(o.log, o.supervisor.stats, (m) => m.respond(encode(o.supervisor.names())));
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
 }
 
-/** A handler that answers 500 instead of throwing. */
-function guarded(log: Logger, fn: (m: ServiceMsg) => unknown) {
+/**
+ * A handler that answers 500 instead of throwing, and only to an inbox: a query whose reply
+ * subject is anything else (say the alert log) would make the monitor publish there, with its own
+ * permissions. Such queries are dropped and counted.
+ */
+function guarded(log: Logger, stats: MonitorStats, fn: (m: ServiceMsg) => unknown) {
+  const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), 10_000, () => Date.now());
   return (err: Error | null, m: ServiceMsg): void => {
     if (err) {
       log.warn({ err: err.message }, "query endpoint stopped");
+      return;
+    }
+    if (!isInbox(m.reply)) {
+      stats.queriesRefused++;
+      refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
       return;
     }
     try {

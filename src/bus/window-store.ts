@@ -11,6 +11,7 @@
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, StorageType, type JetStreamManager, type NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
+import { MAX_MESSAGE_BYTES } from "../api/codec.js";
 import { isNotFound } from "./jetstream.js";
 import { decodeAlert } from "../api/validate.js";
 
@@ -35,6 +36,10 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
     subjects: [subjects.metricFilter(), subjects.metricFilter("*")],
     max_msgs_per_subject: o.capacity,
     max_age: o.retentionMs * 1_000_000,
+    // Garbage on the metric subjects is stored too (the stream cannot validate): bound it, so that
+    // it can never fill JetStream and starve the alert log.
+    max_msg_size: MAX_MESSAGE_BYTES,
+    max_bytes: WINDOW_STREAM_MAX_BYTES,
     discard: DiscardPolicy.Old,
     storage: StorageType.File,
     num_replicas: o.replicas,
@@ -43,6 +48,9 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
 }
 
 /** Where metrics go: the supervisor's receive; without a time, "now". */
+/** The window stream's size, bytes: about 3M metrics of 170 B; the oldest go first when full. */
+const WINDOW_STREAM_MAX_BYTES = 512 * 1024 ** 2;
+
 /** A replay that received nothing for this long asks the server whether anything is left. */
 const REPLAY_IDLE_CHECK_MS = 250;
 

@@ -126,3 +126,18 @@ test("partitioning - the server's partition() agrees with partitionOf, so metric
   await waitUntil(() => seen.size === names.length, "every name seen on its partition");
   for (const n of names) assert.equal(seen.get(n), partitionOf(n, 32), `partition of ${n}`);
 });
+
+test("queries - a query whose reply subject is not an inbox is dropped: the monitor never publishes there", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitor = await startMonitor(t, server);
+  const nc = await client(t, server);
+  let landed = 0;
+  const sub = nc.subscribe("peermon.alertlog.ping.P1", { callback: () => landed++ });
+  await nc.flush();
+  nc.publish("peermon.latest.ping", undefined, { reply: "peermon.alertlog.ping.P1" });
+  await waitUntil(() => monitor.stats.queriesRefused === 1, "the query refused");
+  await nc.flush();
+  sub.unsubscribe();
+  assert.equal(landed, 0);
+  assert.deepEqual(await new PeerMonitorClient(nc).latest("ping"), [], "inbox replies still work");
+});

@@ -1,0 +1,236 @@
+/**
+ * The hardened NATS configuration (deploy/secure/nats-secure.conf) on a real nats-server: every
+ * role is allowed what it needs and refused the rest. A refusal is proven by the server's own
+ * "Permissions Violation" for that subject (the client's status events, or the subscription's
+ * error), then by the monitor's counters after a later allowed message from the same connection
+ * (NATS keeps one connection's messages in order, so anything let through would have arrived first).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { connect, ErrorCode, Events, type NatsConnection, type NatsError } from "nats";
+import { pino } from "pino";
+import { encode } from "../../src/api/codec.js";
+import { partitionOf } from "../../src/api/subjects.js";
+import { freePort } from "../../src/cli/local-nats.js";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import { resolveConfig, TEST_CONFIG } from "../../src/config.js";
+import { Monitor } from "../../src/monitor.js";
+import { natsBlock, natsField, natsMappings, natsText } from "../helpers/deploy-artefacts.js";
+import { AlertCollector, cleanup, natsServer, publishMetric, REPO_NATS_CONF, waitUntil } from "../helpers/nats.js";
+
+const SECURE_CONF = fileURLToPath(new URL("../../deploy/secure/nats-secure.conf", import.meta.url));
+/** The example passwords whose bcrypt hashes the config holds. */
+const password = (user: string) => `${user}-example-pw`;
+const ok = { v: "1", d: true, l: 60_000_000_000n };
+const metric = (n: string, p: string, extra: Record<string, unknown> = {}) => encode({ n, p, ...ok, ...extra });
+
+type Hooks = Parameters<typeof cleanup>[0];
+type Op = "publish" | "subscription";
+
+/** A user's connection and the permission violations the server reported to it. */
+class Conn {
+  readonly violations: { operation: Op; subject: string }[] = [];
+  private wake: (() => void)[] = [];
+
+  /** Watches an existing connection (the monitor's). */
+  constructor(readonly nc: NatsConnection) {
+    const events = nc.status();
+    void nc.closed().then(() => (events as { stop?: () => void }).stop?.());
+    void (async () => {
+      for await (const s of events) {
+        const ctx = (s as { permissionContext?: { operation: Op; subject: string } }).permissionContext;
+        if (s.type === Events.Error && ctx) this.violations.push({ operation: ctx.operation, subject: ctx.subject });
+        for (const w of this.wake) w();
+      }
+    })();
+  }
+
+  static async open(t: Hooks, url: string, user: string): Promise<Conn> {
+    const nc = await connect({ servers: url, user, pass: password(user), name: user, maxReconnectAttempts: 0 });
+    cleanup(t, () => nc.close());
+    return new Conn(nc);
+  }
+
+  /** Publishes and resolves once the server refused it (it names the subject after mappings). */
+  async refusedPublish(subject: string, data: Uint8Array = encode("x")): Promise<void> {
+    this.nc.publish(subject, data);
+    await this.refused(mapped(subject));
+  }
+
+  /** Resolves once the server refused a publish on `subject` from this connection. */
+  refused(subject: string): Promise<void> {
+    return waitUntil(
+      () => this.violations.some((v) => v.operation === "publish" && v.subject === subject),
+      `the server to refuse ${this.nc.info?.client_id} publishing on ${subject}`,
+      15_000,
+      (w) => this.wake.push(w),
+    );
+  }
+
+  /** Subscribes and resolves with the error the server sent for it (rejects after 15 s without one). */
+  refusedSubscribe(subject: string): Promise<NatsError> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server did not refuse a subscription to ${subject}`)), 15_000);
+      this.nc.subscribe(subject, { callback: (err) => err && (clearTimeout(timer), resolve(err)) });
+    });
+  }
+}
+
+/** The subject nats-server checks: the public metric and query subjects after nats.conf's mappings. */
+function mapped(subject: string): string {
+  const m = /^peermon\.(metrics|latest|peer)\.([^.]+)(\.[^.]+)?$/.exec(subject);
+  if (!m || (m[1] !== "latest") !== (m[3] !== undefined)) return subject;
+  return `peermon.part.${partitionOf(m[2]!, 32)}.${m[1]}.${m[2]}${m[3] ?? ""}`;
+}
+
+/** A server with the secure config, a monitor logged in as `monitor`, and the warnings it logged. */
+async function secureSetup(t: Hooks) {
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const warnings: string[] = [];
+  const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+  const config = resolveConfig({ ...TEST_CONFIG, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
+  const monitor = await Monitor.start(config, { log });
+  cleanup(t, () => monitor.stop());
+  const as = (user: string) => Conn.open(t, server.url, user);
+  return { server, monitor, warnings, as };
+}
+
+test("secure config - nats-server accepts it: accounts with a system account, nats.conf's mappings, no top-level authorization", () => {
+  const check = spawnSync("nats-server", ["-t", "-c", SECURE_CONF], { encoding: "utf8" });
+  assert.equal(check.status, 0, check.stderr);
+  const text = natsText(readFileSync(SECURE_CONF, "utf8"));
+  assert.deepEqual(natsMappings(natsBlock(natsBlock(text, "accounts"), "PEERMON")), natsMappings(natsText(readFileSync(REPO_NATS_CONF, "utf8"))));
+  assert.equal(natsField(text, "system_account"), "SYS");
+  assert.equal(natsBlock(natsBlock(text, "accounts"), "PEERMON").includes("no_auth_user"), false);
+  assert.doesNotMatch(text.replace(natsBlock(text, "accounts"), ""), /^\s*(authorization|no_auth_user)\b/m, "CVE-2023-47090");
+});
+
+test("authentication - a client without credentials, or with a wrong password, is refused", async (t) => {
+  const { server } = await secureSetup(t);
+  for (const opts of [{}, { user: "P1", pass: "wrong" }, { user: "nobody", pass: password("nobody") }]) {
+    await assert.rejects(connect({ servers: server.url, maxReconnectAttempts: 0, ...opts }), (err: NatsError) => {
+      assert.equal(err.code, ErrorCode.AuthorizationViolation);
+      return true;
+    });
+  }
+});
+
+test("peer - publishes its own metrics, public or partitioned; another peer's metric is refused by the server", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t);
+  const p1 = await as("P1");
+  publishMetric(p1.nc, { n: "ping", p: "P1", ttlMs: 60_000 });
+  p1.nc.publish(`peermon.part.${partitionOf("freespace", 32)}.metrics.freespace.P1`, metric("freespace", "P1"));
+  await waitUntil(() => monitor.stats.metricsStored === 2, "both own metrics stored");
+
+  await p1.refusedPublish("peermon.metrics.ping.P2", metric("ping", "P2"));
+  await p1.refusedPublish(`peermon.part.${partitionOf("ping", 32)}.metrics.ping.P2`, metric("ping", "P2"));
+  publishMetric(p1.nc, { n: "marker", p: "P1", ttlMs: 60_000 });
+  await waitUntil(() => monitor.stats.metricsStored === 3, "the marker sent after the refused ones stored");
+  assert.equal(monitor.stats.metricsReceived, 3, "nothing else reached the monitor");
+  assert.equal(monitor.supervisor.latestForPeer("ping", "P2"), undefined);
+  assert.deepEqual(warnings, []);
+});
+
+test("peer - a payload naming another peer, or the wrong partition, on an allowed subject is rejected as subject_mismatch", async (t) => {
+  const { monitor, as } = await secureSetup(t);
+  const p1 = await as("P1");
+  p1.nc.publish("peermon.metrics.ping.P1", metric("ping", "P2"));
+  p1.nc.publish(`peermon.part.${(partitionOf("ping", 32) + 1) % 32}.metrics.ping.P1`, metric("ping", "P1"));
+  await waitUntil(() => monitor.stats.rejected.subject_mismatch === 2, "two subject_mismatch rejections");
+  assert.equal(monitor.stats.metricsStored, 0);
+  assert.equal(monitor.supervisor.windowCount, 0);
+});
+
+test("peer - cannot publish alerts, the alert log, peersets, queries, replies or JetStream requests, nor subscribe", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t);
+  const p1 = await as("P1");
+  const alert = encode({ n: "ping", p: "P2", ...ok, r: 1n, i: "01J0000000000000000000FAKE", k: "firing" });
+  await p1.refusedPublish("peermon.alerts.ping.P2", alert);
+  await p1.refusedPublish("peermon.alertlog.ping.P2", alert);
+  await p1.refusedPublish("peermon.peerset", encode({ s: ["P1"], i: "forged" }));
+  for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.names", "peermon.internal.names"]) {
+    await p1.refusedPublish(subject);
+  }
+  await p1.refusedPublish("_INBOX.forged.reply", encode([]));
+  await p1.refusedPublish("$JS.API.STREAM.INFO.PEERMON_ALERTS");
+  await p1.refusedPublish("$SRV.PING");
+  for (const subject of ["peermon.alerts.>", "peermon.metrics.>", "_INBOX.>", ">"]) {
+    assert.equal((await p1.refusedSubscribe(subject)).code, ErrorCode.PermissionsViolation, subject);
+  }
+  publishMetric(p1.nc, { n: "marker", p: "P1", ttlMs: 60_000 });
+  await waitUntil(() => monitor.stats.metricsStored === 1, "the marker stored");
+  assert.equal(monitor.supervisor.currentPeerSet, undefined, "no peerset applied");
+  assert.equal(monitor.stats.rejectedTotal(), 0);
+  const log = await (await monitor.nc.jetstreamManager()).streams.info("PEERMON_ALERTS");
+  assert.equal(log.state.messages, 0, "nothing in the alert log");
+  assert.deepEqual(warnings, []);
+});
+
+test("peer manager - sets the peerset (through JetStream and plainly) and nothing else", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t);
+  const pm = await as("peermgr");
+  const peersets = new PeerMonitorClient(pm.nc);
+  await peersets.setPeers(["P1", "P2"]);
+  await waitUntil(() => monitor.supervisor.currentPeerSet?.peers.join() === "P1,P2", "the stored peerset applied");
+  await peersets.addPeer("P3");
+  await waitUntil(() => monitor.supervisor.currentPeerSet?.peers.join() === "P1,P2,P3", "add applied");
+  pm.nc.publish("peermon.peerset", encode({ s: ["P1"], i: "plain" }));
+  await waitUntil(() => monitor.supervisor.currentPeerSet?.id === "plain", "the plain publish applied");
+  assert.deepEqual((await peersets.getPeerSet())?.peers, ["P1"]);
+
+  await pm.refusedPublish("peermon.metrics.ping.P1", metric("ping", "P1"));
+  await pm.refusedPublish("peermon.alerts.ping.P1");
+  await pm.refusedPublish("peermon.alertlog.ping.P1");
+  await pm.refusedPublish("peermon.latest.ping");
+  for (const api of ["STREAM.DELETE", "STREAM.PURGE", "STREAM.CREATE"]) await pm.refusedPublish(`$JS.API.${api}.PEERMON_PEERSET`);
+  await pm.refusedPublish("$JS.API.STREAM.MSG.GET.PEERMON_ALERTS");
+  assert.equal((await pm.refusedSubscribe("peermon.alerts.>")).code, ErrorCode.PermissionsViolation);
+  assert.equal(monitor.stats.metricsReceived, 0);
+  assert.deepEqual(warnings, []);
+});
+
+test("consumer - gets alerts live and from the alert log, queries; publishes no metric, alert, log entry or peerset", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t);
+  const [p1, repinner, allocator] = await Promise.all([as("P1"), as("repinner"), as("allocator")]);
+  const live = await AlertCollector.start(t, repinner.nc, "peermon.alerts.>");
+  publishMetric(p1.nc, { n: "freespace", p: "P1", v: "42", ttlMs: 60_000 });
+  publishMetric(p1.nc, { n: "ping", p: "P1", ttlMs: 300 });
+  await live.waitFor((a) => a.some((x) => x.kind === "firing" && x.name === "ping" && x.peer === "P1"), "ping P1 firing");
+
+  const queries = new PeerMonitorClient(allocator.nc);
+  assert.deepEqual((await queries.latest("freespace")).map((m) => [m.peer, m.value]), [["P1", "42"]]);
+  assert.equal((await queries.latestForPeer("ping", "P1")).peer, "P1");
+  assert.deepEqual(await queries.names(), ["freespace", "ping"]);
+  const fromLog = new PeerMonitorClient(repinner.nc).alerts({ fromStream: true });
+  const first = await fromLog[Symbol.asyncIterator]().next();
+  fromLog.stop();
+  assert.equal(first.value?.id, live.alerts[0]!.id, "the alert log holds the alert that was sent live");
+
+  await allocator.refusedPublish("peermon.metrics.ping.P1", metric("ping", "P1"));
+  await allocator.refusedPublish("peermon.alerts.ping.P1");
+  await allocator.refusedPublish("peermon.alertlog.ping.P1");
+  await allocator.refusedPublish("peermon.peerset", encode({ s: [], i: "forged" }));
+  await allocator.refusedPublish("peermon.internal.names");
+  for (const api of ["STREAM.DELETE.PEERMON_ALERTS", "STREAM.PURGE.PEERMON_ALERTS", "CONSUMER.CREATE.PEERMON_METRICS"]) {
+    await allocator.refusedPublish(`$JS.API.${api}`);
+  }
+  assert.equal((await allocator.refusedSubscribe("peermon.metrics.>")).code, ErrorCode.PermissionsViolation);
+  assert.equal((await allocator.refusedSubscribe("peermon.peerset")).code, ErrorCode.PermissionsViolation);
+  assert.equal(monitor.stats.metricsReceived, 2, "only P1's two metrics reached the monitor");
+  assert.equal(monitor.supervisor.currentPeerSet, undefined);
+  assert.deepEqual(warnings, [], "the monitor did all of it without a permission error");
+});
+
+test("monitor - a query whose reply subject is a JetStream API cannot make it delete the alert log", async (t) => {
+  const { monitor, as } = await secureSetup(t);
+  const allocator = await as("allocator");
+  // An unknown peer gets a 404 reply with an empty body: to the JetStream API, an empty request.
+  // The monitor answers only inboxes: this query is dropped before anything is published.
+  allocator.nc.publish("peermon.peer.ping.nobody", undefined, { reply: "$JS.API.STREAM.DELETE.PEERMON_ALERTS" });
+  await waitUntil(() => monitor.stats.queriesRefused === 1, "the query dropped");
+  const jsm = await monitor.nc.jetstreamManager();
+  assert.equal((await jsm.streams.info("PEERMON_ALERTS")).config.name, "PEERMON_ALERTS", "the alert log is still there");
+});
