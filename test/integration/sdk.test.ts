@@ -78,3 +78,24 @@ test("sdk - alerts from the stream: a consumer that was offline catches up, then
   );
   assert.deepEqual(new Set(late.seen.slice(0, 2).map((a) => a.peer)), new Set(["P1", "P2"]));
 });
+
+test("sdk - a slow alert consumer reading the alert log misses nothing", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitor = await startMonitor(t, server);
+  const pm = new PeerMonitorClient(await client(t, server));
+  const stream = pm.alerts({ fromStream: true });
+  const seen: Alert[] = [];
+  const done = (async () => {
+    for await (const a of stream) {
+      seen.push(a);
+      await new Promise((r) => setTimeout(r, 30)); // a consumer that takes its time with each alert
+    }
+  })();
+  const peers = Array.from({ length: 60 }, (_, i) => `P${i}`);
+  for (const p of peers) pm.publishMetric({ name: "ping", peer: p, valid: true, ttl: 0n });
+  await waitUntil(() => monitor.stats.alertsFiring === 60, "60 alerts sent");
+  await waitUntil(() => seen.length === 60, "all 60 read by the slow consumer", 20_000);
+  stream.stop();
+  await done;
+  assert.deepEqual(new Set(seen.map((a) => a.peer)), new Set(peers));
+});
