@@ -6,7 +6,7 @@
  * were offline. Appends for one (name, peer) are serialised, so a resolved alert never overtakes
  * its firing one; an append that fails (timeout, reconnect) is retried until it is stored.
  */
-import { DiscardPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import type { JetStreamClient, JetStreamManager, NatsConnection } from "nats";
 import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
@@ -15,7 +15,7 @@ import { alreadyLogged, appendId, type LoggedAlert } from "../actors/replica-ded
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import type { BusAlertSink } from "./alert-sink.js";
-import { delay, isNotFound, isSequenceConflict } from "./jetstream.js";
+import { delay, ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
 
 /**
  * Each JetStream request of an append gives up after this long, ms: while a stream elects a new
@@ -43,23 +43,14 @@ export interface AlertStreamOptions {
 
 /** Creates the alert log stream when missing. */
 export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subjects, o: AlertStreamOptions): Promise<void> {
-  const name = subjects.stream("ALERTS");
-  try {
-    await jsm.streams.info(name);
-    return;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  await jsm.streams.add({
-    name,
+  await ensureStream(jsm, {
+    name: subjects.stream("ALERTS"),
     subjects: [subjects.alertLog("*", "*")],
     republish: { src: subjects.alertLogAll, dest: subjects.alertsAll },
     max_msgs_per_subject: ALERT_HISTORY,
     max_age: o.retentionMs * 1_000_000,
     max_msg_size: MAX_MESSAGE_BYTES,
     max_bytes: ALERT_STREAM_MAX_BYTES,
-    discard: DiscardPolicy.Old,
-    storage: StorageType.File,
     num_replicas: o.replicas,
     description: "peermon: alert log, republished to the alert subjects (exactly once per transition)",
   });

@@ -1,7 +1,7 @@
 /**
  * JetStream facts peermon relies on, named once.
  */
-import type { NatsError } from "nats";
+import { DiscardPolicy, StorageType, type JetStreamManager, type NatsError, type StreamConfig } from "nats";
 
 /** JetStream's error code for a failed expected-last-subject-sequence check. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -19,4 +19,18 @@ export function isNotFound(err: unknown): boolean {
 /** Resolves after `ms`. */
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Creates one of peermon's streams unless it exists (an existing stream is left as it is: its
+ * limits are the operator's to change). File storage, oldest messages discarded first.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await jsm.streams.add({ discard: DiscardPolicy.Old, storage: StorageType.File, ...config });
 }

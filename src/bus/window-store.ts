@@ -9,10 +9,10 @@
  * between the two; a metric that comes both ways (stored just as the live subscription began) is
  * applied once.
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, StorageType, type JetStreamManager, type NatsConnection } from "nats";
+import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
 import { MAX_MESSAGE_BYTES } from "../api/codec.js";
-import { isNotFound } from "./jetstream.js";
+import { ensureStream } from "./jetstream.js";
 import { decodeAlert } from "../api/validate.js";
 
 export interface WindowStoreOptions {
@@ -24,15 +24,8 @@ export interface WindowStoreOptions {
 
 /** Creates the metrics stream when missing. */
 export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjects, o: WindowStoreOptions): Promise<void> {
-  const name = subjects.stream("METRICS");
-  try {
-    await jsm.streams.info(name);
-    return;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  await jsm.streams.add({
-    name,
+  await ensureStream(jsm, {
+    name: subjects.stream("METRICS"),
     subjects: [subjects.metricFilter(), subjects.metricFilter("*")],
     max_msgs_per_subject: o.capacity,
     max_age: o.retentionMs * 1_000_000,
@@ -40,8 +33,6 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
     // it can never fill JetStream and starve the alert log.
     max_msg_size: MAX_MESSAGE_BYTES,
     max_bytes: WINDOW_STREAM_MAX_BYTES,
-    discard: DiscardPolicy.Old,
-    storage: StorageType.File,
     num_replicas: o.replicas,
     description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
   });

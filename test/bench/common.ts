@@ -10,6 +10,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encode } from "../../src/api/codec.js";
 import { LocalNatsServer } from "../../src/cli/local-nats.js";
+import { seededRandom } from "../../src/cli/demo/scenario.js";
 
 export const REPO_NATS_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url));
 
@@ -253,17 +254,8 @@ export function argValue(argv: string[], flag: string): string | undefined {
 
 const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/** A deterministic pseudo-random generator (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator (mulberry32, shared with the demo). */
+export const prng = seededRandom;
 
 /** `count` distinct peer ids shaped like libp2p Ed25519 ids: "12D3KooW" + 44 base58 characters. */
 export function peerIds(count: number, seed = 1): string[] {
