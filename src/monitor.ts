@@ -4,7 +4,7 @@
  * owns, registers the query service, and turns connection events into link-health calls.
  */
 import { Events, DebugEvents, type JetStreamManager, type NatsConnection, type Service, type Subscription } from "nats";
-import { partitionOf, Subjects } from "./api/subjects.js";
+import { Subjects } from "./api/subjects.js";
 import { Supervisor } from "./actors/supervisor.js";
 import { CoreAlertSink, type BusAlertSink } from "./bus/alert-sink.js";
 import { ensureAlertStream, StreamAlertSink } from "./bus/alert-stream.js";
@@ -13,7 +13,8 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { answerShardNames } from "./bus/names.js";
-import { ensureWindowStream, LiveGate, openEpisodes, replayWindows } from "./bus/window-store.js";
+import { LiveGate } from "./bus/window-store.js";
+import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -206,45 +207,6 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
     return await Promise.race([p.then(() => true, () => false), timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Replays the durable windows of `filters` through the gate; resolves with the metrics replayed (a failure is logged). */
-async function restoreWindows(
-  config: MonitorConfig,
-  nc: NatsConnection,
-  jsm: JetStreamManager,
-  subjects: Subjects,
-  filters: string[],
-  gate: LiveGate,
-  log: Logger,
-): Promise<number> {
-  try {
-    await ensureWindowStream(jsm, subjects, {
-      capacity: config.windowCapacity,
-      retentionMs: config.windowRetentionMs,
-      replicas: config.streamReplicas,
-    });
-    const started = Date.now();
-    const count = await replayWindows(nc, subjects, filters, (s, d, at) => gate.replayed(s, d, at!));
-    log.debug({ metrics: count, ms: Date.now() - started }, "durable windows replayed");
-    return count;
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, "cannot restore windows from JetStream: starting with empty windows");
-    return 0;
-  }
-}
-
-/** Windows whose episode was alerted before this start begin `alerted` (best effort: a failure is logged). */
-async function restoreEpisodes(config: MonitorConfig, nc: NatsConnection, subjects: Subjects, sup: Supervisor, log: Logger) {
-  const shard = config.shard;
-  const owns = (name: string) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
-  try {
-    const open = await openEpisodes(nc, subjects, owns);
-    sup.episodesRestored(open);
-    if (open.length > 0) log.info({ episodes: open.length }, "open alert episodes restored from the alert log");
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, "cannot read open episodes from the alert log: a return may go unannounced");
   }
 }
 
