@@ -13,18 +13,15 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { answerShardNames } from "./bus/names.js";
-import { LiveGate } from "./bus/window-store.js";
+import { LiveGate } from "./bus/live-gate.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
 import { systemClock, type Clock } from "./clock.js";
-import type { MonitorConfig } from "./config.js";
+import { TUNING, type MonitorConfig } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
 import { startHttpServer, type Readiness } from "./http/server.js";
 import { monitorMetrics } from "./http/metrics.js";
 import type { Server } from "node:http";
 import { MonitorStats } from "./stats.js";
-
-/** Peers per metric name on the status page (troubled ones first). */
-const STATUS_PEERS_PER_NAME = 200;
 
 export interface MonitorOptions {
   log?: Logger;
@@ -58,22 +55,24 @@ export class Monitor {
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
-    const log = (options.log ?? silentLogger).child({ component: "monitor" });
+    const root = options.log ?? silentLogger;
     const shardLabel = config.shard ? `${config.shard.index}/${config.shard.count}` : "all";
     const nc = await openConnection(config.nats, { name: `peermon-serve shard ${shardLabel}` });
     try {
-      return await Monitor.wire(config, nc, options.clock ?? systemClock, log, shardLabel);
+      return await Monitor.wire(config, nc, options.clock ?? systemClock, root, shardLabel);
     } catch (err) {
       await nc.close();
       throw err;
     }
   }
 
-  private static async wire(config: MonitorConfig, nc: NatsConnection, clock: Clock, log: Logger, shardLabel: string) {
+  private static async wire(config: MonitorConfig, nc: NatsConnection, clock: Clock, root: Logger, shardLabel: string) {
+    // One child per component, each from the root: a child of a child would repeat `component`.
+    const log = root.child({ component: "monitor" });
     const subjects = new Subjects(config.prefix);
     const stats = new MonitorStats();
     const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
-    const sink = await alertSink(config, nc, jsm, subjects, stats, log.child({ component: "alerts" }));
+    const sink = await alertSink(config, nc, jsm, subjects, stats, root.child({ component: "alerts" }));
     let supervisor: Supervisor | undefined;
     const probe = new LinkProbe(nc, () => supervisor!, config.probeIntervalMs, config.probeTimeoutMs);
     supervisor = new Supervisor({
@@ -81,11 +80,11 @@ export class Monitor {
       clock,
       sink,
       reachability: probe,
-      log: log.child({ component: "supervisor" }),
+      log: root.child({ component: "supervisor" }),
       stats,
     });
     const sup = supervisor;
-    const peerset = await followPeerSet(nc, subjects, sup, log.child({ component: "peerset" }), {
+    const peerset = await followPeerSet(nc, subjects, sup, root.child({ component: "peerset" }), {
       jsm,
       replicas: config.streamReplicas,
     });
@@ -117,16 +116,18 @@ export class Monitor {
       shard: config.shard,
       queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
       metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
-      log: log.child({ component: "queries" }),
+      log: root.child({ component: "queries" }),
+      clock,
+      rejectLogIntervalMs: config.rejectLogIntervalMs,
     });
-    void watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
+    void watchStatus(nc, sup, sink, probe, root.child({ component: "connection" }));
     probe.start();
     await nc.flush();
     let monitor: Monitor | undefined;
     const http = config.http
       ? await startHttpServer(config.http, {
           readiness: () => monitor!.readiness(),
-          status: () => sup.statusSnapshot(STATUS_PEERS_PER_NAME),
+          status: () => sup.statusSnapshot(TUNING.statusPeersPerName),
           metrics: monitorMetrics({
             stats,
             stateCounts: () => sup.stateCounts(),
@@ -188,11 +189,11 @@ export class Monitor {
     this.supervisor.stop();
     if (this.nc.isClosed()) return;
     // Each step is bounded: a monitor whose server is gone must still stop.
-    await bounded(service.stop(), 2_000);
-    await bounded(peerset.stop(), 2_000);
-    const settled = await sink.settle(2_000);
+    await bounded(service.stop(), TUNING.stopStepMs);
+    await bounded(peerset.stop(), TUNING.stopStepMs);
+    const settled = await sink.settle(TUNING.stopStepMs);
     if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
-    await bounded(this.nc.drain(), 3_000);
+    await bounded(this.nc.drain(), TUNING.drainMs);
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
     if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");

@@ -17,7 +17,7 @@
  * tests can provide their own. `entered` reports every state entered, so that the supervisor can
  * keep a copy of the state where it reads it per metric (the machine still decides it). Timing (deadlines, repeats) is the supervisor's, not the machine's.
  */
-import { setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { setup, type ActorRefFrom } from "xstate";
 
 export type WindowState = "healthy" | "expired" | "alerted";
 export const WINDOW_STATES: readonly WindowState[] = ["healthy", "expired", "alerted"];
@@ -72,4 +72,3 @@ export const windowMachine = setup({
 
 export type WindowMachine = typeof windowMachine;
 export type WindowActorRef = ActorRefFrom<WindowMachine>;
-export type WindowSnapshot = SnapshotFrom<WindowMachine>;

@@ -11,7 +11,7 @@ import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
-import { alreadyLogged, appendId, type LoggedAlert } from "../actors/replica-dedup.js";
+import { alreadyLogged, appendId, type LoggedAlert } from "./replica-dedup.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import type { BusAlertSink } from "./alert-sink.js";

@@ -8,7 +8,8 @@ import { partitionOf, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import { ensureWindowStream, openEpisodes, replayWindows, type LiveGate } from "./window-store.js";
+import { ensureWindowStream, openEpisodes, replayWindows } from "./window-store.js";
+import type { LiveGate } from "./live-gate.js";
 
 /** Replays the durable windows of `filters` through the gate; resolves with the metrics replayed (a failure is logged). */
 export async function restoreWindows(

@@ -5,14 +5,14 @@
  * is replayed with the time the server stored it, so deadlines that passed while the shard was away
  * are due at once (and convict after the start grace).
  *
- * Live metrics are subscribed to before the replay and held back until it ends, so nothing falls
- * between the two; a metric that comes both ways (stored just as the live subscription began) is
- * applied once.
+ * Live metrics are subscribed to before the replay and held back until it ends (live-gate.ts), so
+ * nothing falls between the two.
  */
 import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
 import { MAX_MESSAGE_BYTES } from "../api/codec.js";
 import { ensureStream } from "./jetstream.js";
+import { TUNING } from "../config.js";
 import { decodeAlert } from "../api/validate.js";
 
 export interface WindowStoreOptions {
@@ -38,13 +38,10 @@ export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjec
   });
 }
 
-/** Where metrics go: the supervisor's receive; without a time, "now". */
 /** The window stream's size, bytes: about 3M metrics of 170 B; the oldest go first when full. */
 const WINDOW_STREAM_MAX_BYTES = 512 * 1024 ** 2;
 
-/** A replay that received nothing for this long asks the server whether anything is left. */
-const REPLAY_IDLE_CHECK_MS = 250;
-
+/** Where metrics go: the supervisor's receive; without a time, "now". */
 export type MetricSink = (subject: string, data: Uint8Array, receivedAtMs?: number) => void;
 
 /** Replays every stored metric on `filters`, oldest first; resolves with the count. */
@@ -86,7 +83,7 @@ export async function replayStream(
         void jsm.consumers.info(stream, info.name).then((ci) => ci.num_pending === 0 && messages.stop(), () => undefined);
       }
       seen = n;
-    }, REPLAY_IDLE_CHECK_MS);
+    }, TUNING.replayIdleCheckMs);
     try {
       for await (const m of messages) {
         apply(m.subject, m.data, m.info.timestampNanos / 1e6);
@@ -119,54 +116,4 @@ export async function openEpisodes(nc: NatsConnection, subjects: Subjects, owns:
     }
   });
   return open;
-}
-
-/**
- * Holds live metrics back while windows are replayed, then lets them through: those also seen in
- * the replay's last moments are dropped, the rest are applied in arrival order with their arrival
- * time.
- */
-export class LiveGate {
-  private held: [string, Uint8Array, number][] | undefined = [];
-  private readonly replayedTail = new Set<string>();
-  private readonly openedAt: number;
-
-  constructor(
-    private readonly apply: MetricSink,
-    private readonly now: () => number,
-    /** Replayed metrics stored this long before the live subscription may also come live. */
-    private readonly overlapMs = 2_000,
-  ) {
-    this.openedAt = now();
-  }
-
-  /** A live metric. */
-  receive(subject: string, data: Uint8Array): void {
-    if (this.held) this.held.push([subject, data, this.now()]);
-    else this.apply(subject, data);
-  }
-
-  /** A replayed metric stored at `storedAtMs`. */
-  replayed(subject: string, data: Uint8Array, storedAtMs: number): void {
-    if (storedAtMs >= this.openedAt - this.overlapMs) this.replayedTail.add(key(subject, data));
-    this.apply(subject, data, storedAtMs);
-  }
-
-  /** Ends the replay: applies what was held back, then passes live metrics straight through. */
-  open(): number {
-    const held = this.held ?? [];
-    this.held = undefined;
-    let duplicates = 0;
-    for (const [subject, data, at] of held) {
-      const k = key(subject, data);
-      if (this.replayedTail.delete(k)) duplicates++;
-      else this.apply(subject, data, at);
-    }
-    this.replayedTail.clear();
-    return duplicates;
-  }
-}
-
-function key(subject: string, data: Uint8Array): string {
-  return `${subject}\u0000${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")}`;
 }
