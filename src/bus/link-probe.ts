@@ -1,33 +1,44 @@
 /**
- * LinkProbe: round trips (PING/PONG via flush) that tell the supervisor whether its connection to
- * NATS really works. On request, before deadlines convict; and periodically, so that a half-open
- * connection is noticed within `probeTimeoutMs` rather than at the next client ping.
+ * LinkProbe: round trips (PING/PONG via flush) that tell whether the connection to NATS really
+ * works. On request, before deadlines convict (`RoundTrip`); and periodically, so that a half-open
+ * connection is noticed within `timeoutMs` rather than at the next client ping: the listener given
+ * to `start` hears `impaired("probe")` and `recovered("probe")`.
  */
 import type { NatsConnection } from "nats";
-import type { Reachability, Supervisor } from "../actors/supervisor.js";
+import type { Clock, TimerHandle } from "../clock.js";
+import type { RoundTrip } from "../actors/supervisor.js";
 
 const PROBE = "probe";
 
-export class LinkProbe implements Reachability {
-  private timer: NodeJS.Timeout | undefined;
+export interface LinkListener {
+  impaired(reason: string): void;
+  recovered(reason: string): void;
+}
+
+export class LinkProbe implements RoundTrip {
+  private timer: TimerHandle | undefined;
+  private listener: LinkListener | undefined;
   private failing = false;
   private connected = true;
   private periodicInFlight = false;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly supervisor: () => Supervisor,
+    private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => this.periodic(), this.intervalMs);
-    this.timer.unref();
+  /** Probes every `intervalMs` from now on, telling `listener` when the link fails and recovers. */
+  start(listener: LinkListener): void {
+    this.listener = listener;
+    this.arm();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.listener = undefined;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
   }
 
   disconnected(): void {
@@ -38,12 +49,17 @@ export class LinkProbe implements Reachability {
     this.connected = true;
   }
 
-  /** A round trip for the supervisor: it hears `reachable()` or, on failure, `unreachable()`. */
-  request(): void {
-    this.roundTrip().then(
-      (ok) => (ok ? this.supervisor().reachable() : this.supervisor().unreachable()),
-      () => this.supervisor().unreachable(),
-    );
+  /** A round trip on request: `done(true)` when it came back within the timeout. */
+  request(done: (ok: boolean) => void): void {
+    void this.roundTrip().then(done);
+  }
+
+  private arm(): void {
+    this.timer = this.clock.setTimer(() => {
+      if (!this.listener) return;
+      this.periodic();
+      this.arm();
+    }, this.intervalMs);
   }
 
   private periodic(): void {
@@ -53,25 +69,23 @@ export class LinkProbe implements Reachability {
       this.periodicInFlight = false;
       if (!ok && !this.failing) {
         this.failing = true;
-        this.supervisor().linkImpaired(PROBE);
+        this.listener?.impaired(PROBE);
       } else if (ok && this.failing) {
         this.failing = false;
-        this.supervisor().linkRecovered(PROBE);
+        this.listener?.recovered(PROBE);
       }
     });
   }
 
   /** True when a PING/PONG completed within the timeout. */
-  private async roundTrip(): Promise<boolean> {
-    if (this.nc.isClosed()) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.timeoutMs);
+  private roundTrip(): Promise<boolean> {
+    if (this.nc.isClosed()) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimer(() => resolve(false), this.timeoutMs);
+      this.nc.flush().then(
+        () => resolve(true),
+        () => resolve(false),
+      ).finally(() => this.clock.clearTimer(timer));
     });
-    try {
-      return await Promise.race([this.nc.flush().then(() => true, () => false), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -43,7 +43,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     statsHandler: async () => ({
       ...o.metadata,
       windows: o.supervisor.windowCount,
-      states: o.supervisor.stateCounts(),
+      states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       counters: o.supervisor.stats.snapshot(),
     }),
@@ -51,7 +51,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded(o, (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
-    const reply = o.supervisor.latestEncoded(name);
+    const reply = o.supervisor.views.latestEncoded(name);
     const max = o.nc.info?.max_payload ?? Infinity;
     if (reply.length > max) {
       return m.respondError(
@@ -64,7 +64,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   });
   const peer = guarded(o, (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
-    const metric = o.supervisor.latestForPeer(name!, peerId!);
+    const metric = o.supervisor.views.latestForPeer(name!, peerId!);
     if (!metric) {
       return m.respondError(404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
@@ -88,7 +88,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
           m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined),
         );
       })
-    : guarded(o, (m) => m.respond(encode(o.supervisor.names())));
+    : guarded(o, (m) => m.respond(encode(o.supervisor.views.names())));
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
