@@ -250,6 +250,7 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
       stats: g.stats,
       stateCounts: () => sup.views.stateCounts(),
       linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
+      graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
       info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
     }),
   });

@@ -5,7 +5,7 @@
  * the outbox. It imports nothing from NATS: decoding happens at the bus edge (bus/intake.ts), round
  * trips go through `RoundTrip`, alerts through the outbox's transport.
  */
-import type { Clock } from "../clock.js";
+import type { Clock, TimerHandle } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
@@ -63,12 +63,13 @@ export class Supervisor {
   private readonly machine: WindowMachine;
   private readonly alerts: AlertFactory;
   private readonly limitLog: RateLimitedLog;
+  private graceTimer: TimerHandle | undefined;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, string>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null);
+    this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null, (now) => this.guard.report(now));
     this.alerts = new AlertFactory(o.clock);
     this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
     this.scheduler = new WakeScheduler<TrackedWindow>({
@@ -166,7 +167,8 @@ export class Supervisor {
   /** Restoring ended: deadlines that passed meanwhile wait for the grace (none when nothing was restored). */
   restoreEnded(metrics: number): void {
     this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
-    this.o.log.info({ metrics, windows: this.windowCount, graceMs: this.o.graceMs }, "windows restored");
+    this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
+    this.watchGrace();
   }
 
   /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
@@ -180,11 +182,13 @@ export class Supervisor {
   linkRecovered(reason: string): void {
     if (this.conviction.recovered(reason, this.o.clock.now())) {
       this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
+      this.watchGrace();
     }
   }
 
   stop(): void {
     this.scheduler.stop();
+    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
   }
 
   /** The window machine with this supervisor's actions and guards. */
@@ -291,6 +295,22 @@ export class Supervisor {
     this.stats.stalls++;
     this.conviction.stalled(now);
     this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
+    this.watchGrace();
+  }
+
+  /** Logs the end of the grace that runs now (one line, however often it was extended). */
+  private watchGrace(): void {
+    const endsAt = this.guard.graceEndsAt;
+    const now = this.o.clock.now();
+    if (endsAt <= now) return;
+    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
+    const deferredBefore = this.stats.convictionsDeferred;
+    this.graceTimer = this.o.clock.setTimer(() => {
+      this.graceTimer = undefined;
+      if (this.guard.graceEndsAt > this.o.clock.now()) return this.watchGrace();
+      const held = this.stats.convictionsDeferred - deferredBefore;
+      this.o.log.info({ convictionsDeferred: held }, "grace over: due deadlines may convict again");
+    }, endsAt - now);
   }
 }
 

@@ -7,12 +7,15 @@ import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
 import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { isFresh } from "../window/deadline.js";
+import type { LinkReport } from "../window/self-outage.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WindowRegistry } from "./window-registry.js";
 import { WINDOW_STATES, type WindowState } from "./window-machine.js";
 
 export interface StatusSnapshot {
   at: string;
+  /** The monitor's own link to NATS and the grace after an outage (alerts are held meanwhile). */
+  link: LinkReport;
   windows: number;
   /** Peers in the peerset, or null before one is known. */
   peerset: number | null;
@@ -33,6 +36,7 @@ export class WindowViews {
     private readonly clock: Clock,
     /** Peers in the current peerset, or null before one is known. */
     private readonly peersetSize: () => number | null,
+    private readonly link: (now: number) => LinkReport,
   ) {}
 
   /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
@@ -93,7 +97,7 @@ export class WindowViews {
         })),
       };
     }
-    return { at: new Date(now).toISOString(), windows: this.windows.size, peerset: this.peersetSize(), names };
+    return { at: new Date(now).toISOString(), link: this.link(now), windows: this.windows.size, peerset: this.peersetSize(), names };
   }
 
   /** Windows of `name` whose latest metric is valid and fresh now, sorted by peer. */

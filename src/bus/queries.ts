@@ -45,6 +45,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       windows: o.supervisor.windowCount,
       states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
+      link: o.supervisor.guard.report(o.clock.now()),
       counters: o.supervisor.stats.snapshot(),
     }),
   });
