@@ -104,7 +104,8 @@ export class Supervisor {
   /**
    * Stores a checked metric received at `receivedAtMs` (default: now; a replayed metric carries
    * the time the server stored it); false when it was not stored: its peer is outside the known
-   * peerset (ignored), or a new window would pass the limits on windows or names (`over_limit`).
+   * peerset (ignored), a new window would pass the limits on windows or names (`over_limit`), or
+   * it is older than the window's newest metric (stale).
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
@@ -121,7 +122,14 @@ export class Supervisor {
       return false;
     }
     const now = receivedAtMs ?? this.o.clock.now();
-    w.metrics.add(m, msToNs(now));
+    const at = msToNs(now);
+    if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
+      // Only a restore gives times: a live metric held during the replay that the stream had
+      // already replaced must not take the window back in time.
+      this.stats.metricsStale++;
+      return false;
+    }
+    w.metrics.add(m, at);
     this.stats.metricsStored++;
     if (m.d) {
       w.deadline = deadlineOf(now, m.l, m.e);

@@ -3,6 +3,12 @@
  * works. On request, before deadlines convict (`RoundTrip`); and periodically, so that a half-open
  * connection is noticed within `timeoutMs` rather than at the next client ping: the listener given
  * to `start` hears `impaired("probe")` and `recovered("probe")`.
+ *
+ * A busy link is not a dead one. The PONG comes after every message the server sent before it, so
+ * under a flood it waits behind the backlog the monitor is still working off. A round trip fails
+ * only when a whole `timeoutMs` passed with no inbound message processed at all; while messages
+ * keep arriving it waits (the backlog's own delay), which is also what a due deadline must wait
+ * for: the metrics queued before it are applied first.
  */
 import type { NatsConnection } from "nats";
 import type { Clock, TimerHandle } from "../clock.js";
@@ -77,15 +83,29 @@ export class LinkProbe implements RoundTrip {
     });
   }
 
-  /** True when a PING/PONG completed within the timeout. */
+  /** True when a PING/PONG came back before a whole `timeoutMs` passed without inbound progress. */
   private roundTrip(): Promise<boolean> {
     if (this.nc.isClosed()) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = this.clock.setTimer(() => resolve(false), this.timeoutMs);
+      let settled = false;
+      let seen = this.nc.stats().inMsgs;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.clock.clearTimer(timer);
+        resolve(ok);
+      };
+      const check = () => {
+        const received = this.nc.stats().inMsgs;
+        if (received === seen) return settle(false);
+        seen = received; // busy, not dead: keep waiting behind the backlog
+        timer = this.clock.setTimer(check, this.timeoutMs);
+      };
+      let timer = this.clock.setTimer(check, this.timeoutMs);
       this.nc.flush().then(
-        () => resolve(true),
-        () => resolve(false),
-      ).finally(() => this.clock.clearTimer(timer));
+        () => settle(true),
+        () => settle(false),
+      );
     });
   }
 }

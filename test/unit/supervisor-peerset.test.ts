@@ -208,3 +208,14 @@ test("supervisor - limits: a metric that would open a window past maxWindows or 
   publish("P1", { v: "again" });
   assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
 });
+
+test("supervisor - restore: a held live metric older than the replayed newest does not take the window back in time (regression: stale first answers)", () => {
+  const { clock, sup } = setup();
+  const ttl = 60 * SEC;
+  sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600); // held live, before the replay ended
+  sup.ingest({ n: "ping", p: "P1", v: "41", d: true, l: ttl }, clock.now() - 500); // replayed, stored later
+  assert.equal(sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600), false, "the older one is dropped");
+  assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "41");
+  assert.equal(sup.stats.metricsStale, 1);
+  assert.equal(sup.ingest({ n: "ping", p: "P1", v: "42", d: true, l: ttl }), true, "live metrics (no time given) always apply");
+});
