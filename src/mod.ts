@@ -11,6 +11,7 @@ export {
   type RejectReason,
 } from "./api/validate.js";
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
+export { decodeHistory, encodeHistory, type HistoryEpisode, type PeerHistory } from "./api/history.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";

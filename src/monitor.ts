@@ -19,6 +19,7 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
+import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -58,6 +59,8 @@ interface Parts {
   probe: LinkProbe;
   peerset: PeerSetSource;
   subscriptions: Subscription[];
+  /** [issue 11: history] the alert log followed into the supervisor's episode index. */
+  history: HistoryFeed;
   service: Service;
   http: Server | undefined;
   log: Logger;
@@ -117,8 +120,9 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http } = this.parts;
+    const { outbox, probe, peerset, service, log, http, history } = this.parts;
     probe.stop();
+    history.stop(); // [issue 11: history]
     http?.close();
     this.supervisor.stop();
     if (this.nc.isClosed()) return;
@@ -162,6 +166,11 @@ export class Monitor {
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
+    // [issue 11: history] the alert log into the episode index, for history queries and the page.
+    const history = await followHistory({
+      nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
+      index: supervisor.episodes, logged: alerts.logged, log: root.child({ component: "history" }),
+    });
     const service = await startQueries(g, supervisor);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
@@ -184,7 +193,7 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, service, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, history, service, http, log });
   }
 }
 
@@ -234,6 +243,7 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
     subjects: g.subjects,
     partitions: ownedPartitions(config),
     shard: config.shard,
+    partitionCount: config.partitions, // [issue 11: history] which names this shard answers history for
     queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
     metadata: { prefix: config.prefix, shard: g.shardLabel, partitions: String(config.partitions) },
     log: g.root.child({ component: "queries" }),
@@ -249,6 +259,7 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
     metrics: monitorMetrics({
       stats: g.stats,
       stateCounts: () => sup.views.stateCounts(),
+      neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
       linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
       graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
       info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },

@@ -13,7 +13,10 @@ import { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
 import { deadlineOf, msToNs } from "../window/deadline.js";
+import { EpisodeIndex } from "../window/history.js";
+import { TUNING } from "../config.js";
 import { AlertFactory } from "./alert-factory.js";
+import { IgnoredMetrics } from "./ignored-metrics.js";
 import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
@@ -55,6 +58,8 @@ const ALERT_RESTORED = { type: "alert.restored" } as const;
 export class Supervisor {
   readonly stats: MonitorStats;
   readonly views: WindowViews;
+  /** Failure episodes per (name, peer), fed from the alert log (bus/history-feed.ts): for views. */
+  readonly episodes: EpisodeIndex;
   private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
@@ -63,15 +68,19 @@ export class Supervisor {
   private readonly machine: WindowMachine;
   private readonly alerts: AlertFactory;
   private readonly limitLog: RateLimitedLog;
+  private readonly outsiders: IgnoredMetrics;
   private graceTimer: TimerHandle | undefined;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, string>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null, (now) => this.guard.report(now));
+    this.episodes = new EpisodeIndex({ sinceMs: o.clock.now(), retentionMs: Infinity });
+    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.guard.report(now), this.episodes);
     this.alerts = new AlertFactory(o.clock);
     this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    const now = () => o.clock.now();
+    this.outsiders = new IgnoredMetrics({ stats: this.stats, log: o.log, logIntervalMs: o.rejectLogIntervalMs, now, remember: TUNING.removedPeersRemembered });
     this.scheduler = new WakeScheduler<TrackedWindow>({
       clock: o.clock,
       stallThresholdMs: o.stallThresholdMs,
@@ -109,7 +118,7 @@ export class Supervisor {
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
-      this.stats.metricsIgnored++;
+      this.outsiders.ignored(m.n, m.p);
       return false;
     }
     const w = this.window(m.n, m.p);
@@ -145,6 +154,7 @@ export class Supervisor {
     const next = new Set(ps.peers);
     this.peerset = next;
     this.peersetId = ps.id;
+    this.outsiders.peersetChanged(previous, next);
     this.stats.peersetsApplied++;
     // With a previous peerset only the peers that left can have windows to free.
     const doomed = this.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));

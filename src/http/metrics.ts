@@ -5,12 +5,14 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { REJECT_REASONS } from "../api/validate.js";
-import type { MonitorStats } from "../stats.js";
+import { IGNORE_REASONS, type MonitorStats } from "../stats.js";
 import { WINDOW_STATES, type WindowState } from "../actors/window-machine.js";
 
 export interface MetricsSource {
   stats: MonitorStats;
   stateCounts(): Record<string, Record<WindowState, number>>;
+  /** Per metric name, the peerset members that never reported it. */
+  neverSeen(): Record<string, { count: number }>;
   /** 1 while connected to NATS and not cut off. */
   linkUp(): boolean;
   /** What is left of the grace after an outage or a stall, ms. */
@@ -35,7 +37,16 @@ export function monitorMetrics(source: MetricsSource): Registry {
     });
   total("peermon_metrics_received_total", "Metric messages received", () => stats.metricsReceived);
   total("peermon_metrics_stored_total", "Metrics stored in a window", () => stats.metricsStored);
-  total("peermon_metrics_ignored_total", "Metrics of peers outside the peerset", () => stats.metricsIgnored);
+  new Counter({
+    name: "peermon_metrics_ignored_total",
+    help: "Metrics of peers outside the peerset, by reason: removed_peer (left it, still publishes), unknown_peer (never in one)",
+    labelNames: ["reason"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const reason of IGNORE_REASONS) this.inc({ reason }, stats.ignored[reason]);
+    },
+  });
   total("peermon_windows_created_total", "Windows created", () => stats.windowsCreated);
   total("peermon_windows_freed_total", "Windows freed (peer left the peerset)", () => stats.windowsFreed);
   total("peermon_alerts_deferred_total", "Alerts the bus could not take at once (they waited)", () => stats.alertsDeferred);
@@ -76,6 +87,16 @@ export function monitorMetrics(source: MetricsSource): Registry {
       for (const [name, counts] of Object.entries(source.stateCounts())) {
         for (const state of WINDOW_STATES) this.set({ name, state }, counts[state]);
       }
+    },
+  });
+  new Gauge({
+    name: "peermon_peers_never_seen",
+    help: "Peerset members that never reported a metric name other peers report (not alerted)",
+    labelNames: ["name"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [name, { count }] of Object.entries(source.neverSeen())) this.set({ name }, count);
     },
   });
   new Gauge({

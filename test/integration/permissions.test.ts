@@ -151,7 +151,7 @@ test("peer - cannot publish alerts, the alert log, peersets, queries, replies or
   await p1.refusedPublish("peermon.alerts.ping.P2", alert);
   await p1.refusedPublish("peermon.alertlog.ping.P2", alert);
   await p1.refusedPublish("peermon.peerset", encode({ s: ["P1"], i: "forged" }));
-  for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.names", "peermon.internal.names"]) {
+  for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.history.ping.P2", "peermon.names", "peermon.internal.names"]) {
     await p1.refusedPublish(subject);
   }
   await p1.refusedPublish("_INBOX.forged.reply", encode([]));
@@ -204,6 +204,7 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   assert.deepEqual((await queries.latest("freespace")).map((m) => [m.peer, m.value]), [["P1", "42"]]);
   assert.equal((await queries.latestForPeer("ping", "P1")).peer, "P1");
   assert.deepEqual(await queries.names(), ["freespace", "ping"]);
+  assert.equal((await queries.history("freespace", "P1")).peer, "P1", "history is a query consumers may ask");
   const fromLog = new PeerMonitorClient(repinner.nc).alerts({ fromStream: true });
   const first = await fromLog[Symbol.asyncIterator]().next();
   fromLog.stop();
