@@ -255,7 +255,8 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
 function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"]): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
-    status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
+    // [issue 11: page] the snapshot with its shard; silences and disruptions join it here when they exist.
+    status: (perName) => ({ ...sup.views.statusSnapshot(perName), shard: g.shardLabel }),
     metrics: monitorMetrics({
       stats: g.stats,
       stateCounts: () => sup.views.stateCounts(),
