@@ -137,8 +137,9 @@ function cell(c: Cell | undefined, name: string): string {
     const value = p.value.length > 24 ? `${p.value.slice(0, 23)}…` : p.value;
     return `<span role="cell" class="${cls}">${esc(value || "ok")}${p.valid ? "" : ` <em>invalid</em>`}</span>`;
   }
-  const past = p.expiresInMs === null ? "" : ` title="deadline ${coarse(-p.expiresInMs)} ago"`;
-  return `<span role="cell" class="${cls}"${past}>silent for ${coarse(p.silentForMs)}</span>`;
+  const what = c.state === "alerted" ? "alerted" : "expired, alert pending";
+  const past = p.expiresInMs === null ? "" : `: deadline ${coarse(-p.expiresInMs)} ago`;
+  return `<span role="cell" class="${cls}" title="${what}${past}">silent for ${coarse(p.silentForMs)}</span>`;
 }
 
 /** The peer's failure episodes over all its names, as red on a green bar; the worst availability beside it. */

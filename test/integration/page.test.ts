@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { freePort } from "../../src/cli/local-nats.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
 import { AlertCollector, client, natsServer, publishMetric, publishPeerSet, startMonitor, waitUntil } from "../helpers/nats.js";
@@ -53,6 +53,23 @@ function shots(t: { diagnostic(message: string): void }) {
   return (name: string) => join(dir, `${name}.png`);
 }
 
+interface Timing {
+  /** First contentful paint, ms after navigation start; null when the browser recorded none. */
+  fcp: number | null;
+  /** DOMContentLoaded: the whole server-rendered matrix parsed. */
+  dcl: number;
+  response: number;
+  bytes: number;
+}
+
+function timingOf(page: Page): Promise<Timing> {
+  return page.evaluate(`(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+    return { fcp: fcp ? fcp.startTime : null, dcl: nav.domContentLoadedEventEnd, response: nav.responseEnd, bytes: nav.encodedBodySize };
+  })()`) as Promise<Timing>;
+}
+
 async function open(browser: Browser, url: string, javaScriptEnabled = true) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled });
   const page = await context.newPage();
@@ -63,19 +80,26 @@ test("page - 1,000 peers x 4 names: the first paint is rendered on the server wi
   const { nc, alerts, base } = await fleet(t);
   const browser = await launchBrowser(t);
   const shot = shots(t);
-  const { page } = await open(browser, base);
-  const timing = (await page.evaluate(`(() => {
-    const nav = performance.getEntriesByType("navigation")[0];
-    const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-    return { fcp: fcp ? fcp.startTime : null, dcl: nav.domContentLoadedEventEnd, response: nav.responseEnd, bytes: nav.encodedBodySize };
-  })()`)) as { fcp: number | null; dcl: number; response: number; bytes: number };
-  t.diagnostic(
-    `first contentful paint ${timing.fcp?.toFixed(0)} ms, whole matrix parsed (DOMContentLoaded) ${timing.dcl.toFixed(0)} ms, ` +
-      `response ${timing.response.toFixed(0)} ms, ${(timing.bytes / 1024).toFixed(0)} KiB of HTML`,
-  );
+  // Three loads, each its own first paint: the median stands for the page, not for a moment when
+  // the shared machine was busy elsewhere.
+  const loads: Timing[] = [];
+  let page!: Page;
+  for (let i = 0; i < 3; i++) {
+    if (page) await page.context().close();
+    ({ page } = await open(browser, base));
+    loads.push(await timingOf(page));
+  }
+  for (const [i, l] of loads.entries()) {
+    t.diagnostic(
+      `load ${i + 1}: first contentful paint ${l.fcp?.toFixed(0)} ms, whole matrix parsed (DOMContentLoaded) ${l.dcl.toFixed(0)} ms, ` +
+        `response ${l.response.toFixed(0)} ms, ${(l.bytes / 1024).toFixed(0)} KiB of HTML`,
+    );
+  }
   await page.screenshot({ path: shot("first-paint") });
-  assert.ok(timing.fcp !== null && timing.fcp <= FIRST_PAINT_BUDGET_MS, `first paint ${timing.fcp} ms`);
-  assert.ok(timing.dcl <= FIRST_PAINT_BUDGET_MS, `the whole matrix within the budget (${timing.dcl} ms)`);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
+  const fcp = median(loads.map((l) => l.fcp ?? Infinity));
+  assert.ok(fcp <= FIRST_PAINT_BUDGET_MS, `first paint ${fcp} ms (median of 3)`);
+  assert.ok(median(loads.map((l) => l.dcl)) <= FIRST_PAINT_BUDGET_MS, "the whole matrix within the budget");
 
   assert.equal(await page.locator("#matrix .chunk [role=row]").count(), PEERS.length, "one row per peer");
   assert.deepEqual(

@@ -45,7 +45,7 @@ test("page render - rows: alerted, expired, never seen, healthy, each then by pe
   assert.equal(p.chunks, 1);
   const rows = p.sections["rows-0"]!;
   assert.deepEqual(order(rows), ["B", "C", "D", "A", "E"]);
-  assert.match(rows, /data-peer="B"><span role="rowheader">B<\/span><span role="cell" class="n">never seen<\/span><span role="cell" class="a" title="deadline 2m ago">silent for 2m<\/span>/);
+  assert.match(rows, /data-peer="B"><span role="rowheader">B<\/span><span role="cell" class="n">never seen<\/span><span role="cell" class="a" title="alerted: deadline 2m ago">silent for 2m<\/span>/);
   assert.match(rows, /class="h">5000<\/span>/);
   assert.match(rows, /data-peer="E".*<em>invalid<\/em>.*class="x" title="no ping window listed"/);
   assert.match(p.sections.head!, /data-name="freespace">freespace<small><b class="h">2 healthy<\/b> <b class="n">3 never seen<\/b><\/small>/);

@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { IgnoredMetrics } from "../../src/actors/ignored-metrics.js";
+import { silentLogger } from "../../src/log.js";
+import { MonitorStats } from "../../src/stats.js";
 import { alertFact } from "../../src/window/history.js";
 import { setup, SEC, T0 } from "../helpers/supervisor.js";
 
@@ -91,4 +94,24 @@ test("views - a never-seen peer has a history with no last seen", () => {
   assert.equal(h.neverSeen, true);
   assert.equal(h.lastSeenMs, null);
   assert.deepEqual([h.availability, h.flaps, h.episodes], [1, 0, []]);
+});
+
+test("views - departed peers are remembered up to a bound, the oldest forgotten first", () => {
+  const rows: [what: string, steps: string[][], peer: string, want: "removed_peer" | "unknown_peer"][] = [
+    ["left: removed", [["A", "B"], ["A"]], "B", "removed_peer"],
+    ["never a member: unknown", [["A"]], "Z", "unknown_peer"],
+    ["came back, then a metric while a member again is not ignored; left again: removed", [["A", "B"], ["A"], ["A", "B"], ["A"]], "B", "removed_peer"],
+    ["the oldest of three departures with room for two: forgotten", [["A", "B", "C", "D"], ["A", "C", "D"], ["A", "D"], ["A"]], "B", "unknown_peer"],
+    ["the newest two are remembered", [["A", "B", "C", "D"], ["A", "C", "D"], ["A", "D"], ["A"]], "D", "removed_peer"],
+  ];
+  for (const [what, steps, peer, want] of rows) {
+    const ignored = new IgnoredMetrics({ stats: new MonitorStats(), log: silentLogger, logIntervalMs: 0, now: () => 0, remember: 2 });
+    let previous: Set<string> | undefined;
+    for (const members of steps) {
+      const next = new Set(members);
+      ignored.peersetChanged(previous, next);
+      previous = next;
+    }
+    assert.equal(ignored.reasonFor(peer), want, what);
+  }
 });
