@@ -22,6 +22,8 @@ import { startHttpServer, type Readiness } from "./http/server.js";
 import { monitorMetrics } from "./http/metrics.js";
 import type { Server } from "node:http";
 import { MonitorStats } from "./stats.js";
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js"; // [delivery, issue 10]
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js"; // [delivery, issue 10]
 
 /** Peers per metric name on the status page (troubled ones first). */
 const STATUS_PEERS_PER_NAME = 200;
@@ -54,6 +56,7 @@ export class Monitor {
       subscriptions: Subscription[];
       service: Service;
       log: Logger;
+      delivery: Delivery | undefined; // [delivery, issue 10]
     },
   ) {}
 
@@ -119,6 +122,8 @@ export class Monitor {
       metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
       log: log.child({ component: "queries" }),
     });
+    // [delivery, issue 10] alerts to people, downstream of the alert log (never in detection's way)
+    const delivery = await startMonitorDelivery({ nc, jsm: sink instanceof StreamAlertSink ? jsm : undefined, subjects, config, clock, log, sup });
     void watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
     probe.start();
     await nc.flush();
@@ -127,12 +132,15 @@ export class Monitor {
       ? await startHttpServer(config.http, {
           readiness: () => monitor!.readiness(),
           status: () => sup.statusSnapshot(STATUS_PEERS_PER_NAME),
-          metrics: monitorMetrics({
-            stats,
-            stateCounts: () => sup.stateCounts(),
-            linkUp: () => !nc.isClosed() && !sup.guard.impaired,
-            info: { shard: shardLabel, prefix: config.prefix, version: SERVICE_VERSION },
-          }),
+          metrics: registerDeliveryMetrics( // [delivery, issue 10]
+            monitorMetrics({
+              stats,
+              stateCounts: () => sup.stateCounts(),
+              linkUp: () => !nc.isClosed() && !sup.guard.impaired,
+              info: { shard: shardLabel, prefix: config.prefix, version: SERVICE_VERSION },
+            }),
+            delivery,
+          ),
         })
       : undefined;
     log.info(
@@ -153,6 +161,7 @@ export class Monitor {
       subscriptions,
       service,
       log,
+      delivery, // [delivery, issue 10]
     });
     return monitor;
   }
@@ -175,6 +184,11 @@ export class Monitor {
     return this.supervisor.stats;
   }
 
+  /** Alert delivery to people, when a destination is set. [delivery, issue 10] */
+  get delivery(): Delivery | undefined {
+    return this.parts.delivery;
+  }
+
   /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -182,7 +196,7 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { sink, probe, peerset, service, log, http } = this.parts;
+    const { sink, probe, peerset, service, log, http, delivery } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
@@ -190,6 +204,7 @@ export class Monitor {
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), 2_000);
     await bounded(peerset.stop(), 2_000);
+    await bounded(delivery?.stop() ?? Promise.resolve(), 2_000); // [delivery, issue 10]
     const settled = await sink.settle(2_000);
     if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
     await bounded(this.nc.drain(), 3_000);

@@ -1,9 +1,16 @@
 /**
  * Fakes for delivery's narrow interfaces, for unit tests on a ManualClock: a Poster whose answers
  * the test scripts, alert log messages that record acks, and a logger whose lines the test reads.
+ * For integration tests: delivery started next to a monitor on a real nats-server.
  */
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
+import { connect } from "nats";
+import { Subjects } from "../../src/api/subjects.js";
+import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
+import { Delivery } from "../../src/delivery/delivery.js";
+import { silentLogger } from "../../src/log.js";
+import { cleanup } from "./nats.js";
 import { decode, encode, encodeAlert } from "../../src/api/codec.js";
 import type { Alert } from "../../src/api/types.js";
 import type { ManualClock } from "../../src/clock.js";
@@ -127,4 +134,39 @@ export function capturedLogger(): { log: Logger; lines: Record<string, unknown>[
     },
   });
   return { log: pino({ level: "debug" }, stream), lines, text: () => raw.join("\n") };
+}
+
+// ---- integration: delivery next to a monitor, over a real nats-server ----------------------------
+
+/**
+ * Delivery settings for tests: a short AckWait and re-post interval, so that redelivery and
+ * keeping alerts alive are observable in seconds.
+ */
+export const TEST_DELIVERY: ConfigInput = { deliveryAckWaitMs: 2_000, alertmanagerRepostMs: 1_000, deliveryBatchMs: 25 };
+
+/**
+ * Delivery on its own connection to `server`, as a monitor runs it (until the monitor wires it
+ * in), with the test preset and `overrides`; stopped after the test. `jetstream: false` runs it from memory.
+ */
+export async function startDelivery(
+  t: Parameters<typeof cleanup>[0],
+  server: { url: string },
+  overrides: ConfigInput,
+  o: { log?: Logger; tracks?: (name: string, peer: string) => boolean } = {},
+): Promise<Delivery> {
+  const config = resolveConfig({ ...TEST_CONFIG, ...TEST_DELIVERY, ...overrides, nats: { servers: server.url } });
+  const nc = await connect({ servers: server.url, name: "test-delivery", maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  cleanup(t, () => nc.close());
+  const jsm = config.jetstream ? await nc.jetstreamManager() : undefined;
+  const delivery = await Delivery.start({
+    nc,
+    jsm,
+    subjects: new Subjects(config.prefix),
+    settings: config,
+    log: o.log ?? silentLogger,
+    ...(o.tracks ? { tracks: o.tracks } : {}),
+  });
+  if (!delivery) throw new Error("startDelivery: no destination in the settings");
+  cleanup(t, () => delivery.stop());
+  return delivery;
 }
