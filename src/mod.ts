@@ -25,3 +25,6 @@ export {
 } from "./config.js";
 export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
+export { SIGNATURE_HEADER, signBody, verifySignature } from "./delivery/signature.js";
+export type { DeliveryStatus } from "./delivery/delivery.js";
+export type { SinkCounters, SinkStatus } from "./delivery/sink.js";

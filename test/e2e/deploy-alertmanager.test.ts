@@ -26,6 +26,14 @@ test("deploy alertmanager - the configuration passes amtool check-config", (t) =
   assert.match(run.stdout, /SUCCESS/);
 });
 
+test("deploy alertmanager - the README's minimal configuration is this file (so it is the one tested)", () => {
+  const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const section = readme.slice(readme.indexOf("## Paging people"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  const withoutComments = CONFIG.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n").trim();
+  assert.equal(block?.trim(), withoutComments);
+});
+
 test("deploy alertmanager - it groups by alertname and metric and notifies resolved alerts", () => {
   assert.match(CONFIG, /group_by: \[alertname, metric\]/);
   assert.match(CONFIG, /send_resolved: true/);
