@@ -131,6 +131,44 @@ export interface MonitorConfig {
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
+/**
+ * Fixed tunables: not settings an operator changes, but numbers the code depends on, kept here
+ * with their reasons so that no default hides inline in an I/O module.
+ */
+export const TUNING = Object.freeze({
+  /** First connection attempt gives up after this long, ms: a wrong --nats fails fast. */
+  connectTimeoutMs: 5_000,
+  /** Pause between reconnect attempts, ms (nats.js adds its own jitter): back within a second. */
+  reconnectWaitMs: 500,
+  /** Client PING period, ms, and unanswered PINGs before the client calls the link stale: a
+   * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
+  pingIntervalMs: 10_000,
+  maxPingsOut: 2,
+  /** Each shutdown step (services, peerset, alerts, drain) waits at most this long, ms, so that a
+   * monitor whose server is gone still stops. */
+  stopStepMs: 2_000,
+  /** The final drain of the connection waits at most this long, ms. */
+  drainMs: 3_000,
+  /** A sharded `names` query waits this long for every shard, ms (a live shard answers in ms). */
+  namesGatherMs: 1_000,
+  /** Peers listed per metric name on the status page (troubled first): a page stays light. */
+  statusPeersPerName: 200,
+  /**
+   * Each JetStream request of an alert append gives up after this long, ms: while a stream elects
+   * a new leader requests go unanswered, and a short timeout with quick retries gets the alert
+   * through soon after the election instead of one default timeout (5 s) later.
+   */
+  appendTimeoutMs: 1_000,
+  /** Alerts in flight to the bus at once: a backlog is worked off this many at a time. */
+  maxAlertsInFlight: 64,
+  /** Longest pause between two attempts of an alert that failed, ms. */
+  maxAlertRetryPauseMs: 1_000,
+  /** A window replay that received nothing for this long asks the server whether anything is left, ms. */
+  replayIdleCheckMs: 250,
+  /** Replayed metrics stored this long before live metrics were subscribed may come both ways, ms. */
+  replayOverlapMs: 2_000,
+});
+
 export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   nats: Object.freeze({ servers: DEFAULT_NATS_URL }),
   prefix: "peermon",

@@ -14,7 +14,8 @@ export class ConfigError extends PeermonError {
   constructor(
     readonly field: string,
     readonly value: unknown,
-    hint: string,
+    /** What to write instead, e.g. "write a duration like 500ms, 30s or 5m". */
+    readonly hint: string,
   ) {
     super(`invalid ${field}: ${JSON.stringify(value) ?? String(value)}; ${hint}`);
   }

@@ -9,15 +9,12 @@ import { encode, encodeMetric } from "../api/codec.js";
 import { isValidToken, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
-import type { ShardSpec } from "../config.js";
+import { TUNING, type ShardSpec } from "../config.js";
+import type { Clock } from "../clock.js";
 import { gatherNames, isInbox } from "./names.js";
-import type { MonitorStats } from "../stats.js";
 
 export const SERVICE_NAME = "peermon";
 export const SERVICE_VERSION = "0.1.0";
-
-/** How long a sharded `names` query waits for every shard, ms. */
-const NAMES_GATHER_MS = 1_000;
 
 export interface QueryServiceOptions {
   nc: NatsConnection;
@@ -30,6 +27,9 @@ export interface QueryServiceOptions {
   queue: string;
   metadata: Record<string, string>;
   log: Logger;
+  clock: Clock;
+  /** Minimum ms between two log lines about refused queries. */
+  rejectLogIntervalMs: number;
 }
 
 export async function startQueryService(o: QueryServiceOptions): Promise<Service> {
@@ -43,15 +43,16 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     statsHandler: async () => ({
       ...o.metadata,
       windows: o.supervisor.windowCount,
-      states: o.supervisor.stateCounts(),
+      states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
+      link: o.supervisor.guard.report(o.clock.now()),
       counters: o.supervisor.stats.snapshot(),
     }),
   });
-  const latest = guarded(o.log, o.supervisor.stats, (m) => {
+  const latest = guarded(o, (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
-    const reply = o.supervisor.latestEncoded(name);
+    const reply = o.supervisor.views.latestEncoded(name);
     const max = o.nc.info?.max_payload ?? Infinity;
     if (reply.length > max) {
       return m.respondError(
@@ -62,9 +63,9 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     }
     m.respond(reply);
   });
-  const peer = guarded(o.log, o.supervisor.stats, (m) => {
+  const peer = guarded(o, (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
-    const metric = o.supervisor.latestForPeer(name!, peerId!);
+    const metric = o.supervisor.views.latestForPeer(name!, peerId!);
     if (!metric) {
       return m.respondError(404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
@@ -83,12 +84,12 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   }
   const shard = o.shard;
   const names = shard
-    ? guarded(o.log, o.supervisor.stats, (m) => {
-        void gatherNames(o.nc, o.subjects, shard.count, NAMES_GATHER_MS).then((g) =>
+    ? guarded(o, (m) => {
+        void gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) =>
           m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined),
         );
       })
-    : guarded(o.log, o.supervisor.stats, (m) => m.respond(encode(o.supervisor.names())));
+    : guarded(o, (m) => m.respond(encode(o.supervisor.views.names())));
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
@@ -99,8 +100,10 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
  * subject is anything else (say the alert log) would make the monitor publish there, with its own
  * permissions. Such queries are dropped and counted.
  */
-function guarded(log: Logger, stats: MonitorStats, fn: (m: ServiceMsg) => unknown) {
-  const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), 10_000, () => Date.now());
+function guarded(o: QueryServiceOptions, fn: (m: ServiceMsg) => unknown) {
+  const { log, clock } = o;
+  const stats = o.supervisor.stats;
+  const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), o.rejectLogIntervalMs, () => clock.now());
   return (err: Error | null, m: ServiceMsg): void => {
     if (err) {
       log.warn({ err: err.message }, "query endpoint stopped");

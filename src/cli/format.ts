@@ -40,7 +40,7 @@ export function metricJson(m: Metric): Record<string, unknown> {
 }
 
 export function alertJson(a: Alert): Record<string, unknown> {
-  return { ...metricJson(a), triggered_at: a.triggeredAt, id: a.id, kind: a.kind };
+  return { ...metricJson(a), triggered_at: a.triggeredAt, id: a.id, kind: a.kind, episode: a.episode, muted: a.muted === true };
 }
 
 /** When a metric stops being fresh, Unix ns: receivedAt + ttl with a ttl, else the sender's expire. */
@@ -59,11 +59,16 @@ export function metricLine(m: Metric, now: bigint, c: Palette): string {
   return `${m.peer} | ${c.bold(m.name)}: ${m.value} | ${expiry}${m.valid ? "" : ` | ${c.yellow("invalid")}`}`;
 }
 
-/** `2026-11-23T00:00:00.000Z FIRING   P1 | ping: <value>`. */
+/**
+ * `2026-11-23T00:00:00.000Z FIRING   P1 | ping: <value>`; a repeat of the firing alert says which
+ * episode it repeats, and a muted alert (a silence matched) says so.
+ */
 export function alertLine(a: Alert, c: Palette): string {
   const kind = a.kind.toUpperCase().padEnd("RESOLVED".length);
   const colored = a.kind === "firing" ? c.red(kind) : c.green(kind);
-  return `${isoTime(a.triggeredAt)} ${colored} ${a.peer} | ${c.bold(a.name)}: ${a.value}`;
+  const repeat = a.kind === "firing" && a.episode !== a.id ? ` | repeat of episode ${a.episode}` : "";
+  const muted = a.muted ? ` | ${c.yellow("muted")}` : "";
+  return `${isoTime(a.triggeredAt)} ${colored} ${a.peer} | ${c.bold(a.name)}: ${a.value}${repeat}${muted}`;
 }
 
 /** Unix ns as an ISO-8601 timestamp with milliseconds. */

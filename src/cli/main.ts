@@ -5,6 +5,7 @@
  * non-zero exit code and say what to do.
  */
 import { Command, Option } from "commander";
+import { LOG_LEVELS } from "../config.js";
 import { PeermonError, QueryError } from "../errors.js";
 import { SERVICE_VERSION } from "../bus/queries.js";
 import { resolveSettings } from "./settings.js";
@@ -35,15 +36,7 @@ withConnection(program.command("serve"))
   .option("--repeat <duration>", "re-send a firing alert this often, 0 = never (env PEERMON_REPEAT)")
   .option("--grace <duration>", "after the monitor itself was cut off, wait this long before alerting (env PEERMON_GRACE)")
   .addOption(
-    new Option("--log-level <level>", "log level (env PEERMON_LOG_LEVEL)").choices([
-      "fatal",
-      "error",
-      "warn",
-      "info",
-      "debug",
-      "trace",
-      "silent",
-    ]),
+    new Option("--log-level <level>", "log level (env PEERMON_LOG_LEVEL)").choices(LOG_LEVELS),
   )
   .option("--replicas <n>", "replicas of peermon's JetStream streams: 3 on a 3-node cluster (env PEERMON_STREAM_REPLICAS)")
   .option("--alert-retention <duration>", "how long the alert log keeps alerts for catch-up (env PEERMON_ALERT_RETENTION)")

@@ -106,7 +106,7 @@ const SERVE_SETTINGS: Setting[] = [
       try {
         input.http = parseHttpAddress(text(v));
       } catch (err) {
-        throw new ConfigError(source, v, (err as Error).message.replace(/^.*?; /, ""));
+        throw err instanceof ConfigError ? new ConfigError(source, v, err.hint) : err;
       }
     },
   },
@@ -184,7 +184,7 @@ export function resolveSettings(
   } catch (err) {
     if (err instanceof ConfigError) {
       const s = settings.find((x) => x.field === err.field);
-      if (s) throw new ConfigError(`${s.flag} (${s.env})`, err.value, err.message.replace(/^.*?; /, ""));
+      if (s) throw new ConfigError(`${s.flag} (${s.env})`, err.value, err.hint);
     }
     throw err;
   }

@@ -15,7 +15,6 @@ import type { Subjects } from "../api/subjects.js";
 import { systemClock, type Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ensureAlertStream } from "../bus/alert-stream.js";
-import type { BackoffOptions } from "./backoff.js";
 import { destinationsOf, statusPageUrl, type DeliverySettings } from "./destinations.js";
 import { EpisodeTable } from "./episodes.js";
 import { decodeMetricEvent, type DeliveryEvent } from "./event.js";
@@ -46,7 +45,6 @@ export interface DeliveryOptions {
   tracks?: (name: string, peer: string) => boolean;
   /** Replaces HTTP (tests). */
   poster?: Poster;
-  backoff?: BackoffOptions;
 }
 
 export interface DeliveryStatus {
@@ -109,8 +107,7 @@ export class Delivery {
           batchMax: s.deliveryBatchMax,
           ackWaitMs: s.deliveryAckWaitMs,
           feed: feedName(d),
-          ...(o.backoff ? { backoff: o.backoff } : {}),
-        }),
+            }),
     );
     const record = (seq: number, data: Uint8Array) => {
       try {

@@ -67,10 +67,8 @@ export function batchKey(e: DeliveryEvent): string {
   return `${e.type}\u0000${e.name}`;
 }
 
-/** A metric alert as a delivery event. `m` and `x` are read from `raw` until the Alert type carries them. */
-export function metricEvent(alert: Alert, raw: { m?: unknown; x?: unknown } = {}): MetricEvent {
-  const typed = alert as Alert & { muted?: boolean; episode?: string };
-  const episode = typed.episode ?? (typeof raw.x === "string" && raw.x !== "" ? raw.x : alert.id);
+/** A metric alert as a delivery event. */
+export function metricEvent(alert: Alert): MetricEvent {
   const receivedAtMs = nsToMs(alert.receivedAt);
   return {
     type: "metric",
@@ -79,8 +77,8 @@ export function metricEvent(alert: Alert, raw: { m?: unknown; x?: unknown } = {}
     peer: alert.peer,
     value: alert.value,
     id: alert.id,
-    episode,
-    muted: typed.muted ?? raw.m === true,
+    episode: alert.episode || alert.id,
+    muted: alert.muted === true,
     atMs: nsToMs(alert.triggeredAt),
     // The contract's deadline (window/deadline.ts), exact to the ns: t + l, else e.
     deadlineMs: alert.ttl !== undefined ? receivedAtMs + nsToMs(alert.ttl) : nsToMs(alert.expire),
@@ -90,9 +88,7 @@ export function metricEvent(alert: Alert, raw: { m?: unknown; x?: unknown } = {}
 
 /** Decodes an alert log message; throws a TypeError when it is not a peermon Alert. */
 export function decodeMetricEvent(data: Uint8Array): MetricEvent {
-  const alert = decodeAlert(data);
-  // Read again for `m` and `x`, which decodeAlert does not return yet (alerts are rare: cheap).
-  return metricEvent(alert, decode(data) as { m?: unknown; x?: unknown });
+  return metricEvent(decodeAlert(data));
 }
 
 /** Decodes a disruption message `{ n, k, f, c, i, r }`; throws a TypeError naming what is wrong. */

@@ -6,7 +6,7 @@
  * it is still working on them), and when the sink stops, the wait ends and they are released.
  */
 import type { Clock, TimerHandle } from "../clock.js";
-import { backoffMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { backoffMs } from "../window/backoff.js";
 import type { Pending, Stage } from "./stage.js";
 
 /** Why an attempt failed and may be tried again; thrown by the stage a RetryStage wraps. */
@@ -25,10 +25,16 @@ export class RetryableFailure extends Error {
 /** Longest Retry-After honoured, ms: a receiver cannot park alerts for longer. */
 export const MAX_RETRY_AFTER_MS = 300_000;
 
+/**
+ * Delivery's backoff: the first retry within 0.25-0.5 s (a receiver restarting answers again
+ * within seconds), doubling to a 30 s step (a receiver down for long is asked twice a minute).
+ */
+export const DELIVERY_BACKOFF = Object.freeze({ baseMs: 500, maxMs: 30_000 });
+
 export interface RetryOptions {
   clock: Clock;
+  /** Randomness for the backoff's jitter, in [0, 1). */
   rng: () => number;
-  backoff?: BackoffOptions;
   /** Told before each wait: the alerts, the attempt that failed (1 = the first), the failure and the wait. */
   onRetry(items: readonly Pending[], attempt: number, failure: RetryableFailure, waitMs: number): void;
 }
@@ -51,7 +57,7 @@ export class RetryStage implements Stage {
       } catch (err) {
         if (!(err instanceof RetryableFailure)) throw err;
         const wait = Math.max(
-          backoffMs(attempt, this.o.rng, this.o.backoff ?? DEFAULT_BACKOFF),
+          backoffMs(attempt, { ...DELIVERY_BACKOFF, random: this.o.rng }),
           Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
         );
         this.o.onRetry(open, attempt, err, wait);

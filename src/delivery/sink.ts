@@ -17,7 +17,6 @@ import { FAILURE_REASONS, PostStage, type Destination, type FailureReason, type 
 import { RetryStage } from "./retry.js";
 import { pipeline, type Outcome, type Pending, type Stage } from "./stage.js";
 import { supersedeStage } from "./supersede.js";
-import type { BackoffOptions } from "./backoff.js";
 
 export interface SinkCounters {
   /** Alerts the receiver took (2xx). */
@@ -73,7 +72,6 @@ export interface SinkOptions {
   ackWaitMs: number;
   /** Describes the feed for status. */
   feed: string;
-  backoff?: BackoffOptions;
 }
 
 /** Minimum ms between two log lines about rejected or undecodable alerts of one sink. */
@@ -130,7 +128,6 @@ export class Sink implements PostReport {
     this.retry = new RetryStage(pipeline(supersedeStage(o.table, d.kind === "alertmanager"), new PostStage(d, o.poster, this)), {
       clock: o.clock,
       rng: o.rng,
-      ...(o.backoff ? { backoff: o.backoff } : {}),
       onRetry: (items) => (this.counters.retried += items.length),
     });
     this.intake = pipeline(muteStage(o.muter), new BatchStage(this.retry, { clock: o.clock, windowMs: o.batchMs, max: o.batchMax }));

@@ -11,7 +11,7 @@ import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.j
 import { Delivery } from "../../src/delivery/delivery.js";
 import { silentLogger } from "../../src/log.js";
 import { cleanup } from "./nats.js";
-import { decode, encode, encodeAlert } from "../../src/api/codec.js";
+import { encodeAlert } from "../../src/api/codec.js";
 import type { Alert } from "../../src/api/types.js";
 import type { ManualClock } from "../../src/clock.js";
 import type { LogMessage } from "../../src/delivery/feed.js";
@@ -84,10 +84,10 @@ export class FakeMessage implements LogMessage {
 
 let seq = 0;
 
-/** A logged alert message of (name, peer), firing unless said otherwise; `wire` adds keys (`m`, `x`). */
-export function message(clock: ManualClock, over: Partial<Alert> & { seq?: number } = {}, wire: Record<string, unknown> = {}): FakeMessage {
+/** A logged alert message of (name, peer), firing unless said otherwise, opening its own episode. */
+export function message(clock: ManualClock, over: Partial<Alert> & { seq?: number } = {}): FakeMessage {
   const s = over.seq ?? ++seq;
-  const alert: Alert = {
+  const alert = {
     name: "ping",
     peer: "P1",
     value: "v",
@@ -99,11 +99,11 @@ export function message(clock: ManualClock, over: Partial<Alert> & { seq?: numbe
     ttl: 1_000n * NS,
     triggeredAt: BigInt(Math.round(clock.now())) * NS,
     id: `ID${s}`,
+    episode: `ID${s}`,
     kind: "firing",
     ...over,
-  };
-  const data = Object.keys(wire).length ? encode({ ...(decode(encodeAlert(alert)) as object), ...wire }) : encodeAlert(alert);
-  return new FakeMessage(Uint8Array.from(data), s, clock.now());
+  } as Alert;
+  return new FakeMessage(Uint8Array.from(encodeAlert(alert)), s, clock.now());
 }
 
 /** Lets promise continuations run (several macrotask turns). */

@@ -33,6 +33,7 @@ test("delivery webhook - a dead peer reaches the receiver signed, as Alertmanage
   const resolved = receiver.requests[1]!.json<WebhookBody>();
   assert.equal(resolved.status, "resolved");
   assert.equal(resolved.alerts[0]!.startsAt, body.alerts[0]!.startsAt, "the resolved alert starts when its episode did");
+  assert.equal(resolved.alerts[0]!.fingerprint, body.alerts[0]!.fingerprint, "one episode, one fingerprint");
   assert.ok(verifySignature(receiver.requests[1]!.raw, "s3cret", receiver.requests[1]!.headers["x-peermon-signature"] as string));
   await waitUntil(() => delivery.status().sinks[0]!.counters.delivered === 2, "both counted as delivered");
 });

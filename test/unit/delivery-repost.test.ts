@@ -22,8 +22,8 @@ function setup(scope: (e: DeliveryEvent) => boolean = () => true) {
     scope,
     posted: (events, verdict) => verdicts.push([events.length, verdict]),
   });
-  const log = (over: Parameters<typeof message>[1], wire: Record<string, unknown> = {}) => {
-    const m = message(clock, over, wire);
+  const log = (over: Parameters<typeof message>[1]) => {
+    const m = message(clock, over);
     table.record(m.seq, decodeMetricEvent(m.data), clock.now());
   };
   return { clock, poster, table, reposter, verdicts, log };
@@ -54,7 +54,7 @@ test("repost - resolved alerts are posted again for two intervals (with endsAt),
   const { clock, poster, reposter, log } = setup();
   log({ peer: "A", kind: "firing" });
   log({ peer: "B", kind: "firing" });
-  log({ peer: "M", kind: "firing" }, { m: true });
+  log({ peer: "M", kind: "firing", muted: true });
   reposter.start();
   await run(clock, 30_000, 1_000);
   log({ peer: "A", kind: "resolved" });

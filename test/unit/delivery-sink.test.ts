@@ -167,7 +167,7 @@ test("sink - 408 and 429 are retried; a Retry-After longer than the backoff is h
 
 test("sink - a muted alert is acknowledged and counted, never posted", async () => {
   const { clock, poster, sink, deliver } = setup();
-  const m = message(clock, {}, { m: true });
+  const m = message(clock, { muted: true });
   deliver(m);
   await run(clock, 100);
   assert.equal(poster.calls.length, 0);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alreadyLogged, appendId, type LoggedAlert } from "../../src/actors/replica-dedup.js";
+import { alreadyLogged, appendId, type LoggedAlert } from "../../src/bus/replica-dedup.js";
 
 const MS = 1_000_000n;
 const firing = (atMs: number): LoggedAlert => ({ kind: "firing", triggeredAt: BigInt(atMs) * MS });

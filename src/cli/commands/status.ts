@@ -8,6 +8,8 @@ import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
 import { SERVICE_NAME } from "../../bus/queries.js";
 import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
+import { formatDuration } from "../../duration.js";
+import type { LinkReport } from "../../window/self-outage.js";
 import { toJson } from "../format.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
@@ -22,6 +24,8 @@ export interface MonitorStatus {
   windows: number;
   states: Record<string, Record<"healthy" | "expired" | "alerted", number>>;
   peers: number | null;
+  /** The monitor's own link to NATS (absent from monitors older than 0.2). */
+  link?: LinkReport;
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -91,6 +95,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
     `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` +
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
+  if (st.link) printLine(`  ${linkLine(st.link, c)}`);
   for (const [name, n] of Object.entries(st.states).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
@@ -99,4 +104,16 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+}
+
+/** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */
+export function linkLine(link: LinkReport, c: Palette): string {
+  if (link.impaired.length > 0) {
+    const since = link.impairedForMs === null ? "" : ` for ${formatDuration(link.impairedForMs)}`;
+    return `link: ${c.red(`impaired (${link.impaired.join(", ")})${since}`)}: no alerts until it recovers`;
+  }
+  if (link.graceLeftMs > 0) {
+    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off or stalled)`;
+  }
+  return "link: ok";
 }
