@@ -79,13 +79,18 @@ export async function ensureDurable(jsm: JetStreamManager, stream: string, confi
     const info = await jsm.consumers.info(stream, name);
     const c = info.config;
     if (c.ack_wait !== config.ack_wait || c.max_ack_pending !== config.max_ack_pending || c.inactive_threshold !== config.inactive_threshold) {
-      await jsm.consumers.update(stream, name, {
-        ack_wait: config.ack_wait!,
-        max_ack_pending: config.max_ack_pending!,
-        inactive_threshold: config.inactive_threshold!,
-        description: config.description!,
-      });
-      log.info({ consumer: name }, "delivery consumer settings updated");
+      // Best effort: the consumer as it is still delivers (another version's settings, say).
+      await jsm.consumers
+        .update(stream, name, {
+          ack_wait: config.ack_wait!,
+          max_ack_pending: config.max_ack_pending!,
+          inactive_threshold: config.inactive_threshold!,
+          description: config.description!,
+        })
+        .then(
+          () => log.info({ consumer: name }, "delivery consumer settings updated"),
+          (err: Error) => log.warn({ consumer: name, err: err.message }, "cannot update the delivery consumer's settings: using it as it is"),
+        );
     }
     return;
   } catch (err) {
