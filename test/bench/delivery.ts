@@ -6,7 +6,8 @@
  * a bare node:http server in this process. Each alert's deadline is its startsAt (t + l, to the ms);
  * its arrival on `peermon.alerts.>` (republished by the alert log once stored) splits the lag into
  * detection + log append, and the delivery path proper: the durable consumer's fetch, the batch
- * window, the POST.
+ * window, the POST. During the lone alerts a second monitor (a replica) delivers the same alerts
+ * to another receiver without a batch window: what remains is the consumer fetch and the POST.
  */
 import { createServer, type Server } from "node:http";
 import { connect, type NatsConnection } from "nats";
@@ -114,14 +115,13 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const big = o.quick ? 2_000 : 5_000;
   return withServer({}, async (server) => {
     const receiver = await startReceiver();
-    const monitor = await Child.start("receiver.ts", [
-      "--mode",
-      "monitor",
-      "--nats",
-      server.url,
-      "--config",
-      JSON.stringify({ graceMs: 500, webhookUrl: receiver.url }),
-    ]);
+    const unbatched = await startReceiver();
+    const monitorWith = (config: Record<string, unknown>) =>
+      Child.start("receiver.ts", ["--mode", "monitor", "--nats", server.url, "--config", JSON.stringify({ graceMs: 500, ...config })]);
+    const monitor = await monitorWith({ webhookUrl: receiver.url });
+    // A replica delivering to another receiver without a batch window, during the lone alerts only:
+    // the same alerts, so the window's share of the lag is the difference.
+    let replica: Child | undefined = await monitorWith({ webhookUrl: unbatched.url, deliveryBatchMs: 0 });
     const nc = await connect({ servers: server.url, name: "bench-delivery" });
     try {
       const seen = watchAlerts(nc);
@@ -139,8 +139,12 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         await delay(200);
       }
       await pollUntil(delivered("lone", lone), `${lone} lone alerts delivered`, 30_000, 50);
+      await pollUntil(() => idsOf("lone").every((id) => unbatched.got.has(id)), `${lone} lone alerts delivered unbatched`, 30_000, 50);
       const loneP = phase(idsOf("lone"), receiver.got, seen);
+      const unbatchedP = phase(idsOf("lone"), unbatched.got, seen);
       progress(`delivery: ${lone} lone alerts, p99 ${round(percentile(loneP.lags, 99), 1)} ms past the deadline`);
+      await replica.stop();
+      replica = undefined;
 
       // 1,000 alerts falling due at once.
       await publishAll(nc, "burst", peerIds(burst, 32), 1_000);
@@ -153,17 +157,29 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
       await pollUntil(delivered("flood", big), `${big} flood alerts delivered`, 120_000, 100);
       const floodP = phase(idsOf("flood"), receiver.got, seen);
       const stats = await monitor.call<{ delivery: unknown }>("delivery");
-      return summarize(loneP, burstP, floodP, lone, burst, big, stats.delivery);
+      return summarize(loneP, unbatchedP, burstP, floodP, lone, burst, big, stats.delivery);
     } finally {
       await nc.close();
+      await replica?.stop();
       await monitor.stop();
-      receiver.server.closeAllConnections();
-      receiver.server.close();
+      for (const r of [receiver, unbatched]) {
+        r.server.closeAllConnections();
+        r.server.close();
+      }
     }
   });
 }
 
-function summarize(lone: Phase, burst: Phase, flood: Phase, nLone: number, nBurst: number, nFlood: number, delivery: unknown): ScenarioResult {
+function summarize(
+  lone: Phase,
+  unbatched: Phase,
+  burst: Phase,
+  flood: Phase,
+  nLone: number,
+  nBurst: number,
+  nFlood: number,
+  delivery: unknown,
+): ScenarioResult {
   const p = (list: number[], q: number) => round(percentile(list, q), 1);
   const floodRate = nFlood / ((flood.lastAt - flood.firstAt) / 1_000);
   const burstRate = nBurst / ((burst.lastAt - burst.firstAt) / 1_000);
@@ -177,6 +193,10 @@ function summarize(lone: Phase, burst: Phase, flood: Phase, nLone: number, nBurs
     {
       figure: "delivery: of which NATS alert -> receiver (consumer fetch, batch window, POST), p50 / p99",
       value: `${p(lone.deliveryLags, 50)} / ${p(lone.deliveryLags, 99)} ms`,
+    },
+    {
+      figure: "delivery: the same lone alerts without a batch window (a replica, --delivery-batch 0): deadline / NATS alert -> receiver, p50 / p99",
+      value: `${p(unbatched.lags, 50)} / ${p(unbatched.lags, 99)} ms; ${p(unbatched.deliveryLags, 50)} / ${p(unbatched.deliveryLags, 99)} ms`,
     },
     {
       figure: `delivery: deadline -> receiver, ${fmtInt(nBurst)} alerts due at once, p50 / p99 / max`,
@@ -199,6 +219,10 @@ function summarize(lone: Phase, burst: Phase, flood: Phase, nLone: number, nBurs
       delivery_lone_max_ms: p(lone.lags, 100),
       delivery_lone_path_p50_ms: p(lone.deliveryLags, 50),
       delivery_lone_path_p99_ms: p(lone.deliveryLags, 99),
+      delivery_unbatched_p50_ms: p(unbatched.lags, 50),
+      delivery_unbatched_p99_ms: p(unbatched.lags, 99),
+      delivery_unbatched_path_p50_ms: p(unbatched.deliveryLags, 50),
+      delivery_unbatched_path_p99_ms: p(unbatched.deliveryLags, 99),
       delivery_burst_p50_ms: p(burst.lags, 50),
       delivery_burst_p99_ms: p(burst.lags, 99),
       delivery_burst_max_ms: p(burst.lags, 100),
