@@ -79,12 +79,9 @@ export class Delivery {
     const destinations = destinationsOf(s, links);
     if (destinations.length === 0) return undefined;
     const clock = o.clock ?? systemClock;
-    const rng = o.rng ?? Math.random;
     const abort = new AbortController();
     const poster = o.poster ?? httpPoster({ timeoutMs: s.deliveryTimeoutMs, signal: abort.signal, userAgent: USER_AGENT });
     const table = new EpisodeTable();
-    const feeds: Feed[] = [];
-    const mode = o.jsm ? "alert log" : "memory";
     if (!o.jsm) {
       o.log.warn(
         { destinations: destinations.map((d) => d.redacted) },
@@ -92,92 +89,36 @@ export class Delivery {
           "enable JetStream on the server for durable delivery",
       );
     }
-    const feedName = (d: Destination) => (o.jsm ? consumerName(d) : "memory");
     const sinks = destinations.map(
-      (d) =>
+      (destination) =>
         new Sink({
-          destination: d,
+          destination,
           table,
           poster,
           clock,
-          rng,
+          rng: o.rng ?? Math.random,
           log: o.log,
           muter: flagMuter,
           batchMs: s.deliveryBatchMs,
           batchMax: s.deliveryBatchMax,
           ackWaitMs: s.deliveryAckWaitMs,
-          feed: feedName(d),
-            }),
+          feed: o.jsm ? consumerName(destination) : "memory",
+        }),
     );
-    const record = (seq: number, data: Uint8Array) => {
-      try {
-        table.record(seq, decodeMetricEvent(data), clock.now());
-      } catch {
-        // not an alert: the sinks count it when they meet it
-      }
-    };
+    let feeds: Feed[];
     try {
-      if (o.jsm) {
-        const stream = o.subjects.stream("ALERTS");
-        await ensureAlertStream(o.jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
-        feeds.push(await followLogState(o.nc, stream, o.subjects.alertLogAll, o.log, record));
-        for (const sink of sinks) {
-          const d = destinations.find((x) => x.id === sink.id)!;
-          feeds.push(
-            await followDurable({
-              nc: o.nc,
-              jsm: o.jsm,
-              stream,
-              durable: consumerName(d),
-              filter: o.subjects.alertLogAll,
-              description: `peermon: delivery to ${d.kind} ${d.redacted}`,
-              ackWaitMs: s.deliveryAckWaitMs,
-              maxPending: s.deliveryMaxPending,
-              inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
-              log: o.log,
-              onMessage: (m, backlog) => sink.accept(m, backlog),
-            }),
-          );
-        }
-      } else {
-        let arrival = 0;
-        const nextSeq = () => ++arrival;
-        feeds.push(followSubjectState(o.nc, o.subjects.alertsAll, nextSeq, record));
-        for (const sink of sinks) {
-          const queue = `${o.subjects.prefix}-deliver-${sink.id}`;
-          feeds.push(followQueue(o.nc, o.subjects.alertsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m)));
-        }
-      }
+      feeds = await (o.jsm ? followLog(o, o.jsm, sinks, table, clock) : followMemory(o, sinks, table, clock));
     } catch (err) {
-      await Promise.all(feeds.map((f) => f.stop()));
       await Promise.all(sinks.map((k) => k.stop()));
       throw err;
     }
-    const tracks = o.tracks;
-    const scope = (e: DeliveryEvent) => !tracks || e.type !== "metric" || tracks(e.name, e.peer);
-    const reposters = sinks
-      .map((sink, i) => ({ sink, d: destinations[i]! }))
-      .filter(({ d }) => d.kind === "alertmanager")
-      .map(({ sink, d }) => {
-        const r = new Reposter(d, table, poster, {
-          clock,
-          intervalMs: s.alertmanagerRepostMs,
-          max: s.deliveryBatchMax,
-          scope,
-          posted: (events, verdict) => sink.reposted(events.length, verdict),
-        });
-        r.start();
-        return r;
-      });
-    let pruneTimer = clock.setTimer(function prune() {
-      table.prune(clock.now(), EPISODE_MEMORY_MS);
-      pruneTimer = clock.setTimer(prune, PRUNE_INTERVAL_MS);
-    }, PRUNE_INTERVAL_MS);
+    const reposters = startReposters(o, sinks, table, poster, clock);
+    const stopPruning = pruneEvery(table, clock);
     o.log.info(
-      { destinations: destinations.map((d) => `${d.id} ${d.redacted}`), mode, statusPage: links.statusPage || null },
+      { destinations: destinations.map((d) => `${d.id} ${d.redacted}`), mode: o.jsm ? "alert log" : "memory", statusPage: links.statusPage || null },
       "delivering alerts to people",
     );
-    return new Delivery(sinks, table, mode, { feeds, reposters, abort, stopTimers: () => clock.clearTimer(pruneTimer), log: o.log });
+    return new Delivery(sinks, table, o.jsm ? "alert log" : "memory", { feeds, reposters, abort, stopTimers: stopPruning, log: o.log });
   }
 
   status(): DeliveryStatus {
@@ -197,6 +138,90 @@ export class Delivery {
     abort.abort();
     await Promise.all([...reposters.map((r) => r.stop()), ...this.sinks.map((s) => s.stop())]);
   }
+}
+
+/** Records every alert of the log in the table (what is not an alert is counted by the sinks that meet it). */
+function recorder(table: EpisodeTable, clock: Clock) {
+  return (seq: number, data: Uint8Array) => {
+    try {
+      table.record(seq, decodeMetricEvent(data), clock.now());
+    } catch {
+      // not an alert
+    }
+  };
+}
+
+/** The alert log: its state for the table, and one durable consumer per sink. Stops what it started when one fails. */
+async function followLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
+  const s = o.settings;
+  const stream = o.subjects.stream("ALERTS");
+  const feeds: Feed[] = [];
+  try {
+    await ensureAlertStream(jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
+    feeds.push(await followLogState(o.nc, stream, o.subjects.alertLogAll, o.log, recorder(table, clock)));
+    for (const sink of sinks) {
+      const d = sink.destination;
+      const feed = await followDurable({
+        nc: o.nc,
+        jsm,
+        stream,
+        durable: consumerName(d),
+        filter: o.subjects.alertLogAll,
+        description: `peermon: delivery to ${d.kind} ${d.redacted}`,
+        ackWaitMs: s.deliveryAckWaitMs,
+        maxPending: s.deliveryMaxPending,
+        // Unused for the log's retention (every monitor gone or reconfigured): nothing left to deliver.
+        inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
+        log: o.log,
+        onMessage: (m, backlog) => sink.accept(m, backlog),
+      });
+      feeds.push(feed);
+    }
+    return feeds;
+  } catch (err) {
+    await Promise.all(feeds.map((f) => f.stop()));
+    throw err;
+  }
+}
+
+/** Without JetStream: the live alert subject, plain for the table and in a queue group per sink. */
+function followMemory(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
+  let arrival = 0;
+  const nextSeq = () => ++arrival;
+  const feeds = [followSubjectState(o.nc, o.subjects.alertsAll, nextSeq, recorder(table, clock))];
+  for (const sink of sinks) {
+    const queue = `${o.subjects.prefix}-deliver-${sink.id}`;
+    feeds.push(followQueue(o.nc, o.subjects.alertsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m)));
+  }
+  return Promise.resolve(feeds);
+}
+
+/** One re-poster per Alertmanager, for the alerts this instance tracks. */
+function startReposters(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, poster: Poster, clock: Clock): Reposter[] {
+  const tracks = o.tracks;
+  const scope = (e: DeliveryEvent) => !tracks || e.type !== "metric" || tracks(e.name, e.peer);
+  return sinks
+    .filter((sink) => sink.destination.kind === "alertmanager")
+    .map((sink) => {
+      const r = new Reposter(sink.destination, table, poster, {
+        clock,
+        intervalMs: o.settings.alertmanagerRepostMs,
+        max: o.settings.deliveryBatchMax,
+        scope,
+        posted: (events, verdict) => sink.reposted(events.length, verdict),
+      });
+      r.start();
+      return r;
+    });
+}
+
+/** Forgets old resolved entries every PRUNE_INTERVAL_MS; returns how to stop it. */
+function pruneEvery(table: EpisodeTable, clock: Clock): () => void {
+  let timer = clock.setTimer(function prune() {
+    table.prune(clock.now(), EPISODE_MEMORY_MS);
+    timer = clock.setTimer(prune, PRUNE_INTERVAL_MS);
+  }, PRUNE_INTERVAL_MS);
+  return () => clock.clearTimer(timer);
 }
 
 /** The durable consumer of a destination: `peermon-deliver-alertmanager-1a2b3c4d`. */

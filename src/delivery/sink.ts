@@ -139,6 +139,10 @@ export class Sink implements PostReport {
     return this.o.destination.id;
   }
 
+  get destination(): Destination {
+    return this.o.destination;
+  }
+
   /** Takes one alert log message; `backlog` is what the log still holds for this destination. */
   accept(message: LogMessage, backlog = 0, decode: (data: Uint8Array) => DeliveryEvent = decodeMetricEvent): void {
     this.backlog = backlog;
