@@ -106,9 +106,10 @@ export interface MonitorConfig {
    */
   externalUrl?: string;
   /**
-   * Alerts of one metric name that fall due within this many ms of the first go in one POST, ms.
-   * @default 25 (a burst's alerts reach the log within a few ms of each other; a lone alert waits
-   * no longer than this, well within the 100 ms target from deadline to receiver)
+   * Alerts of one metric name that fall due within this many ms of the first go in one POST, ms;
+   * those arriving while a POST is out join the next one. @default 10 (a lone alert waits no
+   * longer; a burst reaches the log at a few thousand alerts/s, so its POSTs still carry dozens:
+   * 1,000 alerts in ~27 POSTs, docs/benchmarks.md)
    */
   deliveryBatchMs: number;
   /** Alerts in one POST at most. @default 500 (about 300 KB of JSON: what chat bridges accept) */
@@ -191,7 +192,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   windowRetentionMs: 3_600_000,
   alertmanagerUrls: [],
   alertmanagerRepostMs: 60_000,
-  deliveryBatchMs: 25,
+  deliveryBatchMs: 10,
   deliveryBatchMax: 500,
   deliveryAckWaitMs: 30_000,
   deliveryMaxPending: 1_000,

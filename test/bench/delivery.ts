@@ -2,7 +2,7 @@
  * Delivery to people: the time from a window's deadline to a webhook receiver getting its alert,
  * for lone alerts (one every 200 ms) and for 1,000 alerts falling due at once, and the alerts/s a
  * single webhook receiver gets in a larger burst. The monitor runs in its own process as `serve
- * --webhook` runs it (Monitor.start, default delivery settings: 25 ms batch window); the receiver is
+ * --webhook` runs it (Monitor.start, default delivery settings: 10 ms batch window); the receiver is
  * a bare node:http server in this process. Each alert's deadline is its startsAt (t + l, to the ms);
  * its arrival on `peermon.alerts.>` (republished by the alert log once stored) splits the lag into
  * detection + log append, and the delivery path proper: the durable consumer's fetch, the batch

@@ -142,7 +142,7 @@ export function capturedLogger(): { log: Logger; lines: Record<string, unknown>[
  * Delivery settings for tests: a short AckWait and re-post interval, so that redelivery and
  * keeping alerts alive are observable in seconds.
  */
-export const TEST_DELIVERY: ConfigInput = { deliveryAckWaitMs: 2_000, alertmanagerRepostMs: 1_000, deliveryBatchMs: 25 };
+export const TEST_DELIVERY: ConfigInput = { deliveryAckWaitMs: 2_000, alertmanagerRepostMs: 1_000 };
 
 /**
  * Delivery on its own connection to `server`, as a monitor runs it (until the monitor wires it

@@ -92,12 +92,12 @@ test("config - delivery settings are checked at start; errors name the field and
   assert.equal(configError({ externalUrl: "peermon.example.com" }).field, "externalUrl");
 });
 
-test("config - delivery defaults: nothing delivered, re-posts every minute, a 25 ms batch window", () => {
+test("config - delivery defaults: nothing delivered, re-posts every minute, a 10 ms batch window", () => {
   const c = resolveConfig();
   assert.deepEqual(c.alertmanagerUrls, []);
   assert.equal(c.webhookUrl, undefined);
   assert.equal(c.alertmanagerRepostMs, 60_000);
-  assert.equal(c.deliveryBatchMs, 25);
+  assert.equal(c.deliveryBatchMs, 10);
   assert.ok(c.alertmanagerRepostMs * 4 < 5 * 60_000, "four rounds within Alertmanager's default resolve_timeout");
 });
 
