@@ -110,7 +110,7 @@ async function publishAll(nc: NatsConnection, name: string, peers: string[], ttl
 }
 
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
-  const lone = o.quick ? 20 : 50;
+  const lone = o.quick ? 20 : 100;
   const burst = 1_000;
   const big = o.quick ? 2_000 : 5_000;
   return withServer({}, async (server) => {

@@ -47,7 +47,7 @@ const METHODS = `
 - Alert delay = arrival minus the deadline from the alert's own fields; every (name, peer) must alert exactly once; SDK \`latest\` queries run during the replica kill; reconnect = until all 4 monitors answer \`$SRV.PING\`.
 
 **delivery_*** (\`delivery.ts\`)
-- A monitor process (\`Monitor.start\` with \`webhookUrl\`: default delivery settings, 10 ms batch window) and a bare node:http webhook receiver in the bench process; lone alerts (one metric every 200 ms, ttl 500 ms; 50, 20 quick), then 1,000 metrics with ttl 1 s published at once, then 5,000 (2,000 quick).
+- A monitor process (\`Monitor.start\` with \`webhookUrl\`: default delivery settings, 10 ms batch window) and a bare node:http webhook receiver in the bench process; lone alerts (one metric every 200 ms, ttl 500 ms; 100, 20 quick), then 1,000 metrics with ttl 1 s published at once, then 5,000 (2,000 quick).
 - Lag = the receiver's arrival time minus the alert's startsAt (its deadline, t + l, to the ms); "of which" = arrival minus the alert's arrival on \`peermon.alerts.>\` (republished once logged): consumer fetch, batch window, POST; alerts/s = alerts / (last arrival - first arrival).
 `;
 
