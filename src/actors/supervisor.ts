@@ -5,7 +5,7 @@
  * the outbox. It imports nothing from NATS: decoding happens at the bus edge (bus/intake.ts), round
  * trips go through `RoundTrip`, alerts through the outbox's transport.
  */
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
@@ -14,6 +14,7 @@ import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
 import { deadlineOf, msToNs } from "../window/deadline.js";
 import { AlertFactory } from "./alert-factory.js";
+import { GraceNotice } from "./grace-notice.js";
 import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
@@ -63,7 +64,7 @@ export class Supervisor {
   private readonly machine: WindowMachine;
   private readonly alerts: AlertFactory;
   private readonly limitLog: RateLimitedLog;
-  private graceTimer: TimerHandle | undefined;
+  private readonly graceNotice: GraceNotice;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, string>();
 
@@ -86,6 +87,7 @@ export class Supervisor {
       deferred: () => this.stats.convictionsDeferred++,
     });
     this.machine = this.provideMachine();
+    this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
   }
 
   /** The self-outage guard: impaired while the link is, with the grace that follows. */
@@ -176,7 +178,7 @@ export class Supervisor {
   restoreEnded(metrics: number): void {
     this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
     this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
   /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
@@ -190,13 +192,13 @@ export class Supervisor {
   linkRecovered(reason: string): void {
     if (this.conviction.recovered(reason, this.o.clock.now())) {
       this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
-      this.watchGrace();
+      this.graceNotice.watch();
     }
   }
 
   stop(): void {
     this.scheduler.stop();
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
+    this.graceNotice.stop();
   }
 
   /** The window machine with this supervisor's actions and guards. */
@@ -303,23 +305,9 @@ export class Supervisor {
     this.stats.stalls++;
     this.conviction.stalled(now);
     this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
-  /** Logs the end of the grace that runs now (one line, however often it was extended). */
-  private watchGrace(): void {
-    const endsAt = this.guard.graceEndsAt;
-    const now = this.o.clock.now();
-    if (endsAt <= now) return;
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
-    const deferredBefore = this.stats.convictionsDeferred;
-    this.graceTimer = this.o.clock.setTimer(() => {
-      this.graceTimer = undefined;
-      if (this.guard.graceEndsAt > this.o.clock.now()) return this.watchGrace();
-      const held = this.stats.convictionsDeferred - deferredBefore;
-      this.o.log.info({ convictionsDeferred: held }, "grace over: due deadlines may convict again");
-    }, endsAt - now);
-  }
 }
 
 /**
