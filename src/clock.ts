@@ -43,7 +43,7 @@ export interface SystemClockOptions {
  * The process's clocks. While someone listens for steps, a timer (unref'd: it never keeps the
  * process alive) compares the wall clock with the system clock every interval, and listeners are
  * called from that timer. With no listener, `wallNow()` compares by itself, at most once per
- * interval.
+ * interval. The Clock members are own properties, so `{ ...clock, now }` keeps the others.
  */
 export class SystemClock implements Clock {
   readonly now: () => number;
@@ -59,32 +59,28 @@ export class SystemClock implements Clock {
     this.checkedAt = this.now();
   }
 
-  wallNow(): number {
+  readonly wallNow = (): number => {
     const monotonic = this.now();
     if (this.timer === undefined && monotonic - this.checkedAt >= this.intervalMs) this.check();
     return wallTime(monotonic, this.wall.offsetMs);
-  }
+  };
 
-  onWallStep(listener: WallStepListener): () => void {
+  readonly onWallStep = (listener: WallStepListener): (() => void) => {
     const stop = this.wall.onStep(listener);
     this.timer ??= setInterval(() => this.check(), this.intervalMs).unref();
     return () => {
       stop();
       if (!this.wall.listening) this.stopChecks();
     };
-  }
+  };
+
+  readonly setTimer = (callback: () => void, delayMs: number): TimerHandle => setTimeout(callback, Math.max(0, delayMs));
+
+  readonly clearTimer = (handle: TimerHandle): void => clearTimeout(handle as ReturnType<typeof setTimeout>);
 
   /** True while the check timer runs (someone listens). */
   get checking(): boolean {
     return this.timer !== undefined;
-  }
-
-  setTimer(callback: () => void, delayMs: number): TimerHandle {
-    return setTimeout(callback, Math.max(0, delayMs));
-  }
-
-  clearTimer(handle: TimerHandle): void {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
   }
 
   private check(): void {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock, SystemClock, type WallStep } from "../../src/clock.js";
+import { ManualClock, SystemClock, systemClock, type Clock, type WallStep } from "../../src/clock.js";
 import { DEFAULT_CONFIG } from "../../src/config.js";
 import {
   DEFAULT_WALL_STEP_THRESHOLD_MS,
@@ -202,4 +202,15 @@ test("wall clock - SystemClock without a listener compares by itself, at most on
   system += 1_000;
   assert.equal(clock.wallNow(), T0 + HOUR + 1_000, "after it, the step is followed");
   assert.equal(clock.checking, false);
+});
+
+test("wall clock - a spread of the system clock keeps every member (regression: a skewed test clock lost setTimer)", async () => {
+  const skewed: Clock = { ...systemClock, now: () => systemClock.now() - HOUR };
+  assert.ok(Math.abs(skewed.now() + HOUR - systemClock.now()) < 1_000);
+  assert.ok(Math.abs(skewed.wallNow() - Date.now()) < 1_000, "the wall clock is the system's");
+  const fired = await new Promise<boolean>((resolve) => skewed.setTimer(() => resolve(true), 1));
+  assert.equal(fired, true);
+  const stop = skewed.onWallStep(() => undefined);
+  stop();
+  skewed.clearTimer(skewed.setTimer(() => assert.fail("cleared"), 1));
 });
