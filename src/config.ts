@@ -56,6 +56,14 @@ export interface MonitorConfig {
   graceMs: number;
   /** A timer that fires this many ms late means the event loop stalled. @default 1000 */
   stallThresholdMs: number;
+  /**
+   * The wall clock (judging `e`; stamping `t`, `r`, alert ids) is the monotonic clock plus an
+   * offset, re-anchored to the system clock when they disagree by more than this many ms.
+   * @default 100 (below ntpd's 128 ms step threshold, so every step NTP makes, and a leap second,
+   * is followed; far above the microseconds two clock reads differ by where NTP slews both alike,
+   * as on Linux; where the monotonic clock is not slewed, 50 ppm of drift re-anchors every ~30 min)
+   */
+  wallStepThresholdMs: number;
   /** Period of the round-trip probe that tells whether the NATS connection still works. @default 1000 */
   probeIntervalMs: number;
   /** A probe with no answer after this many ms marks the connection as impaired. @default 2000 */
@@ -136,6 +144,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   repeatIntervalMs: 0,
   graceMs: 30_000,
   stallThresholdMs: 1_000,
+  wallStepThresholdMs: 100,
   probeIntervalMs: 1_000,
   probeTimeoutMs: 2_000,
   rejectLogIntervalMs: 10_000,
@@ -179,6 +188,7 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("repeatIntervalMs", c.repeatIntervalMs, 0);
   requireDuration("graceMs", c.graceMs, 0);
   requireDuration("stallThresholdMs", c.stallThresholdMs, 10);
+  requireDuration("wallStepThresholdMs", c.wallStepThresholdMs, 10);
   requireDuration("probeIntervalMs", c.probeIntervalMs, 10);
   requireDuration("probeTimeoutMs", c.probeTimeoutMs, 10);
   requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);

@@ -2,7 +2,7 @@
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
 export type { Alert, AlertKind, Metric, MetricInput, PeerSet } from "./api/types.js";
-export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./api/codec.js";
 export {
   decodeAlert,
   decodeMetric,
@@ -25,3 +25,4 @@ export {
 } from "./config.js";
 export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
+export { PeerSetTooLarge } from "./client/peerset-too-large.js";

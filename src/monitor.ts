@@ -154,7 +154,7 @@ export class Monitor {
     const peerset = await followPeerSet(
       nc,
       g.subjects,
-      { receivePeerSet: (data) => intake.receivePeerSet(data), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
+      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
       root.child({ component: "peerset" }),
       { jsm, replicas: config.streamReplicas },
     );

@@ -3,7 +3,7 @@
  * It knows only the public subjects; shards and replicas are invisible to it.
  */
 import { ErrorCode, type NatsConnection, type NatsError, type Msg } from "nats";
-import { encodeMetric, encodePeerSet, decode } from "../api/codec.js";
+import { encodeMetric, decode } from "../api/codec.js";
 import { Subjects, isValidToken } from "../api/subjects.js";
 import type { Metric, MetricInput, PeerSet } from "../api/types.js";
 import { followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
@@ -66,10 +66,10 @@ export class PeerMonitorClient {
     return startInformer((m) => this.publishMetric(m), options);
   }
 
-  /** Publishes a full PeerSet snapshot. */
+  /** Publishes a full PeerSet snapshot; one over the server's max_payload throws PeerSetTooLarge. */
   publishPeerSet(peerset: PeerSet): void {
     for (const p of peerset.peers) requireToken("peer id", p);
-    this.nc.publish(this.subjects.peerset, encodePeerSet(peerset));
+    this.peersets.publishPlain(peerset);
   }
 
   /** The latest valid, unexpired metric of `name` for each current peer. */

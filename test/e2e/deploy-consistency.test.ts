@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, RequestStrategy } from "nats";
+import { encodePeerSet } from "../../src/api/codec.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { DEFAULT_CONFIG, parseShard, resolveConfig } from "../../src/config.js";
 import { MAPPINGS_FILE, NODE_TEMPLATE, renderTemplate, writeNodeConfig } from "../../deploy/local/nats-nodes.js";
 import { localCluster, processAlive } from "../helpers/local-cluster.js";
+import { libp2pIds } from "../helpers/peer-ids.js";
 import { parseYaml, get, natsText, withIncludes, natsBlock, natsField, natsMappings, natsRoutes, portOf, hostOf, parseUnit, parseEnvFile, type YamlMap } from "../helpers/deploy-artefacts.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -183,6 +185,26 @@ test("deploy - every NATS config has nats.conf's three mappings with 32 partitio
     assert.ok(natsField(text, "server_name"), `${name}: server_name (JetStream in a cluster needs one per node)`);
   }
 });
+
+test("deploy - every NATS config's max_payload (8MB) holds a PeerSet of 10,000 libp2p ids and `latest` for 10k peers", () => {
+  const configs = [
+    { name: "nats.conf", text: natsText(natsConf) },
+    { name: "deploy/secure/nats-secure.conf", text: natsText(read(at("secure", "nats-secure.conf"))) },
+    ...clusteredConfigs(),
+  ];
+  const peerset = encodePeerSet({ peers: libp2pIds(10_000), id: "01J0000000000000000000000A" }).length;
+  for (const { name, text } of configs) {
+    const maxPayload = natsField(text, "max_payload");
+    assert.equal(maxPayload, "8MB", `${name}: max_payload`);
+    assert.ok(bytesOf(maxPayload) >= 1.3e6 && bytesOf(maxPayload) > peerset, `${name}: a ${peerset}-byte PeerSet fits`);
+  }
+});
+
+/** nats-server's size notation (`8MB` is 8 MiB) in bytes. */
+function bytesOf(size: string): number {
+  const m = /^(\d+)(KB|MB|GB)?$/i.exec(size)!;
+  return Number(m[1]) * 1024 ** ["", "KB", "MB", "GB"].indexOf((m[2] ?? "").toUpperCase());
+}
 
 test("deploy - every clustered NATS config listens on 4222 (clients), 6222 (routes) and 8222 (monitoring)", () => {
   for (const { name, text } of clusteredConfigs()) {

@@ -55,6 +55,7 @@ const INVALID: [what: string, input: ConfigInput, field: string][] = [
   ["negative rejectLogIntervalMs", { rejectLogIntervalMs: -1 }, "rejectLogIntervalMs"],
   ["NaN graceMs", { graceMs: NaN }, "graceMs"],
   ["stallThresholdMs under 10", { stallThresholdMs: 5 }, "stallThresholdMs"],
+  ["wallStepThresholdMs under 10", { wallStepThresholdMs: 5 }, "wallStepThresholdMs"],
   ["probeIntervalMs 0", { probeIntervalMs: 0 }, "probeIntervalMs"],
   ["unknown logLevel", { logLevel: "loud" as never }, "logLevel"],
 ];
