@@ -21,7 +21,7 @@ import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
-import { systemClock, type Clock } from "./clock.js";
+import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
@@ -80,7 +80,7 @@ export class Monitor {
     const ground: Ground = {
       config,
       nc,
-      clock: options.clock ?? systemClock,
+      clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
       stats: new MonitorStats(),
       subjects: new Subjects(config.prefix),
       root: options.log ?? silentLogger,

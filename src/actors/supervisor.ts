@@ -12,7 +12,8 @@ import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
-import { deadlineOf, msToNs } from "../window/deadline.js";
+import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
+import { movedDeadline, type WallStep } from "../wall-clock.js";
 import { AlertFactory } from "./alert-factory.js";
 import { GraceNotice } from "./grace-notice.js";
 import type { Outbox } from "./outbox.js";
@@ -65,6 +66,7 @@ export class Supervisor {
   private readonly alerts: AlertFactory;
   private readonly limitLog: RateLimitedLog;
   private readonly graceNotice: GraceNotice;
+  private readonly stopWallSteps: () => void;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, string>();
 
@@ -88,6 +90,7 @@ export class Supervisor {
     });
     this.machine = this.provideMachine();
     this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
   /** The self-outage guard: impaired while the link is, with the grace that follows. */
@@ -123,8 +126,9 @@ export class Supervisor {
       );
       return false;
     }
-    const now = receivedAtMs ?? this.o.clock.now();
-    const at = msToNs(now);
+    const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
+    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
       // already replaced must not take the window back in time.
@@ -134,7 +138,8 @@ export class Supervisor {
     w.metrics.add(m, at);
     this.stats.metricsStored++;
     if (m.d) {
-      w.deadline = deadlineOf(now, m.l, m.e);
+      w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
+      w.deadlineOnWall = isWallDeadline(m.l);
       if (endsEpisode(w)) w.actor.send(METRIC_VALID);
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
     }
@@ -199,6 +204,7 @@ export class Supervisor {
   stop(): void {
     this.scheduler.stop();
     this.graceNotice.stop();
+    this.stopWallSteps();
   }
 
   /** The window machine with this supervisor's actions and guards. */
@@ -299,6 +305,27 @@ export class Supervisor {
       if (ok) this.conviction.roundTripBack(now, id);
       else this.conviction.roundTripFailed(now, id);
     });
+  }
+
+  /**
+   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
+   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
+   */
+  private wallStepped(step: WallStep): void {
+    let moved = 0;
+    for (const [, byPeer] of this.windows.byNames()) {
+      for (const w of byPeer.values()) {
+        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
+        w.deadline = movedDeadline(w.deadline, step);
+        moved++;
+        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
+        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
+      }
+    }
+    this.o.log.warn(
+      { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
+      "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
+    );
   }
 
   private stalled(now: number, lateMs: number): void {
