@@ -352,7 +352,7 @@ test("local cluster - 3 NATS nodes and 2 shards x 2 replicas start, answer once,
     assert.deepEqual(shards.sort(), ["0/2", "0/2", "1/2", "1/2"], "$SRV.INFO.peermon: 4 instances, 2 per shard");
 
     const client = new PeerMonitorClient(nc);
-    client.publishMetric({ name: "freespace", peer: "P1", value: "5000", valid: true, ttl: 60_000_000_000n });
+    client.publishMetric({ name: "freespace", peer: "P1", value: "5000", ttlMs: 60_000 });
     const deadline = Date.now() + 10_000;
     let latest = await client.latest("freespace");
     while (latest.length === 0 && Date.now() < deadline) {
