@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --user,
- * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr with a
- * non-zero exit code and say what to do.
+ * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
+ * to do, and exit with the code of exit.ts's convention (1: could not be done, 2: usage).
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { LOG_LEVELS } from "../config.js";
-import { PeermonError, QueryError } from "../errors.js";
 import { SERVICE_VERSION } from "../bus/queries.js";
 import { resolveSettings } from "./settings.js";
 import { serve } from "./serve.js";
@@ -19,6 +18,8 @@ import { publishCommand } from "./commands/publish.js";
 import { demoCommand } from "./commands/demo.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
+import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
+import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
 
 const program = new Command()
   .name("peermon")
@@ -68,17 +69,12 @@ program
   .addCommand(demoCommand())
   .addCommand(statusCommand());
 
-/**
- * Exit codes: 1 when the monitor could not answer what was asked (not found, no monitor) or on an
- * unexpected failure; 2 when what the user gave is wrong (settings, arguments, connection).
- */
-function exitCode(err: unknown): number {
-  if (err instanceof QueryError) return 1;
-  return err instanceof PeermonError ? 2 : 1;
-}
+program.addHelpText("after", EXIT_CODES_HELP);
+throwUsageErrors(program);
+exitQuietlyWhenStdoutCloses();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`peermon: ${message}\n`);
-  process.exit(exitCode(err));
+  // commander has printed its own usage errors already
+  if (!(err instanceof CommanderError)) process.stderr.write(`peermon: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(exitCodeOf(err));
 });

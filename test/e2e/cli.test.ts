@@ -232,7 +232,7 @@ test("cli - an invalid name or peer token is refused before connecting", async (
   ]);
   for (const r of results) {
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^peermon: invalid (metric name|peer id) ".*": use 1-255 bytes without spaces/);
+    assert.match(r.stderr, /^peermon: invalid (metric name|peer id): ".*"; use 1-255 bytes without spaces/);
     assert.doesNotMatch(r.stderr, /cannot connect/);
   }
 });
