@@ -2,7 +2,8 @@
  * The query endpoints, registered with the NATS services framework (name `peermon`, visible to
  * `$SRV.PING|INFO|STATS`): `latest.<name>`, `peer.<name>.<peer>` and `names`. Replicas of one shard
  * share a queue group, so each query is answered once. Errors travel as the framework's error
- * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`).
+ * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`): 400 bad name, 404 unknown name (latest)
+ * or no such metric (peer), 413 reply over max_payload, 500 internal.
  */
 import type { NatsConnection, Service, ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
@@ -52,6 +53,10 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
     const reply = o.supervisor.latestEncoded(name);
+    // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
+    if (isEmptyList(reply) && !o.supervisor.names().includes(name)) {
+      return m.respondError(404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
+    }
     const max = o.nc.info?.max_payload ?? Infinity;
     if (reply.length > max) {
       return m.respondError(
@@ -92,6 +97,11 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
+}
+
+/** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */
+function isEmptyList(encoded: Uint8Array): boolean {
+  return encoded.length === 1 && encoded[0] === 0x90;
 }
 
 /**

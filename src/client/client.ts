@@ -85,7 +85,10 @@ export class PeerMonitorClient {
     this.nc.publish(this.subjects.peerset, encodePeerSet(peerset));
   }
 
-  /** The latest valid, unexpired metric of `name` for each current peer. */
+  /**
+   * The latest valid, unexpired metric of `name` for each current peer: [] when none is fresh.
+   * Throws QueryError (code 404) when no current peer ever sent `name` (a typo, or nothing yet).
+   */
   async latest(name: string): Promise<Metric[]> {
     requireToken("metric name", name);
     return decodeMetricList((await this.query(this.subjects.latest(name))).data);
