@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { LOG_LEVELS } from "../config.js";
 import { SERVICE_VERSION } from "../bus/queries.js";
-import { resolveSettings } from "./settings.js";
+import { resolveSettings, settingDefaults } from "./settings.js";
 import { serve } from "./serve.js";
 import { alertsCommand } from "./commands/alerts.js";
 import { latestCommand } from "./commands/latest.js";
@@ -19,6 +19,7 @@ import { demoCommand } from "./commands/demo.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
+import { showDefaults } from "./help-defaults.js";
 import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
 
 const program = new Command()
@@ -27,10 +28,13 @@ const program = new Command()
   .version(SERVICE_VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-withConnection(program.command("serve"))
+showDefaults(withConnection(program.command("serve")), settingDefaults())
   .description("run a monitor: keep metric windows, answer queries, publish alerts")
   .option("--shard <I/N>", "own the partitions p with p mod N == I (env PEERMON_SHARD)")
-  .option("--http <HOST:PORT>", "serve /healthz and /readyz here, e.g. :9464 (env PEERMON_HTTP)")
+  .option(
+    "--http <HOST:PORT>",
+    "serve HTTP here, e.g. :9464: the status page /, Prometheus /metrics, /healthz and /readyz (env PEERMON_HTTP)",
+  )
   .option("--window <n>", "metrics kept per (name, peer) (env PEERMON_WINDOW)", undefined)
   .option("--max-windows <n>", "windows tracked at most; more are rejected as over_limit (env PEERMON_MAX_WINDOWS)")
   .option("--max-names <n>", "metric names tracked at most (env PEERMON_MAX_NAMES)")

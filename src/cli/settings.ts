@@ -8,10 +8,11 @@ import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
 import { parseHttpAddress } from "../http/server.js";
 import { closest } from "./closest.js";
+import { defaultText, OPTION_DEFAULTS } from "./help-defaults.js";
 
 type Raw = string | number | boolean;
 
-interface Setting {
+export interface Setting {
   /** Commander's option key (camelCase of the flag). */
   key: string;
   flag: string;
@@ -63,7 +64,7 @@ function intSetting(key: string, flag: string, env: string, field: keyof Monitor
   };
 }
 
-const CONNECTION_SETTINGS: Setting[] = [
+export const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
   natsSetting("user", "--user", "NATS_USER"),
@@ -77,7 +78,7 @@ const CONNECTION_SETTINGS: Setting[] = [
   },
 ];
 
-const SERVE_SETTINGS: Setting[] = [
+export const SERVE_SETTINGS: Setting[] = [
   {
     key: "shard",
     flag: "--shard",
@@ -115,6 +116,12 @@ const SERVE_SETTINGS: Setting[] = [
     apply: (input, v) => (input.logLevel = text(v) as MonitorConfig["logLevel"]),
   },
 ];
+
+/** Each setting's default as `--help` shows it, by commander attribute name (see help-defaults.ts). */
+export function settingDefaults(): Record<string, string> {
+  const entries = [...CONNECTION_SETTINGS, ...SERVE_SETTINGS].map((s) => [s.key, defaultText(s.field)]);
+  return { ...Object.fromEntries(entries), ...OPTION_DEFAULTS };
+}
 
 /** Boolean settings with a `--no-...` flag; in a config file they are written `"jetstream": false`. */
 const SWITCHES = [

@@ -4,9 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { freePort } from "../../src/cli/local-nats.js";
 import { runCli } from "../helpers/cli.js";
-import { natsServer, REPO_NATS_CONF, startMonitor } from "../helpers/nats.js";
+import { client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("cli conventions - exit 2 for anything mistyped, 1 for what could not be done, 0 for help and version", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
@@ -33,4 +34,72 @@ test("cli conventions - exit 2 for anything mistyped, 1 for what could not be do
     assert.match(r.stderr, stderr, `peermon ${args.join(" ")}`);
   });
   assert.match(results.at(-2)!.stdout, /Exit status:\n {2}0 +done.*\n {2}1 +it could not be done.*\n {2}2 +usage/, "--help documents the convention");
+});
+
+/** The option blocks of a help text: each starts with "  -" and runs until the next. */
+function optionBlocks(help: string): string[] {
+  const section = help.slice(help.indexOf("Options:")).split(/\n\n/)[0]!;
+  return section.split(/\n(?= {2}-)/).slice(1).map((b) => b.replace(/\s+/g, " ").trim());
+}
+
+test("cli conventions - serve --help says what --http serves and the default of every option", async (t) => {
+  const help = await runCli(t, ["serve", "--help"]);
+  assert.equal(help.code, 0);
+  const blocks = optionBlocks(help.stdout);
+  assert.ok(blocks.length >= 20, `the options of serve: ${blocks.length}`);
+  for (const block of blocks) {
+    if (block.startsWith("-h, --help")) continue;
+    assert.match(block, /default: [^)]+\)$/, `a default for: ${block}`);
+  }
+  const http = blocks.find((b) => b.startsWith("--http"))!;
+  for (const path of ["status page /", "/metrics", "/healthz", "/readyz"]) assert.ok(http.includes(path), `--http names ${path}: ${http}`);
+  for (const [flag, text] of [
+    ["--nats", "nats://127.0.0.1:4222"],
+    ["--grace", "30s"],
+    ["--window ", "10"],
+    ["--alert-retention", "24h"],
+    ["--http", "off"],
+  ]) {
+    assert.match(blocks.find((b) => b.startsWith(flag))!, new RegExp(`default: ${text.replace(/\./g, "\\.")}\\)$`), flag);
+  }
+});
+
+test("cli conventions - every command but serve takes --json, as the README says", async (t) => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  assert.match(readme, /Every command but `serve` takes `--json`/);
+  const commandsOf = async (args: string[]) => {
+    const help = (await runCli(t, [...args, "--help"])).stdout;
+    const section = help.slice(help.indexOf("Commands:")).split(/\n\n/)[0]!;
+    return [...section.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== "help");
+  };
+  const commands = await commandsOf([]);
+  const subcommands = (await commandsOf(["peerset"])).map((c) => `peerset ${c}`);
+  const all = [...commands.filter((c) => c !== "peerset"), ...subcommands];
+  assert.ok(all.length >= 12, all.join(", "));
+  const helps = await Promise.all(all.map((c) => runCli(t, [...c.split(" "), "--help"])));
+  helps.forEach((h, i) => {
+    if (all[i] === "serve") assert.doesNotMatch(h.stdout, /--json/, "serve logs JSON on its own (pino)");
+    else assert.match(h.stdout, /^ {2}--json /m, `${all[i]} takes --json`);
+  });
+});
+
+test("cli conventions - status with several monitors ends with a total that counts each shard once", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitors = await Promise.all(
+    ["0/2", "0/2", "1/2", "1/2"].map((s) => startMonitor(t, server, { shard: { index: Number(s[0]), count: 2 } })),
+  );
+  const nc = await client(t, server);
+  const names = ["ping", "freespace", "numpin", "tags"];
+  for (const n of names) for (const p of ["P1", "P2"]) publishMetric(nc, { n, p, ttlMs: 60_000 });
+  publishMetric(nc, { n: "ping", p: "P3", ttlMs: 0 });
+  await waitUntil(() => monitors.reduce((sum, m) => sum + m.supervisor.windowCount, 0) === 2 * 9, "each window in both replicas of its shard");
+  await waitUntil(() => monitors.some((m) => m.stats.alertsFiring === 1), "P3 alerted");
+  const status = await runCli(t, ["status"], { NATS_URL: server.url });
+  assert.equal(status.code, 0, status.stderr);
+  const total = status.stdout.slice(status.stdout.indexOf("total |"));
+  assert.match(total, /^total \| 4 monitors, 2 shards \(replicas counted once\) \| 9 windows\n/);
+  assert.match(total, /^ {2}ping: healthy 2, expired 0, alerted 1$/m);
+  assert.match(total, /^ {2}freespace: healthy 2, expired 0, alerted 0$/m);
+  const single = await runCli(t, ["status"], { NATS_URL: (await natsServer(t)).url });
+  assert.doesNotMatch(single.stdout, /^total/m);
 });

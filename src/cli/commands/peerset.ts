@@ -6,7 +6,7 @@
 import { Command } from "commander";
 import type { PeerMonitorClient } from "../../client/client.js";
 import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
-import { toJson } from "../format.js";
+import { printable, toJson } from "../format.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
 type Flags = { json?: boolean } & Record<string, unknown>;
@@ -41,7 +41,7 @@ function showCommand(): Command {
       if (reading.type === "current") {
         const { peers, id } = reading.peerset;
         printNote(`peerset ${id || "(no id)"}: ${peers.length} peer${peers.length === 1 ? "" : "s"}`);
-        for (const p of peers) printLine(p);
+        for (const p of peers) printLine(printable(p));
         return;
       }
       printNote(noPeerSet(reading));

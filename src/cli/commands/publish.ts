@@ -15,7 +15,7 @@ import { TUNING } from "../../config.js";
 import { parseDuration, formatDuration } from "../../duration.js";
 import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
-import { isoTime, metricJson, nowNs, toJson } from "../format.js";
+import { isoTime, metricJson, nowNs, printable, toJson } from "../format.js";
 import { watchLink } from "../link-notes.js";
 import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
@@ -123,7 +123,7 @@ function report(m: Metric, json?: boolean): void {
   const c = paletteFor();
   const ttl = formatDuration(Number(m.ttl ?? 0n) / 1e6);
   const flags = m.valid ? "" : ` | ${c.yellow("invalid")}`;
-  printLine(`${isoTime(nowNs())} published ${m.peer} | ${c.bold(m.name)}: ${m.value} | ttl: ${ttl}${flags}`);
+  printLine(`${isoTime(nowNs())} published ${printable(m.peer)} | ${c.bold(printable(m.name))}: ${printable(m.value)} | ttl: ${ttl}${flags}`);
 }
 
 function durationFlag(flag: string, text: string, minMs: number): number {
