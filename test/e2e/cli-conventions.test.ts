@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { freePort } from "../../src/cli/local-nats.js";
 import { runCli } from "../helpers/cli.js";
 import { client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
@@ -102,4 +102,23 @@ test("cli conventions - status with several monitors ends with a total that coun
   assert.match(total, /^ {2}freespace: healthy 2, expired 0, alerted 0$/m);
   const single = await runCli(t, ["status"], { NATS_URL: (await natsServer(t)).url });
   assert.doesNotMatch(single.stdout, /^total/m);
+});
+
+test("cli conventions - the command is written `peermon <command>` wherever a user reads it, never `npx peermon`", async (t) => {
+  const root = new URL("../../", import.meta.url);
+  const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+  const userFacing = ["README.md", "examples/README.md", "deploy/README.md", "deploy/compose/docker-compose.yml", "deploy/local/cluster.ts"];
+  const sources = readdirSync(new URL("src/cli/", root), { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+  for (const path of [...userFacing, ...sources.map((f) => `src/cli/${f}`)]) {
+    // Outside the checkout `npx peermon` asks the public registry for another package of that name.
+    assert.doesNotMatch(read(path), /npx peermon/, `${path} writes peermon, not npx peermon`);
+  }
+  for (const path of ["README.md", "examples/README.md", ...sources.map((f) => `src/cli/${f}`)]) {
+    assert.doesNotMatch(read(path), /node bin\/peermon\.js \w/, `${path} writes peermon <command>`);
+  }
+  const { describe } = await import("../../deploy/local/cluster.js");
+  const printed = describe({ dir: "/tmp/x", servers: [], monitors: [], natsUrls: ["nats://127.0.0.1:1"] } as unknown as Parameters<typeof describe>[0]);
+  assert.match(printed, /^try: +NATS_URL=nats:\/\/127\.0\.0\.1:1 peermon status$/m, "the local cluster's hint");
+  const demoHelp = await runCli(t, ["demo", "--help"]);
+  assert.ok(demoHelp.stdout.split("\n").filter((l) => /^ {2}\S/.test(l) && l.includes("#")).every((l) => l.trimStart().startsWith("peermon ")), demoHelp.stdout);
 });
