@@ -81,3 +81,13 @@ test("cli pipes - alerts ends, exit 0, once its reader has gone", async (t) => {
     clearInterval(timer);
   }
 });
+
+test("cli pipes - demo piped into head stops early, exit 0, and leaves no nats-server behind", async () => {
+  const started = Date.now();
+  const r = await pipeline("demo --peers 5 --duration 60s", "head -1", {});
+  quiet(r, 1, "demo | head -1");
+  assert.ok(Date.now() - started < 30_000, "stopped long before its 60 s");
+  const pid = Number(/nats-server pid (\d+)/.exec(r.stdout)?.[1]);
+  assert.ok(pid > 0, r.stdout);
+  assert.throws(() => process.kill(pid, 0), /ESRCH/, `the demo's nats-server (pid ${pid}) was stopped`);
+});
