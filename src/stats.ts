@@ -11,6 +11,11 @@ export class MonitorStats {
   metricsStored = 0;
   /** Well-formed metrics of peers outside the known peerset (ignored, as the contract says). */
   metricsIgnored = 0;
+  /**
+   * Metrics older than the newest of their window when they were applied (a restore's held live
+   * metrics that the replay had already overtaken): dropped, so that a window never goes back in time.
+   */
+  metricsStale = 0;
   /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */
   readonly metricsByPartition: Record<number, number> = {};
   /** Rejected messages (metrics and peersets) by reason. */

@@ -1,6 +1,7 @@
 /**
  * TrackedWindow: what the supervisor keeps per (metric name, peer): the metric window, the started
- * window-machine actor that owns its state, and its place in the wake schedule.
+ * window-machine actor that owns its state, its place in the wake schedule, and the id of the
+ * failure episode it is in.
  */
 import { createActor } from "xstate";
 import { MetricWindow } from "../window/metric-window.js";
@@ -14,6 +15,8 @@ export class TrackedWindow implements Wakeable {
   deadline = Number.NaN;
   /** Set once the window was freed (peer removed); late callbacks then do nothing. */
   freed = false;
+  /** ULID of the firing alert that opened the current failure episode (the alerts' `x`). */
+  episode: string | undefined;
   readonly metrics: MetricWindow;
   readonly actor: WindowActorRef;
 
@@ -31,8 +34,10 @@ export class TrackedWindow implements Wakeable {
     return this.metrics.peer;
   }
 
-  /** The state the machine last entered (set by its `entered` action, read per metric). */
-  state: WindowState = "healthy";
+  /** The state the machine is in: read from the actor, never copied. */
+  get state(): WindowState {
+    return this.actor.getSnapshot().value as WindowState;
+  }
 
   free(): void {
     this.freed = true;

@@ -53,6 +53,8 @@ export function encodeAlert(a: Alert): Uint8Array {
   wire.r = a.triggeredAt;
   wire.i = a.id;
   wire.k = a.kind;
+  wire.x = a.episode;
+  if (a.muted) wire.m = true;
   return packr.pack(wire);
 }
 

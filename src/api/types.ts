@@ -36,6 +36,13 @@ export interface Alert extends Metric {
   id: string;
   /** `k`: firing or resolved. */
   kind: AlertKind;
+  /**
+   * `x`: the failure episode, as the ULID `i` of its first firing alert. Repeats of the firing
+   * alert and the resolved alert that ends the episode carry it too.
+   */
+  episode: string;
+  /** `m`: a silence matched when it was published: no sink delivers it. Omitted on the wire when false. */
+  muted?: boolean;
 }
 
 /** The full set of current peers, published by the peer manager. */

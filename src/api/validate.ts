@@ -133,11 +133,15 @@ export function decodeAlert(data: Uint8Array): Alert {
   const raw = decodeChecked(data);
   const reason = checkMetric(raw);
   if (reason) throw new TypeError(`not a peermon Alert (${reason})`);
-  const a = raw as WireMetric & { r?: unknown; i?: unknown; k?: unknown };
+  const a = raw as WireMetric & { r?: unknown; i?: unknown; k?: unknown; x?: unknown; m?: unknown };
   if (checkInt(a.r) || typeof a.i !== "string" || !ALERT_KINDS.includes(a.k as AlertKind)) {
     throw new TypeError("not a peermon Alert (fields r, i, k)");
   }
-  return { ...wireToMetric(a), triggeredAt: int64(a.r), id: a.i, kind: a.k as AlertKind };
+  if (checkOptional(a.x, "string") || checkOptional(a.m, "boolean")) throw new TypeError("not a peermon Alert (fields x, m)");
+  // An alert logged before episodes existed opened its own episode (or belongs to an unknown one).
+  const alert: Alert = { ...wireToMetric(a), triggeredAt: int64(a.r), id: a.i, kind: a.k as AlertKind, episode: (a.x as string | undefined) ?? a.i };
+  if (a.m === true) alert.muted = true;
+  return alert;
 }
 
 /** Decodes and checks a PeerSet: `s` is required (an empty list is an empty peerset). */

@@ -8,10 +8,16 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
 import { ensurePeerSetStream, newestValidPeerSet, peersetStreamName } from "./peerset-stream.js";
-import type { Supervisor } from "../actors/supervisor.js";
+import type { PeerSet } from "../api/types.js";
 import type { Logger } from "../log.js";
 
 export type PeerSetMode = "jetstream" | "memory";
+
+/** Where PeerSets go: raw messages to be checked, and the stream's newest valid one as it is. */
+export interface PeerSetTarget {
+  receivePeerSet(data: Uint8Array): void;
+  applyPeerSet(ps: PeerSet): void;
+}
 
 export interface PeerSetSource {
   mode: PeerSetMode;
@@ -22,20 +28,20 @@ export interface PeerSetSource {
 export async function followPeerSet(
   nc: NatsConnection,
   subjects: Subjects,
-  supervisor: Supervisor,
+  target: PeerSetTarget,
   log: Logger,
   options: { jsm: JetStreamManager | undefined; replicas: number },
 ): Promise<PeerSetSource> {
   if (options.jsm) {
     try {
-      return await followStream(nc, options.jsm, subjects, supervisor, options.replicas);
+      return await followStream(nc, options.jsm, subjects, target, options.replicas);
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot keep the peerset in JetStream: it is kept in memory only");
     }
   }
   const sub: Subscription = nc.subscribe(subjects.peerset, {
     callback: (err, m) => {
-      if (!err) supervisor.receivePeerSet(m.data);
+      if (!err) target.receivePeerSet(m.data);
     },
   });
   return { mode: "memory", stop: async () => sub.unsubscribe() };
@@ -45,12 +51,12 @@ async function followStream(
   nc: NatsConnection,
   jsm: JetStreamManager,
   subjects: Subjects,
-  supervisor: Supervisor,
+  target: PeerSetTarget,
   replicas: number,
 ): Promise<PeerSetSource> {
   const bounds = await ensurePeerSetStream(jsm, subjects, replicas);
   const newest = await newestValidPeerSet(jsm, subjects, bounds);
-  if (newest) supervisor.applyPeerSet(newest.peerset);
+  if (newest) target.applyPeerSet(newest.peerset);
   const consumer = await nc.jetstream().consumers.get(peersetStreamName(subjects.prefix), {
     filterSubjects: subjects.peerset,
     deliver_policy: DeliverPolicy.StartSequence,
@@ -58,7 +64,7 @@ async function followStream(
   });
   const messages: ConsumerMessages = await consumer.consume();
   const done = (async () => {
-    for await (const m of messages) supervisor.receivePeerSet(m.data);
+    for await (const m of messages) target.receivePeerSet(m.data);
   })();
   return {
     mode: "jetstream",

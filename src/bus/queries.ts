@@ -50,8 +50,9 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     statsHandler: async () => ({
       ...o.metadata,
       windows: o.supervisor.windowCount,
-      states: o.supervisor.stateCounts(),
+      states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
+      link: o.supervisor.guard.report(o.clock.now()),
       counters: o.supervisor.stats.snapshot(),
     }),
   });
@@ -61,9 +62,9 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded("latest", (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
-    const reply = o.supervisor.latestEncoded(name);
+    const reply = o.supervisor.views.latestEncoded(name);
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
-    if (isEmptyList(reply) && !o.supervisor.names().includes(name)) {
+    if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
       return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
     }
     const max = o.nc.info?.max_payload ?? Infinity;
@@ -80,7 +81,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   });
   const peer = guarded("peer", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
-    const metric = o.supervisor.latestForPeer(name!, peerId!);
+    const metric = o.supervisor.views.latestForPeer(name!, peerId!);
     if (!metric) {
       return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
@@ -107,7 +108,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
         }),
       )
     : guarded("names", (m) => {
-        m.respond(encode(o.supervisor.names()));
+        m.respond(encode(o.supervisor.views.names()));
         return "ok";
       });
   // Any instance may answer `names`: one queue group across all shards and replicas.

@@ -5,6 +5,7 @@
  * replica appends, it reads the subject's last alert: if that already records this transition,
  * another replica got there first and there is nothing to publish. The append itself is guarded
  * by the subject's last sequence, so two replicas racing cannot both succeed. Pure.
+ * (Used by alert-stream.ts.)
  */
 import type { AlertKind } from "../api/types.js";
 
@@ -13,6 +14,11 @@ export interface LoggedAlert {
   kind: AlertKind;
   /** Unix ns, when the replica that wrote it decided. */
   triggeredAt: bigint;
+  /**
+   * The episode it belongs to: replicas name episodes independently, so a replica whose firing
+   * alert was already logged adopts the logged episode for its repeats and resolved alert.
+   */
+  episode?: string;
 }
 
 /**

@@ -40,7 +40,7 @@ export function metricJson(m: Metric): Record<string, unknown> {
 }
 
 export function alertJson(a: Alert): Record<string, unknown> {
-  return { ...metricJson(a), triggered_at: a.triggeredAt, id: a.id, kind: a.kind };
+  return { ...metricJson(a), triggered_at: a.triggeredAt, id: a.id, kind: a.kind, episode: a.episode, muted: a.muted === true };
 }
 
 /** When a metric stops being fresh, Unix ns: receivedAt + ttl with a ttl, else the sender's expire. */
@@ -60,11 +60,16 @@ export function metricLine(m: Metric, now: bigint, c: Palette): string {
   return `${printable(m.peer)} | ${c.bold(printable(m.name))}: ${printable(m.value)} | ${expiry}${invalid}`;
 }
 
-/** `2026-11-23T00:00:00.000Z FIRING   P1 | ping: <value>`. */
+/**
+ * `2026-11-23T00:00:00.000Z FIRING   P1 | ping: <value>`; a repeat of the firing alert says which
+ * episode it repeats, and a muted alert (a silence matched) says so.
+ */
 export function alertLine(a: Alert, c: Palette): string {
   const kind = a.kind.toUpperCase().padEnd("RESOLVED".length);
   const colored = a.kind === "firing" ? c.red(kind) : c.green(kind);
-  return `${isoTime(a.triggeredAt)} ${colored} ${printable(a.peer)} | ${c.bold(printable(a.name))}: ${printable(a.value)}`;
+  const repeat = a.kind === "firing" && a.episode !== a.id ? ` | repeat of episode ${printable(a.episode)}` : "";
+  const muted = a.muted ? ` | ${c.yellow("muted")}` : "";
+  return `${isoTime(a.triggeredAt)} ${colored} ${printable(a.peer)} | ${c.bold(printable(a.name))}: ${printable(a.value)}${repeat}${muted}`;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface MetricsSource {
   stateCounts(): Record<string, Record<WindowState, number>>;
   /** 1 while connected to NATS and not cut off. */
   linkUp(): boolean;
+  /** What is left of the grace after an outage or a stall, ms. */
+  graceLeftMs(): number;
   info: Record<string, string>;
   /** The query service's counters. @default queryStatsOf(stats), where the query service counts */
   queries?: QueryStats;
@@ -101,6 +103,14 @@ export function monitorMetrics(source: MetricsSource): Registry {
     registers: [register],
     collect() {
       this.set(source.linkUp() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_grace_remaining_seconds",
+    help: "What is left of the grace after the monitor's own outage or stall (due deadlines wait for it)",
+    registers: [register],
+    collect() {
+      this.set(source.graceLeftMs() / 1_000);
     },
   });
   new Gauge({ name: "peermon_info", help: "This monitor", labelNames: Object.keys(source.info), registers: [register] }).set(

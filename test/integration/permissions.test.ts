@@ -130,7 +130,7 @@ test("peer - publishes its own metrics, public or partitioned; another peer's me
   publishMetric(p1.nc, { n: "marker", p: "P1", ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 3, "the marker sent after the refused ones stored");
   assert.equal(monitor.stats.metricsReceived, 3, "nothing else reached the monitor");
-  assert.equal(monitor.supervisor.latestForPeer("ping", "P2"), undefined);
+  assert.equal(monitor.supervisor.views.latestForPeer("ping", "P2"), undefined);
   assert.deepEqual(warnings, []);
 });
 

@@ -238,9 +238,22 @@ test("codec - decodeMetric, decodeMetricList and decodeAlert read what the encod
   assert.deepEqual(decodeMetricList(encodeMetrics([METRIC, withTtl])), [METRIC, withTtl]);
   assert.deepEqual(decodeMetricList(encodeMetrics([])), []);
   for (const kind of ["firing", "resolved"] as const) {
-    const alert: Alert = { ...withTtl, triggeredAt: 1_700_000_000_123_000_000n, id: "01J0000000000000000000000A", kind };
+    const alert: Alert = { ...withTtl, triggeredAt: 1_700_000_000_123_000_000n, id: "01J0000000000000000000000A", kind, episode: "01J0000000000000000000000E" };
     assert.deepEqual(decodeAlert(encodeAlert(alert)), alert);
+    assert.deepEqual(decodeAlert(encodeAlert({ ...alert, muted: true })), { ...alert, muted: true });
   }
+});
+
+test("codec - an alert carries its episode as x, and m only when muted", () => {
+  const alert: Alert = { ...METRIC, triggeredAt: 1n, id: "01J0000000000000000000000A", kind: "firing", episode: "01J0000000000000000000000E" };
+  const wire = decode(encodeAlert(alert)) as Record<string, unknown>;
+  assert.equal(wire.x, "01J0000000000000000000000E");
+  assert.equal("m" in wire, false, "m is omitted when false, as IPFS Cluster's codec omits zero values");
+  assert.equal((decode(encodeAlert({ ...alert, muted: true })) as Record<string, unknown>).m, true);
+  const { x: _x, ...older } = wire;
+  assert.equal(decodeAlert(encode(older)).episode, alert.id, "an alert logged before episodes opened its own");
+  assert.throws(() => decodeAlert(encode({ ...wire, x: 7 })), /fields x, m/);
+  assert.throws(() => decodeAlert(encode({ ...wire, m: "yes" })), /fields x, m/);
 });
 
 const GARBAGE: [what: string, data: Uint8Array][] = [

@@ -9,6 +9,8 @@ import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
 import { SERVICE_NAME } from "../../bus/queries.js";
 import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
+import { formatDuration } from "../../duration.js";
+import type { LinkReport } from "../../window/self-outage.js";
 import { printable, toJson } from "../format.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
@@ -23,6 +25,8 @@ export interface MonitorStatus {
   windows: number;
   states: Record<string, Record<"healthy" | "expired" | "alerted", number>>;
   peers: number | null;
+  /** The monitor's own link to NATS (absent from monitors older than 0.2). */
+  link?: LinkReport;
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -131,8 +135,21 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
     `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` +
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
+  if (st.link) printLine(`  ${linkLine(st.link, c)}`);
   printStates(st.states, c);
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+}
+
+/** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */
+export function linkLine(link: LinkReport, c: Palette): string {
+  if (link.impaired.length > 0) {
+    const since = link.impairedForMs === null ? "" : ` for ${formatDuration(link.impairedForMs)}`;
+    return `link: ${c.red(`impaired (${link.impaired.join(", ")})${since}`)}: no alerts until it recovers`;
+  }
+  if (link.graceLeftMs > 0) {
+    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off or stalled)`;
+  }
+  return "link: ok";
 }
