@@ -102,8 +102,11 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const TUNING = Object.freeze({
   /** First connection attempt gives up after this long, ms: a wrong --nats fails fast. */
   connectTimeoutMs: 5_000,
-  /** Pause between reconnect attempts, ms (nats.js adds its own jitter): back within a second. */
+  /** Pause between reconnect attempts, ms, plus a random jitter of up to reconnectJitterMs: back
+   * within a second or two, and a fleet of publishers reconnecting after a server restart spreads
+   * its attempts instead of arriving at once. */
   reconnectWaitMs: 500,
+  reconnectJitterMs: 500,
   /** Client PING period, ms, and unanswered PINGs before the client calls the link stale: a
    * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
   pingIntervalMs: 10_000,

@@ -20,6 +20,7 @@ import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
+import { QueryStats } from "./bus/query-stats.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
@@ -47,6 +48,8 @@ interface Ground {
   clock: Clock;
   stats: MonitorStats;
   subjects: Subjects;
+  /** What the query service counts, read by /metrics. */
+  queryStats: QueryStats;
   root: Logger;
   shardLabel: string;
 }
@@ -83,6 +86,7 @@ export class Monitor {
       clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
       stats: new MonitorStats(),
       subjects: new Subjects(config.prefix),
+      queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
       shardLabel,
     };
@@ -239,6 +243,7 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
     log: g.root.child({ component: "queries" }),
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
+    queryStats: g.queryStats,
   });
 }
 
@@ -248,6 +253,8 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
     metrics: monitorMetrics({
       stats: g.stats,
+      queries: g.queryStats,
+      peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
       stateCounts: () => sup.views.stateCounts(),
       linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
       graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,

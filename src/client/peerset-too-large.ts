@@ -2,10 +2,10 @@
  * A PeerSet refused for its size, by the NATS server (`max_payload`) or by the PeerSet stream
  * (its `max_msg_size`): the error says how big the set was, what the limit is and what to change.
  */
-import { PeermonError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { LEGACY_PEERSET_MAX_MSG_SIZE, removeLimitCommand } from "../bus/peerset-stream.js";
 
-export class PeerSetTooLarge extends PeermonError {
+export class PeerSetTooLarge extends UsageError {
   override name = "PeerSetTooLarge";
   constructor(
     /** Peers in the refused set. */

@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { PeerMonitorClient } from "../../client/client.js";
 import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
-import { PeermonError } from "../../errors.js";
-import { toJson } from "../format.js";
+import { UsageError } from "../../errors.js";
+import { printable, toJson } from "../format.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
 type Flags = { json?: boolean; file?: string } & Record<string, unknown>;
@@ -53,7 +53,7 @@ function showCommand(): Command {
       if (reading.type === "current") {
         const { peers, id } = reading.peerset;
         printNote(`peerset ${id || "(no id)"}: ${peers.length} peer${peers.length === 1 ? "" : "s"}`);
-        for (const p of peers) printLine(p);
+        for (const p of peers) printLine(printable(p));
         return;
       }
       printNote(noPeerSet(reading));
@@ -98,15 +98,15 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
 function peersOf(peersArg: string | string[], file: string | undefined): string[] {
   const args = Array.isArray(peersArg) ? peersArg : [peersArg];
   if (file === undefined) {
-    if (args.length === 0) throw new PeermonError("give the peer ids, as arguments or with --file <path>");
+    if (args.length === 0) throw new UsageError("give the peer ids, as arguments or with --file <path>");
     return args;
   }
-  if (args.length > 0) throw new PeermonError("give the peer ids either as arguments or with --file, not both");
+  if (args.length > 0) throw new UsageError("give the peer ids either as arguments or with --file, not both");
   let text: string;
   try {
     text = readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (err) {
-    throw new PeermonError(`cannot read --file ${file}: ${(err as Error).message}; give a readable file of peer ids`, {
+    throw new UsageError(`cannot read --file ${file}: ${(err as Error).message}; give a readable file of peer ids`, {
       cause: err,
     });
   }
@@ -123,5 +123,5 @@ function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetC
   const verb = name === "set" ? "set" : name === "add" ? `added ${peers[0]}` : `removed ${peers[0]}`;
   const all = r.peerset.peers;
   const more = all.length > PEERS_SHOWN ? ` and ${all.length - PEERS_SHOWN} more` : "";
-  return `peerset ${verb}: ${size} [${all.slice(0, PEERS_SHOWN).join(" ")}${more}] (id ${r.peerset.id})`;
+  return `peerset ${verb}: ${size} [${all.slice(0, PEERS_SHOWN).map(printable).join(" ")}${more}] (id ${r.peerset.id})`;
 }
