@@ -28,8 +28,8 @@ import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import { MonitorStats } from "./stats.js";
-import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js"; // [delivery, issue 10]
-import { registerDeliveryMetrics } from "./http/delivery-metrics.js"; // [delivery, issue 10]
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
 export interface MonitorOptions {
   log?: Logger;
@@ -66,7 +66,7 @@ interface Parts {
   service: Service;
   http: Server | undefined;
   log: Logger;
-  delivery: Delivery | undefined; // [delivery, issue 10]
+  delivery: Delivery | undefined;
 }
 
 export class Monitor {
@@ -116,7 +116,7 @@ export class Monitor {
     return this.supervisor.stats;
   }
 
-  /** Alert delivery to people, when a destination is set. [delivery, issue 10] */
+  /** Alert delivery to people, when a destination is set. */
   get delivery(): Delivery | undefined {
     return this.parts.delivery;
   }
@@ -137,7 +137,7 @@ export class Monitor {
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
-    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs); // [delivery, issue 10]
+    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
     }
@@ -175,7 +175,17 @@ export class Monitor {
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
-    const service = await startQueries(g, supervisor);
+    // Alerts to people, downstream of the alert log (never in detection's way).
+    const delivery = await startMonitorDelivery({
+      nc,
+      jsm: alerts.logged ? jsm : undefined,
+      subjects: g.subjects,
+      config,
+      clock,
+      log: root,
+      sup: supervisor.views,
+    });
+    const service = await startQueries(g, supervisor, delivery);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -191,8 +201,6 @@ export class Monitor {
       },
     });
     await nc.flush();
-    // [delivery, issue 10] alerts to people, downstream of the alert log (never in detection's way)
-    const delivery = await startMonitorDelivery({ nc, jsm: alerts.logged ? jsm : undefined, subjects: g.subjects, config, clock, log: root, sup: supervisor.views });
     const life = { stopping: false };
     const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery) : undefined;
     log.info(
@@ -241,7 +249,7 @@ async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Superv
   sup.restoreEnded(count);
 }
 
-function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined): Promise<Service> {
   const { config } = g;
   return startQueryService({
     nc: g.nc,
@@ -255,6 +263,7 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
     queryStats: g.queryStats,
+    delivery: () => delivery?.status(),
   });
 }
 
@@ -262,7 +271,7 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
-    metrics: registerDeliveryMetrics( // [delivery, issue 10]
+    metrics: registerDeliveryMetrics(
       monitorMetrics({
         stats: g.stats,
         queries: g.queryStats,

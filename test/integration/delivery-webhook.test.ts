@@ -6,6 +6,7 @@ import { freePort } from "../../src/cli/local-nats.js";
 import { capturedLogger, startDelivery, TEST_DELIVERY } from "../helpers/delivery.js";
 import { client, natsServer, publishMetric, quietPeriod, startMonitor, waitUntil } from "../helpers/nats.js";
 import { TestReceiver, webhookAlerts, type WebhookBody } from "../helpers/receiver.js";
+import { deliveryLines } from "../../src/cli/delivery-status.js";
 
 const ids = (r: TestReceiver) => webhookAlerts(r.requests).map((a) => a.annotations.alert_id!);
 
@@ -177,4 +178,21 @@ test("delivery webhook - a monitor with a webhook delivers by itself; /metrics s
   assert.match(metrics, /peermon_delivery_oldest_undelivered_seconds\{[^}]*\} 0/);
   assert.match(metrics, /peermon_delivery_failed_total\{[^}]*reason="http_5xx"\} 0/);
   assert.doesNotMatch(metrics + JSON.stringify(monitor.delivery!.status()), /hunter2|s3cret/);
+});
+
+test("delivery webhook - the monitor's STATS and `peermon status` show each sink, with no secret", async (t) => {
+  const server = await natsServer(t);
+  const receiver = await TestReceiver.start(t);
+  const secretUrl = receiver.url.replace("http://", "http://user:hunter2@");
+  await startMonitor(t, server, { ...TEST_DELIVERY, webhookUrl: secretUrl, webhookSecret: "s3cret" });
+  const nc = await client(t, server);
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 300 });
+  await receiver.waitFor((r) => r.length === 1, "the firing alert");
+  const data: { delivery: { sinks: { kind: string; url: string }[] } | null }[] = [];
+  for await (const s of await nc.services.client().stats("peermon")) data.push(s.endpoints?.find((e) => e.data)?.data as never);
+  const sinks = data[0]!.delivery!.sinks;
+  assert.deepEqual(sinks.map((s) => s.kind), ["webhook"]);
+  assert.ok(!JSON.stringify(data).includes("hunter2") && !JSON.stringify(data).includes("s3cret"), "no secret in STATS");
+  const lines = deliveryLines(data[0]!.delivery as never);
+  assert.match(lines.join("\n"), /delivery \(from the alert log\):\n {4}webhook http:\/\/\*\*\*@127\.0\.0\.1:\d+\/…: ok \| delivered 1/);
 });

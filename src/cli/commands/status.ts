@@ -12,6 +12,8 @@ import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
 import { printable, toJson } from "../format.js";
+import { deliveryLines } from "../delivery-status.js";
+import type { DeliveryStatus } from "../../delivery/delivery.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
 /** How long replies are gathered, ms: every monitor on a healthy network answers well within it. */
@@ -27,6 +29,8 @@ export interface MonitorStatus {
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
+  /** Alert delivery to people: null when no destination is set (absent from older monitors). */
+  delivery?: DeliveryStatus | null;
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -140,6 +144,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+  for (const line of deliveryLines(st.delivery, c)) printLine(line);
 }
 
 /** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */
