@@ -1,8 +1,8 @@
 /**
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
-export type { Alert, AlertKind, Metric, MetricInput, PeerSet } from "./api/types.js";
-export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export type { Alert, AlertKind, Metric, PeerSet } from "./api/types.js";
+export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./api/codec.js";
 export {
   decodeAlert,
   decodeMetric,
@@ -13,6 +13,7 @@ export {
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
 export { decodeHistory, encodeHistory, type HistoryEpisode, type PeerHistory } from "./api/history.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
+export { metricFrom, type MetricInput } from "./client/metric-input.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";
 export { Monitor, type MonitorOptions } from "./monitor.js";
@@ -24,5 +25,9 @@ export {
   type NatsSettings,
   type ShardSpec,
 } from "./config.js";
-export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
+export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, UsageError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
+export { PeerSetTooLarge } from "./client/peerset-too-large.js";
+export { SIGNATURE_HEADER, signBody, verifySignature } from "./delivery/signature.js";
+export type { DeliveryStatus } from "./delivery/delivery.js";
+export type { SinkCounters, SinkStatus } from "./delivery/sink.js";

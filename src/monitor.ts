@@ -21,13 +21,16 @@ import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
+import { QueryStats } from "./bus/query-stats.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
-import { systemClock, type Clock } from "./clock.js";
+import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import { MonitorStats } from "./stats.js";
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
 export interface MonitorOptions {
   log?: Logger;
@@ -48,6 +51,8 @@ interface Ground {
   clock: Clock;
   stats: MonitorStats;
   subjects: Subjects;
+  /** What the query service counts, read by /metrics. */
+  queryStats: QueryStats;
   root: Logger;
   shardLabel: string;
 }
@@ -64,6 +69,7 @@ interface Parts {
   service: Service;
   http: Server | undefined;
   log: Logger;
+  delivery: Delivery | undefined;
 }
 
 export class Monitor {
@@ -83,9 +89,10 @@ export class Monitor {
     const ground: Ground = {
       config,
       nc,
-      clock: options.clock ?? systemClock,
+      clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
       stats: new MonitorStats(),
       subjects: new Subjects(config.prefix),
+      queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
       shardLabel,
     };
@@ -112,6 +119,11 @@ export class Monitor {
     return this.supervisor.stats;
   }
 
+  /** Alert delivery to people, when a destination is set. */
+  get delivery(): Delivery | undefined {
+    return this.parts.delivery;
+  }
+
   /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
   stop(): Promise<void> {
     this.parts.life.stopping = true;
@@ -120,7 +132,7 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http, history } = this.parts;
+    const { outbox, probe, peerset, service, log, http, delivery, history } = this.parts;
     probe.stop();
     history.stop(); // [issue 11: history]
     http?.close();
@@ -129,6 +141,7 @@ export class Monitor {
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
+    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
     }
@@ -158,7 +171,7 @@ export class Monitor {
     const peerset = await followPeerSet(
       nc,
       g.subjects,
-      { receivePeerSet: (data) => intake.receivePeerSet(data), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
+      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
       root.child({ component: "peerset" }),
       { jsm, replicas: config.streamReplicas },
     );
@@ -166,12 +179,22 @@ export class Monitor {
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
+    // Alerts to people, downstream of the alert log (never in detection's way).
+    const delivery = await startMonitorDelivery({
+      nc,
+      jsm: alerts.logged ? jsm : undefined,
+      subjects: g.subjects,
+      config,
+      clock,
+      log: root,
+      sup: supervisor.views,
+    });
     // [issue 11: history] the alert log into the episode index, for history queries and the page.
     const history = await followHistory({
       nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
       index: supervisor.episodes, logged: alerts.logged, log: root.child({ component: "history" }),
     });
-    const service = await startQueries(g, supervisor);
+    const service = await startQueries(g, supervisor, delivery);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -188,12 +211,12 @@ export class Monitor {
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life) : undefined;
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery) : undefined;
     log.info(
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, history, service, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, history, service, http, log, delivery });
   }
 }
 
@@ -235,7 +258,7 @@ async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Superv
   sup.restoreEnded(count);
 }
 
-function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined): Promise<Service> {
   const { config } = g;
   return startQueryService({
     nc: g.nc,
@@ -249,22 +272,29 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
     log: g.root.child({ component: "queries" }),
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
+    queryStats: g.queryStats,
+    delivery: () => delivery?.status(),
   });
 }
 
-function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"]): Promise<Server> {
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     // [issue 11: page] the snapshot with its shard; silences and disruptions join it here when they exist.
     status: (perName) => ({ ...sup.views.statusSnapshot(perName), shard: g.shardLabel }),
-    metrics: monitorMetrics({
-      stats: g.stats,
-      stateCounts: () => sup.views.stateCounts(),
-      neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
-      linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
-      graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
-      info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
-    }),
+    metrics: registerDeliveryMetrics(
+      monitorMetrics({
+        stats: g.stats,
+        queries: g.queryStats,
+        peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
+        stateCounts: () => sup.views.stateCounts(),
+        neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
+        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
+        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
+      }),
+      delivery,
+    ),
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * AlertFactory: the alerts a window announces, stamped with the monitor's clock (`r`) and a ULID
+ * AlertFactory: the alerts a window announces, stamped with the monitor's wall clock (`r`) and a ULID
  * (`i`, monotonic within a millisecond). The first firing alert of an episode names it (`x` = its
  * own `i`); repeats and the resolved alert carry that name.
  */
@@ -29,7 +29,7 @@ export class AlertFactory {
   }
 
   private make(latest: Metric, kind: AlertKind, episode: string | undefined): Alert {
-    const now = this.clock.now();
+    const now = this.clock.wallNow(); // r and the ULID agree with other machines' clocks
     const id = this.newId(Math.floor(now));
     return { ...latest, triggeredAt: msToNs(now), id, kind, episode: episode ?? id };
   }

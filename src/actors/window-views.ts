@@ -178,7 +178,8 @@ export class WindowViews {
    * seen; undefined when nothing is known of it (no window, not a never-seen member, no episode).
    */
   historyOf(name: string, peer: string): PeerHistory | undefined {
-    const now = Math.floor(this.clock.now()); // whole ms: the reply carries whole ms (in ns)
+    // The wall clock, as the alerts' and metrics' stamps; whole ms, as the reply carries them (in ns).
+    const now = Math.floor(this.clock.wallNow());
     const w = this.windows.get(name, peer);
     const neverSeen = !w && this.isNeverSeen(name, peer);
     const all = this.episodes.episodes(name, peer);
@@ -201,29 +202,31 @@ export class WindowViews {
   /** Per metric name, the windows per state, the never-seen peers and up to `perName` peers, troubled first. */
   statusSnapshot(perName: number): StatusSnapshot {
     const now = this.clock.now();
+    // Stamps (t, r, so history and silence) are on the wall clock; deadlines on the monotonic one.
+    const wall = this.clock.wallNow();
     const names: StatusSnapshot["names"] = {};
-    const history: HistoryStatus = { sinceMs: this.episodes.coverageStart(now), untilMs: now, pairs: {} };
+    const history: HistoryStatus = { sinceMs: this.episodes.coverageStart(wall), untilMs: wall, pairs: {} };
     for (const name of this.windows.names()) {
       const list = [...this.windows.sorted(name)].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]);
       const counts = zeroCounts();
       for (const w of list) counts[w.state]++;
       const neverSeen = this.neverSeen(name);
       const peers = list.slice(0, perName);
-      names[name] = { counts, neverSeen: { count: neverSeen.length, peers: neverSeen.slice(0, perName) }, peers: peers.map((w) => peerStatus(w, now)) };
-      const pairs = this.pairHistories(name, peers, now);
+      names[name] = { counts, neverSeen: { count: neverSeen.length, peers: neverSeen.slice(0, perName) }, peers: peers.map((w) => peerStatus(w, now, wall)) };
+      const pairs = this.pairHistories(name, peers, wall);
       if (pairs) history.pairs[name] = pairs;
     }
     const members = this.peerset();
-    return { at: new Date(now).toISOString(), link: this.link(now), windows: this.windows.size, peerset: members?.size ?? null, names, history };
+    return { at: new Date(wall).toISOString(), link: this.link(now), windows: this.windows.size, peerset: members?.size ?? null, names, history };
   }
 
-  /** The histories of `windows` (one name) that had episodes in their span; undefined when none did. */
-  private pairHistories(name: string, windows: readonly TrackedWindow[], now: number) {
+  /** The histories of `windows` (one name) that had episodes in their span (ending at `wall`); undefined when none did. */
+  private pairHistories(name: string, windows: readonly TrackedWindow[], wall: number) {
     let out: Record<string, PairHistoryStatus> | undefined;
     for (const w of windows) {
       const all = this.episodes.episodes(name, w.peer);
       if (all.length === 0) continue;
-      const s = summarize(all, this.episodes.spanStart(name, w.peer, now), now);
+      const s = summarize(all, this.episodes.spanStart(name, w.peer, wall), wall);
       if (s.episodes.length === 0) continue;
       out ??= {};
       out[w.peer] = { sinceMs: s.sinceMs, availability: s.availability, flaps: s.flaps, episodes: s.episodes.map((e) => [e.startMs, e.endMs]) };
@@ -238,14 +241,14 @@ export class WindowViews {
   }
 }
 
-function peerStatus(w: TrackedWindow, now: number): PeerStatus {
+function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {
   return {
     peer: w.peer,
     state: w.state,
     value: w.metrics.latest()?.value ?? "",
     valid: w.metrics.latestIsValid(),
     expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
-    silentForMs: Math.max(0, Math.round(now - Number(w.metrics.latestReceivedAt() / NS_PER_MS))),
+    silentForMs: Math.max(0, Math.round(wall - Number(w.metrics.latestReceivedAt() / NS_PER_MS))),
   };
 }
 

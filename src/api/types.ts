@@ -52,6 +52,3 @@ export interface PeerSet {
   /** `i`: ULID of this snapshot. */
   id: string;
 }
-
-/** Input accepted by `publishMetric`: everything but name and peer may be left out. */
-export type MetricInput = Pick<Metric, "name" | "peer"> & Partial<Omit<Metric, "name" | "peer">>;

@@ -5,7 +5,8 @@
  * every new alert in order, across reconnects; replicas of a shard all read the same log, so they
  * tell the same history. Alerts of names another shard owns are skipped. Without the log it
  * follows the alert subjects, from the monitor's start on. Best effort: a failure is logged and
- * history then covers what was seen.
+ * history then covers what was seen. Times are on the wall clock, as the alerts' stamps are
+ * (docs/clocks.md).
  */
 import { DeliverPolicy, type NatsConnection, type Subscription } from "nats";
 import { partitionOf, type Subjects } from "../api/subjects.js";
@@ -42,7 +43,7 @@ export async function followHistory(o: HistoryFeedOptions): Promise<HistoryFeed>
   // Now and then, forget what the log no longer keeps.
   let timer: TimerHandle | undefined;
   const prune = () => {
-    o.index.prune(o.clock.now());
+    o.index.prune(o.clock.wallNow());
     timer = o.clock.setTimer(prune, TUNING.historyPruneMs);
   };
   timer = o.clock.setTimer(prune, TUNING.historyPruneMs);
@@ -78,7 +79,7 @@ function recordAlert(o: HistoryFeedOptions, data: Uint8Array): void {
 
 /** The alert subjects, live: what is published from now on. */
 function followSubjects(o: HistoryFeedOptions): { stop(): void } {
-  o.index.setCoverage({ sinceMs: o.clock.now(), retentionMs: o.retentionMs });
+  o.index.setCoverage({ sinceMs: o.clock.wallNow(), retentionMs: o.retentionMs });
   const sub: Subscription = o.nc.subscribe(o.subjects.alertsAll, { callback: (err, m) => err || recordAlert(o, m.data) });
   return { stop: () => sub.unsubscribe() };
 }
@@ -94,11 +95,12 @@ async function followLog(o: HistoryFeedOptions): Promise<{ stop(): void }> {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: 1,
   });
-  const before = o.clock.now();
+  const before = o.clock.wallNow();
   const messages = await consumer.consume();
   const created = await consumer.info(true);
-  // The log's first time is on the server's clock: placed on the monitor's by the server's "now".
-  const toMonitorMs = serverTimeToMonitor(Date.parse(created.created), (before + o.clock.now()) / 2);
+  // The log's first time is on the server's clock: placed on the monitor's wall clock (that of the
+  // alerts' stamps) by the server's "now".
+  const toMonitorMs = serverTimeToMonitor(Date.parse(created.created), (before + o.clock.wallNow()) / 2);
   const maxAgeNs = info.config.max_age ?? 0;
   o.index.setCoverage({ sinceMs: toMonitorMs(Date.parse(info.created)), retentionMs: maxAgeNs > 0 ? maxAgeNs / 1e6 : Infinity });
   let replaying = created.num_pending > 0;

@@ -44,7 +44,8 @@ test("never seen - members that never reported a name are listed in STATS, answe
   const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(body, /^peermon_peers_never_seen\{name="ping"\} 2$/m);
   assert.match(body, /^peermon_peers_never_seen\{name="freespace"\} 3$/m);
-  assert.match(body, /^peermon_metrics_ignored_total\{reason="unknown_peer"\} 1$/m);
-  assert.match(body, /^peermon_metrics_ignored_total\{reason="removed_peer"\} 0$/m);
+  assert.match(body, /^peermon_metric_messages_ignored_total\{reason="unknown_peer"\} 1$/m);
+  assert.match(body, /^peermon_metric_messages_ignored_total\{reason="removed_peer"\} 0$/m);
+  assert.match(body, /^peermon_metrics_ignored_total 1$/m, "the deprecated name keeps its old shape");
   assert.equal(monitor.stats.alertsFiring, 0, "never-seen peers are not alerted");
 });

@@ -2,7 +2,8 @@
  * `peermon status`: asks every running monitor for its `$SRV.STATS` (services framework) for about
  * a second, then prints per instance its shard, windows and peers, and per metric name how many
  * windows are healthy, expired and alerted and which members never reported it, with rejected
- * input and ignored metrics (peers outside the peerset) counted by reason.
+ * input and ignored metrics (peers outside the peerset) counted by reason; with several monitors,
+ * a total over the deployment.
  */
 import { Command } from "commander";
 import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
@@ -11,7 +12,9 @@ import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
-import { toJson } from "../format.js";
+import { printable, toJson } from "../format.js";
+import { deliveryLines } from "../delivery-status.js";
+import type { DeliveryStatus } from "../../delivery/delivery.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
 /** How long replies are gathered, ms: every monitor on a healthy network answers well within it. */
@@ -29,6 +32,8 @@ export interface MonitorStatus {
   link?: LinkReport;
   /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
   neverSeen?: Record<string, { count: number; peers: string[] }>;
+  /** Alert delivery to people: null when no destination is set (absent from older monitors). */
+  delivery?: DeliveryStatus | null;
   counters: { rejected?: Record<string, number>; ignored?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -58,6 +63,7 @@ Examples:
       }
       const palette = paletteFor();
       for (const r of replies) printInstance(r, statusOf(r)!, palette);
+      if (replies.length > 1) printTotal(replies.map((r) => statusOf(r)!), palette);
     });
 }
 
@@ -92,6 +98,44 @@ function statusOf(reply: StatsReply): MonitorStatus | undefined {
   return data && typeof data === "object" && "states" in data ? data : undefined;
 }
 
+/**
+ * The whole deployment: replicas of a shard hold the same windows, so each shard counts once, by
+ * its replica with the most windows (one that restarted may still be replaying).
+ */
+export function totalOf(monitors: readonly MonitorStatus[]): { shards: number; monitors: number; windows: number; states: MonitorStatus["states"] } {
+  const perShard = new Map<string, MonitorStatus>();
+  for (const m of monitors) {
+    const seen = perShard.get(m.shard);
+    if (!seen || m.windows > seen.windows) perShard.set(m.shard, m);
+  }
+  const states: MonitorStatus["states"] = {};
+  let windows = 0;
+  for (const m of perShard.values()) {
+    windows += m.windows;
+    for (const [name, n] of Object.entries(m.states)) {
+      const sum = (states[name] ??= { healthy: 0, expired: 0, alerted: 0 });
+      sum.healthy += n.healthy;
+      sum.expired += n.expired;
+      sum.alerted += n.alerted;
+    }
+  }
+  return { shards: perShard.size, monitors: monitors.length, windows, states };
+}
+
+function printTotal(monitors: readonly MonitorStatus[], c: Palette): void {
+  const t = totalOf(monitors);
+  printLine(c.bold(`total | ${t.monitors} monitors, ${t.shards} shard${t.shards === 1 ? "" : "s"} (replicas counted once) | ${t.windows} windows`));
+  printStates(t.states, c);
+}
+
+function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: MonitorStatus["neverSeen"]): void {
+  for (const [name, n] of Object.entries(states).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
+    const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
+    printLine(`  ${printable(name)}: healthy ${n.healthy}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
+  }
+}
+
 function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const peers = st.peers === null ? "no peerset (every publishing peer tracked)" : `${st.peers} in the peerset`;
   printLine(
@@ -99,20 +143,17 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
-  for (const [name, n] of Object.entries(st.states).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
-    const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
-    printLine(`  ${name}: healthy ${n.healthy}, ${expired}, ${alerted}${neverSeenText(st.neverSeen?.[name], c)}`);
-  }
+  printStates(st.states, c, st.neverSeen);
   printLine(`  rejected: ${byReason(st.counters.rejected)}`);
   if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
+  for (const line of deliveryLines(st.delivery, c)) printLine(line);
 }
 
 /** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
 export function neverSeenText(n: { count: number; peers: string[] } | undefined, c: Palette): string {
   if (!n || n.count === 0) return "";
   const more = n.count > n.peers.length ? ` and ${n.count - n.peers.length} more` : "";
-  return `, ${c.yellow(`never seen ${n.count}`)} (${n.peers.join(", ")}${more})`;
+  return `, ${c.yellow(`never seen ${n.count}`)} (${n.peers.map(printable).join(", ")}${more})`;
 }
 
 /** `3 (undecodable 2, wrong_type 1)`: the total, and the reasons that counted anything. */
