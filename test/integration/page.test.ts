@@ -62,12 +62,18 @@ interface Timing {
   bytes: number;
 }
 
+/** The load's timing, once the browser has recorded its first contentful paint (or after 5 s without one). */
 function timingOf(page: Page): Promise<Timing> {
-  return page.evaluate(`(() => {
-    const nav = performance.getEntriesByType("navigation")[0];
-    const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-    return { fcp: fcp ? fcp.startTime : null, dcl: nav.domContentLoadedEventEnd, response: nav.responseEnd, bytes: nav.encodedBodySize };
-  })()`) as Promise<Timing>;
+  return page.evaluate(`new Promise((resolve) => {
+    const done = () => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+      resolve({ fcp: fcp ? fcp.startTime : null, dcl: nav.domContentLoadedEventEnd, response: nav.responseEnd, bytes: nav.encodedBodySize });
+    };
+    if (performance.getEntriesByName("first-contentful-paint").length > 0) return done();
+    new PerformanceObserver(done).observe({ type: "paint", buffered: true });
+    setTimeout(done, 5000);
+  })`) as Promise<Timing>;
 }
 
 async function open(browser: Browser, url: string, javaScriptEnabled = true) {
