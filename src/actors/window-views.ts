@@ -93,9 +93,13 @@ export interface StatusSnapshot {
 }
 
 const SEVERITY: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
+/** Members looked at, at most, to list never-seen peers in one call (status, page): a few ms. */
+const NEVER_SEEN_SCAN_BUDGET = 200_000;
 const NS_PER_MS = 1_000_000n;
 
 export class WindowViews {
+  private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
+
   constructor(
     private readonly windows: WindowRegistry,
     private readonly clock: Clock,
@@ -156,21 +160,43 @@ export class WindowViews {
 
   /** The never-seen peers of `name`, sorted (none before a peerset is known, or for an unknown name). */
   neverSeen(name: string): string[] {
-    const members = this.peerset();
-    if (!members || !this.windows.hasName(name)) return [];
-    const out: string[] = [];
-    for (const peer of members) if (!this.windows.get(name, peer)) out.push(peer);
-    return out.sort();
+    return this.neverSeenOf(name, Infinity, { left: Infinity }).peers;
   }
 
   /** Per name: how many peers were never seen, and the first `listed` of them. */
   neverSeenSummary(listed: number): Record<string, { count: number; peers: string[] }> {
     const out: Record<string, { count: number; peers: string[] }> = {};
-    for (const name of this.windows.names()) {
-      const peers = this.neverSeen(name);
-      out[name] = { count: peers.length, peers: peers.slice(0, listed) };
-    }
+    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
+    for (const name of this.windows.names()) out[name] = this.neverSeenOf(name, listed, budget);
     return out;
+  }
+
+  /**
+   * How many members never reported `name`, and the first `listed` of them in peer order. The
+   * count is exact and cheap: once a peerset is known every window is a member's (the others are
+   * freed and their metrics ignored), so it is the members minus the name's windows. The list
+   * walks the sorted members, sharing `budget` (members looked at) with the other names of the
+   * same call, so that 1,000 names x 10,000 peers cannot stall the event loop; past it a list is
+   * cut short (the count still says how many).
+   */
+  private neverSeenOf(name: string, listed: number, budget: { left: number }): { count: number; peers: string[] } {
+    const members = this.sortedMembers();
+    const windows = this.windows.countOf(name);
+    if (!members || windows === 0) return { count: 0, peers: [] };
+    const count = Math.max(0, members.length - windows);
+    const peers: string[] = [];
+    for (let i = 0; i < members.length && peers.length < Math.min(listed, count) && budget.left > 0; i++, budget.left--) {
+      if (!this.windows.get(name, members[i]!)) peers.push(members[i]!);
+    }
+    return { count, peers };
+  }
+
+  /** The peerset's members, sorted (once per peerset), or undefined before one is known. */
+  private sortedMembers(): readonly string[] | undefined {
+    const members = this.peerset();
+    if (!members) return undefined;
+    if (this.membersSorted?.of !== members) this.membersSorted = { of: members, list: [...members].sort() };
+    return this.membersSorted.list;
   }
 
   /**
@@ -206,13 +232,13 @@ export class WindowViews {
     const wall = this.clock.wallNow();
     const names: StatusSnapshot["names"] = {};
     const history: HistoryStatus = { sinceMs: this.episodes.coverageStart(wall), untilMs: wall, pairs: {} };
+    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
     for (const name of this.windows.names()) {
       const list = [...this.windows.sorted(name)].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]);
       const counts = zeroCounts();
       for (const w of list) counts[w.state]++;
-      const neverSeen = this.neverSeen(name);
       const peers = list.slice(0, perName);
-      names[name] = { counts, neverSeen: { count: neverSeen.length, peers: neverSeen.slice(0, perName) }, peers: peers.map((w) => peerStatus(w, now, wall)) };
+      names[name] = { counts, neverSeen: this.neverSeenOf(name, perName, budget), peers: peers.map((w) => peerStatus(w, now, wall)) };
       const pairs = this.pairHistories(name, peers, wall);
       if (pairs) history.pairs[name] = pairs;
     }
