@@ -73,6 +73,12 @@ export class Supervisor {
   private readonly outsiders: IgnoredMetrics;
   private readonly graceNotice: GraceNotice;
   private readonly stopWallSteps: () => void;
+  /**
+   * wall − monotonic, ms: read once, then taken from each wall step. Reading both clocks per
+   * metric made it jitter by tens of µs, enough to order two replayed metrics stored µs apart
+   * the wrong way round (the newer one was then dropped as stale).
+   */
+  private wallOffset: number;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, string>();
 
@@ -99,6 +105,7 @@ export class Supervisor {
     });
     this.machine = this.provideMachine();
     this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.wallOffset = o.clock.wallNow() - o.clock.now();
     this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
@@ -136,7 +143,7 @@ export class Supervisor {
       return false;
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
-    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const wallOffset = this.wallOffset;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
@@ -322,6 +329,7 @@ export class Supervisor {
    * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
    */
   private wallStepped(step: WallStep): void {
+    this.wallOffset = step.toOffsetMs;
     let moved = 0;
     for (const [, byPeer] of this.windows.byNames()) {
       for (const w of byPeer.values()) {
