@@ -45,6 +45,10 @@ const METHODS = `
 **failover_*** (\`failover.ts\`)
 - deploy/local's cluster (3 nats-servers, 2 shards x 2 replicas, streams R3), 50 peers x 5 names every 300 ms (ttl 1.5 s); one replica of each shard is SIGKILLed as 10 peers go silent, then one nats-server as 10 more do.
 - Alert delay = arrival minus the deadline from the alert's own fields; every (name, peer) must alert exactly once; SDK \`latest\` queries run during the replica kill; reconnect = until all 4 monitors answer \`$SRV.PING\`.
+
+**detection_*** (\`detection.ts\`, \`detection/\`)
+- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors of src/window/detectors and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
+- Rows: the chosen detector on the mixed fleet, the issue's targets, its bytes per window (1M instances); \`npm run bench:detection -- --docs\` adds the sweeps and rewrites docs/detection.md.
 `;
 
 /** Remarks that follow from the figures of this run. */

@@ -4,7 +4,6 @@ import { seededRandom } from "../../src/cli/demo/scenario.js";
 import { DEFAULT_RHYTHM, RhythmDetector } from "../../src/window/detectors/rhythm.js";
 
 const TTL = 30_000;
-const DAY = 86_400_000;
 
 /** A detector fed `gaps` (ms) after a first metric at t = 1e12; returns it and the last arrival. */
 function fed(gaps: number[], d = new RhythmDetector(), learn = true): { d: RhythmDetector; last: number } {
@@ -21,6 +20,10 @@ function more(d: RhythmDetector, last: number, gaps: number[], learn = true): nu
 }
 
 const punctual = (n: number, every = 15_000) => Array<number>(n).fill(every);
+/** The smallest margin at a 15 s interval: 1/64 of it. */
+const FLOOR = 15_000 / 64;
+const GAIN = DEFAULT_RHYTHM.slackGain;
+const HALF_LIFE = DEFAULT_RHYTHM.slackHalfLifeMetrics;
 const close = (a: number, b: number, eps: number, what: string) => assert.ok(Math.abs(a - b) <= eps, `${what}: ${a} vs ${b}`);
 
 test("rhythm detector - no history: never before the first metric, after the deadline with one", () => {
@@ -30,16 +33,17 @@ test("rhythm detector - no history: never before the first metric, after the dea
   assert.equal(d.suspectAt() - last, 15_000 + 22_500);
 });
 
-test("rhythm detector - what each gap teaches, after 150 punctual metrics (interval 15 s, margin at its 100 ms floor)", () => {
+test("rhythm detector - what each gap teaches, after 150 punctual metrics (interval 15 s, margin at its floor: 15 s / 64)", () => {
   const cases: { what: string; gaps: number[]; learn?: boolean; offset: number; slack: number }[] = [
-    { what: "punctual: 100 ms after the expected metric", gaps: [], offset: 15_100, slack: 0 },
-    { what: "a restart (two metrics 1 s apart) teaches nothing", gaps: [1_000], offset: 15_100, slack: 0 },
-    { what: "an outage (10 min) teaches nothing", gaps: [600_000], offset: 15_100, slack: 0 },
-    // Lateness 5 s: slack 5 s, margin 1.75 x 5 s; the interval moves 5 s / 64.
-    { what: "a pause widens the margin to 1.75 x its lateness", gaps: [20_000], offset: 15_000 + 5_000 / 64 + 8_750, slack: 5_000 },
-    // A lost metric: lateness 15 s, margin 26.25 s: suspicion after the deadline (30 s), the TTL decides.
-    { what: "a lost metric leaves the peer to the TTL", gaps: [30_000], offset: 15_000 + 15_000 / 64 + 26_250, slack: 15_000 },
-    { what: "with learn = false the same gap teaches nothing", gaps: [30_000], learn: false, offset: 15_100, slack: 0 },
+    { what: "punctual: 234 ms after the expected metric", gaps: [], offset: 15_000 + FLOOR, slack: 0 },
+    { what: "a restart (two metrics 1 s apart) teaches nothing", gaps: [1_000], offset: 15_000 + FLOOR, slack: 0 },
+    { what: "an outage (10 min) teaches nothing", gaps: [600_000], offset: 15_000 + FLOOR, slack: 0 },
+    { what: "an outage (4 intervals) teaches nothing", gaps: [60_000], offset: 15_000 + FLOOR, slack: 0 },
+    // Lateness 5 s: slack 5 s, margin 1.5 x 5 s; the interval moves 5 s / 128.
+    { what: "a pause widens the margin to 1.5 x its lateness", gaps: [20_000], offset: 15_000 + 5_000 / 128 + GAIN * 5_000, slack: 5_000 },
+    // A lost metric: lateness 15 s, margin 22.5 s: suspicion after the deadline (30 s), the TTL decides.
+    { what: "a lost metric leaves the peer to the TTL", gaps: [30_000], offset: 15_000 + 15_000 / 128 + GAIN * 15_000, slack: 15_000 },
+    { what: "with learn = false the same gap teaches nothing", gaps: [30_000], learn: false, offset: 15_000 + FLOOR, slack: 0 },
   ];
   for (const c of cases) {
     const { d, last } = fed(punctual(150));
@@ -49,16 +53,25 @@ test("rhythm detector - what each gap teaches, after 150 punctual metrics (inter
   }
 });
 
-test("rhythm detector - a lost metric is forgiven with the slack's half-life", () => {
+test("rhythm detector - one off-beat gap (a restart, a lost metric) never makes the next punctual metric late", () => {
+  for (const gap of [7_600, 9_000, 14_000, 16_000, 22_000, 30_000]) {
+    const { d, last } = fed(punctual(150));
+    const t = more(d, last, [gap]);
+    const due = d.suspectAt();
+    assert.ok(t + 15_000 < due, `after a ${gap} ms gap the next punctual metric is on time (${t + 15_000 - due} ms)`);
+  }
+});
+
+test("rhythm detector - a lost metric is forgiven with the slack's half-life (30 000 metrics)", () => {
   const { d, last } = fed([...punctual(150), 30_000]);
   const after = (t: number) => d.suspectAt() - t;
   assert.ok(after(last) > TTL, "right after it: no early suspicion");
-  const oneDay = more(d, last, punctual(DAY / 15_000));
-  // About: the fixed point rounds down at each metric, so it forgets a little faster (~11 ms a day at 15 s).
-  close(d.learned.slackMs, 7_500, 20, "one day later the slack has halved");
-  close(after(oneDay), 15_000 + 1.75 * d.learned.slackMs, 50, "early suspicion is back, later than before");
-  more(d, oneDay, punctual((2 * DAY) / 15_000));
-  close(d.learned.slackMs, 1_875, 50, "three days later an eighth is left");
+  const later = more(d, last, punctual(HALF_LIFE));
+  // About: the fixed point rounds down at each metric, so it forgets up to 1/512 ms a metric more.
+  close(d.learned.slackMs, 7_500, 60, "one half-life later the slack has halved");
+  close(after(later), 15_000 + GAIN * d.learned.slackMs, 50, "early suspicion is back, later than before");
+  more(d, later, punctual(2 * HALF_LIFE));
+  close(d.learned.slackMs, 1_875, 120, "three half-lives later an eighth is left");
 });
 
 test("rhythm detector - a lasting change of rhythm costs one false suspicion, then is learned", () => {
@@ -92,8 +105,8 @@ test("rhythm detector - configurations keep their own options, defaults when non
   const Eager = RhythmDetector.configure({ slackGain: 1, minMarginMs: 500 });
   const eager = fed([...punctual(150), 20_000], new Eager());
   const standard = fed([...punctual(150), 20_000]);
-  close(eager.d.suspectAt() - eager.last, 15_000 + 5_000 / 64 + 5_000, 1e-9, "gain 1");
-  close(standard.d.suspectAt() - standard.last, 15_000 + 5_000 / 64 + DEFAULT_RHYTHM.slackGain * 5_000, 1e-9, "default gain");
+  close(eager.d.suspectAt() - eager.last, 15_000 + 5_000 / 128 + 5_000, 1e-9, "gain 1");
+  close(standard.d.suspectAt() - standard.last, 15_000 + 5_000 / 128 + DEFAULT_RHYTHM.slackGain * 5_000, 1e-9, "default gain");
   const floor = fed(punctual(150), new Eager());
   close(floor.d.suspectAt() - floor.last, 15_500, 1e-9, "min margin 500 ms");
 });
@@ -108,6 +121,6 @@ test("rhythm detector - metrics sent less often than every 45 minutes are left t
 test("rhythm detector - bad options are refused, naming the option", () => {
   assert.throws(() => RhythmDetector.configure({ marginSpreads: 0 }), /marginSpreads must be > 0/);
   assert.throws(() => RhythmDetector.configure({ slackGain: -1 }), /slackGain must be >= 0/);
-  assert.throws(() => RhythmDetector.configure({ slackHalfLifeMs: 0 }), /slackHalfLifeMs must be > 0/);
+  assert.throws(() => RhythmDetector.configure({ slackHalfLifeMetrics: 0 }), /slackHalfLifeMetrics must be > 0/);
   assert.throws(() => RhythmDetector.configure({ minMarginMs: -5 }), /minMarginMs must be >= 0/);
 });

@@ -2,22 +2,24 @@
  * The rhythm detector, peermon's own: it learns the interval of a window's metrics and how late
  * they have lately been, and suspects the peer once it is later than that.
  *
- *   suspectAt = last arrival + interval + max(marginSpreads x spread, slackGain x slack, minMargin)
+ *   suspectAt = last arrival + interval
+ *               + max(marginSpreads x spread, slackGain x slack, minMargin, interval / 64)
  *
  * - interval, spread: moving averages (weight 1/16) of the gaps between valid arrivals and of
  *   their absolute deviation from the interval. They start from a prior of ttl / 2 ± a quarter
  *   (the senders' convention ttl = 2 x interval), so the margin is wider than the ttl until real
  *   gaps have taught it otherwise: no early suspicion without history, and no counter for it.
- * - slack: the largest lateness (gap - interval) seen lately, halving every `slackHalfLifeMs`: a
- *   running estimate of the tail that the spread of a few samples cannot give. After a pause the
+ * - slack: the largest lateness (gap - interval) seen lately, halving every `slackHalfLifeMetrics`
+ *   metrics: a running estimate of the tail that a spread cannot give. After a pause the
  *   next one like it is no mistake; after a lost metric (lateness of a whole interval) suspicion
  *   falls after the deadline: a peer that loses metrics is left to the TTL until it has been
  *   punctual for a while.
  * - Which gaps teach what: a gap shorter than half the interval (a restart: two metrics close
  *   together; a backlog flushed after a stall) teaches nothing, nor does a gap of 4 intervals or
- *   more (an outage: the TTL convicted; the rhythm after it is the same). A gap within the spread
- *   margin updates the averages; a later or earlier one moves the interval a quarter as much (a
- *   lasting change of rhythm is still learned) and leaves the spread alone.
+ *   more (an outage: the TTL convicted, and the rhythm after it is the same; shorter silences are
+ *   taken as lost metrics). A gap within the spread margin updates the averages; any other
+ *   moves the interval 8x less (a lasting change of rhythm is still learned, one off-beat gap
+ *   barely moves it) and leaves the spread alone.
  * - `observe(..., learn = false)` (the monitor's own timing is in doubt): the arrival re-arms the
  *   detector and teaches nothing.
  *
@@ -28,29 +30,41 @@
 import type { Detector } from "./detector.js";
 
 export interface RhythmOptions {
-  /** Margin in learned spreads (mean absolute deviations of the gap). @default 6 (tuned: docs/detection.md) */
+  /**
+   * Margin in learned spreads (mean absolute deviations of the gap): what holds until the slack
+   * has seen the peer's tail. @default 6 (not tuned: after the first hours the slack sets the margin)
+   */
   marginSpreads?: number;
-  /** Margin as a multiple of the largest recent lateness. @default 1.75 (tuned: docs/detection.md) */
+  /** Margin as a multiple of the largest recent lateness. @default 1.5 (tuned: docs/detection.md) */
   slackGain?: number;
-  /** Half-life of that lateness (ms): how long a pause or a lost metric is remembered. @default 1 day (tuned) */
-  slackHalfLifeMs?: number;
-  /** Smallest margin (ms): below it a timer's own jitter decides. @default 100, Akka's min-std-deviation */
+  /**
+   * Half-life of that lateness, in metrics: how long a pause or a lost metric is remembered.
+   * Counted in metrics, not time, as losses are (one metric in so many). @default 30_000 (tuned: docs/detection.md)
+   */
+  slackHalfLifeMetrics?: number;
+  /** Smallest margin (ms), besides 1/64 of the interval: below it a timer's own jitter decides. @default 100, Akka's min-std-deviation */
   minMarginMs?: number;
 }
 
-export const DEFAULT_RHYTHM = { marginSpreads: 6, slackGain: 1.75, slackHalfLifeMs: 24 * 3_600_000, minMarginMs: 100 } as const;
+export const DEFAULT_RHYTHM = { marginSpreads: 6, slackGain: 1.5, slackHalfLifeMetrics: 30_000, minMarginMs: 100 } as const;
 
 /**
  * Fixed point: the integer fields count 1/256 ms, fine enough that rounding the slack down at each
- * metric forgets at most ~170 ms a day more than the half-life says (at one metric a second).
+ * metric forgets at most 1/512 ms a metric more than the half-life says.
  */
 const SCALE = 256;
 const MAX_FIXED = 2 ** 31 - 1;
 /** Metrics sent less often are left to the TTL: the slack (3 intervals) must stay a small integer. */
 export const MAX_RHYTHM_INTERVAL_MS = 45 * 60_000;
-/** Weight of an on-time gap in the moving averages (a divisor); other gaps move the interval 4x less. */
+/**
+ * Weight of an on-time gap in the moving averages (a divisor); an off-beat gap moves the interval
+ * 8x less, so that one restart or one lost metric shifts it by less than a quarter of the smallest
+ * margin (interval / MARGIN_FLOOR_DIVISOR) and the next punctual metric is still on time.
+ */
 const LEARN = 16;
-const LEARN_OFF_BEAT = 64;
+const LEARN_OFF_BEAT = 128;
+/** The margin is never below interval / 64 (1.6%). */
+const MARGIN_FLOOR_DIVISOR = 64;
 /** A gap of this many intervals or more is an outage, not a late metric. */
 const OUTAGE_INTERVALS = 4;
 /** The slack never exceeds this many intervals. */
@@ -60,7 +74,8 @@ const MAX_SLACK_INTERVALS = 3;
 interface RhythmParams {
   marginSpreads: number;
   slackGain: number;
-  halfLifeMs: number;
+  /** The slack's factor per metric: 2^(-1 / half-life). */
+  slackDecay: number;
   /** Fixed point. */
   minMargin: number;
 }
@@ -89,7 +104,7 @@ export class RhythmDetector implements Detector {
     const gap = arrivalMs - this.lastAt;
     this.lastAt = arrivalMs;
     if (!(gap > 0)) return;
-    this.slack = Math.floor(this.slack * 2 ** (-gap / this.params.halfLifeMs)) | 0;
+    this.slack = Math.floor(this.slack * this.params.slackDecay) | 0;
     if (learn) this.learn(gap * SCALE);
   }
 
@@ -127,7 +142,7 @@ export class RhythmDetector implements Detector {
   }
 
   private spreadMargin(): number {
-    return Math.max(this.params.marginSpreads * this.spread, this.params.minMargin);
+    return Math.max(this.params.marginSpreads * this.spread, this.params.minMargin, this.interval / MARGIN_FLOOR_DIVISOR);
   }
 }
 
@@ -137,12 +152,13 @@ function rhythmParams(o: RhythmOptions): RhythmParams {
   const p: RhythmParams = {
     marginSpreads: o.marginSpreads ?? DEFAULT_RHYTHM.marginSpreads,
     slackGain: o.slackGain ?? DEFAULT_RHYTHM.slackGain,
-    halfLifeMs: o.slackHalfLifeMs ?? DEFAULT_RHYTHM.slackHalfLifeMs,
+    slackDecay: 2 ** (-1 / (o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics)),
     minMargin: (o.minMarginMs ?? DEFAULT_RHYTHM.minMarginMs) * SCALE,
   };
   if (!(p.marginSpreads > 0)) throw new RangeError(`rhythm: marginSpreads must be > 0, got ${p.marginSpreads}`);
   if (!(p.slackGain >= 0)) throw new RangeError(`rhythm: slackGain must be >= 0, got ${p.slackGain}`);
-  if (!(p.halfLifeMs > 0)) throw new RangeError(`rhythm: slackHalfLifeMs must be > 0, got ${p.halfLifeMs}`);
+  const halfLife = o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics;
+  if (!(halfLife > 0)) throw new RangeError(`rhythm: slackHalfLifeMetrics must be > 0, got ${halfLife}`);
   if (!(p.minMargin >= 0)) throw new RangeError(`rhythm: minMarginMs must be >= 0, got ${o.minMarginMs}`);
   return p;
 }
