@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/cli/demo/scenario.js";
+import { DETECTOR_NAMES, detectorFactory, type DetectorName } from "../../src/window/detectors/mod.js";
 import { DEFAULT_RHYTHM, RhythmDetector } from "../../src/window/detectors/rhythm.js";
 
 const TTL = 30_000;
@@ -123,4 +124,16 @@ test("rhythm detector - bad options are refused, naming the option", () => {
   assert.throws(() => RhythmDetector.configure({ slackGain: -1 }), /slackGain must be >= 0/);
   assert.throws(() => RhythmDetector.configure({ slackHalfLifeMetrics: 0 }), /slackHalfLifeMetrics must be > 0/);
   assert.throws(() => RhythmDetector.configure({ minMarginMs: -5 }), /minMarginMs must be >= 0/);
+});
+
+test("detector factory - options are checked when the factory is made, and every name makes its detector", () => {
+  assert.throws(() => detectorFactory("rhythm", { slackGain: -1 }), /slackGain must be >= 0/);
+  assert.throws(() => detectorFactory("chen", { arrivals: 1 }), /arrivals must be a whole number >= 2/);
+  assert.throws(() => detectorFactory("nope" as DetectorName), /unknown detector nope: use one of ttl, ipfs-tick, phi, chen, rhythm/);
+  for (const name of DETECTOR_NAMES) {
+    const d = detectorFactory(name)();
+    assert.equal(d.suspectAt(), Infinity, `${name}: nothing suspect before the first metric`);
+    d.observe(1_000, 31_000);
+    assert.ok(d.suspectAt() >= 1_000, `${name}: a time after the first metric`);
+  }
 });

@@ -46,27 +46,24 @@ export function detectorFactory<N extends DetectorName>(name: N, options: Detect
   switch (name) {
     case "ttl":
       return () => new TtlDetector();
-    case "ipfs-tick": {
-      const o = options as IpfsTickOptions;
-      new IpfsTickDetector(o);
-      return () => new IpfsTickDetector(o);
-    }
-    case "phi": {
-      const o = options as PhiOptions;
-      new PhiAccrualDetector(o);
-      return () => new PhiAccrualDetector(o);
-    }
-    case "chen": {
-      const o = options as ChenOptions;
-      new ChenDetector(o);
-      return () => new ChenDetector(o);
-    }
+    case "ipfs-tick":
+      return validated(() => new IpfsTickDetector(options as IpfsTickOptions));
+    case "phi":
+      return validated(() => new PhiAccrualDetector(options as PhiOptions));
+    case "chen":
+      return validated(() => new ChenDetector(options as ChenOptions));
     case "rhythm": {
       const Configured = RhythmDetector.configure(options as RhythmOptions);
       return () => new Configured();
     }
   }
   throw new RangeError(`unknown detector ${String(name)}: use one of ${DETECTOR_NAMES.join(", ")}`);
+}
+
+/** `make`, once called: bad options throw here, when the factory is made, not at the first window. */
+function validated(make: DetectorFactory): DetectorFactory {
+  make();
+  return make;
 }
 
 /** One detector of `name` with `options` (a factory of one). */

@@ -35,7 +35,7 @@ const X_MAX = 10_000;
 const Y_MIN = 0.3;
 const Y_MAX = 1.4;
 /** Where x = 0 is drawn: a lane left of the log axis. */
-const ZERO_LANE = 14;
+const ZERO_LANE = 30;
 
 export function frontierSvg(panels: Panel[], caption: string): string {
   const cols = 2;
@@ -68,7 +68,8 @@ function panel(p: Panel, ox: number, oy: number): string {
   for (let e = -2; e <= 4; e++) {
     const x = sx(10 ** e);
     out.push(`<line x1="${x}" y1="${y1}" x2="${x}" y2="${y0}" stroke="#eee"/>`);
-    out.push(`<text x="${x}" y="${y0 + 14}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)}</text>`);
+    // 0.01 is left unwritten: the 0 lane sits next to it.
+    if (e > -2) out.push(`<text x="${x}" y="${y0 + 14}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)}</text>`);
   }
   out.push(`<text x="${sx(0)}" y="${y0 + 14}" text-anchor="middle">0</text>`);
   for (let y = 0.4; y <= Y_MAX + 1e-9; y += 0.2) {
@@ -101,10 +102,11 @@ function series(s: PlotSeries, sx: (x: number) => number, sy: (y: number) => num
   }
   const path = pts.map((p, i) => `${i ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
   out.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,3"' : ""}/>`);
-  for (const p of pts) {
+  pts.forEach((p, i) => {
     out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="2.4" fill="${s.color}"/>`);
-    if (p.label) out.push(`<text x="${(sx(p.x) + 4).toFixed(1)}" y="${(sy(p.y) - 4).toFixed(1)}" font-size="9" fill="${s.color}">${esc(p.label)}</text>`);
-  }
+    // Every other knob value is written (and the last): the lines are dense.
+    if (p.label && (i % 2 === 0 || i === pts.length - 1)) out.push(`<text x="${(sx(p.x) + 4).toFixed(1)}" y="${(sy(p.y) - 4).toFixed(1)}" font-size="9" fill="${s.color}">${esc(p.label)}</text>`);
+  });
   return out.join("\n");
 }
 
