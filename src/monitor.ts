@@ -21,11 +21,13 @@ import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
+import { OperatorControls } from "./bus/operator-controls.js";
 import { systemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
+import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
 
 export interface MonitorOptions {
@@ -56,6 +58,7 @@ interface Parts {
   life: { stopping: boolean };
   outbox: Outbox;
   probe: LinkProbe;
+  controls: OperatorControls;
   peerset: PeerSetSource;
   subscriptions: Subscription[];
   service: Service;
@@ -117,10 +120,11 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http } = this.parts;
+    const { outbox, probe, peerset, service, log, http, controls } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
+    controls.stop();
     if (this.nc.isClosed()) return;
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
@@ -149,7 +153,17 @@ export class Monitor {
       maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
     });
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
-    const supervisor = new Supervisor({ ...config, clock, outbox, roundTrip: probe, stats, log: root.child({ component: "supervisor" }) });
+    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const supervisor = new Supervisor({
+      ...config,
+      clock,
+      outbox,
+      roundTrip: probe,
+      stats,
+      log: root.child({ component: "supervisor" }),
+      muter: controls.silences,
+      disruption: disruptionSettings(config, controls),
+    });
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followPeerSet(
       nc,
@@ -159,10 +173,11 @@ export class Monitor {
       { jsm, replicas: config.streamReplicas },
     );
     const metrics = await subscribeMetrics(g, intake);
+    await controls.attach(supervisor);
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
-    const service = await startQueries(g, supervisor);
+    const service = await startQueries(g, supervisor, controls);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -179,12 +194,12 @@ export class Monitor {
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life) : undefined;
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, controls) : undefined;
     log.info(
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, service, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, http, log });
   }
 }
 
@@ -226,9 +241,26 @@ async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Superv
   sup.restoreEnded(count);
 }
 
-function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
+/** Disruption mode as configured: holds announced through the operator controls' publisher. */
+function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
+  return {
+    threshold: config.disruptionThreshold,
+    minPeers: config.disruptionMinPeers,
+    hysteresis: TUNING.disruptionHysteresis,
+    checkIntervalMs: TUNING.disruptionCheckMs,
+    announce: (e: DisruptionEvent) => controls.publisher.announce(e),
+  };
+}
+
+/** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
+function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+}
+
+function startQueries(g: Ground, supervisor: Supervisor, controls: OperatorControls): Promise<Service> {
   const { config } = g;
   return startQueryService({
+    operatorStatus: () => operatorStatus(supervisor, controls),
     nc: g.nc,
     supervisor,
     subjects: g.subjects,
@@ -242,7 +274,7 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
   });
 }
 
-function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"]): Promise<Server> {
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], controls: OperatorControls): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
@@ -251,6 +283,9 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
       stateCounts: () => sup.views.stateCounts(),
       linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
       graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+      silencesActive: () => controls.activeSilences(),
+      alertsHeld: () => sup.alertsHeldNow,
+      disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
       info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
     }),
   });

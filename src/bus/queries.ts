@@ -30,6 +30,8 @@ export interface QueryServiceOptions {
   clock: Clock;
   /** Minimum ms between two log lines about refused queries. */
   rejectLogIntervalMs: number;
+  /** Silences, open disruptions and held alerts, for `peermon status`. */
+  operatorStatus?: () => Record<string, unknown>;
 }
 
 export async function startQueryService(o: QueryServiceOptions): Promise<Service> {
@@ -47,6 +49,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       link: o.supervisor.guard.report(o.clock.now()),
       counters: o.supervisor.stats.snapshot(),
+      ...o.operatorStatus?.(),
     }),
   });
   const latest = guarded(o, (m) => {
