@@ -1,10 +1,12 @@
 /**
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
-export type { Alert, AlertKind, Metric, MetricInput, PeerSet } from "./api/types.js";
-export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, MetricInput, PeerSet, Silence } from "./api/types.js";
+export { encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export { MAX_SILENCE_MS, type SilenceInput } from "./api/silence.js";
 export {
   decodeAlert,
+  decodeDisruption,
   decodeMetric,
   decodeMetricList,
   REJECT_REASONS,
@@ -13,6 +15,7 @@ export {
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
+export type { SilenceStore } from "./client/silences.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";
 export { Monitor, type MonitorOptions } from "./monitor.js";
 export {
@@ -23,5 +26,5 @@ export {
   type NatsSettings,
   type ShardSpec,
 } from "./config.js";
-export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
+export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, SilenceNotFound } from "./errors.js";
 export { MonitorStats } from "./stats.js";

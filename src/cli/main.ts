@@ -19,6 +19,8 @@ import { publishCommand } from "./commands/publish.js";
 import { demoCommand } from "./commands/demo.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
+import { silenceCommand } from "./commands/silence.js";
+import { disruptionCommand } from "./commands/disruption.js";
 
 const program = new Command()
   .name("peermon")
@@ -68,7 +70,9 @@ program
   .addCommand(namesCommand())
   .addCommand(peersetCommand())
   .addCommand(demoCommand())
-  .addCommand(statusCommand());
+  .addCommand(statusCommand())
+  .addCommand(silenceCommand())
+  .addCommand(disruptionCommand());
 
 /**
  * Exit codes: 1 when the monitor could not answer what was asked (not found, no monitor) or on an

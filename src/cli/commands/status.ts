@@ -10,6 +10,7 @@ import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
+import type { DisruptionReport } from "../../actors/disruptions.js";
 import { toJson } from "../format.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
@@ -26,6 +27,10 @@ export interface MonitorStatus {
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
+  /** Silences muting now (absent from monitors without operator control). */
+  silences?: number;
+  /** Metric names in a disruption, their alerts held. */
+  disruptions?: DisruptionReport[];
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -96,6 +101,8 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
+  for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
+  if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
   for (const [name, n] of Object.entries(st.states).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
@@ -104,6 +111,15 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+}
+
+/** `DISRUPTION ping since ...: 12 of 20 peers late or expired (60%), 12 firing alerts held; ...` */
+export function disruptionLine(d: DisruptionReport, c: Palette): string {
+  const share = `${d.count} of ${d.tracked} peers late or expired (${Math.round(d.fraction * 100)}%)`;
+  return (
+    `${c.red(`DISRUPTION ${d.name}`)} since ${d.since}: ${share}, ${d.held} firing alert${d.held === 1 ? "" : "s"} held; ` +
+    `\`peermon disruption release ${d.name}\` fires them`
+  );
 }
 
 /** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */
