@@ -108,6 +108,11 @@ export class Monitor {
     return typeof address === "object" && address ? address.port : undefined;
   }
 
+  /** Silences this monitor follows and its disruption events. */
+  get controls(): OperatorControls {
+    return this.parts.controls;
+  }
+
   get stats(): MonitorStats {
     return this.supervisor.stats;
   }

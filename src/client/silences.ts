@@ -37,7 +37,10 @@ export class SilenceStore {
     if (!kv) return [];
     const now = Date.now();
     const out: Silence[] = [];
-    for await (const key of await kv.keys()) {
+    const keys: string[] = [];
+    // All keys first: reading entries while the key listing runs cut the listing short (nats.js 2.29).
+    for await (const key of await kv.keys()) keys.push(key);
+    for (const key of keys) {
       const s = await this.read(kv, key);
       if (s && now < s.endsAtMs) out.push(s);
     }
