@@ -144,6 +144,12 @@ export const TUNING = Object.freeze({
   disruptionHysteresis: 0.2,
   /** How often an open disruption's fraction is counted again, ms: a second, as the link probe. */
   disruptionCheckMs: 1_000,
+  /**
+   * A count of a name's late peers taken before a firing serves its next firings for this long,
+   * ms: one walk over the name's windows per interval however many fire (about 30 ns per window:
+   * 3 ms for 100k), and peers turning late meanwhile are missed for at most this long.
+   */
+  disruptionRecountMs: 100,
   /** How long `disruption release` and a silence's `rm` wait for every monitor to answer, ms. */
   operatorReplyWaitMs: 1_000,
 });

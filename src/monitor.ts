@@ -253,6 +253,7 @@ function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
     minPeers: config.disruptionMinPeers,
     hysteresis: TUNING.disruptionHysteresis,
     checkIntervalMs: TUNING.disruptionCheckMs,
+    recountMs: TUNING.disruptionRecountMs,
     announce: (e: DisruptionEvent) => controls.publisher.announce(e),
   };
 }

@@ -9,6 +9,11 @@
  * when an operator releases it; then the windows still expired fire. After a release, the name is
  * not held again until its fraction has recovered once (an operator who released wants alerts).
  *
+ * Counting walks the name's windows; while windows of the name keep firing (many peers failing,
+ * below the threshold), a count is reused for `recountMs`, adding each firing window that was not
+ * late yet when it was taken: the cost stays one walk per interval, and the estimate only ever
+ * undercounts peers that turned late meanwhile.
+ *
  * Replicas of a shard decide alike from the same metrics; their events are de-duplicated by the
  * bus (bus/disruption-log.ts), and each follows the events the others logged (`observed`), so
  * that they hold and release together. No NATS here: effects go out through DisruptionPorts.
@@ -24,8 +29,10 @@ import { disruptionEnds, disruptionStarts, fractionOf, type DisruptionRule, type
 export interface DisruptionPorts<W> {
   /** The tracked windows of `name`. */
   windowsOf(name: string): Iterable<W>;
-  /** Late (suspect, or nothing valid for over half its ttl) or expired at `now`. */
-  troubled(w: W, now: number): boolean;
+  /** Out of `healthy`: expired or alerted. */
+  expired(w: W): boolean;
+  /** Late at `at`: suspect, or nothing valid for over half its ttl. */
+  late(w: W, at: number): boolean;
   /** `w`'s firing alert was held: post it now (when the window is still expired). */
   fire(w: W): void;
   /** A disruption started or ended here: publish it (exactly once across replicas: the bus's job). */
@@ -39,6 +46,8 @@ export interface DisruptionsOptions<W> {
   clock: Clock;
   /** How often an open disruption's fraction is looked at again, ms. */
   checkIntervalMs: number;
+  /** How long a count taken before a firing is reused for the next firings of the name, ms. */
+  recountMs: number;
   ports: DisruptionPorts<W>;
   log: Logger;
   stats: MonitorStats;
@@ -70,6 +79,8 @@ export class Disruptions<W> {
   private readonly released = new Set<string>();
   /** When each name last started or ended here, ms: an event logged before that is old news. */
   private readonly changedAt = new Map<string, number>();
+  /** The last count taken before a firing, per name, and when. */
+  private readonly counts = new Map<string, { at: number; tally: Tally }>();
   private readonly newId = monotonicFactory();
   private timer: TimerHandle | undefined;
 
@@ -92,7 +103,7 @@ export class Disruptions<W> {
     if (!d) {
       if (this.released.has(name)) return false;
       const now = this.o.clock.now();
-      const tally = this.tally(name, now);
+      const tally = this.estimate(name, w, now);
       if (!disruptionStarts(this.o.rule, tally)) return false;
       d = this.start(name, tally, now);
     }
@@ -188,11 +199,24 @@ export class Disruptions<W> {
   private tally(name: string, now: number): Tally {
     let count = 0;
     let tracked = 0;
-    for (const w of this.o.ports.windowsOf(name)) {
+    const ports = this.o.ports;
+    for (const w of ports.windowsOf(name)) {
       tracked++;
-      if (this.o.ports.troubled(w, now)) count++;
+      if (ports.expired(w) || ports.late(w, now)) count++;
     }
     return { count, tracked };
+  }
+
+  /** The count as `w` (healthy until now) fires: a fresh one, or the last one plus `w` if it was not late then. */
+  private estimate(name: string, w: W, now: number): Tally {
+    const last = this.counts.get(name);
+    if (last && now - last.at < this.o.recountMs) {
+      if (!this.o.ports.late(w, last.at)) last.tally.count++;
+      return { ...last.tally };
+    }
+    const tally = this.tally(name, now);
+    this.counts.set(name, { at: now, tally: { ...tally } });
+    return tally;
   }
 
   /** Looks at every open (and released) name again, every `checkIntervalMs`, while there is one. */

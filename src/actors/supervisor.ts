@@ -65,6 +65,8 @@ export interface DisruptionSettings {
   hysteresis: number;
   /** How often an open disruption is looked at again, ms. */
   checkIntervalMs: number;
+  /** How long a count taken before a firing is reused for the name's next firings, ms. */
+  recountMs: number;
   /** Publishes a started/ended event. */
   announce(e: DisruptionEvent): void;
 }
@@ -345,11 +347,13 @@ export class Supervisor {
       rule: { threshold: s?.threshold ?? 0, minPeers: s?.minPeers ?? 0, hysteresis: s?.hysteresis ?? 0 },
       clock: this.o.clock,
       checkIntervalMs: s?.checkIntervalMs ?? 1_000,
+      recountMs: s?.recountMs ?? 0,
       log: this.o.log,
       stats: this.stats,
       ports: {
         windowsOf: (name) => this.windows.of(name),
-        troubled: (w, now) => w.state !== "healthy" || isSuspect(w) || isLate(now, w.armedAt, w.deadline),
+        expired: (w) => w.state !== "healthy",
+        late: (w, at) => isSuspect(w) || isLate(at, w.armedAt, w.deadline),
         fire: (w) => {
           if (!w.freed && w.state === "expired" && w.episode === undefined) this.episodes.open(w);
         },

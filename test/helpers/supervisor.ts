@@ -102,6 +102,7 @@ export function setup(options: SetupOptions = {}) {
       minPeers: 10,
       hysteresis: 0.2,
       checkIntervalMs: 1_000,
+      recountMs: 100,
       ...options.disruption,
       announce: (e) => disruptions.push(e),
     },
