@@ -24,6 +24,8 @@ export const SILENCE_BUCKET_MAX_AGE_MS = MAX_SILENCE_MS + 24 * 3_600_000;
 const SILENCE_BUCKET_MAX_BYTES = 16 * 1024 ** 2;
 /** The largest entry, bytes: a silence with a 1,000-character comment fits several times over. */
 const SILENCE_MAX_VALUE_BYTES = 8 * 1024;
+/** The first reading of the bucket waits at most this long at start, ms. */
+const INITIAL_LOAD_MS = 5_000;
 /** Expiry timers wake at least this often, ms (a timer cannot wait 30 days: Node caps them at ~24.8). */
 const MAX_TIMER_MS = 3_600_000;
 
@@ -63,14 +65,19 @@ export class SilenceFollower {
     this.badLog = new RateLimitedLog((f, m) => o.log.warn(f, m), 10_000, () => o.clock.now());
   }
 
-  /** Follows the bucket; resolves once every silence stored so far is in the book. */
+  /**
+   * Follows the bucket; resolves once every silence stored so far is in the book (or after
+   * INITIAL_LOAD_MS, with a warning: the monitor must start even when the watch is slow).
+   */
   static async start(o: SilenceFollowerOptions): Promise<SilenceFollower> {
     const f = new SilenceFollower(o);
-    let loaded!: () => void;
-    const initial = new Promise<void>((resolve) => (loaded = resolve));
-    f.watch = await o.kv.watch({ initializedFn: () => loaded() });
+    let loaded!: (done: boolean) => void;
+    const initial = new Promise<boolean>((resolve) => (loaded = resolve));
+    const timer = setTimeout(() => loaded(false), INITIAL_LOAD_MS);
+    f.watch = await o.kv.watch({ initializedFn: () => loaded(true) });
     void f.follow(f.watch);
-    await initial;
+    if (!(await initial)) o.log.warn({ silences: o.book.size }, "the silences bucket is slow to answer: starting with the silences read so far");
+    clearTimeout(timer);
     f.arm();
     return f;
   }
