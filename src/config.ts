@@ -56,6 +56,14 @@ export interface MonitorConfig {
   graceMs: number;
   /** A timer that fires this many ms late means the event loop stalled. @default 1000 */
   stallThresholdMs: number;
+  /**
+   * The wall clock (judging `e`; stamping `t`, `r`, alert ids) is the monotonic clock plus an
+   * offset, re-anchored to the system clock when they disagree by more than this many ms.
+   * @default 100 (below ntpd's 128 ms step threshold, so every step NTP makes, and a leap second,
+   * is followed; far above the microseconds two clock reads differ by where NTP slews both alike,
+   * as on Linux; where the monotonic clock is not slewed, 50 ppm of drift re-anchors every ~30 min)
+   */
+  wallStepThresholdMs: number;
   /** Period of the round-trip probe that tells whether the NATS connection still works. @default 1000 */
   probeIntervalMs: number;
   /** A probe with no answer after this many ms marks the connection as impaired. @default 2000 */
@@ -107,8 +115,11 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const TUNING = Object.freeze({
   /** First connection attempt gives up after this long, ms: a wrong --nats fails fast. */
   connectTimeoutMs: 5_000,
-  /** Pause between reconnect attempts, ms (nats.js adds its own jitter): back within a second. */
+  /** Pause between reconnect attempts, ms, plus a random jitter of up to reconnectJitterMs: back
+   * within a second or two, and a fleet of publishers reconnecting after a server restart spreads
+   * its attempts instead of arriving at once. */
   reconnectWaitMs: 500,
+  reconnectJitterMs: 500,
   /** Client PING period, ms, and unanswered PINGs before the client calls the link stale: a
    * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
   pingIntervalMs: 10_000,
@@ -165,6 +176,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   repeatIntervalMs: 0,
   graceMs: 30_000,
   stallThresholdMs: 1_000,
+  wallStepThresholdMs: 100,
   probeIntervalMs: 1_000,
   probeTimeoutMs: 2_000,
   rejectLogIntervalMs: 10_000,
@@ -212,6 +224,7 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("repeatIntervalMs", c.repeatIntervalMs, 0);
   requireDuration("graceMs", c.graceMs, 0);
   requireDuration("stallThresholdMs", c.stallThresholdMs, 10);
+  requireDuration("wallStepThresholdMs", c.wallStepThresholdMs, 10);
   requireDuration("probeIntervalMs", c.probeIntervalMs, 10);
   requireDuration("probeTimeoutMs", c.probeTimeoutMs, 10);
   requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);

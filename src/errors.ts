@@ -21,6 +21,11 @@ export class ConfigError extends PeermonError {
   }
 }
 
+/** The arguments of a command are wrong (missing, contradictory, unreadable, too large to send). */
+export class UsageError extends PeermonError {
+  override name = "UsageError";
+}
+
 /** The NATS server could not be reached or refused the connection. */
 export class ConnectError extends PeermonError {
   override name = "ConnectError";

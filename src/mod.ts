@@ -1,8 +1,8 @@
 /**
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
-export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, MetricInput, PeerSet, Silence } from "./api/types.js";
-export { encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, Silence } from "./api/types.js";
+export { encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./api/codec.js";
 export { MAX_SILENCE_MS, type SilenceInput } from "./api/silence.js";
 export {
   decodeAlert,
@@ -14,6 +14,7 @@ export {
 } from "./api/validate.js";
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
+export { metricFrom, type MetricInput } from "./client/metric-input.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
 export type { SilenceStore } from "./client/silences.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";
@@ -26,5 +27,6 @@ export {
   type NatsSettings,
   type ShardSpec,
 } from "./config.js";
-export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, SilenceNotFound } from "./errors.js";
+export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, SilenceNotFound, UsageError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
+export { PeerSetTooLarge } from "./client/peerset-too-large.js";

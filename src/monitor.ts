@@ -20,9 +20,10 @@ import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
+import { QueryStats } from "./bus/query-stats.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
 import { OperatorControls } from "./bus/operator-controls.js";
-import { systemClock, type Clock } from "./clock.js";
+import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
@@ -49,6 +50,8 @@ interface Ground {
   clock: Clock;
   stats: MonitorStats;
   subjects: Subjects;
+  /** What the query service counts, read by /metrics. */
+  queryStats: QueryStats;
   root: Logger;
   shardLabel: string;
 }
@@ -83,9 +86,10 @@ export class Monitor {
     const ground: Ground = {
       config,
       nc,
-      clock: options.clock ?? systemClock,
+      clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
       stats: new MonitorStats(),
       subjects: new Subjects(config.prefix),
+      queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
       shardLabel,
     };
@@ -173,7 +177,7 @@ export class Monitor {
     const peerset = await followPeerSet(
       nc,
       g.subjects,
-      { receivePeerSet: (data) => intake.receivePeerSet(data), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
+      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
       root.child({ component: "peerset" }),
       { jsm, replicas: config.streamReplicas },
     );
@@ -277,6 +281,7 @@ function startQueries(g: Ground, supervisor: Supervisor, controls: OperatorContr
     log: g.root.child({ component: "queries" }),
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
+    queryStats: g.queryStats,
   });
 }
 
@@ -286,6 +291,8 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
     metrics: monitorMetrics({
       stats: g.stats,
+      queries: g.queryStats,
+      peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
       stateCounts: () => sup.views.stateCounts(),
       linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
       graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,

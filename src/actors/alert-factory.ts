@@ -1,5 +1,5 @@
 /**
- * AlertFactory: the alerts a window announces, stamped with the monitor's clock (`r`) and a ULID
+ * AlertFactory: the alerts a window announces, stamped with the monitor's wall clock (`r`) and a ULID
  * (`i`, monotonic within a millisecond). The first firing alert of an episode names it (`x` = its
  * own `i`); repeats and the resolved alert carry that name.
  *
@@ -37,7 +37,7 @@ export class AlertFactory {
   }
 
   private make(latest: Metric, kind: AlertKind, episode: string | undefined, muted: boolean | undefined): Alert {
-    const now = this.clock.now();
+    const now = this.clock.wallNow(); // r and the ULID agree with other machines' clocks (so do silences' ends)
     const id = this.newId(Math.floor(now));
     const alert: Alert = { ...latest, triggeredAt: msToNs(now), id, kind, episode: episode ?? id };
     if (muted ?? this.muter.mutes(latest.name, latest.peer, now)) alert.muted = true;

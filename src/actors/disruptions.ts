@@ -68,6 +68,7 @@ export interface DisruptionReport {
 
 interface Open<W> {
   id: string;
+  /** When it started, wall-clock ms. */
   sinceMs: number;
   tally: Tally;
   held: Set<W>;
@@ -77,7 +78,7 @@ export class Disruptions<W> {
   private readonly open = new Map<string, Open<W>>();
   /** Names released by an operator: not held again until their fraction recovered once. */
   private readonly released = new Set<string>();
-  /** When each name last started or ended here, ms: an event logged before that is old news. */
+  /** When each name last started or ended here, wall-clock ms: an event logged before that is old news. */
   private readonly changedAt = new Map<string, number>();
   /** The last count taken before a firing, per name, and when. */
   private readonly counts = new Map<string, { at: number; tally: Tally }>();
@@ -105,7 +106,7 @@ export class Disruptions<W> {
       const now = this.o.clock.now();
       const tally = this.estimate(name, w, now);
       if (!disruptionStarts(this.o.rule, tally)) return false;
-      d = this.start(name, tally, now);
+      d = this.start(name, tally);
     }
     d.held.add(w);
     this.o.stats.alertsHeld++;
@@ -117,7 +118,10 @@ export class Disruptions<W> {
     this.open.get(name)?.held.delete(w);
   }
 
-  /** An event from the log: another replica's decision, or the open disruption found at start. */
+  /**
+   * An event from the log: another replica's decision, or the open disruption found at start.
+   * Events are stamped on the wall clock (`r`), which is what replicas share.
+   */
   observed(e: DisruptionEvent): void {
     const atMs = Number(e.triggeredAt / 1_000_000n);
     if ((this.changedAt.get(e.name) ?? -Infinity) >= atMs) return; // our own, or older than our last change
@@ -126,7 +130,7 @@ export class Disruptions<W> {
       this.opened(e.name, e.id, atMs, this.tally(e.name, this.o.clock.now()));
       this.o.log.warn({ name: e.name, fraction: e.fraction, count: e.count, id: e.id }, "disruption open (logged by another replica or before this start): firing alerts of this name are held");
     } else if (e.kind === "ended" && this.open.has(e.name)) {
-      this.end(e.name, "ended elsewhere", this.o.clock.now(), false);
+      this.end(e.name, "ended elsewhere", false);
     }
   }
 
@@ -135,7 +139,7 @@ export class Disruptions<W> {
     const d = this.open.get(name);
     if (!d) return undefined;
     const count = d.held.size;
-    this.end(name, "released by an operator", this.o.clock.now(), true);
+    this.end(name, "released by an operator", true);
     this.released.add(name);
     this.arm();
     return count;
@@ -158,11 +162,12 @@ export class Disruptions<W> {
     this.timer = undefined;
   }
 
-  private start(name: string, tally: Tally, now: number): Open<W> {
-    const id = this.newId(Math.floor(now));
-    const d = this.opened(name, id, now, tally);
+  private start(name: string, tally: Tally): Open<W> {
+    const wall = this.o.clock.wallNow(); // r and the ULID agree with other machines' clocks
+    const id = this.newId(Math.floor(wall));
+    const d = this.opened(name, id, wall, tally);
     this.o.stats.disruptionsStarted++;
-    this.o.ports.announce({ name, kind: "started", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(now) });
+    this.o.ports.announce({ name, kind: "started", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     this.o.log.warn(
       { name, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, id },
       `disruption: too many ${name} peers late or expired at once; their firing alerts are held until it ends ` +
@@ -180,14 +185,15 @@ export class Disruptions<W> {
   }
 
   /** Ends the disruption of `name` (announcing it unless another replica did) and fires what it held. */
-  private end(name: string, why: string, now: number, announce: boolean): void {
+  private end(name: string, why: string, announce: boolean): void {
     const d = this.open.get(name)!;
     this.open.delete(name);
-    this.changedAt.set(name, now);
-    const tally = this.tally(name, now);
+    const wall = this.o.clock.wallNow();
+    this.changedAt.set(name, wall);
+    const tally = this.tally(name, this.o.clock.now());
     if (announce) {
-      const id = this.newId(Math.floor(now));
-      this.o.ports.announce({ name, kind: "ended", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(now) });
+      const id = this.newId(Math.floor(wall));
+      this.o.ports.announce({ name, kind: "ended", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     }
     this.o.log.info(
       { name, why, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, released: d.held.size },
@@ -234,7 +240,7 @@ export class Disruptions<W> {
     if (!this.o.ports.mayJudge(now)) return;
     for (const [name, d] of [...this.open]) {
       d.tally = this.tally(name, now);
-      if (disruptionEnds(this.o.rule, d.tally)) this.end(name, "recovered", now, true);
+      if (disruptionEnds(this.o.rule, d.tally)) this.end(name, "recovered", true);
     }
     for (const name of [...this.released]) {
       if (disruptionEnds(this.o.rule, this.tally(name, now))) this.released.delete(name);

@@ -69,7 +69,7 @@ export class EpisodeAlerts {
   /** An alerted window whose firing alert was muted, and that no silence mutes now, gets it delivered. */
   unmuteIfDue(w: TrackedWindow): void {
     if (w.freed || !w.firingMuted || w.state !== "alerted") return;
-    if (this.muter.mutes(w.name, w.peer, this.clock.now())) return;
+    if (this.muter.mutes(w.name, w.peer, this.clock.wallNow())) return; // silences end on the wall clock
     this.repeat(w);
   }
 

@@ -9,18 +9,20 @@
  * episode's firing alert goes to the sinks once the silence ends (`silencesEnded`); a window about
  * to fire asks the disruption unit first, which may hold its alert (disruptions.ts).
  */
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { DisruptionEvent, PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
-import { deadlineOf, msToNs } from "../window/deadline.js";
+import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
 import { isLate } from "../window/disruption.js";
+import { movedDeadline, type WallStep } from "../wall-clock.js";
 import { AlertFactory } from "./alert-factory.js";
 import { Disruptions, type DisruptionReport } from "./disruptions.js";
 import { EpisodeAlerts } from "./episode-alerts.js";
+import { GraceNotice } from "./grace-notice.js";
 import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
@@ -91,7 +93,8 @@ export class Supervisor {
   private readonly episodes: EpisodeAlerts;
   private readonly disruptions: Disruptions<TrackedWindow>;
   private readonly limitLog: RateLimitedLog;
-  private graceTimer: TimerHandle | undefined;
+  private readonly graceNotice: GraceNotice;
+  private readonly stopWallSteps: () => void;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, { episode: string; muted: boolean }>();
 
@@ -116,6 +119,8 @@ export class Supervisor {
       deferred: () => this.stats.convictionsDeferred++,
     });
     this.machine = this.provideMachine();
+    this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
   /** The self-outage guard: impaired while the link is, with the grace that follows. */
@@ -151,8 +156,9 @@ export class Supervisor {
       );
       return false;
     }
-    const now = receivedAtMs ?? this.o.clock.now();
-    const at = msToNs(now);
+    const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
+    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
       // already replaced must not take the window back in time.
@@ -163,7 +169,8 @@ export class Supervisor {
     this.stats.metricsStored++;
     if (m.d) {
       w.armedAt = now;
-      w.deadline = deadlineOf(now, m.l, m.e);
+      w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
+      w.deadlineOnWall = isWallDeadline(m.l);
       if (endsEpisode(w)) w.actor.send(METRIC_VALID);
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
     }
@@ -207,7 +214,7 @@ export class Supervisor {
   restoreEnded(metrics: number): void {
     this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
     this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
   /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
@@ -221,7 +228,7 @@ export class Supervisor {
   linkRecovered(reason: string): void {
     if (this.conviction.recovered(reason, this.o.clock.now())) {
       this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
-      this.watchGrace();
+      this.graceNotice.watch();
     }
   }
 
@@ -256,7 +263,8 @@ export class Supervisor {
   stop(): void {
     this.disruptions.stop();
     this.scheduler.stop();
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
+    this.graceNotice.stop();
+    this.stopWallSteps();
   }
 
   /** The window machine with this supervisor's actions and guards. */
@@ -371,27 +379,34 @@ export class Supervisor {
     });
   }
 
+  /**
+   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
+   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
+   */
+  private wallStepped(step: WallStep): void {
+    let moved = 0;
+    for (const [, byPeer] of this.windows.byNames()) {
+      for (const w of byPeer.values()) {
+        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
+        w.deadline = movedDeadline(w.deadline, step);
+        moved++;
+        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
+        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
+      }
+    }
+    this.o.log.warn(
+      { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
+      "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
+    );
+  }
+
   private stalled(now: number, lateMs: number): void {
     this.stats.stalls++;
     this.conviction.stalled(now);
     this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
-  /** Logs the end of the grace that runs now (one line, however often it was extended). */
-  private watchGrace(): void {
-    const endsAt = this.guard.graceEndsAt;
-    const now = this.o.clock.now();
-    if (endsAt <= now) return;
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
-    const deferredBefore = this.stats.convictionsDeferred;
-    this.graceTimer = this.o.clock.setTimer(() => {
-      this.graceTimer = undefined;
-      if (this.guard.graceEndsAt > this.o.clock.now()) return this.watchGrace();
-      const held = this.stats.convictionsDeferred - deferredBefore;
-      this.o.log.info({ convictionsDeferred: held }, "grace over: due deadlines may convict again");
-    }, endsAt - now);
-  }
 }
 
 /**

@@ -53,9 +53,6 @@ export interface PeerSet {
   id: string;
 }
 
-/** Input accepted by `publishMetric`: everything but name and peer may be left out. */
-export type MetricInput = Pick<Metric, "name" | "peer"> & Partial<Omit<Metric, "name" | "peer">>;
-
 /**
  * A silence (a maintenance window): alerts of `peer` (for `name`, or for every name) reach no
  * sink until `endsAtMs`. Kept in the JetStream KV bucket `<PREFIX>_SILENCES` as JSON, one key per id.

@@ -4,7 +4,7 @@
  * codec omits zero values) and then take their zero value; a msgpack nil counts as omitted; a
  * field present with another type is a rejection.
  */
-import { decode, int64, MAX_MESSAGE_BYTES } from "./codec.js";
+import { decode, int64, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./codec.js";
 import { isValidToken, tailMatches } from "./subjects.js";
 import type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet } from "./types.js";
 
@@ -166,9 +166,12 @@ export function decodeDisruption(data: Uint8Array): DisruptionEvent {
   return { name: d.n, kind: d.k as DisruptionKind, fraction, count: Number(int64(d.c)), id: d.i, triggeredAt: int64(d.r) };
 }
 
-/** Decodes and checks a PeerSet: `s` is required (an empty list is an empty peerset). */
-export function decodePeerSetMessage(data: Uint8Array): Decoded<PeerSet> {
-  if (data.length > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large" };
+/**
+ * Decodes and checks a PeerSet: `s` is required (an empty list is an empty peerset). One over
+ * `maxBytes` (the server's limit, as the bus knows it) is `too_large`, never decoded.
+ */
+export function decodePeerSetMessage(data: Uint8Array, maxBytes = MAX_PEERSET_BYTES): Decoded<PeerSet> {
+  if (data.length > maxBytes) return { ok: false, reason: "too_large" };
   let raw: unknown;
   try {
     raw = decode(data);

@@ -7,6 +7,9 @@ import { JetStreamMissing } from "../errors.js";
 /** JetStream's error code for a failed expected-last-subject-sequence check. */
 const WRONG_LAST_SEQUENCE = 10071;
 
+/** JetStream's error code when a message is over the stream's `max_msg_size`. */
+const MESSAGE_OVER_STREAM_LIMIT = 10054;
+
 /** True when a publish failed because another writer appended to the subject first. */
 export function isSequenceConflict(err: unknown): boolean {
   return (err as NatsError).api_error?.err_code === WRONG_LAST_SEQUENCE;
@@ -26,6 +29,16 @@ export async function jetStreamFor(nc: NatsConnection, purpose: string, context?
     }
     throw err;
   }
+}
+
+/** True when a publish failed because the message is over the stream's `max_msg_size`. */
+export function isOverStreamLimit(err: unknown): boolean {
+  return (err as NatsError).api_error?.err_code === MESSAGE_OVER_STREAM_LIMIT;
+}
+
+/** True when nats.js refused to send a message over the server's `max_payload`. */
+export function isOverMaxPayload(err: unknown): boolean {
+  return (err as NatsError).code === ErrorCode.MaxPayloadExceeded;
 }
 
 /** True for "no such stream" / "no such message". */

@@ -78,7 +78,7 @@ export class OperatorControls {
 
   /** Silences that mute now. */
   activeSilences(): number {
-    return this.silences.active(this.g.clock.now()).length;
+    return this.silences.active(this.g.clock.wallNow()).length;
   }
 
   stop(): void {

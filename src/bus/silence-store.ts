@@ -3,7 +3,7 @@
  * see api/silence.ts), shared by every shard and replica and kept across restarts.
  *
  * Expiry without per-key TTLs (nats-server 2.9 has none): every entry says when it ends, and every
- * reader honours that end on its own clock, so a silence ends at its time whether or not a process
+ * reader honours that end on its own wall clock (src/clock.ts `wallNow`, as for `e`), so a silence ends at its time whether or not a process
  * is up then. The bucket's max_age (the longest silence plus a day) makes the server forget ended
  * entries by itself, so nothing has to clean up after them.
  *
@@ -58,6 +58,7 @@ export class SilenceFollower {
   private timer: TimerHandle | undefined;
   private watch: QueuedIterator<KvEntry> | undefined;
   private readonly badLog: RateLimitedLog;
+  private stopWallSteps: (() => void) | undefined;
   /** Bucket entries that were not silences (written by something else): ignored. */
   rejected = 0;
 
@@ -78,11 +79,13 @@ export class SilenceFollower {
     void f.follow(f.watch);
     if (!(await initial)) o.log.warn({ silences: o.book.size }, "the silences bucket is slow to answer: starting with the silences read so far");
     clearTimeout(timer);
+    f.stopWallSteps = o.clock.onWallStep(() => f.arm()); // ends are wall-clock times: a step moves them
     f.arm();
     return f;
   }
 
   stop(): void {
+    this.stopWallSteps?.();
     this.watch?.stop();
     if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
     this.timer = undefined;
@@ -97,7 +100,7 @@ export class SilenceFollower {
   }
 
   private apply(e: KvEntry): void {
-    const now = this.o.clock.now();
+    const now = this.o.clock.wallNow();
     let ended: MuteScope | undefined;
     if (e.operation === "PUT") {
       try {
@@ -120,10 +123,10 @@ export class SilenceFollower {
     this.timer = undefined;
     const next = this.o.book.nextEndAt();
     if (next === Infinity) return;
-    const wait = Math.min(Math.max(0, next - this.o.clock.now()), MAX_TIMER_MS);
+    const wait = Math.min(Math.max(0, next - this.o.clock.wallNow()), MAX_TIMER_MS);
     this.timer = this.o.clock.setTimer(() => {
       this.timer = undefined;
-      const ended = this.o.book.expire(this.o.clock.now());
+      const ended = this.o.book.expire(this.o.clock.wallNow());
       if (ended.length > 0) this.o.ended(ended);
       this.arm();
     }, wait);

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --user,
- * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr with a
- * non-zero exit code and say what to do.
+ * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
+ * to do, and exit with the code of exit.ts's convention (1: could not be done, 2: usage).
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { LOG_LEVELS } from "../config.js";
-import { PeermonError, QueryError } from "../errors.js";
 import { SERVICE_VERSION } from "../bus/queries.js";
-import { resolveSettings } from "./settings.js";
+import { resolveSettings, settingDefaults } from "./settings.js";
 import { serve } from "./serve.js";
 import { alertsCommand } from "./commands/alerts.js";
 import { latestCommand } from "./commands/latest.js";
@@ -21,6 +20,9 @@ import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 import { silenceCommand } from "./commands/silence.js";
 import { disruptionCommand } from "./commands/disruption.js";
+import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
+import { showDefaults } from "./help-defaults.js";
+import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
 
 const program = new Command()
   .name("peermon")
@@ -28,10 +30,13 @@ const program = new Command()
   .version(SERVICE_VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-withConnection(program.command("serve"))
+showDefaults(withConnection(program.command("serve")), settingDefaults())
   .description("run a monitor: keep metric windows, answer queries, publish alerts")
   .option("--shard <I/N>", "own the partitions p with p mod N == I (env PEERMON_SHARD)")
-  .option("--http <HOST:PORT>", "serve /healthz and /readyz here, e.g. :9464 (env PEERMON_HTTP)")
+  .option(
+    "--http <HOST:PORT>",
+    "serve HTTP here, e.g. :9464: the status page /, Prometheus /metrics, /healthz and /readyz (env PEERMON_HTTP)",
+  )
   .option("--window <n>", "metrics kept per (name, peer) (env PEERMON_WINDOW)", undefined)
   .option("--max-windows <n>", "windows tracked at most; more are rejected as over_limit (env PEERMON_MAX_WINDOWS)")
   .option("--max-names <n>", "metric names tracked at most (env PEERMON_MAX_NAMES)")
@@ -74,17 +79,12 @@ program
   .addCommand(silenceCommand())
   .addCommand(disruptionCommand());
 
-/**
- * Exit codes: 1 when the monitor could not answer what was asked (not found, no monitor) or on an
- * unexpected failure; 2 when what the user gave is wrong (settings, arguments, connection).
- */
-function exitCode(err: unknown): number {
-  if (err instanceof QueryError) return 1;
-  return err instanceof PeermonError ? 2 : 1;
-}
+program.addHelpText("after", EXIT_CODES_HELP);
+throwUsageErrors(program);
+exitQuietlyWhenStdoutCloses();
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`peermon: ${message}\n`);
-  process.exit(exitCode(err));
+  // commander has printed its own usage errors already
+  if (!(err instanceof CommanderError)) process.stderr.write(`peermon: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(exitCodeOf(err));
 });

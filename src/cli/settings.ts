@@ -7,10 +7,12 @@ import { parseShard, resolveConfig, type ConfigInput, type MonitorConfig, type N
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
 import { parseHttpAddress } from "../http/server.js";
+import { closest } from "./closest.js";
+import { defaultText, OPTION_DEFAULTS } from "./help-defaults.js";
 
 type Raw = string | number | boolean;
 
-interface Setting {
+export interface Setting {
   /** Commander's option key (camelCase of the flag). */
   key: string;
   flag: string;
@@ -76,7 +78,7 @@ function fractionSetting(key: string, flag: string, env: string, field: keyof Mo
   };
 }
 
-const CONNECTION_SETTINGS: Setting[] = [
+export const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
   natsSetting("user", "--user", "NATS_USER"),
@@ -90,7 +92,7 @@ const CONNECTION_SETTINGS: Setting[] = [
   },
 ];
 
-const SERVE_SETTINGS: Setting[] = [
+export const SERVE_SETTINGS: Setting[] = [
   {
     key: "shard",
     flag: "--shard",
@@ -131,6 +133,38 @@ const SERVE_SETTINGS: Setting[] = [
   },
 ];
 
+/** Each setting's default as `--help` shows it, by commander attribute name (see help-defaults.ts). */
+export function settingDefaults(): Record<string, string> {
+  const entries = [...CONNECTION_SETTINGS, ...SERVE_SETTINGS].map((s) => [s.key, defaultText(s.field)]);
+  return { ...Object.fromEntries(entries), ...OPTION_DEFAULTS };
+}
+
+/** Boolean settings with a `--no-...` flag; in a config file they are written `"jetstream": false`. */
+const SWITCHES = [
+  { key: "jetstream", fileKeys: ["jetstream"], env: "PEERMON_JETSTREAM" },
+  { key: "durableWindows", fileKeys: ["durable-windows", "durableWindows"], env: "PEERMON_DURABLE_WINDOWS" },
+] as const;
+
+/** Every key a config file may hold: each setting's flag name (and its camelCase), for every command. */
+function knownFileKeys(): Set<string> {
+  const keys = [...CONNECTION_SETTINGS, ...SERVE_SETTINGS].flatMap((s) => [s.flag.slice(2), s.key]);
+  return new Set([...keys, ...SWITCHES.flatMap((s) => s.fileKeys)]);
+}
+
+/** Throws a ConfigError naming the first key that is no setting, and the closest one that is. */
+function rejectUnknownKeys(file: Record<string, unknown>, path: string): void {
+  const known = knownFileKeys();
+  for (const [key, value] of Object.entries(file)) {
+    if (known.has(key)) continue;
+    const flagNames = [...known].filter((k) => !/[A-Z]/.test(k));
+    throw new ConfigError(
+      `key "${key}" in ${path}`,
+      value,
+      `there is no such setting: did you mean "${closest(key, known)}"? Keys are the flags' names: ${flagNames.join(", ")}`,
+    );
+  }
+}
+
 /** Reads a JSON config file whose keys are the flags' names (`nats`, `window`, `grace`, ...). */
 export function readConfigFile(path: string): Record<string, Raw> {
   let parsed: unknown;
@@ -156,6 +190,7 @@ export function resolveSettings(
 ): MonitorConfig {
   const configPath = (flags.config as string | undefined) ?? env.PEERMON_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
+  if (configPath) rejectUnknownKeys(file, configPath);
   const settings = scope === "serve" ? [...CONNECTION_SETTINGS, ...SERVE_SETTINGS] : CONNECTION_SETTINGS;
   const input: ConfigInput = {};
   for (const s of settings) {
@@ -172,8 +207,7 @@ export function resolveSettings(
             : [undefined, ""];
     if (value !== undefined) s.apply(input, value, source);
   }
-  if (flags.jetstream === false || isFalse(env.PEERMON_JETSTREAM)) input.jetstream = false;
-  if (flags.durableWindows === false || isFalse(env.PEERMON_DURABLE_WINDOWS)) input.durableWindows = false;
+  if (scope === "serve") for (const sw of SWITCHES) if (switchedOff(sw, flags, env, file, configPath)) input[sw.key] = false;
   try {
     return resolveConfig(input);
   } catch (err) {
@@ -183,6 +217,22 @@ export function resolveSettings(
     }
     throw err;
   }
+}
+
+/** A `--no-...` switch: the flag, else the variable, else the file's `"key": false` turns it off. */
+function switchedOff(
+  sw: (typeof SWITCHES)[number],
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, Raw>,
+  configPath: string | undefined,
+): boolean {
+  if (flags[sw.key] === false) return true;
+  if (env[sw.env] !== undefined && env[sw.env] !== "") return isFalse(env[sw.env]);
+  const key = sw.fileKeys.find((k) => file[k] !== undefined);
+  if (key === undefined) return false;
+  if (typeof file[key] !== "boolean") throw new ConfigError(`"${key}" in ${configPath}`, file[key], "write true or false");
+  return file[key] === false;
 }
 
 function isFalse(value: string | undefined): boolean {

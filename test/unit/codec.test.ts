@@ -1,6 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "../../src/api/codec.js";
+import {
+  decode,
+  encode,
+  encodeAlert,
+  encodeDisruption,
+  encodeMetric,
+  encodeMetrics,
+  encodePeerSet,
+  MAX_MESSAGE_BYTES,
+  MAX_PEERSET_BYTES,
+} from "../../src/api/codec.js";
+import { libp2pIds, peersEncodingTo } from "../helpers/peer-ids.js";
 import {
   decodeAlert,
   decodeDisruption,
@@ -223,7 +234,6 @@ const PEERSET_REJECTIONS: [what: string, data: Uint8Array, reason: RejectReason]
   ["i of the wrong type", encode({ s: ["a"], i: 5 }), "wrong_type"],
   ["payload is an array", encode(["a"]), "wrong_type"],
   ["undecodable bytes", Buffer.from([0x81, 0xa1]), "undecodable"],
-  ["payload over 64 KiB", encode({ s: ["a"], i: "x".repeat(MAX_MESSAGE_BYTES) }), "too_large"],
 ];
 
 for (const [what, data, reason] of PEERSET_REJECTIONS) {
@@ -231,6 +241,24 @@ for (const [what, data, reason] of PEERSET_REJECTIONS) {
     assert.deepEqual(decodePeerSetMessage(data), { ok: false, reason });
   });
 }
+
+test("codec - decodePeerSetMessage takes 10,000 libp2p ids (over the 64 KiB metric limit)", () => {
+  const peers = libp2pIds(10_000);
+  const data = encodePeerSet({ peers, id: "01J0000000000000000000000A" });
+  assert.ok(data.length > 500_000 && data.length > MAX_MESSAGE_BYTES, `${data.length} bytes`);
+  const decoded = decodePeerSetMessage(data);
+  assert.ok(decoded.ok);
+  assert.equal(decoded.value.peers.length, 10_000);
+});
+
+test("codec - decodePeerSetMessage rejects a PeerSet one byte over its limit as too_large, never decoded", () => {
+  const data = encodePeerSet({ peers: peersEncodingTo(100_000), id: "01J0000000000000000000000A" });
+  assert.equal(data.length, 100_000);
+  assert.equal(decodePeerSetMessage(data, 100_000).ok, true, "exactly at the limit is accepted");
+  assert.deepEqual(decodePeerSetMessage(data, 99_999), { ok: false, reason: "too_large" });
+  assert.equal(MAX_PEERSET_BYTES, 64 * 1024 * 1024, "the default: nats-server's highest max_payload");
+  assert.deepEqual(decodePeerSetMessage(new Uint8Array(MAX_PEERSET_BYTES + 1)), { ok: false, reason: "too_large" });
+});
 
 test("codec - decodeMetric, decodeMetricList and decodeAlert read what the encoders write", () => {
   const withTtl: Metric = { ...METRIC, peer: "P2", valid: false, ttl: 15_000_000_000n };
