@@ -4,7 +4,7 @@
  * `{"id", "name", "peer", "startsAt", "endsAt", "comment", "createdBy"}`, times in ISO 8601.
  * Pure: no I/O.
  */
-import { PeermonError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { isValidToken } from "./subjects.js";
 import type { Silence } from "./types.js";
 
@@ -24,23 +24,23 @@ export interface SilenceInput {
   createdBy?: string;
 }
 
-/** A checked silence starting at `nowMs`; throws a PeermonError that says what to write instead. */
+/** A checked silence starting at `nowMs`; throws a UsageError that says what to write instead. */
 export function newSilence(input: SilenceInput, id: string, nowMs: number): Silence {
   if (input.name !== undefined && !isValidToken(input.name)) {
-    throw new PeermonError(`invalid metric name ${JSON.stringify(input.name)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
+    throw new UsageError(`invalid metric name ${JSON.stringify(input.name)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
   }
   if (!isValidToken(input.peer)) {
-    throw new PeermonError(`invalid peer id ${JSON.stringify(input.peer)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
+    throw new UsageError(`invalid peer id ${JSON.stringify(input.peer)}: use 1-255 bytes without spaces, '.', '*' or '>'`);
   }
   if (!Number.isFinite(input.forMs) || input.forMs <= 0 || input.forMs > MAX_SILENCE_MS) {
-    throw new PeermonError(
+    throw new UsageError(
       `invalid silence length ${input.forMs} ms: give a duration above 0 and at most 30 days (like 2h or 3d); ` +
         "a peer gone for longer belongs out of the peerset (`peermon peerset rm <peer>`)",
     );
   }
   const comment = input.comment ?? "";
   if (comment.length > MAX_COMMENT_CHARS) {
-    throw new PeermonError(`the comment has ${comment.length} characters: keep it to ${MAX_COMMENT_CHARS} (a sentence or a ticket link)`);
+    throw new UsageError(`the comment has ${comment.length} characters: keep it to ${MAX_COMMENT_CHARS} (a sentence or a ticket link)`);
   }
   const silence: Silence = {
     id,

@@ -10,7 +10,7 @@ import type { Subjects } from "../api/subjects.js";
 import type { Silence } from "../api/types.js";
 import { isNotFound, jetStreamFor } from "../bus/jetstream.js";
 import { openSilenceBucket } from "../bus/silence-store.js";
-import { PeermonError, SilenceNotFound } from "../errors.js";
+import { SilenceNotFound, UsageError } from "../errors.js";
 
 /** What JetStream's absence means for silences. */
 const NO_JETSTREAM =
@@ -50,7 +50,7 @@ export class SilenceStore {
   /** Ends silence `id` now; resolves with what it was. SilenceNotFound when it does not exist or is over. */
   async remove(id: string): Promise<Silence> {
     if (!isSilenceId(id)) {
-      throw new PeermonError(`invalid silence id ${JSON.stringify(id)}: ids are 26 characters like 01JBX7Q3ZK8Y3W6T0C1M2N4P5R; see \`peermon silence ls\``);
+      throw new UsageError(`invalid silence id ${JSON.stringify(id)}: ids are 26 characters like 01JBX7Q3ZK8Y3W6T0C1M2N4P5R; see \`peermon silence ls\``);
     }
     const kv = await this.bucket("remove a silence");
     const entry = kv ? await kv.get(id) : null;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runCli } from "../helpers/cli.js";
-import { natsServer, publishMetric, client, startMonitor, waitUntil } from "../helpers/nats.js";
+import { cleanup, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";
 
 function ok(result: { code: number | null; stderr: string }): void {
   assert.equal(result.code, 0, `exit code 0; stderr:\n${result.stderr}`);
@@ -44,7 +44,7 @@ test("cli - silence add prints the id, ls lists it, rm ends it; mistakes are cle
   assert.match(tooLong.stderr, /at most 30 days/);
   const badPeer = await runCli(t, ["silence", "add", "--peer", "P.3", "--for", "1h"], env);
   assert.equal(badPeer.code, 2);
-  assert.match(badPeer.stderr, /invalid peer id "P\.3"/);
+  assert.match(badPeer.stderr, /invalid peer id: "P\.3"/);
   const badFor = await runCli(t, ["silence", "add", "--peer", "P3", "--for", "soon"], env);
   assert.equal(badFor.code, 2);
   assert.match(badFor.stderr, /invalid --for "soon": write a duration like 30m, 2h or 3d/);
@@ -66,7 +66,7 @@ test("cli - disruption release fires held alerts, and says so when nothing is he
   const alive = setInterval(() => {
     for (let i = 0; i < 8; i++) publishMetric(nc, { n: "ping", p: `alive-${i}`, ttlMs: 1_000 });
   }, 250);
-  t.after(() => clearInterval(alive));
+  cleanup(t, () => clearInterval(alive));
   await waitUntil(() => monitor.supervisor.alertsHeldNow === 12, "12 alerts held", 10_000);
   const status = await runCli(t, ["status"], env);
   ok(status);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { SilenceBook } from "../../src/actors/silence-book.js";
 import { decodeSilence, encodeSilence, isSilenceId, MAX_SILENCE_MS, newSilence } from "../../src/api/silence.js";
 import type { Silence } from "../../src/api/types.js";
-import { PeermonError } from "../../src/errors.js";
+import { UsageError } from "../../src/errors.js";
 
 const T0 = 1_700_000_000_000;
 const H = 3_600_000;
@@ -77,7 +77,7 @@ test("silence - a new silence is checked: tokens, a length above 0 and at most 3
     [{ peer: "P1", forMs: H, comment: "x".repeat(1_001) }, /keep it to 1000/],
   ];
   for (const [input, message] of bad) {
-    assert.throws(() => newSilence(input as never, ID, T0), (err: unknown) => err instanceof PeermonError && message.test(err.message));
+    assert.throws(() => newSilence(input as never, ID, T0), (err: unknown) => err instanceof UsageError && message.test(err.message));
   }
 });
 

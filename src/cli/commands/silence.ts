@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { userInfo } from "node:os";
 import type { Silence } from "../../api/types.js";
 import { formatDuration, parseDuration } from "../../duration.js";
-import { PeermonError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { toJson } from "../format.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
@@ -44,7 +44,7 @@ function addCommand(): Command {
     .action(async (flags: Flags & { peer: string; name?: string; for: string; comment?: string }) => {
       checkTokens({ "peer id": flags.peer, "metric name": flags.name });
       const forMs = parseDuration(flags.for);
-      if (forMs === undefined) throw new PeermonError(`invalid --for ${JSON.stringify(flags.for)}: write a duration like 30m, 2h or 3d`);
+      if (forMs === undefined) throw new UsageError(`invalid --for ${JSON.stringify(flags.for)}: write a duration like 30m, 2h or 3d`);
       const input = { peer: flags.peer, name: flags.name, forMs, comment: flags.comment, createdBy: whoAmI() };
       const s = await withSession(flags, "silence add", (session) => session.client.addSilence(input));
       if (flags.json) return printLine(toJson(silenceJson(s)));
