@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "./errors.js";
 import { isValidToken } from "./api/subjects.js";
+import { parseDestinationUrl, redactUrl } from "./delivery/destination-url.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -104,6 +105,50 @@ export interface MonitorConfig {
   disruptionMinPeers: number;
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
   http?: { host: string; port: number };
+  // ---- delivery to people (src/delivery): Alertmanager and a webhook, from the alert log ----
+  /**
+   * Prometheus Alertmanager URLs (`http://am:9093`); every alert goes to each of them, as
+   * Alertmanager's HA model wants (each instance must see every alert). @default [] (none)
+   */
+  alertmanagerUrls: string[];
+  /**
+   * Post firing alerts to Alertmanager again this often while they last, ms. @default 60000
+   * (Alertmanager resolves an alert not heard of for its resolve_timeout, 5 m by default: four
+   * missed rounds still leave it firing; keep it below the resolve_timeout you configure)
+   */
+  alertmanagerRepostMs: number;
+  /** A receiver of Alertmanager's webhook payload (version 4). @default undefined (none) */
+  webhookUrl?: string;
+  /** Key of each webhook body's `X-Peermon-Signature` (HMAC-SHA256). @default undefined (unsigned) */
+  webhookSecret?: string;
+  /**
+   * Where people reach this monitor's status page: the alerts' generatorURL and the webhook's
+   * externalURL. @default derived from `http` (this host's name when it listens on all interfaces)
+   */
+  externalUrl?: string;
+  /**
+   * Alerts of one metric name that fall due within this many ms of the first go in one POST, ms;
+   * those arriving while a POST is out join the next one. @default 10 (a lone alert waits no
+   * longer; a burst reaches the log at a few thousand alerts/s, so its POSTs still carry dozens:
+   * 1,000 alerts in ~27 POSTs, docs/benchmarks.md)
+   */
+  deliveryBatchMs: number;
+  /** Alerts in one POST at most. @default 500 (about 300 KB of JSON: what chat bridges accept) */
+  deliveryBatchMax: number;
+  /**
+   * Alerts held by an instance that died go to another one after this long, ms (the delivery
+   * consumers' AckWait; a live instance confirms the alerts it retries every third of it).
+   * @default 30000 (a restart is noticed within half a minute, without hurrying slow receivers)
+   */
+  deliveryAckWaitMs: number;
+  /**
+   * Alerts of one destination out for delivery at once, all instances together (max_ack_pending).
+   * @default 1000 (a burst of 1,000 alerts flows without waiting on acks; while a receiver is down
+   * it bounds what instances hold and confirm: about 1 MB)
+   */
+  deliveryMaxPending: number;
+  /** A POST with no answer after this long fails and is retried, ms. @default 10000 */
+  deliveryTimeoutMs: number;
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -186,6 +231,13 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   alertRetentionMs: 86_400_000,
   durableWindows: true,
   windowRetentionMs: 3_600_000,
+  alertmanagerUrls: [],
+  alertmanagerRepostMs: 60_000,
+  deliveryBatchMs: 10,
+  deliveryBatchMax: 500,
+  deliveryAckWaitMs: 30_000,
+  deliveryMaxPending: 1_000,
+  deliveryTimeoutMs: 10_000,
   disruptionThreshold: 0.5,
   disruptionMinPeers: 10,
 });
@@ -248,6 +300,39 @@ export function validateConfig(c: MonitorConfig): void {
     throw new ConfigError("nats.user", c.nats.user, "give both a user and a password, or neither");
   }
   if (c.shard) validateShard(c.shard, c.partitions);
+  validateDelivery(c);
+}
+
+function validateDelivery(c: MonitorConfig): void {
+  if (!Array.isArray(c.alertmanagerUrls)) {
+    throw new ConfigError("alertmanagerUrls", "<not a list>", "give URLs separated by commas, like http://am-0:9093,http://am-1:9093");
+  }
+  c.alertmanagerUrls.forEach((url) => requireUrl("alertmanagerUrls", url));
+  if (c.webhookUrl !== undefined) requireUrl("webhookUrl", c.webhookUrl);
+  if (c.externalUrl !== undefined) requireUrl("externalUrl", c.externalUrl);
+  if (c.webhookSecret !== undefined) {
+    // The secret itself never appears in an error.
+    if (typeof c.webhookSecret !== "string" || c.webhookSecret === "") {
+      throw new ConfigError("webhookSecret", "<redacted>", "give a non-empty secret (better in the environment than on the command line)");
+    }
+    if (c.webhookUrl === undefined) throw new ConfigError("webhookSecret", "<redacted>", "it signs webhook bodies: give the webhook URL too");
+  }
+  requireDuration("alertmanagerRepostMs", c.alertmanagerRepostMs, 1_000);
+  requireDuration("deliveryBatchMs", c.deliveryBatchMs, 0);
+  requireInt("deliveryBatchMax", c.deliveryBatchMax, 1, 100_000, "it bounds the alerts in one POST");
+  requireDuration("deliveryAckWaitMs", c.deliveryAckWaitMs, 1_000);
+  requireInt("deliveryMaxPending", c.deliveryMaxPending, 1, 1_000_000, "it bounds the alerts out for delivery at once");
+  requireDuration("deliveryTimeoutMs", c.deliveryTimeoutMs, 100);
+}
+
+/** An http(s) URL; the error shows it redacted (credentials and tokens stay out of messages). */
+function requireUrl(field: string, url: unknown): void {
+  try {
+    if (typeof url !== "string") throw new TypeError("not a URL: write it like http://alertmanager:9093");
+    parseDestinationUrl(url);
+  } catch (err) {
+    throw new ConfigError(field, typeof url === "string" ? redactUrl(url) : String(url), (err as Error).message);
+  }
 }
 
 function validateShard(shard: ShardSpec, partitions: number): void {

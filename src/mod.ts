@@ -30,3 +30,6 @@ export {
 export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, SilenceNotFound, UsageError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
 export { PeerSetTooLarge } from "./client/peerset-too-large.js";
+export { SIGNATURE_HEADER, signBody, verifySignature } from "./delivery/signature.js";
+export type { DeliveryStatus } from "./delivery/delivery.js";
+export type { SinkCounters, SinkStatus } from "./delivery/sink.js";

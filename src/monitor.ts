@@ -30,6 +30,8 @@ import { startHttpServer, type HttpAddress, type Readiness } from "./http/server
 import { silentLogger, type Logger } from "./log.js";
 import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
 export interface MonitorOptions {
   log?: Logger;
@@ -67,6 +69,7 @@ interface Parts {
   service: Service;
   http: Server | undefined;
   log: Logger;
+  delivery: Delivery | undefined;
 }
 
 export class Monitor {
@@ -121,6 +124,11 @@ export class Monitor {
     return this.supervisor.stats;
   }
 
+  /** Alert delivery to people, when a destination is set. */
+  get delivery(): Delivery | undefined {
+    return this.parts.delivery;
+  }
+
   /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
   stop(): Promise<void> {
     this.parts.life.stopping = true;
@@ -129,7 +137,7 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http, controls } = this.parts;
+    const { outbox, probe, peerset, service, log, http, delivery, controls } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
@@ -138,6 +146,7 @@ export class Monitor {
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
+    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
     }
@@ -186,7 +195,17 @@ export class Monitor {
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
-    const service = await startQueries(g, supervisor, controls);
+    // Alerts to people, downstream of the alert log (never in detection's way).
+    const delivery = await startMonitorDelivery({
+      nc,
+      jsm: alerts.logged ? jsm : undefined,
+      subjects: g.subjects,
+      config,
+      clock,
+      log: root,
+      sup: supervisor.views,
+    });
+    const service = await startQueries(g, supervisor, delivery, controls);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -203,12 +222,12 @@ export class Monitor {
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life, controls) : undefined;
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
     log.info(
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, http, log, delivery });
   }
 }
 
@@ -267,7 +286,7 @@ function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
   return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
 }
 
-function startQueries(g: Ground, supervisor: Supervisor, controls: OperatorControls): Promise<Service> {
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
   const { config } = g;
   return startQueryService({
     operatorStatus: () => operatorStatus(supervisor, controls),
@@ -282,25 +301,29 @@ function startQueries(g: Ground, supervisor: Supervisor, controls: OperatorContr
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
     queryStats: g.queryStats,
+    delivery: () => delivery?.status(),
   });
 }
 
-function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], controls: OperatorControls): Promise<Server> {
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
-    metrics: monitorMetrics({
-      stats: g.stats,
-      queries: g.queryStats,
-      peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
-      stateCounts: () => sup.views.stateCounts(),
-      linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
-      graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
-      silencesActive: () => controls.activeSilences(),
-      alertsHeld: () => sup.alertsHeldNow,
-      disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
-      info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
-    }),
+    metrics: registerDeliveryMetrics(
+      monitorMetrics({
+        stats: g.stats,
+        queries: g.queryStats,
+        peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
+        stateCounts: () => sup.views.stateCounts(),
+        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
+        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        silencesActive: () => controls.activeSilences(),
+        alertsHeld: () => sup.alertsHeldNow,
+        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
+        info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
+      }),
+      delivery,
+    ),
   });
 }
 

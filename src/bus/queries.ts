@@ -12,6 +12,7 @@ import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
+import type { DeliveryStatus } from "../delivery/delivery.js";
 import { gatherNames, isInbox } from "./names.js";
 import { outcomeOf, type QueryEndpoint, type QueryOutcome, type QueryStats } from "./query-stats.js";
 
@@ -34,6 +35,8 @@ export interface QueryServiceOptions {
   rejectLogIntervalMs: number;
   /** Where queries are counted (/metrics reads it). */
   queryStats: QueryStats;
+  /** The state of alert delivery to people, for $SRV.STATS (undefined: no destination set). */
+  delivery: () => DeliveryStatus | undefined;
   /** Silences, open disruptions and held alerts, for `peermon status`. */
   operatorStatus?: () => Record<string, unknown>;
 }
@@ -55,6 +58,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       link: o.supervisor.guard.report(o.clock.now()),
+      delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
       ...o.operatorStatus?.(),
     }),

@@ -16,6 +16,8 @@ const WORDS: Record<string, string> = {
   "nats.user": "none",
   "nats.password": "none",
   repeatIntervalMs: "0, never",
+  alertmanagerUrls: "none",
+  externalUrl: "the --http address",
 };
 
 /** Options that set no config field. */

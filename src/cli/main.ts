@@ -54,13 +54,22 @@ showDefaults(withConnection(program.command("serve")), settingDefaults())
   .option("--no-durable-windows", "do not keep windows in JetStream for restarts (env PEERMON_DURABLE_WINDOWS=false)")
   .option("--no-jetstream", "use no JetStream: peerset in memory, no alert log (env PEERMON_JETSTREAM=false)")
   .option("--local-nats", "when nothing answers on the (loopback) --nats address, start a nats-server there with nats.conf (npm start does)")
+  // Delivery to people (issue 10): see README, "Paging people".
+  .option("--alertmanager <urls>", "post alerts to these Prometheus Alertmanagers, comma separated: each gets every alert (env PEERMON_ALERTMANAGER)")
+  .option("--alertmanager-repost <duration>", "re-post firing alerts this often, below Alertmanager's resolve_timeout (env PEERMON_ALERTMANAGER_REPOST)")
+  .option("--webhook <url>", "post Alertmanager's webhook payload (version 4) here (env PEERMON_WEBHOOK)")
+  .option("--webhook-secret <secret>", "sign webhook bodies: X-Peermon-Signature: sha256=<HMAC> (env PEERMON_WEBHOOK_SECRET, safer than the flag)")
+  .option("--external-url <url>", "where people reach this monitor's status page, for links in alerts (env PEERMON_EXTERNAL_URL)")
+  .option("--delivery-batch <duration>", "alerts of one metric name within this window go in one POST (env PEERMON_DELIVERY_BATCH)")
+  .option("--delivery-ack-wait <duration>", "alerts held by a dead instance are delivered by another after this (env PEERMON_DELIVERY_ACK_WAIT)")
   .addHelpText(
     "after",
     `
 Examples:
   peermon serve                                   # monitor on nats://127.0.0.1:4222
   peermon serve --nats nats://n1:4222 --shard 0/2 # first of two shards
-  NATS_URL=nats://n1:4222 peermon serve --grace 1m --repeat 5m`,
+  NATS_URL=nats://n1:4222 peermon serve --grace 1m --repeat 5m
+  PEERMON_WEBHOOK_SECRET=... peermon serve --alertmanager http://am-0:9093,http://am-1:9093 --webhook https://hooks.example/peermon`,
   )
   .action(async (flags: Record<string, unknown>) => {
     const config = resolveSettings(flags, process.env, "serve");

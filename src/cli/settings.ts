@@ -78,6 +78,10 @@ function fractionSetting(key: string, flag: string, env: string, field: keyof Mo
   };
 }
 
+function textSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+  return { key, flag, env, field, apply: (input, v) => ((input as Record<string, unknown>)[field] = text(v)) };
+}
+
 export const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
@@ -124,6 +128,23 @@ export const SERVE_SETTINGS: Setting[] = [
       }
     },
   },
+  // Delivery to people (issue 10).
+  {
+    key: "alertmanager",
+    flag: "--alertmanager",
+    env: "PEERMON_ALERTMANAGER",
+    field: "alertmanagerUrls",
+    apply: (input, v) => {
+      const list = Array.isArray(v) ? (v as unknown[]).map(String) : text(v).split(",");
+      input.alertmanagerUrls = list.map((u) => u.trim()).filter(Boolean);
+    },
+  },
+  durationSetting("alertmanagerRepost", "--alertmanager-repost", "PEERMON_ALERTMANAGER_REPOST", "alertmanagerRepostMs"),
+  textSetting("webhook", "--webhook", "PEERMON_WEBHOOK", "webhookUrl"),
+  textSetting("webhookSecret", "--webhook-secret", "PEERMON_WEBHOOK_SECRET", "webhookSecret"),
+  textSetting("externalUrl", "--external-url", "PEERMON_EXTERNAL_URL", "externalUrl"),
+  durationSetting("deliveryBatch", "--delivery-batch", "PEERMON_DELIVERY_BATCH", "deliveryBatchMs"),
+  durationSetting("deliveryAckWait", "--delivery-ack-wait", "PEERMON_DELIVERY_ACK_WAIT", "deliveryAckWaitMs"),
   {
     key: "logLevel",
     flag: "--log-level",

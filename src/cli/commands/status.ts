@@ -13,6 +13,8 @@ import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
 import type { DisruptionReport } from "../../actors/disruptions.js";
 import { printable, toJson } from "../format.js";
+import { deliveryLines } from "../delivery-status.js";
+import type { DeliveryStatus } from "../../delivery/delivery.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
 /** How long replies are gathered, ms: every monitor on a healthy network answers well within it. */
@@ -32,6 +34,8 @@ export interface MonitorStatus {
   silences?: number;
   /** Metric names in a disruption, their alerts held. */
   disruptions?: DisruptionReport[];
+  /** Alert delivery to people: null when no destination is set (absent from older monitors). */
+  delivery?: DeliveryStatus | null;
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -147,6 +151,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+  for (const line of deliveryLines(st.delivery, c)) printLine(line);
 }
 
 /** `DISRUPTION ping since ...: 12 of 20 peers late or expired (60%), 12 firing alerts held; ...` */
