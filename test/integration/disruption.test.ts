@@ -6,6 +6,8 @@ import { decodeDisruption } from "../../src/api/validate.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { QueryError } from "../../src/errors.js";
 import { partitionOf } from "../../src/api/subjects.js";
+import { TEST_DELIVERY } from "../helpers/delivery.js";
+import { TestReceiver, webhookAlerts } from "../helpers/receiver.js";
 import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 const PEERS = Array.from({ length: 20 }, (_, i) => `P${String(i).padStart(2, "0")}`);
@@ -128,4 +130,25 @@ test("disruption - sharded: only the name's shard declares and releases it", asy
   const released = await new PeerMonitorClient(nc).releaseDisruption("ping");
   assert.deepEqual(released, { released: 12, shards: [`${owner}/2`] });
   await waitUntil(() => events.length === 2, "started and ended");
+});
+
+test("disruption - the sinks get one PeermonDisruption instead of a page per peer; release pages each peer and resolves it", async (t) => {
+  const server = await natsServer(t);
+  const receiver = await TestReceiver.start(t);
+  const monitor = await startMonitor(t, server, { ...DISRUPTION, ...TEST_DELIVERY, webhookUrl: receiver.url });
+  const nc = await client(t, server);
+  const peers = fleet(t, nc);
+  await waitUntil(() => monitor.supervisor.windowCount === 20, "20 windows");
+  peers.silence(12);
+  const received = () => webhookAlerts(receiver.requests).map((a) => `${a.status} ${a.labels.alertname} ${a.labels.peer ?? a.labels.metric}`);
+  await receiver.waitFor(() => received().length === 1, "the disruption at the receiver", 10_000);
+  await waitUntil(() => monitor.supervisor.alertsHeldNow === 12, "12 alerts held", 10_000);
+  await quietPeriod(1_000);
+  assert.deepEqual(received(), ["firing PeermonDisruption ping"], "one alert for the whole name, no page per peer");
+
+  await new PeerMonitorClient(nc).releaseDisruption("ping");
+  await receiver.waitFor(() => received().length === 14, "12 peers paged and the disruption resolved", 15_000);
+  const after = received().slice(1);
+  assert.deepEqual(after.filter((x) => x.startsWith("resolved")), ["resolved PeermonDisruption ping"]);
+  assert.deepEqual(after.filter((x) => x.startsWith("firing")).sort(), PEERS.slice(8).map((p) => `firing PeermonMetricExpired ${p}`));
 });

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { SilenceNotFound } from "../../src/errors.js";
 import { AlertCollector, client, natsServer, publishMetric, quietPeriod, startMonitor, waitUntil } from "../helpers/nats.js";
+import { TEST_DELIVERY } from "../helpers/delivery.js";
+import { TestReceiver, webhookAlerts } from "../helpers/receiver.js";
 
 test("silences - a silenced peer's alert is published with m: true, the others' without; the alert log keeps the mute", async (t) => {
   const server = await natsServer(t);
@@ -101,4 +103,29 @@ test("silences - without JetStream adding one is a clear error, and the monitor 
   await startMonitor(t, server, { jetstream: false });
   const pm = new PeerMonitorClient(await client(t, server));
   await assert.rejects(pm.addSilence({ peer: "P1", forMs: 60_000 }), /cannot store a silence: JetStream is not enabled.*silences are kept there/);
+});
+
+test("silences - a silenced peer's alert reaches no sink; the silence's end delivers it, and then its resolution", async (t) => {
+  const server = await natsServer(t);
+  const receiver = await TestReceiver.start(t);
+  const monitor = await startMonitor(t, server, { ...TEST_DELIVERY, webhookUrl: receiver.url });
+  const nc = await client(t, server);
+  const pm = new PeerMonitorClient(nc);
+  const alerts = await AlertCollector.start(t, nc);
+  const silence = await pm.addSilence({ peer: "P1", forMs: 3_600_000 });
+  await waitUntil(() => monitor.controls.activeSilences() === 1, "the monitor follows the silence");
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 300 });
+  publishMetric(nc, { n: "ping", p: "P2", ttlMs: 300 });
+  await receiver.waitFor(() => webhookAlerts(receiver.requests).length === 1, "P2's alert at the receiver");
+  await alerts.waitFor((a) => a.length === 2, "both alerts on NATS");
+  await waitUntil(() => monitor.delivery!.status().sinks[0]!.counters.muted === 1, "P1's alert counted as muted by the sink");
+  const received = () => webhookAlerts(receiver.requests).map((a) => `${a.status} ${a.labels.peer}`);
+  assert.deepEqual(received(), ["firing P2"], "nothing of the silenced peer");
+  assert.equal(alerts.of("firing", "P1")[0]!.muted, true, "on NATS, muted");
+
+  await pm.removeSilence(silence.id);
+  await receiver.waitFor(() => received().includes("firing P1"), "P1 delivered at the silence's end");
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 60_000 });
+  await receiver.waitFor(() => received().includes("resolved P1"), "and its resolution");
+  assert.deepEqual(received(), ["firing P2", "firing P1", "resolved P1"]);
 });
