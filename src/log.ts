@@ -21,27 +21,33 @@ export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}
 export const silentLogger: Logger = pino({ level: "silent" });
 
 /**
- * Logs at most once per `intervalMs` for a repeated condition (bad input, full queues), with the
- * count of occurrences that were not logged. The hot path only increments a number.
+ * Logs at most `burst` lines per `intervalMs` for a repeated condition (bad input, full queues, an
+ * alert storm), then one line with the count of occurrences that were not logged. The hot path
+ * only increments a number.
  */
 export class RateLimitedLog {
-  private lastAt = -Infinity;
+  private windowStart = -Infinity;
+  private logged = 0;
   private suppressed = 0;
 
   constructor(
     private readonly log: (fields: Record<string, unknown>, msg: string) => void,
     private readonly intervalMs: number,
     private readonly now: () => number,
+    private readonly burst = 1,
   ) {}
 
   note(fields: Record<string, unknown>, msg: string): void {
     const t = this.now();
-    if (t - this.lastAt < this.intervalMs) {
+    if (t - this.windowStart >= this.intervalMs) {
+      this.windowStart = t;
+      this.logged = 0;
+    } else if (this.logged >= this.burst) {
       this.suppressed++;
       return;
     }
-    this.log({ ...fields, suppressed: this.suppressed }, msg);
-    this.lastAt = t;
+    this.logged++;
+    this.log(this.suppressed > 0 || this.burst === 1 ? { ...fields, suppressed: this.suppressed } : fields, msg);
     this.suppressed = 0;
   }
 }

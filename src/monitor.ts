@@ -1,30 +1,37 @@
 /**
- * Monitor: the wiring, and only the wiring. It connects to NATS, builds the supervisor with its
- * alert sink and link probe, follows the peerset, subscribes to the metric subjects this instance
- * owns, registers the query service, and turns connection events into link-health calls.
+ * Monitor: the wiring, and only the wiring. `Monitor.start` runs the stages below in order; each
+ * builds one part from the parts before it and returns it, so that nothing is used before it
+ * exists: the connection, JetStream, the alert transport and the outbox, the supervisor with its
+ * link probe, the intake with the peerset and metric subscriptions, the restore, the queries, the
+ * connection watch, and the HTTP side.
  */
-import { Events, DebugEvents, type JetStreamManager, type NatsConnection, type Service, type Subscription } from "nats";
+import type { JetStreamManager, NatsConnection, Service, Subscription } from "nats";
+import type { Server } from "node:http";
 import { Subjects } from "./api/subjects.js";
+import { Outbox } from "./actors/outbox.js";
 import { Supervisor } from "./actors/supervisor.js";
-import { CoreAlertSink, type BusAlertSink } from "./bus/alert-sink.js";
-import { ensureAlertStream, StreamAlertSink } from "./bus/alert-stream.js";
+import { StreamAlertTransport, ensureAlertStream } from "./bus/alert-stream.js";
 import { openConnection } from "./bus/connection.js";
+import { watchConnection } from "./bus/connection-watch.js";
+import { CoreAlertTransport } from "./bus/core-alert-transport.js";
+import { MetricIntake } from "./bus/intake.js";
 import { LinkProbe } from "./bus/link-probe.js";
+import { LiveGate } from "./bus/live-gate.js";
+import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
-import { answerShardNames } from "./bus/names.js";
-import { LiveGate } from "./bus/window-store.js";
+import { QueryStats } from "./bus/query-stats.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
-import { systemClock, type Clock } from "./clock.js";
-import type { MonitorConfig } from "./config.js";
-import { silentLogger, type Logger } from "./log.js";
-import { startHttpServer, type Readiness } from "./http/server.js";
+import { OperatorControls } from "./bus/operator-controls.js";
+import { SystemClock, type Clock } from "./clock.js";
+import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
-import type { Server } from "node:http";
+import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
+import { silentLogger, type Logger } from "./log.js";
+import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
-
-/** Peers per metric name on the status page (troubled ones first). */
-const STATUS_PEERS_PER_NAME = 200;
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
 export interface MonitorOptions {
   log?: Logger;
@@ -38,131 +45,68 @@ export function ownedPartitions(config: MonitorConfig): number[] | undefined {
   return Array.from({ length: config.partitions }, (_, p) => p).filter((p) => p % shard.count === shard.index);
 }
 
+/** What the stages share: settings, the connection, the clock, the counters and the root logger. */
+interface Ground {
+  config: MonitorConfig;
+  nc: NatsConnection;
+  clock: Clock;
+  stats: MonitorStats;
+  subjects: Subjects;
+  /** What the query service counts, read by /metrics. */
+  queryStats: QueryStats;
+  root: Logger;
+  shardLabel: string;
+}
+
+interface Parts {
+  /** Shared with the HTTP readiness probe: set once `stop()` was called. */
+  life: { stopping: boolean };
+  outbox: Outbox;
+  probe: LinkProbe;
+  controls: OperatorControls;
+  peerset: PeerSetSource;
+  subscriptions: Subscription[];
+  service: Service;
+  http: Server | undefined;
+  log: Logger;
+  delivery: Delivery | undefined;
+}
+
 export class Monitor {
-  private stopping: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
 
   private constructor(
     readonly config: MonitorConfig,
     readonly supervisor: Supervisor,
     readonly nc: NatsConnection,
     readonly peersetMode: PeerSetMode,
-    private readonly parts: {
-      http: Server | undefined;
-      sink: BusAlertSink;
-      probe: LinkProbe;
-      peerset: PeerSetSource;
-      subscriptions: Subscription[];
-      service: Service;
-      log: Logger;
-    },
+    private readonly parts: Parts,
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
-    const log = (options.log ?? silentLogger).child({ component: "monitor" });
     const shardLabel = config.shard ? `${config.shard.index}/${config.shard.count}` : "all";
     const nc = await openConnection(config.nats, { name: `peermon-serve shard ${shardLabel}` });
+    const ground: Ground = {
+      config,
+      nc,
+      clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
+      stats: new MonitorStats(),
+      subjects: new Subjects(config.prefix),
+      queryStats: new QueryStats(),
+      root: options.log ?? silentLogger,
+      shardLabel,
+    };
     try {
-      return await Monitor.wire(config, nc, options.clock ?? systemClock, log, shardLabel);
+      return await Monitor.build(ground);
     } catch (err) {
       await nc.close();
       throw err;
     }
   }
 
-  private static async wire(config: MonitorConfig, nc: NatsConnection, clock: Clock, log: Logger, shardLabel: string) {
-    const subjects = new Subjects(config.prefix);
-    const stats = new MonitorStats();
-    const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
-    const sink = await alertSink(config, nc, jsm, subjects, stats, log.child({ component: "alerts" }));
-    let supervisor: Supervisor | undefined;
-    const probe = new LinkProbe(nc, () => supervisor!, config.probeIntervalMs, config.probeTimeoutMs);
-    supervisor = new Supervisor({
-      ...config,
-      clock,
-      sink,
-      reachability: probe,
-      log: log.child({ component: "supervisor" }),
-      stats,
-    });
-    const sup = supervisor;
-    const peerset = await followPeerSet(nc, subjects, sup, log.child({ component: "peerset" }), {
-      jsm,
-      replicas: config.streamReplicas,
-    });
-    const owned = ownedPartitions(config);
-    const metricSubjects = owned
-      ? owned.map((k) => subjects.partitionedMetrics(k))
-      : [subjects.metricsAll, subjects.partitionedMetricsAll];
-    const gate = new LiveGate((subject, data, at) => sup.receive(subject, data, at), () => clock.now());
-    const subscriptions = metricSubjects.map((subject) =>
-      nc.subscribe(subject, { callback: (err, m) => err || gate.receive(m.subject, m.data) }),
-    );
-    await nc.flush();
-    const replayFilters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
-    if (jsm) {
-      sup.restoreStarted();
-      const count = config.durableWindows ? await restoreWindows(config, nc, jsm, subjects, replayFilters, gate, log) : 0;
-      if (sink instanceof StreamAlertSink) await restoreEpisodes(config, nc, subjects, sup, log);
-      gate.open();
-      sup.restoreEnded(count);
-    } else {
-      gate.open();
-    }
-    if (config.shard) subscriptions.push(answerShardNames(nc, subjects, config.shard, () => sup.names()));
-    const service = await startQueryService({
-      nc,
-      supervisor: sup,
-      subjects,
-      partitions: owned,
-      shard: config.shard,
-      queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
-      metadata: { prefix: config.prefix, shard: shardLabel, partitions: String(config.partitions) },
-      log: log.child({ component: "queries" }),
-    });
-    void watchStatus(nc, sup, sink, probe, log.child({ component: "connection" }));
-    probe.start();
-    await nc.flush();
-    let monitor: Monitor | undefined;
-    const http = config.http
-      ? await startHttpServer(config.http, {
-          readiness: () => monitor!.readiness(),
-          status: () => sup.statusSnapshot(STATUS_PEERS_PER_NAME),
-          metrics: monitorMetrics({
-            stats,
-            stateCounts: () => sup.stateCounts(),
-            linkUp: () => !nc.isClosed() && !sup.guard.impaired,
-            info: { shard: shardLabel, prefix: config.prefix, version: SERVICE_VERSION },
-          }),
-        })
-      : undefined;
-    log.info(
-      {
-        servers: nc.getServer(),
-        shard: shardLabel,
-        peerset: peerset.mode,
-        alerts: sink instanceof StreamAlertSink ? "alert stream" : "core",
-        subjects: metricSubjects,
-      },
-      "peermon monitor serving",
-    );
-    monitor = new Monitor(config, sup, nc, peerset.mode, {
-      http,
-      sink,
-      probe,
-      peerset,
-      subscriptions,
-      service,
-      log,
-    });
-    return monitor;
-  }
-
   /** Ready when connected to NATS and not cut off: its answers and alerts can be relied on. */
   readiness(): Readiness {
-    if (this.stopping) return { ready: false, reason: "stopping" };
-    if (this.nc.isClosed()) return { ready: false, reason: "the NATS connection is closed" };
-    if (this.supervisor.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
-    return { ready: true };
+    return readinessOf(this.nc, this.supervisor, this.parts.life.stopping);
   }
 
   /** The port of the HTTP server (health, metrics, status page), when one runs. */
@@ -171,32 +115,223 @@ export class Monitor {
     return typeof address === "object" && address ? address.port : undefined;
   }
 
+  /** Silences this monitor follows and its disruption events. */
+  get controls(): OperatorControls {
+    return this.parts.controls;
+  }
+
   get stats(): MonitorStats {
     return this.supervisor.stats;
   }
 
+  /** Alert delivery to people, when a destination is set. */
+  get delivery(): Delivery | undefined {
+    return this.parts.delivery;
+  }
+
   /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
-    return this.stopping;
+    this.parts.life.stopping = true;
+    this.stopped ??= this.shutdown();
+    return this.stopped;
   }
 
   private async shutdown(): Promise<void> {
-    const { sink, probe, peerset, service, log, http } = this.parts;
+    const { outbox, probe, peerset, service, log, http, delivery, controls } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
+    controls.stop();
     if (this.nc.isClosed()) return;
     // Each step is bounded: a monitor whose server is gone must still stop.
-    await bounded(service.stop(), 2_000);
-    await bounded(peerset.stop(), 2_000);
-    const settled = await sink.settle(2_000);
-    if (!settled) log.warn({ pending: sink.pending }, "stopping with alerts the server has not confirmed");
-    await bounded(this.nc.drain(), 3_000);
+    await bounded(service.stop(), TUNING.stopStepMs);
+    await bounded(peerset.stop(), TUNING.stopStepMs);
+    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
+    if (!(await outbox.settle(TUNING.stopStepMs))) {
+      log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
+    }
+    await bounded(this.nc.drain(), TUNING.drainMs);
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
     if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");
   }
+
+  /** The stages, in order: each builds one part from the ones before it. */
+  private static async build(g: Ground): Promise<Monitor> {
+    const { config, nc, clock, stats, root } = g;
+    const log = root.child({ component: "monitor" });
+    const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
+    const alerts = await alertTransport(g, jsm);
+    const outbox = new Outbox({
+      transport: alerts.transport,
+      clock,
+      stats,
+      log: root.child({ component: "alerts" }),
+      maxInFlight: TUNING.maxAlertsInFlight,
+      maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
+    });
+    const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
+    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const supervisor = new Supervisor({
+      ...config,
+      clock,
+      outbox,
+      roundTrip: probe,
+      stats,
+      log: root.child({ component: "supervisor" }),
+      muter: controls.silences,
+      disruption: disruptionSettings(config, controls),
+    });
+    const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
+    const peerset = await followPeerSet(
+      nc,
+      g.subjects,
+      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
+      root.child({ component: "peerset" }),
+      { jsm, replicas: config.streamReplicas },
+    );
+    const metrics = await subscribeMetrics(g, intake);
+    await controls.attach(supervisor);
+    await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
+    const subscriptions = metrics.subscriptions;
+    if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
+    // Alerts to people, downstream of the alert log (never in detection's way).
+    const delivery = await startMonitorDelivery({
+      nc,
+      jsm: alerts.logged ? jsm : undefined,
+      subjects: g.subjects,
+      config,
+      clock,
+      log: root,
+      sup: supervisor.views,
+    });
+    const service = await startQueries(g, supervisor, delivery, controls);
+    probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
+    watchConnection(nc, root.child({ component: "connection" }), {
+      disconnected: () => {
+        alerts.transport.disconnected();
+        probe.disconnected();
+        supervisor.linkImpaired("disconnected");
+      },
+      reconnected: () => {
+        alerts.transport.reconnected();
+        probe.reconnected();
+        supervisor.linkRecovered("disconnected");
+        outbox.resume();
+      },
+    });
+    await nc.flush();
+    const life = { stopping: false };
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
+    log.info(
+      { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
+      "peermon monitor serving",
+    );
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, http, log, delivery });
+  }
+}
+
+/** The alert log when JetStream is there (exactly once across replicas), plain publishes otherwise. */
+async function alertTransport(g: Ground, jsm: JetStreamManager | undefined) {
+  const { config, nc, subjects, stats } = g;
+  if (jsm) {
+    try {
+      await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+      return { transport: await StreamAlertTransport.open(nc, subjects, stats, config.repeatIntervalMs), logged: true };
+    } catch (err) {
+      g.root.child({ component: "alerts" }).warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
+    }
+  }
+  return { transport: new CoreAlertTransport(nc, subjects), logged: false };
+}
+
+/** Live metric subscriptions for the partitions this instance owns, held at a gate until the restore ends. */
+async function subscribeMetrics(g: Ground, intake: MetricIntake) {
+  const { config, nc, subjects, clock } = g;
+  const owned = ownedPartitions(config);
+  const list = owned ? owned.map((k) => subjects.partitionedMetrics(k)) : [subjects.metricsAll, subjects.partitionedMetricsAll];
+  const gate = new LiveGate((subject, data, at) => intake.receive(subject, data, at), () => clock.now());
+  const subscriptions = list.map((subject) => nc.subscribe(subject, { callback: (err, m) => err || gate.receive(m.subject, m.data) }));
+  await nc.flush();
+  return { subjects: list, gate, subscriptions };
+}
+
+/** Durable windows and open episodes back from JetStream; nobody is convicted meanwhile. */
+async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
+  const { config, nc, subjects } = g;
+  if (!jsm) return gate.open();
+  sup.restoreStarted();
+  const owned = ownedPartitions(config);
+  const filters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
+  const count = config.durableWindows ? await restoreWindows(config, nc, g.clock, jsm, subjects, filters, gate, log) : 0;
+  if (logged) await restoreEpisodes(config, nc, g.clock, subjects, sup, log);
+  gate.open();
+  sup.restoreEnded(count);
+}
+
+/** Disruption mode as configured: holds announced through the operator controls' publisher. */
+function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
+  return {
+    threshold: config.disruptionThreshold,
+    minPeers: config.disruptionMinPeers,
+    hysteresis: TUNING.disruptionHysteresis,
+    checkIntervalMs: TUNING.disruptionCheckMs,
+    recountMs: TUNING.disruptionRecountMs,
+    announce: (e: DisruptionEvent) => controls.publisher.announce(e),
+  };
+}
+
+/** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
+function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+}
+
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
+  const { config } = g;
+  return startQueryService({
+    operatorStatus: () => operatorStatus(supervisor, controls),
+    nc: g.nc,
+    supervisor,
+    subjects: g.subjects,
+    partitions: ownedPartitions(config),
+    shard: config.shard,
+    queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
+    metadata: { prefix: config.prefix, shard: g.shardLabel, partitions: String(config.partitions) },
+    log: g.root.child({ component: "queries" }),
+    clock: g.clock,
+    rejectLogIntervalMs: config.rejectLogIntervalMs,
+    queryStats: g.queryStats,
+    delivery: () => delivery?.status(),
+  });
+}
+
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
+  return startHttpServer(address, {
+    readiness: () => readinessOf(g.nc, sup, life.stopping),
+    status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
+    metrics: registerDeliveryMetrics(
+      monitorMetrics({
+        stats: g.stats,
+        queries: g.queryStats,
+        peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
+        stateCounts: () => sup.views.stateCounts(),
+        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
+        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        silencesActive: () => controls.activeSilences(),
+        alertsHeld: () => sup.alertsHeldNow,
+        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
+        info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
+      }),
+      delivery,
+    ),
+  });
+}
+
+function readinessOf(nc: NatsConnection, sup: Supervisor, stopping: boolean): Readiness {
+  if (stopping) return { ready: false, reason: "stopping" };
+  if (nc.isClosed()) return { ready: false, reason: "the NATS connection is closed" };
+  if (sup.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
+  return { ready: true };
 }
 
 /** Waits for `p` at most `ms`; true when it settled without error in time. */
@@ -221,56 +356,5 @@ async function jetStreamOrWarn(nc: NatsConnection, log: Logger): Promise<JetStre
         "(enable it with `jetstream: enabled` in the server config, or nats-server -js)",
     );
     return undefined;
-  }
-}
-
-/** The alert log when JetStream is there (exactly once across replicas), plain publishes otherwise. */
-async function alertSink(
-  config: MonitorConfig,
-  nc: NatsConnection,
-  jsm: JetStreamManager | undefined,
-  subjects: Subjects,
-  stats: MonitorStats,
-  log: Logger,
-): Promise<BusAlertSink> {
-  if (jsm) {
-    try {
-      await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-      return await StreamAlertSink.open(nc, subjects, stats, log, config.repeatIntervalMs);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
-    }
-  }
-  return new CoreAlertSink(nc, subjects, stats);
-}
-
-async function watchStatus(nc: NatsConnection, sup: Supervisor, sink: BusAlertSink, probe: LinkProbe, log: Logger) {
-  const events = nc.status();
-  // nats.js does not end status iterators when the connection closes; end ours then.
-  void nc.closed().then(() => (events as { stop?: () => void }).stop?.());
-  for await (const s of events) {
-    switch (s.type) {
-      case Events.Disconnect:
-        sink.disconnected();
-        probe.disconnected();
-        sup.linkImpaired("disconnected");
-        break;
-      case Events.Reconnect:
-        log.info({ server: s.data }, "reconnected to NATS");
-        sink.reconnected();
-        probe.reconnected();
-        sup.linkRecovered("disconnected");
-        sup.sinkReady();
-        break;
-      case Events.LDM:
-        log.warn({ server: s.data }, "NATS server entering lame duck mode: will reconnect elsewhere");
-        break;
-      case Events.Error:
-        log.warn({ err: String(s.data) }, "NATS reported an error");
-        break;
-      case DebugEvents.StaleConnection:
-        log.warn({}, "NATS connection stale: reconnecting");
-        break;
-    }
   }
 }

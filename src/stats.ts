@@ -11,6 +11,11 @@ export class MonitorStats {
   metricsStored = 0;
   /** Well-formed metrics of peers outside the known peerset (ignored, as the contract says). */
   metricsIgnored = 0;
+  /**
+   * Metrics older than the newest of their window when they were applied (a restore's held live
+   * metrics that the replay had already overtaken): dropped, so that a window never goes back in time.
+   */
+  metricsStale = 0;
   /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */
   readonly metricsByPartition: Record<number, number> = {};
   /** Rejected messages (metrics and peersets) by reason. */
@@ -32,6 +37,12 @@ export class MonitorStats {
   alertsResent = 0;
   /** Alerts another replica had already logged (alert stream): not published twice. */
   alertsDeduplicated = 0;
+  /** Alerts published muted (`m: true`): a silence matched; no sink delivers them. */
+  alertsMuted = 0;
+  /** Firing alerts held back because their name was in a disruption (the windows waited in `expired`). */
+  alertsHeld = 0;
+  /** Disruptions this monitor declared (one event instead of an alert per peer). */
+  disruptionsStarted = 0;
   /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
   convictionsDeferred = 0;
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */

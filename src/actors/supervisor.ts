@@ -1,132 +1,146 @@
 /**
- * Supervisor: owns every window of this monitor. It stores incoming metrics, creates a window actor
- * on demand, drives the actors with deadlines from one wake schedule, applies peersets, answers
- * queries and hands alerts to the bus. It imports nothing from NATS: the bus calls `receive*`, and
- * gets alerts through `AlertSink` and round trips through `Reachability`.
+ * Supervisor: owns every window of this monitor. It stores checked metrics, creates a window actor
+ * on demand (within the limits), applies peersets, and provides the window machine's actions:
+ * deadlines and repeats go to one wake schedule, due deadlines to the conviction unit, alerts to
+ * the outbox. It imports nothing from NATS: decoding happens at the bus edge (bus/intake.ts), round
+ * trips go through `RoundTrip`, alerts through the outbox's transport.
  *
- * A due deadline convicts only after a round trip to NATS that started after the deadline came
- * back: whatever the peer sent before its deadline has then been received (messages queued during
- * an event-loop stall are processed first), and a dead link convicts nobody.
+ * Operator control: the AlertFactory mutes alerts a silence matches (the `muter`), and the
+ * episode's firing alert goes to the sinks once the silence ends (`silencesEnded`); a window about
+ * to fire asks the disruption unit first, which may hold its alert (disruptions.ts).
  */
 import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
-import { RateLimitedLog } from "../log.js";
-import { Subjects, partitionOf, type MetricSubjectTail } from "../api/subjects.js";
-import { decodeMetricMessage, decodePeerSetMessage, type RejectReason, type WireMetric } from "../api/validate.js";
-import type { Metric, PeerSet } from "../api/types.js";
+import { RateLimitedLog, type Logger } from "../log.js";
+import type { DisruptionEvent, PeerSet } from "../api/types.js";
+import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
-import { deadlineOf, isFresh, msToNs } from "../window/deadline.js";
-import { AlertDesk, type AlertSink } from "./alert-desk.js";
-import { encodeLatest, freshLatest, stateCounts, statusSnapshot, type StatusSnapshot } from "./window-reports.js";
-import { SelfOutageGuard } from "../window/self-outage.js";
+import { Conviction } from "../window/conviction.js";
+import type { SelfOutageGuard } from "../window/self-outage.js";
+import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
+import { isLate } from "../window/disruption.js";
+import { movedDeadline, type WallStep } from "../wall-clock.js";
+import { AlertFactory } from "./alert-factory.js";
+import { Disruptions, type DisruptionReport } from "./disruptions.js";
+import { EpisodeAlerts } from "./episode-alerts.js";
+import { GraceNotice } from "./grace-notice.js";
+import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
+import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
 import { WindowRegistry } from "./window-registry.js";
-import { windowMachine, type WindowMachine, type WindowState } from "./window-machine.js";
+import { WindowViews } from "./window-views.js";
+import { windowMachine, type WindowMachine } from "./window-machine.js";
 
-/** Asks the bus for a round trip; the bus answers `reachable()` or `unreachable()`. */
-export interface Reachability {
-  request(): void;
+/** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
+export interface RoundTrip {
+  request(done: (ok: boolean) => void): void;
 }
-
-export type { AlertSink, StatusSnapshot };
 
 export interface SupervisorOptions {
   clock: Clock;
-  sink: AlertSink;
-  reachability: Reachability;
+  outbox: Outbox;
+  roundTrip: RoundTrip;
   log: Logger;
   windowCapacity: number;
-  /** Windows tracked at most; metrics that would open more are rejected as `over_limit`. */
+  /** Windows tracked at most; metrics that would open more are refused (`over_limit`). */
   maxWindows: number;
   /** Metric names tracked at most (same). */
   maxNames: number;
   repeatIntervalMs: number;
   graceMs: number;
   stallThresholdMs: number;
-  prefix: string;
-  partitions: number;
+  /** Minimum ms between two log lines about refused windows. */
   rejectLogIntervalMs: number;
   stats?: MonitorStats;
+  /** Whether an alert is muted (the silences). @default NO_MUTER */
+  muter?: Muter;
+  /** Holding alerts when too many peers of a name fail at once. @default off */
+  disruption?: DisruptionSettings;
+}
+
+export interface DisruptionSettings {
+  /** Fraction of a name's tracked peers late or expired above which its alerts are held; 0: off. */
+  threshold: number;
+  /** Fewer tracked peers never make a disruption. */
+  minPeers: number;
+  /** The disruption ends below threshold * (1 - hysteresis). */
+  hysteresis: number;
+  /** How often an open disruption is looked at again, ms. */
+  checkIntervalMs: number;
+  /** How long a count taken before a firing is reused for the name's next firings, ms. */
+  recountMs: number;
+  /** Publishes a started/ended event. */
+  announce(e: DisruptionEvent): void;
 }
 
 /** The guard's reason while windows are restored. */
 const RESTORING = "restoring";
 
+const TIMER = { type: "timer" } as const;
 const METRIC_VALID = { type: "metric.valid" } as const;
 const DEADLINE_PASSED = { type: "deadline.passed" } as const;
-const ALERT_PUBLISHED = { type: "alert.published" } as const;
-const ALERT_RETRY = { type: "alert.retry" } as const;
-const REPEAT_DUE = { type: "repeat.due" } as const;
 const ALERT_RESTORED = { type: "alert.restored" } as const;
 
 export class Supervisor {
   readonly stats: MonitorStats;
-  readonly guard: SelfOutageGuard;
+  readonly views: WindowViews;
   private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
   private readonly scheduler: WakeScheduler<TrackedWindow>;
+  private readonly conviction: Conviction<TrackedWindow>;
   private readonly machine: WindowMachine;
-  private readonly subjects: Subjects;
-  private readonly tail: MetricSubjectTail = { offset: -1, partition: -1 };
-  private readonly rejectLog: RateLimitedLog;
-  /** Windows whose deadline passed, waiting for a round trip that started after it. */
-  private due: TrackedWindow[] = [];
-  private roundTripSentAt: number | undefined;
-  private readonly desk: AlertDesk;
-  /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer`. */
-  private readonly openEpisodes = new Set<string>();
+  private readonly episodes: EpisodeAlerts;
+  private readonly disruptions: Disruptions<TrackedWindow>;
+  private readonly limitLog: RateLimitedLog;
+  private readonly graceNotice: GraceNotice;
+  private readonly stopWallSteps: () => void;
+  /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
+  private readonly openEpisodes = new Map<string, { episode: string; muted: boolean }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
-    this.guard = new SelfOutageGuard(o.graceMs);
-    this.subjects = new Subjects(o.prefix);
-    this.desk = new AlertDesk(o.sink, this.stats, o.clock);
-    this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null, (now) => this.guard.report(now));
+    const muter = o.muter ?? NO_MUTER;
+    this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
+    this.disruptions = this.makeDisruptions(o.disruption);
+    this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
     this.scheduler = new WakeScheduler<TrackedWindow>({
       clock: o.clock,
       stallThresholdMs: o.stallThresholdMs,
-      onWake: (w, now) => this.wake(w, now),
+      onWake: (w) => this.wake(w),
       onStall: (now, lateMs) => this.stalled(now, lateMs),
     });
-    this.machine = windowMachine.provide({
-      actions: {
-        entered: ({ context }, params) => {
-          (context.key as TrackedWindow).state = params.state;
-        },
-        announceFiring: ({ context }) => this.announceFiring(context.key as TrackedWindow),
-        announceResolved: ({ context }) => this.desk.resolve(context.key as TrackedWindow),
-        announceRepeat: ({ context }) => this.announceRepeat(context.key as TrackedWindow),
-      },
+    this.conviction = new Conviction<TrackedWindow>(o.graceMs, {
+      deadline: (w) => w.deadline,
+      convict: (w) => w.actor.send(DEADLINE_PASSED),
+      recheck: (w, at) => this.scheduler.schedule(w, at),
+      requestRoundTrip: (id) => this.requestRoundTrip(id),
+      deferred: () => this.stats.convictionsDeferred++,
     });
+    this.machine = this.provideMachine();
+    this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
-  // ---- intake -------------------------------------------------------------------------------
+  /** The self-outage guard: impaired while the link is, with the grace that follows. */
+  get guard(): SelfOutageGuard {
+    return this.conviction.guard;
+  }
 
-  /**
-   * A metric message as it arrived on `subject`, at `receivedAtMs` (default: now; a replayed metric
-   * carries the time the server stored it). Rejections are counted, never thrown.
-   */
-  receive(subject: string, data: Uint8Array, receivedAtMs?: number): void {
-    this.stats.metricsReceived++;
-    const tail = this.subjects.metricTail(subject, this.tail);
-    if (tail.partition >= 0) {
-      const counts = this.stats.metricsByPartition;
-      counts[tail.partition] = (counts[tail.partition] ?? 0) + 1;
-    }
-    const decoded = decodeMetricMessage(data, subject, tail.offset);
-    if (!decoded.ok) return this.reject(decoded.reason, subject);
-    const m = decoded.value;
-    if (tail.partition >= 0 && tail.partition !== partitionOf(m.n, this.o.partitions)) {
-      return this.reject("subject_mismatch", subject);
-    }
-    this.ingest(m, receivedAtMs);
+  get windowCount(): number {
+    return this.windows.size;
+  }
+
+  get currentPeerSet(): PeerSet | undefined {
+    return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
   }
 
   /**
-   * Stores a checked metric; false when its peer is outside the known peerset, or when a new
-   * window would pass the limits on windows or names (counted as `over_limit`).
+   * Stores a checked metric received at `receivedAtMs` (default: now; a replayed metric carries
+   * the time the server stored it); false when it was not stored: its peer is outside the known
+   * peerset (ignored), a new window would pass the limits on windows or names (`over_limit`), or
+   * it is older than the window's newest metric (stale).
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
@@ -135,28 +149,32 @@ export class Supervisor {
     }
     const w = this.window(m.n, m.p);
     if (!w) {
-      this.reject("over_limit", this.subjects.metric(m.n, m.p));
+      this.stats.rejected.over_limit++;
+      this.limitLog.note(
+        { name: m.n, peer: m.p, windows: this.windows.size, maxWindows: this.o.maxWindows, maxNames: this.o.maxNames },
+        "refused a new window (over_limit): raise --max-windows or --max-names if the host has the memory",
+      );
       return false;
     }
-    const now = receivedAtMs ?? this.o.clock.now();
-    w.metrics.add(m, msToNs(now));
+    const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
+    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
+    if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
+      // Only a restore gives times: a live metric held during the replay that the stream had
+      // already replaced must not take the window back in time.
+      this.stats.metricsStale++;
+      return false;
+    }
+    w.metrics.add(m, at);
     this.stats.metricsStored++;
     if (m.d) {
-      w.deadline = deadlineOf(now, m.l, m.e);
-      if (w.state !== "healthy") {
-        this.desk.forget(w); // an episode that ends before its alert left stays silent
-        w.actor.send(METRIC_VALID);
-      }
+      w.armedAt = now;
+      w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
+      w.deadlineOnWall = isWallDeadline(m.l);
+      if (endsEpisode(w)) w.actor.send(METRIC_VALID);
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
     }
     return true;
-  }
-
-  /** A PeerSet message from the bus (live or replayed from JetStream). */
-  receivePeerSet(data: Uint8Array): void {
-    const decoded = decodePeerSetMessage(data);
-    if (!decoded.ok) return this.reject(decoded.reason, this.subjects.peerset);
-    this.applyPeerSet(decoded.value);
   }
 
   /** From now on only members are tracked; windows of other peers are freed without alerts. */
@@ -169,52 +187,19 @@ export class Supervisor {
     // With a previous peerset only the peers that left can have windows to free.
     const doomed = this.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
     for (const w of doomed) this.free(w);
-    const freed = doomed.length;
-    this.o.log.info({ peers: next.size, id: ps.id, windowsFreed: freed }, "peerset applied");
+    this.o.log.info({ peers: next.size, id: ps.id, windowsFreed: doomed.length }, "peerset applied");
   }
 
-  // ---- queries ------------------------------------------------------------------------------
-
-  /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
-  latest(name: string): Metric[] {
-    return freshLatest(this.windows, name, this.o.clock.now()).map((w) => w.metrics.latest()!);
-  }
-
-  /** `latest(name)` as its msgpack reply (Metric[]), written straight from the windows. */
-  latestEncoded(name: string): Uint8Array {
-    return encodeLatest(freshLatest(this.windows, name, this.o.clock.now()));
-  }
-
-  /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
-  latestForPeer(name: string, peer: string): Metric | undefined {
-    return this.windows.get(name, peer)?.metrics.latest();
-  }
-
-  /** Every metric in one window, newest first. */
-  history(name: string, peer: string): Metric[] {
-    return this.windows.get(name, peer)?.metrics.all() ?? [];
-  }
-
-  names(): string[] {
-    return this.windows.names();
-  }
-
-  get windowCount(): number {
-    return this.windows.size;
-  }
-
-  get currentPeerSet(): PeerSet | undefined {
-    return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
-  }
-
-  /** What the status page shows: per name, windows per state and up to `perName` peers, troubled first. */
-  statusSnapshot(perName: number): StatusSnapshot {
-    return statusSnapshot(this.windows, this.peerset?.size ?? null, perName, this.o.clock.now());
-  }
-
-  /** Windows per state, per metric name. */
-  stateCounts(): Record<string, Record<WindowState, number>> {
-    return stateCounts(this.windows);
+  /**
+   * Episodes that were alerted before this monitor started (the alert log's last alert for them is
+   * firing): their windows start `alerted`, so that the peer's return is announced as resolved.
+   */
+  episodesRestored(open: Iterable<{ name: string; peer: string; episode: string; muted?: boolean }>): void {
+    for (const { name, peer, episode, muted } of open) {
+      const w = this.windows.get(name, peer);
+      if (w) this.restoreEpisode(w, episode, muted === true);
+      else this.openEpisodes.set(`${name}\u0000${peer}`, { episode, muted: muted === true });
+    }
   }
 
   /**
@@ -222,88 +207,101 @@ export class Supervisor {
    * `restoreEnded`, since what a peer sent meanwhile has not been applied yet.
    */
   restoreStarted(): void {
-    this.guard.impair(RESTORING, this.o.clock.now());
+    this.conviction.impaired(RESTORING, this.o.clock.now());
   }
 
-  /**
-   * Episodes that were alerted before this monitor started (the alert log's last alert for them is
-   * firing): their windows start `alerted`, so that the peer's return is announced as resolved.
-   */
-  episodesRestored(open: Iterable<[name: string, peer: string]>): void {
-    for (const [name, peer] of open) {
-      const w = this.windows.get(name, peer);
-      if (w) w.actor.send(ALERT_RESTORED);
-      else this.openEpisodes.add(`${name}\u0000${peer}`);
-    }
-  }
-
-  /**
-   * Restoring ended: deadlines that passed while this monitor was away wait for the grace (none
-   * when nothing was restored: there is no deadline to judge yet).
-   */
+  /** Restoring ended: deadlines that passed meanwhile wait for the grace (none when nothing was restored). */
   restoreEnded(metrics: number): void {
-    this.guard.recover(RESTORING, this.o.clock.now(), metrics > 0);
-    this.o.log.info({ metrics, windows: this.windowCount, graceMs: this.o.graceMs }, "windows restored");
+    this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
+    this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
+    this.graceNotice.watch();
   }
-
-  // ---- link health, from the bus ------------------------------------------------------------
 
   /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
   linkImpaired(reason: string): void {
-    if (this.guard.impair(reason, this.o.clock.now())) {
+    if (this.conviction.impaired(reason, this.o.clock.now())) {
       this.stats.outages++;
       this.o.log.warn({ reason }, "connection to NATS impaired: no alerts until it recovers");
     }
-    this.unreachable();
   }
 
   linkRecovered(reason: string): void {
-    if (this.guard.recover(reason, this.o.clock.now())) {
+    if (this.conviction.recovered(reason, this.o.clock.now())) {
       this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
+      this.graceNotice.watch();
     }
   }
 
-  /** The round trip asked for with `Reachability.request` came back. */
-  reachable(): void {
-    const sentAt = this.roundTripSentAt;
-    if (sentAt === undefined) return;
-    this.roundTripSentAt = undefined;
-    const due = this.due;
-    this.due = [];
-    const now = this.o.clock.now();
-    for (const w of due) {
-      if (w.freed || w.state !== "healthy") continue;
-      if (w.deadline <= sentAt) this.convict(w, now);
-      else if (!isFresh(w.deadline, now)) this.due.push(w); // fell due after this round trip left
-      else this.scheduler.schedule(w, w.deadline);
-    }
-    if (this.due.length > 0) this.requestRoundTrip(now);
+  /**
+   * Silences covering `scopes` ended (expired or removed): alerted windows whose firing alert was
+   * muted get it delivered now, as an unmuted repeat of their episode.
+   */
+  silencesEnded(scopes: Iterable<MuteScope>): void {
+    for (const { name, peer } of scopes) for (const w of this.windows.ofPeer(peer, name)) this.episodes.unmuteIfDue(w);
   }
 
-  /** The round trip failed: due windows are checked again after the grace. */
-  unreachable(): void {
-    this.roundTripSentAt = undefined;
-    const now = this.o.clock.now();
-    for (const w of this.due) if (!w.freed) this.defer(w, now, this.recheckAt(now));
-    this.due = [];
+  /** A disruption event from the log (another replica's, or one open when this monitor started). */
+  disruptionObserved(e: DisruptionEvent): void {
+    this.disruptions.observed(e);
   }
 
-  /** The sink can take alerts again: offer everything that waited, oldest first. */
-  sinkReady(): void {
-    for (const w of this.desk.ready()) {
-      if (!w.freed && w.state === "expired") w.actor.send(ALERT_RETRY);
-    }
+  /** An operator releases the disruption of `name`: the held alerts fire. Undefined when none is open. */
+  releaseDisruption(name: string): number | undefined {
+    return this.disruptions.release(name);
   }
 
-  get waitingAlerts(): number {
-    return this.desk.waiting;
+  /** The open disruptions, for status. */
+  disruptionReport(): DisruptionReport[] {
+    return this.disruptions.report();
+  }
+
+  /** Windows whose firing alert a disruption holds now. */
+  get alertsHeldNow(): number {
+    return this.disruptions.held;
   }
 
   stop(): void {
+    this.disruptions.stop();
     this.scheduler.stop();
+    this.graceNotice.stop();
+    this.stopWallSteps();
   }
 
-  // ---- internals ----------------------------------------------------------------------------
+  /** The window machine with this supervisor's actions and guards. */
+  private provideMachine(): WindowMachine {
+    const repeatMs = this.o.repeatIntervalMs;
+    const of = ({ context }: { context: { key: unknown } }) => context.key as TrackedWindow;
+    return windowMachine.provide({
+      actions: {
+        checkDeadline: (a) => this.conviction.deadlineDue(of(a), this.o.clock.now()),
+        announceFiring: (a) => this.announceFiring(of(a)),
+        withdrawFiring: (a) => {
+          const w = of(a);
+          this.disruptions.forget(w.name, w);
+          this.episodes.withdraw(w);
+        },
+        announceResolved: (a) => this.episodes.resolve(of(a)),
+        announceRepeat: (a) => {
+          const w = of(a);
+          this.episodes.repeat(w);
+          this.scheduler.schedule(w, this.o.clock.now() + repeatMs);
+        },
+        armRepeat: (a) => {
+          if (repeatMs > 0) this.scheduler.schedule(of(a), this.o.clock.now() + repeatMs);
+        },
+      },
+      guards: {
+        isCurrentEpisode: ({ context, event }) =>
+          event.type === "alert.published" && event.episode === (context.key as TrackedWindow).episode,
+        firingLeft: (a) => {
+          const w = of(a);
+          // A held window (disruption) has no firing alert at all: its episode ends silently.
+          return w.episode !== undefined && this.o.outbox.firingOf(w.name, w.peer, w.episode) !== "untaken";
+        },
+        repeats: () => repeatMs > 0,
+      },
+    });
+  }
 
   /** The window of (name, peer), created on demand; undefined when the limits forbid a new one. */
   private window(name: string, peer: string): TrackedWindow | undefined {
@@ -314,78 +312,117 @@ export class Supervisor {
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
       this.windows.add(w);
       this.stats.windowsCreated++;
-      if (this.openEpisodes.size > 0 && this.openEpisodes.delete(`${name}\u0000${peer}`)) w.actor.send(ALERT_RESTORED);
+      if (this.openEpisodes.size > 0) {
+        const key = `${name}\u0000${peer}`;
+        const open = this.openEpisodes.get(key);
+        if (open !== undefined) {
+          this.openEpisodes.delete(key);
+          this.restoreEpisode(w, open.episode, open.muted);
+        }
+      }
     }
     return w;
   }
 
+  private restoreEpisode(w: TrackedWindow, episode: string, muted: boolean): void {
+    if (w.state !== "healthy") return;
+    this.episodes.restored(w, episode, muted);
+    w.actor.send(ALERT_RESTORED);
+    this.episodes.unmuteIfDue(w); // the silence may have ended while no monitor ran
+  }
+
   private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
-    this.desk.forget(w, true);
+    this.conviction.forget(w);
+    this.disruptions.forget(w.name, w);
+    this.o.outbox.forget(w.name, w.peer);
     this.windows.remove(w);
     w.free();
     this.stats.windowsFreed++;
   }
 
-  private wake(w: TrackedWindow, now: number): void {
-    if (w.freed) return;
-    switch (w.state) {
-      case "healthy":
-        if (Number.isNaN(w.deadline)) return;
-        if (isFresh(w.deadline, now)) return this.scheduler.schedule(w, w.deadline);
-        if (this.guard.convictableAt(now) > now) return this.defer(w, now);
-        this.due.push(w);
-        if (this.roundTripSentAt === undefined) this.requestRoundTrip(now);
-        return;
-      case "alerted":
-        if (this.o.repeatIntervalMs > 0) w.actor.send(REPEAT_DUE);
-        return;
-      case "expired":
-        return;
+  private wake(w: TrackedWindow): void {
+    if (!w.freed) w.actor.send(TIMER);
+  }
+
+  /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
+  private announceFiring(w: TrackedWindow): void {
+    if (!this.disruptions.holds(w.name, w)) this.episodes.open(w);
+  }
+
+  private makeDisruptions(s: DisruptionSettings | undefined): Disruptions<TrackedWindow> {
+    return new Disruptions<TrackedWindow>({
+      rule: { threshold: s?.threshold ?? 0, minPeers: s?.minPeers ?? 0, hysteresis: s?.hysteresis ?? 0 },
+      clock: this.o.clock,
+      checkIntervalMs: s?.checkIntervalMs ?? 1_000,
+      recountMs: s?.recountMs ?? 0,
+      log: this.o.log,
+      stats: this.stats,
+      ports: {
+        windowsOf: (name) => this.windows.of(name),
+        expired: (w) => w.state !== "healthy",
+        late: (w, at) => isSuspect(w) || isLate(at, w.armedAt, w.deadline),
+        fire: (w) => {
+          if (!w.freed && w.state === "expired" && w.episode === undefined) this.episodes.open(w);
+        },
+        announce: (e) => s?.announce(e),
+        mayJudge: (now) => this.guard.convictableAt(now) <= now,
+      },
+    });
+  }
+
+  private requestRoundTrip(id: number): void {
+    this.o.roundTrip.request((ok) => {
+      const now = this.o.clock.now();
+      if (ok) this.conviction.roundTripBack(now, id);
+      else this.conviction.roundTripFailed(now, id);
+    });
+  }
+
+  /**
+   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
+   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
+   */
+  private wallStepped(step: WallStep): void {
+    let moved = 0;
+    for (const [, byPeer] of this.windows.byNames()) {
+      for (const w of byPeer.values()) {
+        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
+        w.deadline = movedDeadline(w.deadline, step);
+        moved++;
+        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
+        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
+      }
     }
-  }
-
-  private convict(w: TrackedWindow, now: number): void {
-    if (this.guard.convictableAt(now) > now) return this.defer(w, now);
-    w.actor.send(DEADLINE_PASSED);
-  }
-
-  /** Checks `w` again once it may convict, and not before `notBefore`. */
-  private defer(w: TrackedWindow, now: number, notBefore = now): void {
-    const at = Math.max(this.guard.convictableAt(now), notBefore);
-    this.stats.convictionsDeferred++;
-    this.scheduler.schedule(w, Number.isFinite(at) ? at : this.recheckAt(now));
-  }
-
-  /** When a window that could not be judged at `now` (link down, round trip failed) is looked at again. */
-  private recheckAt(now: number): number {
-    return now + Math.max(this.o.graceMs, 1_000);
-  }
-
-  private requestRoundTrip(now: number): void {
-    this.roundTripSentAt = now;
-    this.o.reachability.request();
+    this.o.log.warn(
+      { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
+      "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
+    );
   }
 
   private stalled(now: number, lateMs: number): void {
     this.stats.stalls++;
-    this.guard.stalled(now);
+    this.conviction.stalled(now);
     this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
+    this.graceNotice.watch();
   }
 
-  private announceFiring(w: TrackedWindow): void {
-    if (!this.desk.fire(w)) return;
-    if (this.o.repeatIntervalMs > 0) this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
-    w.actor.send(ALERT_PUBLISHED);
-  }
+}
 
-  private announceRepeat(w: TrackedWindow): void {
-    this.desk.repeat(w);
-    this.scheduler.schedule(w, this.o.clock.now() + this.o.repeatIntervalMs);
-  }
+/**
+ * Suspect by the adaptive detector (ARCHITECTURE.md, "Suspicion"): the hook where the disruption
+ * count will take suspicion into account once the detector is wired (issue 12). Until then a peer
+ * counts as late only by the half-ttl rule (window/disruption.ts `isLate`).
+ */
+function isSuspect(_w: TrackedWindow): boolean {
+  return false;
+}
 
-  private reject(reason: RejectReason, subject: string): void {
-    this.stats.rejected[reason]++;
-    this.rejectLog.note({ reason, subject, rejected: this.stats.rejectedTotal() }, "rejected a message");
-  }
+/**
+ * The one hot-path shortcut: a valid metric is an event for the machine only when the window is
+ * not `healthy` (where `metric.valid` changes nothing). Skipping the send saves an xstate macrostep
+ * per metric; `npm run bench -- --only guard` measures it.
+ */
+function endsEpisode(w: TrackedWindow): boolean {
+  return w.state !== "healthy";
 }

@@ -1,6 +1,7 @@
 /**
  * TrackedWindow: what the supervisor keeps per (metric name, peer): the metric window, the started
- * window-machine actor that owns its state, and its place in the wake schedule.
+ * window-machine actor that owns its state, its place in the wake schedule, and the id of the
+ * failure episode it is in.
  */
 import { createActor } from "xstate";
 import { MetricWindow } from "../window/metric-window.js";
@@ -10,10 +11,20 @@ import type { WindowActorRef, WindowMachine, WindowState } from "./window-machin
 export class TrackedWindow implements Wakeable {
   wakeAt = 0;
   heapIndex = -1;
-  /** Deadline (ms) of the latest valid metric; NaN until a valid metric arrived. */
+  /** Deadline (ms, monotonic clock) of the latest valid metric; NaN until a valid metric arrived. */
   deadline = Number.NaN;
+  /** When the latest valid metric was received (ms): with `deadline`, tells whether the peer is late. */
+  armedAt = Number.NaN;
+  /** The last firing alert of the episode the server confirmed was muted: a silence's end must deliver it. */
+  firingMuted = false;
+  /** An unmuted firing alert of the episode was confirmed: the sinks have it (and get its resolution). */
+  reached = false;
+  /** The deadline came from `e` (the sender's wall clock): it moves when the wall clock is stepped. */
+  deadlineOnWall = false;
   /** Set once the window was freed (peer removed); late callbacks then do nothing. */
   freed = false;
+  /** ULID of the firing alert that opened the current failure episode (the alerts' `x`). */
+  episode: string | undefined;
   readonly metrics: MetricWindow;
   readonly actor: WindowActorRef;
 
@@ -31,8 +42,10 @@ export class TrackedWindow implements Wakeable {
     return this.metrics.peer;
   }
 
-  /** The state the machine last entered (set by its `entered` action, read per metric). */
-  state: WindowState = "healthy";
+  /** The state the machine is in: read from the actor, never copied. */
+  get state(): WindowState {
+    return this.actor.getSnapshot().value as WindowState;
+  }
 
   free(): void {
     this.freed = true;

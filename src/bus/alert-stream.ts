@@ -1,35 +1,24 @@
 /**
- * StreamAlertSink: alerts through a JetStream alert log, exactly once per transition whichever
+ * StreamAlertTransport: alerts through a JetStream alert log, exactly once per transition whichever
  * replicas are alive. Each replica appends to `<prefix>.alertlog.<name>.<peer>`, guarded by the
- * subject's last sequence (see actors/replica-dedup.ts); the stream `<PREFIX>_ALERTS` republishes
- * each stored alert to the public `<prefix>.alerts.<name>.<peer>`, and keeps them for consumers that
- * were offline. Appends for one (name, peer) are serialised, so a resolved alert never overtakes
- * its firing one; an append that fails (timeout, reconnect) is retried until it is stored.
+ * subject's last sequence (see replica-dedup.ts); the stream `<PREFIX>_ALERTS` republishes each
+ * stored alert to the public `<prefix>.alerts.<name>.<peer>`, and keeps them for consumers that
+ * were offline. An alert is confirmed once stored (by this replica or another); order per
+ * (name, peer), retries and pacing are the outbox's.
  */
 import type { JetStreamClient, JetStreamManager, NatsConnection } from "nats";
+import type { AlertTransport } from "../actors/outbox.js";
 import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
-import { alreadyLogged, appendId, type LoggedAlert } from "../actors/replica-dedup.js";
-import type { Logger } from "../log.js";
+import { alreadyLogged, appendId, type LoggedAlert } from "./replica-dedup.js";
 import type { MonitorStats } from "../stats.js";
-import type { BusAlertSink } from "./alert-sink.js";
-import { delay, ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
-
-/**
- * Each JetStream request of an append gives up after this long, ms: while a stream elects a new
- * leader (a server died) requests go unanswered, and a short timeout with quick retries gets the
- * alert through soon after the election instead of one default timeout (5 s) later.
- */
-const APPEND_TIMEOUT_MS = 1_000;
-/** Longest pause between two attempts of an append, ms. */
-const MAX_RETRY_PAUSE_MS = 1_000;
+import { TUNING } from "../config.js";
+import { ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
 
 /** The alert log's size, bytes; the oldest alerts go first when full. */
 const ALERT_STREAM_MAX_BYTES = 256 * 1024 ** 2;
-/** Appends in flight at once: a backlog of alerts (the log unreachable) is worked off this many at a time. */
-const MAX_CONCURRENT_APPENDS = 64;
 
 /** Alerts kept per (name, peer) in the log. */
 export const ALERT_HISTORY = 64;
@@ -56,66 +45,42 @@ export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subject
   });
 }
 
-export class StreamAlertSink implements BusAlertSink {
+/** What the log holds for an appended transition. */
+interface Logged {
+  episode: string;
+  muted: boolean;
+}
+
+export class StreamAlertTransport implements AlertTransport {
   private connected = true;
   private readonly js: JetStreamClient;
   private readonly stream: string;
-  /** The tail of the append chain of each log subject. */
-  private readonly chains = new Map<string, Promise<void>>();
-  private inFlight = 0;
-  /** Appends allowed to run now, and the ones waiting for a turn. */
-  private slots = MAX_CONCURRENT_APPENDS;
-  private readonly queue: (() => void)[] = [];
-  /** Consecutive failed appends across all subjects, and when the next attempt may go. */
-  private failures = 0;
-  private pauseUntil = 0;
 
-  private readonly jsm: JetStreamManager;
-
-  /** `jsm` must come from `nc.jetstreamManager({ timeout: ... })`; see `StreamAlertSink.open`. */
+  /** `jsm` must come from `nc.jetstreamManager({ timeout: ... })`; see `StreamAlertTransport.open`. */
   private constructor(
     private readonly nc: NatsConnection,
-    jsm: JetStreamManager,
+    private readonly jsm: JetStreamManager,
     private readonly subjects: Subjects,
     private readonly stats: MonitorStats,
-    private readonly log: Logger,
     private readonly repeatIntervalMs: number,
   ) {
-    this.jsm = jsm;
-    this.js = nc.jetstream({ timeout: APPEND_TIMEOUT_MS });
+    this.js = nc.jetstream({ timeout: TUNING.appendTimeoutMs });
     this.stream = subjects.stream("ALERTS");
   }
 
-  /** A sink whose JetStream requests time out quickly (see APPEND_TIMEOUT_MS). */
-  static async open(
-    nc: NatsConnection,
-    subjects: Subjects,
-    stats: MonitorStats,
-    log: Logger,
-    repeatIntervalMs: number,
-  ): Promise<StreamAlertSink> {
-    const jsm = await nc.jetstreamManager({ timeout: APPEND_TIMEOUT_MS, checkAPI: false });
-    return new StreamAlertSink(nc, jsm, subjects, stats, log, repeatIntervalMs);
+  /** A transport whose JetStream requests time out quickly (see TUNING.appendTimeoutMs). */
+  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats, repeatIntervalMs: number): Promise<StreamAlertTransport> {
+    const jsm = await nc.jetstreamManager({ timeout: TUNING.appendTimeoutMs, checkAPI: false });
+    return new StreamAlertTransport(nc, jsm, subjects, stats, repeatIntervalMs);
   }
 
-  offer(alert: Alert): boolean {
+  send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean {
     if (!this.connected || this.nc.isClosed()) return false;
-    const subject = this.subjects.alertLog(alert.name, alert.peer);
-    const data = encodeAlert(alert);
-    this.inFlight++;
-    const next: Promise<void> = (this.chains.get(subject) ?? Promise.resolve())
-      .then(() => this.deliver(subject, alert, data))
-      .finally(() => {
-        this.inFlight--;
-        if (this.chains.get(subject) === next) this.chains.delete(subject);
-      });
-    this.chains.set(subject, next);
+    this.append(this.subjects.alertLog(alert.name, alert.peer), alert, encodeAlert(alert)).then(
+      (logged) => done(undefined, logged.episode, logged.muted),
+      (err: unknown) => done(err ?? new Error("alert append failed")),
+    );
     return true;
-  }
-
-  /** Alerts taken but not yet stored (or found stored) in the log. */
-  get pending(): number {
-    return this.inFlight;
   }
 
   disconnected(): void {
@@ -126,62 +91,25 @@ export class StreamAlertSink implements BusAlertSink {
     this.connected = true;
   }
 
-  async settle(timeoutMs: number): Promise<boolean> {
-    const end = Date.now() + timeoutMs;
-    while (this.inFlight > 0 && Date.now() < end && !this.nc.isClosed()) await delay(20);
-    return this.inFlight === 0;
-  }
-
   /**
-   * Appends until stored (by us or another replica). At most MAX_CONCURRENT_APPENDS run at once,
-   * and failures pause every append (growing to a second), so that a log that cannot be reached
-   * is not hammered by one retry loop per waiting alert.
+   * Read-then-append until the log holds the transition (another writer may append in between).
+   * Resolves with the episode the log holds it under (another replica's, when it logged first)
+   * and whether that copy is muted.
    */
-  private async deliver(subject: string, alert: Alert, data: Uint8Array): Promise<void> {
-    await this.acquire();
-    try {
-      while (!this.nc.isClosed()) {
-        const wait = this.pauseUntil - Date.now();
-        if (wait > 0) await delay(wait);
-        try {
-          if (await this.appendOnce(subject, alert, data)) {
-            this.failures = 0;
-            return;
-          }
-        } catch (err) {
-          this.failures++;
-          this.stats.alertsResent++;
-          this.pauseUntil = Date.now() + Math.min(100 * 2 ** this.failures, MAX_RETRY_PAUSE_MS);
-          if (this.failures === 1) {
-            this.log.warn({ subject, err: (err as Error).message }, "alert not stored yet: retrying until it is");
-          }
-        }
-      }
-    } finally {
-      this.release();
+  private async append(subject: string, alert: Alert, data: Uint8Array): Promise<Logged> {
+    for (;;) {
+      const logged = await this.appendOnce(subject, alert, data);
+      if (logged !== undefined) return logged;
     }
   }
 
-  private acquire(): Promise<void> {
-    if (this.slots > 0) {
-      this.slots--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.queue.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.slots++;
-  }
-
-  /** One read-then-append; false when another writer appended in between (read again). */
-  private async appendOnce(subject: string, alert: Alert, data: Uint8Array): Promise<boolean> {
+  /** One read-then-append: what is logged, or undefined when another writer appended in between. */
+  private async appendOnce(subject: string, alert: Alert, data: Uint8Array): Promise<Logged | undefined> {
     const last = await this.lastLogged(subject);
-    if (alreadyLogged(last.alert, alert.kind, alert.triggeredAt, this.repeatIntervalMs)) {
+    const unmutedRepeat = alert.kind === "firing" && alert.episode !== alert.id && !alert.muted;
+    if (alreadyLogged(last.alert, alert.kind, alert.triggeredAt, this.repeatIntervalMs, unmutedRepeat)) {
       this.stats.alertsDeduplicated++;
-      return true;
+      return { episode: last.alert!.episode ?? alert.episode, muted: last.alert!.muted === true };
     }
     try {
       const ack = await this.js.publish(subject, data, {
@@ -189,9 +117,9 @@ export class StreamAlertSink implements BusAlertSink {
         expect: { lastSubjectSequence: last.seq },
       });
       if (ack.duplicate) this.stats.alertsDeduplicated++;
-      return true;
+      return { episode: alert.episode, muted: alert.muted === true };
     } catch (err) {
-      if (isSequenceConflict(err)) return false;
+      if (isSequenceConflict(err)) return undefined;
       throw err;
     }
   }
@@ -202,7 +130,7 @@ export class StreamAlertSink implements BusAlertSink {
       const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
       try {
         const a = decodeAlert(m.data);
-        return { seq: m.seq, alert: { kind: a.kind, triggeredAt: a.triggeredAt } };
+        return { seq: m.seq, alert: { kind: a.kind, triggeredAt: a.triggeredAt, episode: a.episode, muted: a.muted === true } };
       } catch {
         return { seq: m.seq };
       }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "nats";
-import type { NatsSettings } from "../config.js";
+import { TUNING, type NatsSettings } from "../config.js";
 import { ConnectError, ConfigError } from "../errors.js";
 
 export interface ConnectOptions {
@@ -13,7 +13,7 @@ export interface ConnectOptions {
   name: string;
   /** Give up reconnecting (false: keep trying forever, as a server process should). @default false */
   finite?: boolean;
-  /** Time to wait for the first connection, ms. @default 5000 */
+  /** Time to wait for the first connection, ms. @default TUNING.connectTimeoutMs */
   timeoutMs?: number;
 }
 
@@ -21,11 +21,12 @@ export async function openConnection(settings: NatsSettings, options: ConnectOpt
   const opts: ConnectionOptions = {
     servers: settings.servers.split(",").map((s) => s.trim()).filter(Boolean),
     name: options.name,
-    timeout: options.timeoutMs ?? 5_000,
+    timeout: options.timeoutMs ?? TUNING.connectTimeoutMs,
     maxReconnectAttempts: options.finite ? 3 : -1,
-    reconnectTimeWait: 500,
-    pingInterval: 10_000,
-    maxPingOut: 2,
+    reconnectTimeWait: TUNING.reconnectWaitMs,
+    reconnectJitter: TUNING.reconnectJitterMs,
+    pingInterval: TUNING.pingIntervalMs,
+    maxPingOut: TUNING.maxPingsOut,
     noAsyncTraces: true,
   };
   if (settings.creds) opts.authenticator = credsAuthenticator(readCreds(settings.creds));

@@ -1,33 +1,50 @@
 /**
- * LinkProbe: round trips (PING/PONG via flush) that tell the supervisor whether its connection to
- * NATS really works. On request, before deadlines convict; and periodically, so that a half-open
- * connection is noticed within `probeTimeoutMs` rather than at the next client ping.
+ * LinkProbe: round trips (PING/PONG via flush) that tell whether the connection to NATS really
+ * works. On request, before deadlines convict (`RoundTrip`); and periodically, so that a half-open
+ * connection is noticed within `timeoutMs` rather than at the next client ping: the listener given
+ * to `start` hears `impaired("probe")` and `recovered("probe")`.
+ *
+ * A busy link is not a dead one. The PONG comes after every message the server sent before it, so
+ * under a flood it waits behind the backlog the monitor is still working off. A round trip fails
+ * only when a whole `timeoutMs` passed with no inbound message processed at all; while messages
+ * keep arriving it waits (the backlog's own delay), which is also what a due deadline must wait
+ * for: the metrics queued before it are applied first.
  */
 import type { NatsConnection } from "nats";
-import type { Reachability, Supervisor } from "../actors/supervisor.js";
+import type { Clock, TimerHandle } from "../clock.js";
+import type { RoundTrip } from "../actors/supervisor.js";
 
 const PROBE = "probe";
 
-export class LinkProbe implements Reachability {
-  private timer: NodeJS.Timeout | undefined;
+export interface LinkListener {
+  impaired(reason: string): void;
+  recovered(reason: string): void;
+}
+
+export class LinkProbe implements RoundTrip {
+  private timer: TimerHandle | undefined;
+  private listener: LinkListener | undefined;
   private failing = false;
   private connected = true;
   private periodicInFlight = false;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly supervisor: () => Supervisor,
+    private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => this.periodic(), this.intervalMs);
-    this.timer.unref();
+  /** Probes every `intervalMs` from now on, telling `listener` when the link fails and recovers. */
+  start(listener: LinkListener): void {
+    this.listener = listener;
+    this.arm();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.listener = undefined;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
   }
 
   disconnected(): void {
@@ -38,12 +55,17 @@ export class LinkProbe implements Reachability {
     this.connected = true;
   }
 
-  /** A round trip for the supervisor: it hears `reachable()` or, on failure, `unreachable()`. */
-  request(): void {
-    this.roundTrip().then(
-      (ok) => (ok ? this.supervisor().reachable() : this.supervisor().unreachable()),
-      () => this.supervisor().unreachable(),
-    );
+  /** A round trip on request: `done(true)` when it came back within the timeout. */
+  request(done: (ok: boolean) => void): void {
+    void this.roundTrip().then(done);
+  }
+
+  private arm(): void {
+    this.timer = this.clock.setTimer(() => {
+      if (!this.listener) return;
+      this.periodic();
+      this.arm();
+    }, this.intervalMs);
   }
 
   private periodic(): void {
@@ -53,25 +75,37 @@ export class LinkProbe implements Reachability {
       this.periodicInFlight = false;
       if (!ok && !this.failing) {
         this.failing = true;
-        this.supervisor().linkImpaired(PROBE);
+        this.listener?.impaired(PROBE);
       } else if (ok && this.failing) {
         this.failing = false;
-        this.supervisor().linkRecovered(PROBE);
+        this.listener?.recovered(PROBE);
       }
     });
   }
 
-  /** True when a PING/PONG completed within the timeout. */
-  private async roundTrip(): Promise<boolean> {
-    if (this.nc.isClosed()) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.timeoutMs);
+  /** True when a PING/PONG came back before a whole `timeoutMs` passed without inbound progress. */
+  private roundTrip(): Promise<boolean> {
+    if (this.nc.isClosed()) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let settled = false;
+      let seen = this.nc.stats().inMsgs;
+      const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.clock.clearTimer(timer);
+        resolve(ok);
+      };
+      const check = () => {
+        const received = this.nc.stats().inMsgs;
+        if (received === seen) return settle(false);
+        seen = received; // busy, not dead: keep waiting behind the backlog
+        timer = this.clock.setTimer(check, this.timeoutMs);
+      };
+      let timer = this.clock.setTimer(check, this.timeoutMs);
+      this.nc.flush().then(
+        () => settle(true),
+        () => settle(false),
+      );
     });
-    try {
-      return await Promise.race([this.nc.flush().then(() => true, () => false), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

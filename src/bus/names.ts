@@ -33,8 +33,7 @@ export function answerShardNames(
 
 export interface GatheredNames {
   names: string[];
-  /** Shard indexes that did not answer in time. */
-  missing: number[];
+  /** Carries `Peermon-Missing-Shards` when some shard did not answer in time. */
   headers?: MsgHdrs;
 }
 
@@ -53,7 +52,7 @@ export function gatherNames(nc: NatsConnection, subjects: Subjects, shardCount: 
         h = headers();
         h.set(MISSING_SHARDS_HEADER, missing.join(","));
       }
-      resolve({ names, missing, headers: h });
+      resolve({ names, headers: h });
     };
     const sub = nc.subscribe(inbox, {
       callback: (err, m) => {

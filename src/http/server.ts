@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import type { StatusSnapshot } from "../actors/supervisor.js";
+import type { StatusSnapshot } from "../actors/window-views.js";
 import { ConfigError } from "../errors.js";
 import { STATUS_PAGE } from "./status-page.js";
 

@@ -24,6 +24,7 @@ export const STATUS_PAGE = `<!doctype html>
   td.state span { padding: .05rem .45rem; border-radius: 4px; }
   #empty { color: #5b6474; }
   .offline { color: #8a1c1c; }
+  #meta.warn { color: #7a5600; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -35,9 +36,11 @@ const meta = document.getElementById("meta");
 const box = document.getElementById("names");
 const text = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const expires = (ms) => ms === null ? "" : ms >= 0 ? "in " + (ms / 1000).toFixed(1) + " s" : (-ms / 1000).toFixed(1) + " s ago";
+const linkText = (l) => l.impaired.length > 0 ? "NATS link impaired (" + l.impaired.join(", ") + "): no alerts until it recovers"
+  : l.graceLeftMs > 0 ? "grace " + (l.graceLeftMs / 1000).toFixed(0) + " s left: due deadlines wait (the monitor was cut off or stalled)" : "NATS link ok";
 function render(s) {
-  meta.className = "";
-  meta.textContent = s.windows + " windows · " + (s.peerset === null ? "no peerset yet (every peer tracked)" : s.peerset + " peers in the peerset") + " · " + s.at;
+  meta.className = s.link.impaired.length > 0 || s.link.graceLeftMs > 0 ? "warn" : "";
+  meta.textContent = s.windows + " windows · " + (s.peerset === null ? "no peerset yet (every peer tracked)" : s.peerset + " peers in the peerset") + " · " + linkText(s.link) + " · " + s.at;
   const names = Object.keys(s.names).sort();
   if (names.length === 0) { box.innerHTML = '<p id="empty">No metrics received yet.</p>'; return; }
   box.innerHTML = names.map((name) => {

@@ -73,6 +73,11 @@ export class MetricWindow {
     return this.count === 0 ? undefined : this.read(this.head);
   }
 
+  /** When the newest metric was received, Unix ns (0 for an empty window). */
+  latestReceivedAt(): bigint {
+    return this.count === 0 ? 0n : this.ints[RECEIVED * this.capacity + this.head]!;
+  }
+
   /** True when the newest metric is valid (`d`). */
   latestIsValid(): boolean {
     return this.count > 0 && (this.bytes[this.flagAt(this.head)]! & VALID) !== 0;

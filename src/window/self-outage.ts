@@ -4,6 +4,15 @@
  * the event loop stalled, deadlines get `graceMs` before they may convict, so that peers whose
  * metrics were lost on the way (or are still queued) are not reported dead. Pure: time is passed in.
  */
+export interface LinkReport {
+  /** Why the link is impaired now (empty while it is fine): "disconnected", "probe", "restoring". */
+  impaired: string[];
+  /** For how long it has been impaired, ms, or null while it is fine. */
+  impairedForMs: number | null;
+  /** What is left of the grace after an outage or a stall, ms (0: none runs). */
+  graceLeftMs: number;
+}
+
 export class SelfOutageGuard {
   private readonly reasons = new Set<string>();
   private graceUntil = -Infinity;
@@ -18,6 +27,20 @@ export class SelfOutageGuard {
   /** When the current impairment began (ms), or undefined while the link is fine. */
   get since(): number | undefined {
     return this.impairedSince;
+  }
+
+  /** When the current or last grace ends (ms); -Infinity when none ever ran. */
+  get graceEndsAt(): number {
+    return this.graceUntil;
+  }
+
+  /** What an operator sees at `now`: why the link is impaired and since when, and the grace left. */
+  report(now: number): LinkReport {
+    return {
+      impaired: [...this.reasons],
+      impairedForMs: this.impairedSince === undefined ? null : Math.round(now - this.impairedSince),
+      graceLeftMs: Math.max(0, Math.round(this.graceUntil - now)),
+    };
   }
 
   /** Marks the link impaired for `reason` (several reasons may overlap). Returns true on a new outage. */

@@ -89,7 +89,7 @@ function fullGc(): void {
 function measure(arg: unknown): ChurnReport {
   const { cycles } = arg as { cycles: number };
   // The unit tests' Supervisor: ManualClock, a sink that accepts every alert, round trips answered.
-  const { sup } = setup();
+  const { sup, intake } = setup();
   // An empty peerset first, so the heap before includes the supervisor's own structures.
   sup.applyPeerSet({ peers: [], id: "empty" });
   fullGc();
@@ -103,7 +103,7 @@ function measure(arg: unknown): ChurnReport {
     const t0 = performance.now();
     sup.applyPeerSet({ peers, id: `cycle-${c}` });
     const t1 = performance.now();
-    for (let i = 0; i < subjects.length; i++) sup.receive(subjects[i]!, payloads[i]!);
+    for (let i = 0; i < subjects.length; i++) intake.receive(subjects[i]!, payloads[i]!);
     const t2 = performance.now();
     if (c > 0) stopMs.push(t1 - t0);
     createMs.push(t2 - t1);

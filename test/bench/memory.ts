@@ -117,7 +117,7 @@ function measure(arg: unknown): MemoryReport {
   const peers = peerIds(peerCount, 21);
   const names = METRIC_NAMES;
   // The unit tests' Supervisor: ManualClock, a sink that accepts every alert, round trips answered.
-  const { clock, sup } = setup();
+  const { clock, sup, intake } = setup();
   const ttl = BigInt(TTL_MS) * NS_PER_MS;
   let value = 1e12;
   /** One more metric in every window, with a fresh value string. */
@@ -132,14 +132,14 @@ function measure(arg: unknown): MemoryReport {
   const before = usage();
   const started = performance.now();
   for (const p of peers) {
-    for (const n of names) sup.receive(metricSubject(n, p), encode(metricMap(n, p, TTL_MS, value++, clock.now())));
+    for (const n of names) intake.receive(metricSubject(n, p), encode(metricMap(n, p, TTL_MS, value++, clock.now())));
   }
   for (let k = 1; k < CAPACITY; k++) ingestRound();
   const buildMs = performance.now() - started;
   fullGc();
   const after = usage();
   const windows = sup.windowCount;
-  const full = sup.history(names[0]!, peers[0]!).length === CAPACITY && sup.history(names[9]!, peers[peers.length - 1]!).length === CAPACITY;
+  const full = sup.views.history(names[0]!, peers[0]!).length === CAPACITY && sup.views.history(names[9]!, peers[peers.length - 1]!).length === CAPACITY;
   progress(`memory: ${fmtInt(windows)} windows built in ${Math.round(buildMs)} ms`);
 
   const steady: MemoryReport["steady"] = [];

@@ -16,6 +16,7 @@ import { connect } from "nats";
 import { decode } from "../../src/api/codec.js";
 import { resolveConfig, type ConfigInput } from "../../src/config.js";
 import { Monitor } from "../../src/monitor.js";
+import { MetricIntake } from "../../src/bus/intake.js";
 import { argValue, emit, serveParent } from "./common.js";
 
 const argv = process.argv.slice(2);
@@ -69,14 +70,14 @@ function memory() {
 }
 
 if (mode === "monitor") {
-  const monitor = await Monitor.start(resolveConfig({ logLevel: "silent", ...overrides, nats: { servers } }));
-  const sup = monitor.supervisor;
-  const receive = sup.receive.bind(sup);
-  // The monitor's subscription callback calls `sup.receive` through the object: count there.
-  sup.receive = (...args: Parameters<typeof receive>) => {
-    receive(...args);
+  // Every metric message enters the monitor through MetricIntake.receive: count there.
+  const receive = MetricIntake.prototype.receive;
+  MetricIntake.prototype.receive = function (this: MetricIntake, ...args: Parameters<typeof receive>) {
+    receive.apply(this, args);
     counted();
   };
+  const monitor = await Monitor.start(resolveConfig({ logLevel: "silent", ...overrides, nats: { servers } }));
+  const sup = monitor.supervisor;
   serveParent({
     expect: expectMessages,
     profileStart,
@@ -87,6 +88,7 @@ if (mode === "monitor") {
       counters: monitor.stats.snapshot(),
       memory: memory(),
     }),
+    delivery: () => ({ delivery: monitor.delivery?.status() }),
     stop: () => monitor.stop(),
   });
 } else if (mode === "baseline") {

@@ -75,7 +75,7 @@ async function run(monitor: Monitor): Promise<void> {
       nextReport += reportEvery;
       const rate = Math.round(tried / ((Date.now() - started) / 1000));
       const { heapUsed, rss } = process.memoryUsage();
-      console.log(`  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.supervisor.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`);
+      console.log(`  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.supervisor.views.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`);
     }
   }
   const seconds = (Date.now() - started) / 1000;
@@ -93,7 +93,7 @@ async function run(monitor: Monitor): Promise<void> {
     ["time", `${Math.round(seconds)} s (${Math.round((driver.sent - driver.pool.length) / seconds)} inputs/s)`],
     ["received / stored / rejected / ignored", `${s.metricsReceived} / ${s.metricsStored} / ${s.rejectedTotal()} / ${s.metricsIgnored}`],
     ["rejected by reason", Object.entries(s.rejected).map(([r, n]) => `${r} ${n}`).join(", ")],
-    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.supervisor.names().length}`],
+    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.supervisor.views.names().length}`],
     ["alerts firing / resolved / append retries", `${s.alertsFiring} / ${s.alertsResolved} / ${s.alertsResent}`],
     ["heap after GC, before → after", `${mib(heapBefore)} → ${mib(heapAfter)} MiB`],
     ["RSS before → after", `${mib(rssBefore)} → ${mib(rssAfter)} MiB`],

@@ -10,7 +10,7 @@ import { decodeAlert } from "../../src/api/validate.js";
 import type { Alert } from "../../src/api/types.js";
 import { LocalNatsServer, type LocalNatsOptions } from "../../src/cli/local-nats.js";
 import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
-import { Monitor } from "../../src/monitor.js";
+import { Monitor, type MonitorOptions } from "../../src/monitor.js";
 
 export const REPO_NATS_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url));
 
@@ -43,9 +43,14 @@ export async function natsServer(t: Hooks, options: LocalNatsOptions = {}): Prom
 }
 
 /** A monitor on `server` with the test preset and `overrides`, stopped in `after`. */
-export async function startMonitor(t: Hooks, server: { url: string }, overrides: ConfigInput = {}): Promise<Monitor> {
+export async function startMonitor(
+  t: Hooks,
+  server: { url: string },
+  overrides: ConfigInput = {},
+  options: MonitorOptions = {},
+): Promise<Monitor> {
   const config = resolveConfig({ ...TEST_CONFIG, ...overrides, nats: { servers: server.url, ...overrides.nats } });
-  const monitor = await Monitor.start(config);
+  const monitor = await Monitor.start(config, options);
   cleanup(t, () => monitor.stop());
   return monitor;
 }

@@ -1,42 +1,61 @@
 /**
- * A Supervisor on a ManualClock with fakes for its two narrow interfaces: an AlertSink that records
- * what it accepted (and can refuse), and a Reachability whose round trips the test answers, by hand
- * (`sup.reachable()`) or automatically on the next microtask (`auto`, then `await settle()`).
+ * A Supervisor on a ManualClock with fakes for its two narrow interfaces: an AlertTransport (behind
+ * the real outbox) that records what it accepted, confirming at once, and can refuse; and a
+ * RoundTrip whose round trips the test answers, by hand (`reach.back()`, `reach.fail()`) or
+ * automatically on the next microtask (`auto`, then `await settle()`). Messages enter through the
+ * real intake, as from the bus.
  */
 import { ManualClock } from "../../src/clock.js";
 import { encode } from "../../src/api/codec.js";
-import type { Alert } from "../../src/api/types.js";
+import type { Alert, DisruptionEvent } from "../../src/api/types.js";
+import type { Muter } from "../../src/actors/muter.js";
 import { silentLogger } from "../../src/log.js";
-import { Supervisor, type AlertSink, type Reachability } from "../../src/actors/supervisor.js";
+import { Supervisor, type DisruptionSettings, type RoundTrip } from "../../src/actors/supervisor.js";
+import { Outbox, type AlertTransport } from "../../src/actors/outbox.js";
+import { MetricIntake } from "../../src/bus/intake.js";
+import { MonitorStats } from "../../src/stats.js";
 
 export const T0 = 1_700_000_000_000;
 /** Nanoseconds per second, for `l` and `e`. */
 export const SEC = 1_000_000_000;
 
-export class FakeSink implements AlertSink {
+/** A transport that takes every alert and confirms it at once, unless told to refuse (disconnected). */
+export class FakeSink implements AlertTransport {
   readonly accepted: Alert[] = [];
   refuse = false;
   refused = 0;
 
-  offer(alert: Alert): boolean {
+  send(alert: Alert, done: (err?: unknown) => void): boolean {
     if (this.refuse) {
       this.refused++;
       return false;
     }
     this.accepted.push(alert);
+    done();
     return true;
   }
 }
 
-export class FakeReachability implements Reachability {
+export class FakeReachability implements RoundTrip {
   requests = 0;
-  supervisor: Supervisor | undefined;
+  private pending: ((ok: boolean) => void)[] = [];
 
   constructor(private readonly auto: boolean) {}
 
-  request(): void {
+  request(done: (ok: boolean) => void): void {
     this.requests++;
-    if (this.auto) queueMicrotask(() => this.supervisor!.reachable());
+    if (this.auto) queueMicrotask(() => done(true));
+    else this.pending.push(done);
+  }
+
+  /** The round trips out came back. */
+  back(): void {
+    for (const done of this.pending.splice(0)) done(true);
+  }
+
+  /** The round trips out failed. */
+  fail(): void {
+    for (const done of this.pending.splice(0)) done(false);
   }
 }
 
@@ -51,16 +70,23 @@ export interface SetupOptions {
   repeatIntervalMs?: number;
   maxWindows?: number;
   maxNames?: number;
+  /** The silences (or any Muter). @default none */
+  muter?: Muter;
+  /** Disruption mode; events are recorded in `disruptions`. @default off */
+  disruption?: Partial<Omit<DisruptionSettings, "announce">>;
 }
 
 export function setup(options: SetupOptions = {}) {
   const clock = new ManualClock(T0);
   const sink = new FakeSink();
   const reach = new FakeReachability(options.auto ?? true);
+  const stats = new MonitorStats();
+  const disruptions: DisruptionEvent[] = [];
+  const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, maxRetryPauseMs: 1_000 });
   const sup = new Supervisor({
     clock,
-    sink,
-    reachability: reach,
+    outbox,
+    roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,
     maxWindows: options.maxWindows ?? 1_000_000,
@@ -68,11 +94,28 @@ export function setup(options: SetupOptions = {}) {
     repeatIntervalMs: options.repeatIntervalMs ?? 0,
     graceMs: 1_000,
     stallThresholdMs: 1_000,
+    rejectLogIntervalMs: 0,
+    stats,
+    muter: options.muter,
+    disruption: options.disruption && {
+      threshold: 0.5,
+      minPeers: 10,
+      hysteresis: 0.2,
+      checkIntervalMs: 1_000,
+      recountMs: 100,
+      ...options.disruption,
+      announce: (e) => disruptions.push(e),
+    },
+  });
+  const intake = new MetricIntake({
+    target: sup,
+    stats,
+    log: silentLogger,
+    clock,
     prefix: "peermon",
     partitions: 32,
     rejectLogIntervalMs: 0,
   });
-  reach.supervisor = sup;
 
   /**
    * A metric of `peer` on its public subject: valid with a 2 s ttl unless `fields` say otherwise;
@@ -81,7 +124,7 @@ export function setup(options: SetupOptions = {}) {
   const publish = (peer: string, fields: Record<string, unknown> = {}, name = "ping") => {
     const wire: Record<string, unknown> = { n: name, p: peer, v: "1", d: true, l: 2 * SEC, ...fields };
     for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
-    sup.receive(`peermon.metrics.${name}.${peer}`, encode(wire));
+    intake.receive(`peermon.metrics.${name}.${peer}`, encode(wire));
   };
 
   /** Advances `ms` (0: runs what is due now) in steps of `step`, letting round trips come back after each. */
@@ -97,10 +140,10 @@ export function setup(options: SetupOptions = {}) {
 
   /** Accepted alerts as "kind name/peer", in order. */
   const alerts = () => sink.accepted.map((a) => `${a.kind} ${a.name}/${a.peer}`);
-  const state = (name = "ping") => sup.stateCounts()[name];
+  const state = (name = "ping") => sup.views.stateCounts()[name];
   const elapsed = () => clock.now() - T0;
 
-  return { clock, sink, reach, sup, publish, run, alerts, state, elapsed };
+  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

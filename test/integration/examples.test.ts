@@ -28,7 +28,7 @@ test("allocator - picks the k current peers with most freespace: exact values, t
       value,
       valid: extra.valid ?? true,
       weight: extra.weight ?? 0n,
-      ttl: BigInt(extra.ttlMs ?? 60_000) * 1_000_000n,
+      ttlMs: extra.ttlMs ?? 60_000,
     });
   freespace("P1", "5000");
   freespace("P2", "9007199254740993"); // 2^53 + 1: equal to P3 as a JS number, larger exactly
@@ -40,7 +40,7 @@ test("allocator - picks the k current peers with most freespace: exact values, t
   freespace("Pexpired", HUGE, { ttlMs: 300 });
   freespace("Poutside", HUGE);
   freespace("Pnan", "lots");
-  for (const peer of ["P1", "P3", "P5", "Poutside", "Pnan"]) pm.publishMetric({ name: "ping", peer, valid: true, ttl: 60_000_000_000n });
+  for (const peer of ["P1", "P3", "P5", "Poutside", "Pnan"]) pm.publishMetric({ name: "ping", peer, ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 15, "every metric stored");
   await pm.setPeers(["P1", "P2", "P3", "P4", "P5", "P6", "Pinvalid", "Pexpired", "Pnan"]);
   await waitUntil(() => monitor.supervisor.currentPeerSet?.peers.length === 9, "the monitor applies the peerset");
@@ -88,7 +88,7 @@ test("repinner - repins a peer whose ping stopped exactly once, and not a peer b
   const { repinner, repinned, saw, find } = await recordingRepinner(t, pm, DELAY_MS);
   assert.equal(repinner.fromStream, true, "with JetStream it reads the alert log");
   const informers = new Map(["P1", "P2", "P3"].map((p) => [p, pinger(t, pm, p)]));
-  await waitUntil(() => monitor.supervisor.stateCounts().ping?.healthy === 3, "three healthy ping windows");
+  await waitUntil(() => monitor.supervisor.views.stateCounts().ping?.healthy === 3, "three healthy ping windows");
 
   await Promise.all([informers.get("P1")!.stop(), informers.get("P2")!.stop()]);
   await waitUntil(() => saw("scheduled", "P2"), "P2's repin scheduled after its firing alert", 20_000);
@@ -106,7 +106,7 @@ test("repinner - a restarted repinner catches up from the alert log: repins what
   const { monitor, pm } = await live(t);
   const gone = pinger(t, pm, "P1");
   const flapping = pinger(t, pm, "P2");
-  await waitUntil(() => monitor.supervisor.stateCounts().ping?.healthy === 2, "two healthy ping windows");
+  await waitUntil(() => monitor.supervisor.views.stateCounts().ping?.healthy === 2, "two healthy ping windows");
   await Promise.all([gone.stop(), flapping.stop()]);
   await waitUntil(() => monitor.stats.alertsFiring === 2, "both firing alerts sent while no repinner runs");
   pinger(t, pm, "P2");

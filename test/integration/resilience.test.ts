@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { pino } from "pino";
 import { PeerMonitorClient } from "../../src/client/client.js";
+import type { LinkReport } from "../../src/window/self-outage.js";
 import {
   AlertCollector,
   cleanup,
@@ -88,4 +90,31 @@ test("nats restart - a peer whose deadline passed during the outage is alerted a
   assert.ok(Date.now() - back >= 900, "not before the grace");
   await quietPeriod(500);
   assert.equal(alerts.alerts.length, 1, "exactly once");
+});
+
+test("nats restart - the outage and its grace are visible: one log line each for start and end, status, page data and a gauge", async (t) => {
+  const server = await natsServer(t);
+  const lines: { msg: string; component?: string }[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const monitor = await startMonitor(t, server, { graceMs: 4_000, http: { host: "127.0.0.1", port: 0 } }, { log });
+  const base = `http://127.0.0.1:${monitor.httpPort}`;
+  await server.kill();
+  await waitUntil(() => monitor.supervisor.guard.impaired, "outage noticed");
+  const during = monitor.supervisor.views.statusSnapshot(10).link;
+  assert.ok(during.impaired.includes("disconnected") && during.impairedForMs !== null, "the page data says why and since when");
+  await server.restart();
+  await waitUntil(() => !monitor.supervisor.guard.impaired, "reconnected");
+  const nc = await client(t, server);
+  const stats: { link: LinkReport }[] = [];
+  for await (const s of await nc.services.client().stats("peermon")) stats.push(s.endpoints?.find((e) => e.data)?.data as { link: LinkReport });
+  assert.ok(stats[0]!.link.graceLeftMs > 0 && stats[0]!.link.graceLeftMs <= 4_000, "status shows the running grace");
+  const scrape = await (await fetch(`${base}/metrics`)).text();
+  const gauge = Number(/^peermon_grace_remaining_seconds (\S+)$/m.exec(scrape)?.[1]);
+  assert.ok(gauge > 0 && gauge <= 4, `the gauge counts the grace down: ${gauge}`);
+  await waitUntil(() => lines.some((l) => l.msg.startsWith("grace over")), "the end of the grace logged", 10_000);
+  const said = (start: string) => lines.filter((l) => l.msg.startsWith(start)).length;
+  assert.equal(said("connection to NATS impaired"), 1, "outage start, once");
+  assert.equal(said("connection to NATS recovered"), 1, "outage end and grace start, once");
+  assert.equal(said("grace over"), 1, "grace end, once");
+  assert.equal(monitor.supervisor.guard.report(Date.now()).graceLeftMs, 0);
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
+import { systemClock, type Clock } from "../../src/clock.js";
 import {
   AlertCollector,
   cleanup,
@@ -31,7 +32,7 @@ test("restart - a restarted monitor comes back with its windows and alerts peers
   await quietPeriod(ttlMs + 500); // "dies-while-away" passes its deadline while nobody watches
   const second = await startMonitor(t, server, { graceMs: 1_000 });
   assert.deepEqual(
-    second.supervisor.history("freespace", "alive").map((m) => m.value),
+    second.supervisor.views.history("freespace", "alive").map((m) => m.value),
     ["3", "2", "1"],
     "the whole window is back, newest first",
   );
@@ -53,10 +54,10 @@ test("restart - a sharded monitor restores the windows of its own partitions", a
   for (const n of names) publishMetric(nc, { n, p: "P1", ttlMs: 600_000 });
   await nc.flush();
   await quietPeriod(300);
-  assert.deepEqual(first.supervisor.names(), mine);
+  assert.deepEqual(first.supervisor.views.names(), mine);
   await first.stop();
   const second = await startMonitor(t, server, { shard });
-  assert.deepEqual(second.supervisor.names(), mine, "only its own partitions, all of them");
+  assert.deepEqual(second.supervisor.views.names(), mine, "only its own partitions, all of them");
   assert.equal(second.stats.rejectedTotal(), 0);
 });
 
@@ -76,3 +77,36 @@ test("restart - a peer alerted before the restart that comes back after it gets 
     ["firing", "resolved"],
   );
 });
+
+/** The system clock, `offsetMs` off: a monitor on another machine, or a VM before NTP. */
+function skewedClock(offsetMs: number): Clock {
+  return { ...systemClock, now: () => systemClock.now() + offsetMs };
+}
+
+for (const [how, offsetMs] of [
+  ["an hour behind", -3_600_000],
+  ["an hour ahead of", 3_600_000],
+] as const) {
+  test(`restart - a monitor whose clock is ${how} the server's judges replayed metrics by their age on one clock (regression: skew)`, async (t) => {
+    const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+    const nc = await client(t, server);
+    const alerts = await AlertCollector.start(t, nc);
+    const first = await startMonitor(t, server, { graceMs: 500 });
+    const ttlMs = 1_500;
+    const keepAlive = setInterval(() => publishMetric(nc, { n: "ping", p: "alive", ttlMs }), ttlMs / 3);
+    cleanup(t, () => clearInterval(keepAlive));
+    for (const p of ["S1", "S2", "S3"]) publishMetric(nc, { n: "ping", p, ttlMs });
+    await nc.flush();
+    await quietPeriod(300);
+    await first.stop();
+    await quietPeriod(ttlMs + 1_000); // the silent peers pass their deadlines while nobody watches
+    const restartedAt = Date.now();
+    const second = await startMonitor(t, server, { graceMs: 500 }, { clock: skewedClock(offsetMs) });
+    await alerts.waitFor((a) => a.length === 3, "the three silent peers alerted", 10_000);
+    assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), ["S1", "S2", "S3"], "the live peer is never alerted");
+    assert.ok(Date.now() - restartedAt < 5_000, "alerted after the grace, not an hour later");
+    const stored = second.supervisor.views.latestForPeer("ping", "S1")!;
+    const ageMs = second.supervisor.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;
+    assert.ok(ageMs > BigInt(ttlMs) * 1_000_000n, "the replayed metric keeps its age on the monitor's clock");
+  });
+}

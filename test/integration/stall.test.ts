@@ -38,3 +38,32 @@ test("event-loop stall - no false alert for peers that kept publishing; a dead p
   );
   assert.ok(monitor.stats.stalls >= 1, "the stall was noticed");
 });
+
+const FLOOD = fileURLToPath(new URL("../helpers/flood-main.ts", import.meta.url));
+
+test("flood - a busy link is not a dead one: peers that die under a flood are alerted after the backlog, not the grace; no outage", async (t) => {
+  const server = await natsServer(t);
+  // A grace far longer than the backlog's delay: an alert held by it would come too late for the test.
+  const monitor = await startMonitor(t, server, { graceMs: 60_000, probeTimeoutMs: 1_000, stallThresholdMs: 5_000 });
+  const nc = await client(t, server);
+  const alerts = await AlertCollector.start(t, nc);
+  const ttlMs = 2_000;
+  const dying = Array.from({ length: 10 }, (_, i) => `dies-${i}`);
+  for (const p of dying) publishMetric(nc, { n: "ping", p, ttlMs });
+  await waitUntil(() => monitor.supervisor.windowCount === dying.length, "the dying peers' windows");
+  const deadline = Date.now() + ttlMs;
+
+  // 20k peers x 5 names flooded from another process for 8 s while the ten go silent.
+  const flood = spawn(process.execPath, ["--import", "tsx", FLOOD, server.url, "20000", "5", "8"], { stdio: ["ignore", "pipe", "inherit"] });
+  cleanup(t, () => flood.kill("SIGKILL"));
+  let out = "";
+  flood.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  await alerts.waitFor((a) => a.length === dying.length, "every dying peer alerted", 40_000);
+  const lateMs = Date.now() - deadline;
+  await waitUntil(() => out.includes("flooded"), "the flood's end", 30_000);
+  t.diagnostic(`last alert ${lateMs} ms after the deadline; ${monitor.stats.metricsStored} metrics stored; ${out.trim().split("\n").pop()}`);
+  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), [...dying].sort(), "each once, no flooded peer");
+  assert.equal(monitor.stats.outages, 0, "a busy link was never taken for a dead one");
+  assert.ok(lateMs < 30_000, `alerted ${lateMs} ms after the deadline: the backlog's delay, never the 60 s grace`);
+  assert.ok(monitor.stats.metricsStored > 100_000, `the flood was received (${monitor.stats.metricsStored})`);
+});

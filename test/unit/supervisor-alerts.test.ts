@@ -28,7 +28,8 @@ test("supervisor - ttl 2 s: silent at 1.9 s, one firing alert with the latest me
   assert.deepEqual(state(), counts(0, 0, 1));
   const [alert] = sink.accepted;
   assert.equal(clock.now(), T0 + 3_000);
-  assert.deepEqual({ ...alert, id: "" }, {
+  assert.equal(alert!.episode, alert!.id, "the first firing alert names its episode");
+  assert.deepEqual({ ...alert, id: "", episode: "" }, {
     name: "ping",
     peer: "P1",
     value: "latest",
@@ -41,6 +42,7 @@ test("supervisor - ttl 2 s: silent at 1.9 s, one firing alert with the latest me
     triggeredAt: ns(clock.now()),
     id: "",
     kind: "firing",
+    episode: "",
   });
   assert.match(alert!.id, ULID);
 });
@@ -56,7 +58,7 @@ test("supervisor - t and r are the exact ns of the monitor's clock (regression: 
 });
 
 test("supervisor - a due deadline convicts only once the round trip came back", async () => {
-  const { clock, sup, reach, publish, alerts, state } = setup({ auto: false });
+  const { clock, reach, publish, alerts, state } = setup({ auto: false });
   publish("P1");
   publish("P2");
   clock.advance(2_000);
@@ -66,7 +68,7 @@ test("supervisor - a due deadline convicts only once the round trip came back", 
   assert.equal(reach.requests, 1);
   assert.deepEqual(state(), counts(2, 0, 0));
   publish("P1");
-  sup.reachable();
+  reach.back();
   assert.deepEqual(alerts(), ["firing ping/P2"], "P1 spoke before the answer: no alert, not even a resolved");
   assert.deepEqual(state(), counts(1, 0, 1));
   clock.advance(1_999);
@@ -78,7 +80,7 @@ test("supervisor - a failed round trip convicts nobody and is retried after the 
   publish("P1");
   clock.advance(2_000);
   assert.equal(reach.requests, 1);
-  sup.unreachable();
+  reach.fail();
   assert.deepEqual(alerts(), []);
   assert.deepEqual(state(), counts(1, 0, 0));
   assert.equal(sup.stats.convictionsDeferred, 1);
@@ -86,31 +88,31 @@ test("supervisor - a failed round trip convicts nobody and is retried after the 
   assert.equal(reach.requests, 1, "no new round trip during the grace");
   clock.advance(1);
   assert.equal(reach.requests, 2);
-  sup.reachable();
+  reach.back();
   assert.deepEqual(alerts(), ["firing ping/P1"]);
 });
 
 test("supervisor - a metric received while the round trip is out saves a window whose deadline passed before it", async () => {
-  const { clock, sup, reach, publish, alerts, state } = setup({ auto: false });
+  const { clock, reach, publish, alerts, state } = setup({ auto: false });
   publish("P0", { l: 1 * SEC });
   publish("P1");
   clock.advance(1_000);
   assert.equal(reach.requests, 1, "for P0's deadline");
   clock.advance(1_100);
-  sup.reachable();
+  reach.back();
   assert.deepEqual(alerts(), ["firing ping/P0"], "P1's deadline (2 s) came after that round trip started");
   clock.advance(0);
   assert.equal(reach.requests, 2, "a round trip that starts after P1's deadline");
   clock.advance(50);
   publish("P1");
   clock.advance(50);
-  sup.reachable();
+  reach.back();
   assert.deepEqual(alerts(), ["firing ping/P0"]);
   assert.deepEqual(state(), counts(1, 0, 1));
   clock.advance(1_949);
   assert.equal(reach.requests, 2, "P1 re-armed at 2 s after its metric");
   clock.advance(1);
-  sup.reachable();
+  reach.back();
   assert.deepEqual(alerts(), ["firing ping/P0", "firing ping/P1"]);
 });
 
@@ -221,40 +223,40 @@ test("supervisor - with a repeat interval the firing alert is sent again until t
 });
 
 test("supervisor - a firing alert the sink refuses waits in expired until sinkReady", async () => {
-  const { sup, sink, publish, run, alerts, state } = setup();
+  const { sup, sink, publish, run, alerts, state, outbox } = setup();
   sink.refuse = true;
   publish("P1");
   await run(5_000);
   assert.deepEqual(alerts(), []);
   assert.deepEqual(state(), counts(0, 1, 0));
   assert.equal(sup.stats.alertsDeferred, 1);
-  assert.equal(sup.waitingAlerts, 1);
-  sup.sinkReady();
+  assert.equal(outbox.waiting, 1);
+  outbox.resume();
   assert.equal(sup.stats.alertsDeferred, 2, "refused again");
   assert.deepEqual(state(), counts(0, 1, 0));
   sink.refuse = false;
-  sup.sinkReady();
+  outbox.resume();
   assert.deepEqual(alerts(), ["firing ping/P1"]);
   assert.deepEqual(state(), counts(0, 0, 1));
-  assert.equal(sup.waitingAlerts, 0);
-  sup.sinkReady();
+  assert.equal(outbox.waiting, 0);
+  outbox.resume();
   assert.deepEqual(alerts(), ["firing ping/P1"], "delivered once");
 });
 
 test("supervisor - a metric that arrives while the firing alert waits ends the episode silently", async () => {
-  const { sup, sink, publish, run, alerts, state } = setup();
+  const { sink, publish, run, alerts, state, outbox } = setup();
   sink.refuse = true;
   publish("P1");
   await run(2_000);
   publish("P1");
   sink.refuse = false;
-  sup.sinkReady();
+  outbox.resume();
   assert.deepEqual(alerts(), []);
   assert.deepEqual(state(), counts(1, 0, 0));
 });
 
 test("supervisor - a refused resolved alert is delivered by sinkReady before newer firing alerts", async () => {
-  const { sup, sink, publish, run, alerts, state } = setup();
+  const { sink, publish, run, alerts, state, outbox } = setup();
   publish("P1");
   publish("P2");
   await run(2_000);
@@ -263,13 +265,13 @@ test("supervisor - a refused resolved alert is delivered by sinkReady before new
   assert.deepEqual(state(), counts(1, 0, 1), "resolved in the machine, waiting at the sink");
   await run(2_000);
   assert.deepEqual(state(), counts(0, 1, 1), "P1's second episode, refused too");
-  assert.equal(sup.waitingAlerts, 2);
+  assert.equal(outbox.waiting, 2);
   sink.refuse = false;
-  sup.sinkReady();
+  outbox.resume();
   assert.deepEqual(alerts(), ["firing ping/P1", "firing ping/P2", "resolved ping/P1", "firing ping/P1"]);
   assert.equal(sink.accepted[2]!.triggeredAt, ns(T0 + 2_000), "r is when the monitor decided");
   assert.deepEqual(state(), counts(0, 0, 2));
-  assert.equal(sup.waitingAlerts, 0);
+  assert.equal(outbox.waiting, 0);
 });
 
 test("supervisor - after its own outage the monitor convicts only peers silent through the grace", async () => {
@@ -313,11 +315,11 @@ test("supervisor - after an event-loop stall, deadlines get a grace and fresh me
 });
 
 test("supervisor - the detection lag of a firing alert is recorded", () => {
-  const { clock, sup, publish } = setup({ auto: false });
+  const { clock, sup, publish, reach } = setup({ auto: false });
   publish("P1");
   clock.advance(2_000);
   clock.advance(30);
-  sup.reachable();
+  reach.back();
   assert.equal(sup.stats.alertsFiring, 1);
   assert.equal(sup.stats.detectionLagCount, 1);
   assert.equal(sup.stats.detectionLagMaxMs, 30);
@@ -328,10 +330,10 @@ test("supervisor - episodes alerted before a restart start alerted: the peer's r
   const { sup, sink, publish } = setup();
   publish("P1", { l: 60 * SEC });
   sup.episodesRestored([
-    ["ping", "P1"],
-    ["ping", "P2"],
+    { name: "ping", peer: "P1", episode: "01J00000000000000000000EP1" },
+    { name: "ping", peer: "P2", episode: "01J00000000000000000000EP2" },
   ]);
-  assert.deepEqual(sup.stateCounts(), { ping: { healthy: 0, expired: 0, alerted: 1 } }, "an existing window");
+  assert.deepEqual(sup.views.stateCounts(), { ping: { healthy: 0, expired: 0, alerted: 1 } }, "an existing window");
   publish("P1", { l: 60 * SEC });
   publish("P2", { l: 60 * SEC });
   assert.deepEqual(
@@ -339,5 +341,36 @@ test("supervisor - episodes alerted before a restart start alerted: the peer's r
     ["resolved P1", "resolved P2"],
     "a window created later starts alerted too",
   );
-  assert.deepEqual(sup.stateCounts(), { ping: { healthy: 2, expired: 0, alerted: 0 } });
+  assert.deepEqual(sup.views.stateCounts(), { ping: { healthy: 2, expired: 0, alerted: 0 } });
+  assert.deepEqual(
+    sink.accepted.map((a) => a.episode),
+    ["01J00000000000000000000EP1", "01J00000000000000000000EP2"],
+    "each resolved alert ends the episode the log had open",
+  );
+});
+
+test("supervisor - started with the wall clock an hour behind, it follows NTP's correction: an e-only metric falls due at its e (regression)", async () => {
+  const { clock, sink, publish, run, alerts } = setup();
+  const HOUR = 3_600_000;
+  const trueNow = () => clock.now() + HOUR; // the sender's clock is right; the monitor's wall is an hour behind
+  publish("P1", { l: undefined, e: ns(trueNow() + 30_000) });
+  await run(10_000);
+  clock.stepSystemClock(HOUR); // NTP corrects the machine's clock
+  await run(19_900);
+  assert.deepEqual(alerts(), [], "fresh until its e on the corrected clock");
+  await run(100);
+  assert.deepEqual(alerts(), ["firing ping/P1"], "due 30 s after it was sent, not an hour later");
+  assert.equal(sink.accepted[0]!.triggeredAt, ns(trueNow()), "r stamped on the corrected wall clock");
+  publish("P1", { l: 60 * SEC });
+  assert.equal(sink.accepted[1]!.receivedAt, ns(trueNow()), "t too");
+});
+
+test("supervisor - a step of the system clock moves no ttl deadline", async () => {
+  const { clock, publish, run, alerts } = setup();
+  publish("P1");
+  clock.stepSystemClock(-3_600_000);
+  await run(1_900);
+  assert.deepEqual(alerts(), []);
+  await run(100);
+  assert.deepEqual(alerts(), ["firing ping/P1"], "2 s after, on the monotonic clock");
 });

@@ -14,25 +14,25 @@ test("supervisor - before any peerset every publishing peer is tracked", () => {
   publish("P2", {}, "freespace");
   assert.equal(sup.currentPeerSet, undefined);
   assert.equal(sup.windowCount, 3);
-  assert.deepEqual(sup.names(), ["freespace", "ping"]);
-  assert.deepEqual(sup.latest("ping").map((m) => m.peer), ["P1", "P2"]);
+  assert.deepEqual(sup.views.names(), ["freespace", "ping"]);
+  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1", "P2"]);
 });
 
 test("supervisor - a peerset frees the windows of non-members without alerts and ignores their metrics", async () => {
-  const { sup, publish, run, alerts } = setup();
+  const { sup, publish, run, alerts, intake } = setup();
   publish("P1");
   publish("P2");
   publish("P2", {}, "freespace");
-  sup.receivePeerSet(encodePeerSet({ peers: ["P1"], id: PS_ID }));
+  intake.receivePeerSet(encodePeerSet({ peers: ["P1"], id: PS_ID }));
   assert.deepEqual(sup.currentPeerSet, { peers: ["P1"], id: PS_ID });
   assert.equal(sup.windowCount, 1);
   assert.equal(sup.stats.windowsFreed, 2);
-  assert.deepEqual(sup.names(), ["ping"], "a name whose windows were all freed is gone");
+  assert.deepEqual(sup.views.names(), ["ping"], "a name whose windows were all freed is gone");
   publish("P2");
   assert.equal(sup.stats.metricsIgnored, 1);
   assert.equal(sup.windowCount, 1);
-  assert.equal(sup.latestForPeer("ping", "P2"), undefined);
-  assert.deepEqual(sup.latest("ping").map((m) => m.peer), ["P1"], "only members are listed");
+  assert.equal(sup.views.latestForPeer("ping", "P2"), undefined);
+  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1"], "only members are listed");
   await run(5_000);
   assert.deepEqual(alerts(), ["firing ping/P1"], "no alert for the departed P2");
 
@@ -40,18 +40,18 @@ test("supervisor - a peerset frees the windows of non-members without alerts and
   assert.equal(sup.windowCount, 1, "a re-added peer is tracked from its next metric");
   publish("P2", { v: "again" });
   assert.equal(sup.windowCount, 2);
-  assert.deepEqual(sup.history("ping", "P2").map((m) => m.value), ["again"], "a fresh window");
+  assert.deepEqual(sup.views.history("ping", "P2").map((m) => m.value), ["again"], "a fresh window");
   await run(2_000);
   assert.deepEqual(alerts(), ["firing ping/P1", "firing ping/P2"]);
 });
 
 test("supervisor - a peerset message that does not decode is counted and changes nothing", () => {
-  const { sup, publish } = setup();
+  const { sup, publish, intake } = setup();
   sup.applyPeerSet({ peers: ["P1"], id: PS_ID });
   publish("P1");
-  sup.receivePeerSet(Buffer.from([0x81, 0xa1]));
-  sup.receivePeerSet(encode({ s: "P1" }));
-  sup.receivePeerSet(encode({ i: PS_ID }));
+  intake.receivePeerSet(Buffer.from([0x81, 0xa1]));
+  intake.receivePeerSet(encode({ s: "P1" }));
+  intake.receivePeerSet(encode({ i: PS_ID }));
   assert.equal(sup.stats.rejected.undecodable, 1);
   assert.equal(sup.stats.rejected.wrong_type, 1);
   assert.equal(sup.stats.rejected.missing_field, 1);
@@ -61,7 +61,7 @@ test("supervisor - a peerset message that does not decode is counted and changes
 });
 
 test("supervisor - a freed window's alerts that wait for the sink are never delivered", async () => {
-  const { sup, sink, publish, run, alerts, state } = setup();
+  const { sup, sink, publish, run, alerts, state, outbox } = setup();
   publish("P3");
   await run(2_000);
   assert.deepEqual(alerts(), ["firing ping/P3"]);
@@ -72,11 +72,11 @@ test("supervisor - a freed window's alerts that wait for the sink are never deli
   publish("P3");
   await run(1_000);
   assert.deepEqual(state(), counts(1, 2, 0), "P1 and P2 firing, P3 resolved: all waiting");
-  assert.equal(sup.waitingAlerts, 3);
+  assert.equal(outbox.waiting, 3);
   sup.applyPeerSet({ peers: ["P2"], id: PS_ID });
-  assert.equal(sup.waitingAlerts, 1);
+  assert.equal(outbox.waiting, 1);
   sink.refuse = false;
-  sup.sinkReady();
+  outbox.resume();
   assert.deepEqual(alerts(), ["firing ping/P3", "firing ping/P2"]);
 });
 
@@ -87,7 +87,7 @@ test("supervisor - a window freed while its round trip is out is never convicted
   assert.equal(reach.requests, 1);
   sup.applyPeerSet({ peers: [], id: PS_ID });
   assert.equal(sup.windowCount, 0);
-  sup.reachable();
+  reach.back();
   clock.advance(10_000);
   assert.deepEqual(alerts(), []);
   assert.equal(reach.requests, 1);
@@ -107,7 +107,7 @@ test("supervisor - a peerset of 10 out of 10 000 peers frees 9 990 windows and t
 });
 
 test("supervisor - each rejection counts its reason only, stores nothing, and valid metrics in between are stored", () => {
-  const { sup, publish } = setup();
+  const { sup, publish, intake } = setup();
   const subject = "peermon.metrics.ping.P1";
   const good = encode({ n: "ping", p: "P1", d: true, l: 2 * SEC });
   const k = partitionOf("ping", 32);
@@ -126,18 +126,18 @@ test("supervisor - each rejection counts its reason only, stores nothing, and va
   let stored = 0;
   for (const [reason, subj, data] of cases) {
     const before = { ...sup.stats.rejected };
-    sup.receive(subj, data);
+    intake.receive(subj, data);
     const expected = { ...before, [reason]: before[reason] + 1 };
     assert.deepEqual(sup.stats.rejected, expected, `${reason} on ${subj}`);
-    assert.equal(sup.history("ping", "P1").length, stored, `${reason}: nothing stored`);
+    assert.equal(sup.views.history("ping", "P1").length, stored, `${reason}: nothing stored`);
     publish("P1", { v: String(++stored) });
-    assert.equal(sup.latestForPeer("ping", "P1")?.value, String(stored), `valid metric after ${reason}`);
+    assert.equal(sup.views.latestForPeer("ping", "P1")?.value, String(stored), `valid metric after ${reason}`);
   }
-  sup.receive(`peermon.part.${k}.metrics.ping.P1`, good);
+  intake.receive(`peermon.part.${k}.metrics.ping.P1`, good);
   assert.equal(sup.stats.metricsStored, cases.length + 1, "the right partition is accepted");
   assert.equal(sup.stats.rejectedTotal(), cases.length);
   assert.deepEqual(new Set(cases.map(([r]) => r)), new Set(MESSAGE_REJECT_REASONS), "every message reason covered");
-  assert.deepEqual(sup.names(), ["ping"]);
+  assert.deepEqual(sup.views.names(), ["ping"]);
   assert.equal(sup.windowCount, 1);
 });
 
@@ -150,26 +150,26 @@ test("supervisor - latest lists valid fresh metrics by peer; latestForPeer and h
   publish("Pinvalid", { d: false, v: "bad" });
   for (let i = 1; i <= 12; i++) publish("Pb", { v: String(i) });
   await run(1_000);
-  assert.deepEqual(sup.latest("ping").map((m) => [m.peer, m.value]), [
+  assert.deepEqual(sup.views.latest("ping").map((m) => [m.peer, m.value]), [
     ["Pa", "1"],
     ["Pb", "12"],
     ["Pc", "1"],
   ]);
-  assert.deepEqual(sup.latest("unknown"), []);
-  assert.equal(sup.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
+  assert.deepEqual(sup.views.latest("unknown"), []);
+  assert.equal(sup.views.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
   assert.deepEqual(
-    [sup.latestForPeer("ping", "Pinvalid")?.valid, sup.latestForPeer("ping", "Pinvalid")?.value],
+    [sup.views.latestForPeer("ping", "Pinvalid")?.valid, sup.views.latestForPeer("ping", "Pinvalid")?.value],
     [false, "bad"],
   );
-  assert.equal(sup.latestForPeer("ping", "nobody"), undefined);
+  assert.equal(sup.views.latestForPeer("ping", "nobody"), undefined);
   assert.deepEqual(
-    sup.history("ping", "Pb").map((m) => m.value),
+    sup.views.history("ping", "Pb").map((m) => m.value),
     ["12", "11", "10", "9", "8", "7", "6", "5", "4", "3"],
     "newest first, window of 10",
   );
-  assert.deepEqual(sup.history("ping", "nobody"), []);
+  assert.deepEqual(sup.views.history("ping", "nobody"), []);
   await run(1_000);
-  assert.deepEqual(sup.latest("ping"), [], "all past their deadline");
+  assert.deepEqual(sup.views.latest("ping"), [], "all past their deadline");
 });
 
 test("supervisor - names are sorted across metric names", () => {
@@ -177,8 +177,8 @@ test("supervisor - names are sorted across metric names", () => {
   publish("P1", {}, "ping");
   publish("P1", {}, "freespace");
   publish("P2", {}, "cpu");
-  assert.deepEqual(sup.names(), ["cpu", "freespace", "ping"]);
-  assert.deepEqual(Object.keys(sup.stateCounts()).sort(), ["cpu", "freespace", "ping"]);
+  assert.deepEqual(sup.views.names(), ["cpu", "freespace", "ping"]);
+  assert.deepEqual(Object.keys(sup.views.stateCounts()).sort(), ["cpu", "freespace", "ping"]);
 });
 
 test("supervisor - interleaved publishers of one (name, peer): the latest is the last received", async () => {
@@ -186,13 +186,13 @@ test("supervisor - interleaved publishers of one (name, peer): the latest is the
   const order = ["a1", "b1", "c1", "b2", "a2", "c2", "c3", "a3", "b3"];
   for (const value of order) {
     publish("P1", { v: value, t: 5 });
-    const latest = sup.latestForPeer("ping", "P1")!;
+    const latest = sup.views.latestForPeer("ping", "P1")!;
     assert.equal(latest.value, value);
     assert.equal(latest.receivedAt, ns(clock.now()), "t is the monitor's receive time, not the sender's");
-    assert.equal(sup.latest("ping")[0]!.value, value);
+    assert.equal(sup.views.latest("ping")[0]!.value, value);
     await run(10);
   }
-  assert.deepEqual(sup.history("ping", "P1").map((m) => m.value), [...order].reverse());
+  assert.deepEqual(sup.views.history("ping", "P1").map((m) => m.value), [...order].reverse());
   assert.equal(sup.windowCount, 1);
 });
 
@@ -206,5 +206,16 @@ test("supervisor - limits: a metric that would open a window past maxWindows or 
   assert.equal(sup.stats.rejected.over_limit, 2);
   assert.equal(sup.windowCount, 3);
   publish("P1", { v: "again" });
-  assert.equal(sup.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
+  assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
+});
+
+test("supervisor - restore: a held live metric older than the replayed newest does not take the window back in time (regression: stale first answers)", () => {
+  const { clock, sup } = setup();
+  const ttl = 60 * SEC;
+  sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600); // held live, before the replay ended
+  sup.ingest({ n: "ping", p: "P1", v: "41", d: true, l: ttl }, clock.now() - 500); // replayed, stored later
+  assert.equal(sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600), false, "the older one is dropped");
+  assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "41");
+  assert.equal(sup.stats.metricsStale, 1);
+  assert.equal(sup.ingest({ n: "ping", p: "P1", v: "42", d: true, l: ttl }), true, "live metrics (no time given) always apply");
 });
