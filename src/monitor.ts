@@ -23,11 +23,14 @@ import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { QueryStats } from "./bus/query-stats.js";
 import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
+import { OperatorControls } from "./bus/operator-controls.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
+import type { StatusSnapshot } from "./actors/window-views.js";
 import { silentLogger, type Logger } from "./log.js";
+import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
 import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
 import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
@@ -62,6 +65,7 @@ interface Parts {
   life: { stopping: boolean };
   outbox: Outbox;
   probe: LinkProbe;
+  controls: OperatorControls;
   peerset: PeerSetSource;
   subscriptions: Subscription[];
   /** [issue 11: history] the alert log followed into the supervisor's episode index. */
@@ -115,6 +119,11 @@ export class Monitor {
     return typeof address === "object" && address ? address.port : undefined;
   }
 
+  /** Silences this monitor follows and its disruption events. */
+  get controls(): OperatorControls {
+    return this.parts.controls;
+  }
+
   get stats(): MonitorStats {
     return this.supervisor.stats;
   }
@@ -132,11 +141,12 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http, delivery, history } = this.parts;
+    const { outbox, probe, peerset, service, log, http, delivery, controls, history } = this.parts;
     probe.stop();
     history.stop(); // [issue 11: history]
     http?.close();
     this.supervisor.stop();
+    controls.stop();
     if (this.nc.isClosed()) return;
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
@@ -166,7 +176,17 @@ export class Monitor {
       maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
     });
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
-    const supervisor = new Supervisor({ ...config, clock, outbox, roundTrip: probe, stats, log: root.child({ component: "supervisor" }) });
+    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const supervisor = new Supervisor({
+      ...config,
+      clock,
+      outbox,
+      roundTrip: probe,
+      stats,
+      log: root.child({ component: "supervisor" }),
+      muter: controls.silences,
+      disruption: disruptionSettings(config, controls),
+    });
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followPeerSet(
       nc,
@@ -176,6 +196,7 @@ export class Monitor {
       { jsm, replicas: config.streamReplicas },
     );
     const metrics = await subscribeMetrics(g, intake);
+    await controls.attach(supervisor);
     await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
@@ -192,9 +213,9 @@ export class Monitor {
     // [issue 11: history] the alert log into the episode index, for history queries and the page.
     const history = await followHistory({
       nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
-      index: supervisor.episodes, logged: alerts.logged, log: root.child({ component: "history" }),
+      index: supervisor.history, logged: alerts.logged, log: root.child({ component: "history" }),
     });
-    const service = await startQueries(g, supervisor, delivery);
+    const service = await startQueries(g, supervisor, delivery, controls);
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -211,12 +232,12 @@ export class Monitor {
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery) : undefined;
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
     log.info(
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, history, service, http, log, delivery });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, history, service, http, log, delivery });
   }
 }
 
@@ -258,9 +279,27 @@ async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Superv
   sup.restoreEnded(count);
 }
 
-function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined): Promise<Service> {
+/** Disruption mode as configured: holds announced through the operator controls' publisher. */
+function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
+  return {
+    threshold: config.disruptionThreshold,
+    minPeers: config.disruptionMinPeers,
+    hysteresis: TUNING.disruptionHysteresis,
+    checkIntervalMs: TUNING.disruptionCheckMs,
+    recountMs: TUNING.disruptionRecountMs,
+    announce: (e: DisruptionEvent) => controls.publisher.announce(e),
+  };
+}
+
+/** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
+function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+}
+
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
   const { config } = g;
   return startQueryService({
+    operatorStatus: () => operatorStatus(supervisor, controls),
     nc: g.nc,
     supervisor,
     subjects: g.subjects,
@@ -277,11 +316,11 @@ function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | un
   });
 }
 
-function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined): Promise<Server> {
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
-    // [issue 11: page] the snapshot with its shard; silences and disruptions join it here when they exist.
-    status: (perName) => ({ ...sup.views.statusSnapshot(perName), shard: g.shardLabel }),
+    // [issue 11: page] the snapshot with its shard, the active silences and the open disruptions.
+    status: (perName) => ({ ...sup.views.statusSnapshot(perName), shard: g.shardLabel, ...operatorPanels(g, sup, controls) }),
     metrics: registerDeliveryMetrics(
       monitorMetrics({
         stats: g.stats,
@@ -291,11 +330,26 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
         neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
         linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
         graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        silencesActive: () => controls.activeSilences(),
+        alertsHeld: () => sup.alertsHeldNow,
+        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
         info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
       }),
       delivery,
     ),
   });
+}
+
+/** [issue 11: page] The silences and disruptions the status page shows. */
+function operatorPanels(g: Ground, sup: Supervisor, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions"> {
+  const silences = controls.silences.active(g.clock.wallNow()).map((x) => ({
+    id: x.id,
+    peer: x.peer,
+    endsAt: new Date(x.endsAtMs).toISOString(),
+    ...(x.name === undefined ? {} : { name: x.name }),
+    ...(x.comment ? { comment: x.comment } : {}),
+  }));
+  return { silences, disruptions: sup.disruptionReport() };
 }
 
 function readinessOf(nc: NatsConnection, sup: Supervisor, stopping: boolean): Readiness {

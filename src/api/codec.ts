@@ -3,7 +3,7 @@
  * int64 for every integer field, keys as IPFS Cluster's codec tags. Instances are built once.
  */
 import { Packr, Unpackr } from "msgpackr";
-import type { Alert, Metric, PeerSet } from "./types.js";
+import type { Alert, DisruptionEvent, Metric, PeerSet } from "./types.js";
 
 /** Metric messages over this size are rejected, never decoded (the metric limit; PeerSets have their own). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -75,4 +75,9 @@ export function int64(value: unknown): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number") return BigInt(value);
   return 0n;
+}
+
+/** A disruption event as its plain msgpack map `{ n, k, f, c, i, r }` (`f` a float64, `r` an int64). */
+export function encodeDisruption(e: DisruptionEvent): Uint8Array {
+  return packr.pack({ n: e.name, k: e.kind, f: e.fraction, c: e.count, i: e.id, r: e.triggeredAt });
 }

@@ -41,6 +41,8 @@ export interface QueryServiceOptions {
   queryStats: QueryStats;
   /** The state of alert delivery to people, for $SRV.STATS (undefined: no destination set). */
   delivery: () => DeliveryStatus | undefined;
+  /** Silences, open disruptions and held alerts, for `peermon status`. */
+  operatorStatus?: () => Record<string, unknown>;
 }
 
 /** What a handler did: the outcome, or a promise of it for an answer given later (sharded names). */
@@ -63,6 +65,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       link: o.supervisor.guard.report(o.clock.now()),
       delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
+      ...o.operatorStatus?.(),
     }),
   });
   const queryStats = o.queryStats;

@@ -19,6 +19,8 @@ import { demoCommand } from "./commands/demo.js";
 import { historyCommand } from "./commands/history.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
+import { silenceCommand } from "./commands/silence.js";
+import { disruptionCommand } from "./commands/disruption.js";
 import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
 import { showDefaults } from "./help-defaults.js";
 import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
@@ -48,6 +50,8 @@ showDefaults(withConnection(program.command("serve")), settingDefaults())
   .option("--alert-retention <duration>", "how long the alert log keeps alerts for catch-up (env PEERMON_ALERT_RETENTION)")
   .option("--window-retention <duration>", "how long durable windows keep metrics (env PEERMON_WINDOW_RETENTION)")
   .option("--partitions <n>", "partition count of nats.conf's mappings (env PEERMON_PARTITIONS)")
+  .option("--disruption-threshold <fraction>", "hold per-peer alerts when more than this share of a name's peers fail at once, 0 = off (env PEERMON_DISRUPTION_THRESHOLD)")
+  .option("--disruption-min-peers <n>", "names with fewer tracked peers never go into a disruption (env PEERMON_DISRUPTION_MIN_PEERS)")
   .option("--no-durable-windows", "do not keep windows in JetStream for restarts (env PEERMON_DURABLE_WINDOWS=false)")
   .option("--no-jetstream", "use no JetStream: peerset in memory, no alert log (env PEERMON_JETSTREAM=false)")
   .option("--local-nats", "when nothing answers on the (loopback) --nats address, start a nats-server there with nats.conf (npm start does)")
@@ -82,7 +86,9 @@ program
   .addCommand(namesCommand())
   .addCommand(peersetCommand())
   .addCommand(demoCommand())
-  .addCommand(statusCommand());
+  .addCommand(statusCommand())
+  .addCommand(silenceCommand())
+  .addCommand(disruptionCommand());
 
 program.addHelpText("after", EXIT_CODES_HELP);
 throwUsageErrors(program);

@@ -64,6 +64,20 @@ function intSetting(key: string, flag: string, env: string, field: keyof Monitor
   };
 }
 
+function fractionSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, example: string): Setting {
+  return {
+    key,
+    flag,
+    env,
+    field,
+    apply: (input, v, source) => {
+      const n = typeof v === "number" ? v : Number(text(v).trim() === "" ? Number.NaN : v);
+      if (!Number.isFinite(n)) throw new ConfigError(source, v, `give a fraction like ${example}`);
+      (input as Record<string, unknown>)[field] = n;
+    },
+  };
+}
+
 function textSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
   return { key, flag, env, field, apply: (input, v) => ((input as Record<string, unknown>)[field] = text(v)) };
 }
@@ -99,6 +113,8 @@ export const SERVE_SETTINGS: Setting[] = [
   durationSetting("grace", "--grace", "PEERMON_GRACE", "graceMs"),
   durationSetting("alertRetention", "--alert-retention", "PEERMON_ALERT_RETENTION", "alertRetentionMs"),
   durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
+  fractionSetting("disruptionThreshold", "--disruption-threshold", "PEERMON_DISRUPTION_THRESHOLD", "disruptionThreshold", "0.5 (0 turns it off)"),
+  intSetting("disruptionMinPeers", "--disruption-min-peers", "PEERMON_DISRUPTION_MIN_PEERS", "disruptionMinPeers", "peers, like 10"),
   {
     key: "http",
     flag: "--http",

@@ -8,17 +8,21 @@
  * with nats.js's default of 10 attempts an outage of ~20 s closes the connection for good, and
  * then informers stop and alert streams end with an error saying so.
  */
-import { ErrorCode, type NatsConnection, type NatsError, type Msg } from "nats";
+import { ErrorCode, RequestStrategy, type NatsConnection, type NatsError, type Msg } from "nats";
 import { encodeMetric, decode } from "../api/codec.js";
 import { Subjects, isValidToken } from "../api/subjects.js";
 import { decodeHistory, type PeerHistory } from "../api/history.js";
-import type { Metric, PeerSet } from "../api/types.js";
+import type { Metric, PeerSet, Silence } from "../api/types.js";
 import { connectionClosed, followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
 import { startInformer, type Informer, type InformerOptions } from "./informer.js";
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
 import { MISSING_SHARDS_HEADER } from "../bus/names.js";
 import { PeerSetStore, type PeerSetChange } from "./peerset.js";
+import { SilenceStore } from "./silences.js";
+import type { SilenceInput } from "../api/silence.js";
+import type { ReleaseReply } from "../bus/disruption-log.js";
+import { TUNING } from "../config.js";
 import { metricFrom, type MetricInput } from "./metric-input.js";
 
 export interface ClientOptions {
@@ -32,6 +36,7 @@ export class PeerMonitorClient {
   readonly subjects: Subjects;
   private readonly timeoutMs: number;
   private peersetStore: PeerSetStore | undefined;
+  private silenceStore: SilenceStore | undefined;
 
   constructor(
     readonly nc: NatsConnection,
@@ -156,6 +161,62 @@ export class PeerMonitorClient {
   /** Reads and writes the PeerSet kept in JetStream. */
   get peersets(): PeerSetStore {
     return (this.peersetStore ??= new PeerSetStore(this.nc, this.subjects));
+  }
+
+  /** Silences (maintenance windows) kept in JetStream and followed by every monitor. */
+  get silences(): SilenceStore {
+    return (this.silenceStore ??= new SilenceStore(this.nc, this.subjects));
+  }
+
+  /**
+   * Silences alerts of `peer` (for one metric name, or all of them) for `forMs`: they are still
+   * published, muted, and no sink delivers them. Resolves with the silence; its `id` removes it.
+   */
+  addSilence(input: SilenceInput): Promise<Silence> {
+    return this.silences.add(input);
+  }
+
+  /** The silences muting now, soonest end first. */
+  listSilences(): Promise<Silence[]> {
+    return this.silences.list();
+  }
+
+  /** Ends a silence now; alerts it muted that still fire are delivered. Throws SilenceNotFound for an unknown or ended id. */
+  removeSilence(id: string): Promise<Silence> {
+    return this.silences.remove(id);
+  }
+
+  /**
+   * Releases the disruption of `name`: its held firing alerts fire now. Resolves with how many
+   * were released; QueryError (404) when no disruption of `name` is open, NoMonitorError when no
+   * monitor of the name's shard answers.
+   */
+  async releaseDisruption(name: string): Promise<{ released: number; shards: string[] }> {
+    requireToken("metric name", name);
+    const subject = this.subjects.release(name);
+    const replies: ReleaseReply[] = [];
+    try {
+      const answers = await this.nc.requestMany(subject, undefined, {
+        strategy: RequestStrategy.JitterTimer,
+        jitter: 300,
+        maxWait: TUNING.operatorReplyWaitMs,
+      });
+      for await (const m of answers) {
+        try {
+          replies.push(m.json<ReleaseReply>());
+        } catch {
+          // not a monitor's reply
+        }
+      }
+    } catch (err) {
+      if ((err as NatsError).code !== ErrorCode.NoResponders) throw err;
+    }
+    if (replies.length === 0) throw new NoMonitorError(subject);
+    const open = replies.filter((r) => r.open);
+    if (open.length === 0) {
+      throw new QueryError(404, `no disruption of ${name} is open: nothing to release (\`peermon status\` lists open disruptions)`);
+    }
+    return { released: Math.max(...open.map((r) => r.released)), shards: [...new Set(open.map((r) => r.shard))] };
   }
 
   /**

@@ -7,8 +7,9 @@
  * alert goes to one instance and is acknowledged once its receiver answered 2xx, so a receiver
  * outage or a dead instance loses nothing, and a dead Alertmanager holds back no other destination.
  * Next to them, one EpisodeTable per instance follows the log's state (what is firing), for the
- * supersede stage and the Alertmanager re-posters. Without JetStream the same runs from the live
- * alert subject, from memory (one warning at start).
+ * supersede stage and the Alertmanager re-posters. Disruptions (one `PeermonDisruption` for a
+ * name's many silent peers) come the same way from their own log, `<PREFIX>_DISRUPTIONS`. Without
+ * JetStream the same runs from the live subjects, from memory (one warning at start).
  */
 import type { JetStreamManager, NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
@@ -17,7 +18,8 @@ import type { Logger } from "../log.js";
 import { ensureAlertStream } from "../bus/alert-stream.js";
 import { destinationsOf, statusPageUrl, type DeliverySettings } from "./destinations.js";
 import { EpisodeTable } from "./episodes.js";
-import { decodeMetricEvent, type DeliveryEvent } from "./event.js";
+import { decodeDisruptionEvent, decodeMetricEvent, type DeliveryEvent } from "./event.js";
+import { ensureDisruptionStream } from "../bus/disruption-log.js";
 import { followDurable, followLogState, followQueue, followSubjectState, type Feed } from "./feed.js";
 import { httpPoster } from "./http-poster.js";
 import { flagMuter } from "./mute.js";
@@ -97,11 +99,11 @@ export class Delivery {
           poster,
           clock,
           rng: o.rng ?? Math.random,
-          log: o.log,
+      log: o.log,
           muter: flagMuter,
           batchMs: s.deliveryBatchMs,
           batchMax: s.deliveryBatchMax,
-          ackWaitMs: s.deliveryAckWaitMs,
+      ackWaitMs: s.deliveryAckWaitMs,
           feed: o.jsm ? consumerName(destination) : "memory",
         }),
     );
@@ -141,10 +143,10 @@ export class Delivery {
 }
 
 /** Records every alert of the log in the table (what is not an alert is counted by the sinks that meet it). */
-function recorder(table: EpisodeTable, clock: Clock) {
+function recorder(table: EpisodeTable, clock: Clock, decode: (data: Uint8Array) => DeliveryEvent = decodeMetricEvent) {
   return (seq: number, data: Uint8Array) => {
     try {
-      table.record(seq, decodeMetricEvent(data), clock.now());
+      table.record(seq, decode(data), clock.now());
     } catch {
       // not an alert
     }
@@ -159,20 +161,21 @@ async function followLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[
   try {
     await ensureAlertStream(jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
     feeds.push(await followLogState(o.nc, stream, o.subjects.alertLogAll, o.log, recorder(table, clock)));
+    feeds.push(...(await followDisruptionLog(o, jsm, sinks, table, clock)));
     for (const sink of sinks) {
       const d = sink.destination;
       const feed = await followDurable({
-        nc: o.nc,
-        jsm,
-        stream,
-        durable: consumerName(d),
+    nc: o.nc,
+    jsm,
+    stream,
+    durable: consumerName(d),
         filter: o.subjects.alertLogAll,
         description: `peermon: delivery to ${d.kind} ${d.redacted}`,
-        ackWaitMs: s.deliveryAckWaitMs,
-        maxPending: s.deliveryMaxPending,
+    ackWaitMs: s.deliveryAckWaitMs,
+    maxPending: s.deliveryMaxPending,
         // Unused for the log's retention (every monitor gone or reconfigured): nothing left to deliver.
-        inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
-        log: o.log,
+    inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
+    log: o.log,
         onMessage: (m, backlog) => sink.accept(m, backlog),
       });
       feeds.push(feed);
@@ -189,11 +192,51 @@ function followMemory(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, cl
   let arrival = 0;
   const nextSeq = () => ++arrival;
   const feeds = [followSubjectState(o.nc, o.subjects.alertsAll, nextSeq, recorder(table, clock))];
+  feeds.push(followSubjectState(o.nc, o.subjects.disruptionsAll, nextSeq, recorder(table, clock, decodeDisruptionEvent)));
   for (const sink of sinks) {
     const queue = `${o.subjects.prefix}-deliver-${sink.id}`;
     feeds.push(followQueue(o.nc, o.subjects.alertsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m)));
+    feeds.push(followQueue(o.nc, o.subjects.disruptionsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m, 0, decodeDisruptionEvent)));
   }
   return Promise.resolve(feeds);
+}
+
+/**
+ * Disruptions (`PeermonDisruption`, one alert for a name's many silent peers) come from their own
+ * log, `<PREFIX>_DISRUPTIONS` (bus/disruption-log.ts), into the same sinks and episode table: per
+ * destination a durable consumer of the same name on that stream, and the log's state.
+ */
+async function followDisruptionLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
+  const s = o.settings;
+  const stream = o.subjects.stream("DISRUPTIONS");
+  const filter = o.subjects.disruptionLog("*");
+  await ensureDisruptionStream(jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
+  const feeds = [await followLogState(o.nc, stream, filter, o.log, recorder(table, clock, decodeDisruptionEvent))];
+  try {
+    for (const sink of sinks) feeds.push(await followDisruptions(o, jsm, sink, stream, filter));
+  } catch (err) {
+    await Promise.all(feeds.map((f) => f.stop()));
+    throw err;
+  }
+  return feeds;
+}
+
+function followDisruptions(o: DeliveryOptions, jsm: JetStreamManager, sink: Sink, stream: string, filter: string): Promise<Feed> {
+  const s = o.settings;
+  const d = sink.destination;
+  return followDurable({
+    nc: o.nc,
+    jsm,
+    stream,
+    durable: consumerName(d),
+    filter,
+    description: `peermon: disruptions to ${d.kind} ${d.redacted}`,
+    ackWaitMs: s.deliveryAckWaitMs,
+    maxPending: s.deliveryMaxPending,
+    inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
+    log: o.log,
+    onMessage: (m, backlog) => sink.accept(m, backlog, decodeDisruptionEvent),
+  });
 }
 
 /** One re-poster per Alertmanager, for the alerts this instance tracks. */

@@ -23,11 +23,47 @@ export interface MetricsSource {
   linkUp(): boolean;
   /** What is left of the grace after an outage or a stall, ms. */
   graceLeftMs(): number;
+  /** Silences muting now. */
+  silencesActive?(): number;
+  /** Windows whose firing alert a disruption holds now. */
+  alertsHeld?(): number;
+  /** Metric names in a disruption now. */
+  disruptionsOpen?(): string[];
   info: Record<string, string>;
   /** The query service's counters. */
   queries: QueryStats;
   /** Peers in the current peerset, null while none is known. */
   peersetSize: () => number | null;
+}
+
+/** Silences and disruptions as they are now. */
+function operatorGauges(register: Registry, source: MetricsSource): void {
+  new Gauge({
+    name: "peermon_silences",
+    help: "Silences muting alerts now",
+    registers: [register],
+    collect() {
+      this.set(source.silencesActive?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_alerts_held",
+    help: "Windows whose firing alert a disruption holds now (they wait in expired)",
+    registers: [register],
+    collect() {
+      this.set(source.alertsHeld?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_disruption",
+    help: "1 for each metric name in a disruption now",
+    labelNames: ["name"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const name of source.disruptionsOpen?.() ?? []) this.set({ name }, 1);
+    },
+  });
 }
 
 /**
@@ -76,6 +112,10 @@ export function monitorMetrics(source: MetricsSource): Registry {
   total("peermon_alerts_resent_total", "Alerts sent again, unconfirmed after a reconnect or timeout", () => stats.alertsResent);
   total("peermon_alerts_deduplicated_total", "Alerts another replica had already logged", () => stats.alertsDeduplicated);
   total("peermon_convictions_deferred_total", "Due deadlines held back during the monitor's own outage or grace", () => stats.convictionsDeferred);
+  total("peermon_alerts_muted_total", "Alerts published muted (a silence matched): no sink delivers them", () => stats.alertsMuted);
+  total("peermon_alerts_held_total", "Firing alerts held because their name was in a disruption", () => stats.alertsHeld);
+  total("peermon_disruptions_total", "Disruptions this monitor declared", () => stats.disruptionsStarted);
+  operatorGauges(register, source);
   total("peermon_outages_total", "Times the link to NATS was impaired", () => stats.outages);
   total("peermon_stalls_total", "Times the event loop stalled", () => stats.stalls);
   new Counter({

@@ -47,7 +47,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
 
       const started = performance.now();
       monitor = await Monitor.start(resolveConfig({ nats: { servers: url }, logLevel: "silent", durableWindows: false }));
-      const index = monitor.supervisor.episodes;
+      const index = monitor.supervisor.history;
       const last = peers[peers.length - 1]!;
       await pollUntil(() => index.episodes(NAME, last).length === episodes && index.episodes(NAME, last)[episodes - 1]!.endMs !== null, "the replay", 600_000, 20);
       const replayMs = performance.now() - started;

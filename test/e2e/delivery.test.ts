@@ -12,7 +12,8 @@ test("delivery e2e - serve SIGKILLed while alerts are undelivered: delivered aft
   const receiver = await TestReceiver.start(t);
   let up = false;
   receiver.respond = () => (up ? { status: 200 } : { status: 503, body: "receiver down" });
-  const args = ["serve", "--nats", server.url, "--webhook", receiver.url, "--delivery-ack-wait", "2s", "--grace", "1s"];
+  // All 10 peers fall silent at once: per-peer delivery is what is tested, not a disruption (off).
+  const args = ["serve", "--nats", server.url, "--webhook", receiver.url, "--delivery-ack-wait", "2s", "--grace", "1s", "--disruption-threshold", "0"];
   const env = { PEERMON_WEBHOOK_SECRET: SECRET };
   const first = spawnCli(t, args, env);
   await first.waitForOutput(/delivering alerts to people/, "stderr");

@@ -4,6 +4,7 @@ import {
   decode,
   encode,
   encodeAlert,
+  encodeDisruption,
   encodeMetric,
   encodeMetrics,
   encodePeerSet,
@@ -13,6 +14,7 @@ import {
 import { libp2pIds, peersEncodingTo } from "../helpers/peer-ids.js";
 import {
   decodeAlert,
+  decodeDisruption,
   decodeMetric,
   decodeMetricList,
   decodeMetricMessage,
@@ -309,4 +311,15 @@ test("codec - decodeAlert requires r, i and a known k", () => {
   assert.throws(() => decodeAlert(encode({ ...alert, k: "pending" })), TypeError);
   assert.throws(() => decodeAlert(encode({ ...alert, i: 7 })), TypeError);
   assert.throws(() => decodeAlert(encode({ ...alert, r: "now" })), TypeError);
+});
+
+test("codec - a disruption event is the plain map { n, k, f, c, i, r }, and garbage is refused", () => {
+  const event = { name: "ping", kind: "started" as const, fraction: 0.6, count: 12, id: "01JBX7Q3ZK8Y3W6T0C1M2N4P5R", triggeredAt: 1_700_000_000_123_456_789n };
+  const bytes = encodeDisruption(event);
+  assert.deepEqual(decode(bytes), { n: "ping", k: "started", f: 0.6, c: 12, i: event.id, r: event.triggeredAt });
+  assert.deepEqual(decodeDisruption(bytes), event);
+  assert.equal(decodeDisruption(encodeDisruption({ ...event, kind: "ended", fraction: 1 })).fraction, 1, "an integral fraction packs as an int");
+  for (const bad of [{ ...event, n: "a.b" }, { n: "ping", k: "begun", f: 0.5, c: 1, i: "x", r: 1 }, { n: "ping", k: "ended", f: 1.5, c: 1, i: "x", r: 1 }, [1, 2]]) {
+    assert.throws(() => decodeDisruption(encode(bad)), TypeError);
+  }
 });

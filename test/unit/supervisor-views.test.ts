@@ -56,7 +56,7 @@ test("views - ignored metrics are counted by reason: a peer that left the peerse
 test("views - a peer's history: last seen, its episodes from the alert log, availability and flaps", async () => {
   const { sup, publish, run, sink, clock } = setup();
   const feed = () => {
-    for (const a of sink.accepted.splice(0)) sup.episodes.record(alertFact(a));
+    for (const a of sink.accepted.splice(0)) sup.history.record(alertFact(a));
   };
   publish("P1"); // ttl 2 s
   for (let flap = 0; flap < 3; flap++) {

@@ -12,6 +12,7 @@ import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
+import type { DisruptionReport } from "../../actors/disruptions.js";
 import { printable, toJson } from "../format.js";
 import { deliveryLines } from "../delivery-status.js";
 import type { DeliveryStatus } from "../../delivery/delivery.js";
@@ -32,6 +33,10 @@ export interface MonitorStatus {
   link?: LinkReport;
   /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
   neverSeen?: Record<string, { count: number; peers: string[] }>;
+  /** Silences muting now (absent from monitors without operator control). */
+  silences?: number;
+  /** Metric names in a disruption, their alerts held. */
+  disruptions?: DisruptionReport[];
   /** Alert delivery to people: null when no destination is set (absent from older monitors). */
   delivery?: DeliveryStatus | null;
   counters: { rejected?: Record<string, number>; ignored?: Record<string, number> } & Record<string, unknown>;
@@ -143,10 +148,21 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
+  for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
+  if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
   printStates(st.states, c, st.neverSeen);
   printLine(`  rejected: ${byReason(st.counters.rejected)}`);
   if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
   for (const line of deliveryLines(st.delivery, c)) printLine(line);
+}
+
+/** `DISRUPTION ping since ...: 12 of 20 peers late or expired (60%), 12 firing alerts held; ...` */
+export function disruptionLine(d: DisruptionReport, c: Palette): string {
+  const share = `${d.count} of ${d.tracked} peers late or expired (${Math.round(d.fraction * 100)}%)`;
+  return (
+    `${c.red(`DISRUPTION ${d.name}`)} since ${d.since}: ${share}, ${d.held} firing alert${d.held === 1 ? "" : "s"} held; ` +
+    `\`peermon disruption release ${d.name}\` fires them`
+  );
 }
 
 /** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
