@@ -42,12 +42,13 @@ const CLASS: Record<CellState, string> = { alerted: "a", expired: "e", never: "n
 export function renderSections(s: StatusSnapshot): PageSections {
   const names = Object.keys(s.names).sort();
   const rows = matrixRows(s, names);
+  const silenced = silencedPeers(s.silences);
   const now = Date.parse(s.at);
   const sections: Record<string, string> = { meta: meta(s, names), panels: panels(s.disruptions, s.silences, now), head: head(s, names) };
   const chunks = Math.max(1, Math.ceil(rows.length / ROWS_PER_CHUNK));
   for (let k = 0; k < chunks; k++) {
     const part = rows.slice(k * ROWS_PER_CHUNK, (k + 1) * ROWS_PER_CHUNK);
-    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names)).join("");
+    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names, silenced)).join("");
   }
   return { at: s.at, sections, chunks };
 }
@@ -123,9 +124,22 @@ function head(s: StatusSnapshot, names: string[]): string {
   return `<div class="r" role="row"><span role="columnheader">peer</span>${cols.join("")}<span role="columnheader">history<small>last ${coarse(span)}</small></span></div>`;
 }
 
-function row(r: Row, s: StatusSnapshot, names: string[]): string {
+function row(r: Row, s: StatusSnapshot, names: string[], silenced: Map<string, string[] | "all">): string {
   const cells = r.cells.map((c, i) => cell(c, names[i]!));
-  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader">${esc(r.peer)}</span>${cells.join("")}${strip(r, s, names)}</div>`;
+  const muted = silenced.get(r.peer);
+  const mark = muted ? ` <em class="muted" title="silenced: ${muted === "all" ? "every name" : esc(muted.join(", "))}">silenced</em>` : "";
+  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader">${esc(r.peer)}${mark}</span>${cells.join("")}${strip(r, s, names)}</div>`;
+}
+
+/** Peer -> the names its active silences mute, or "all". */
+function silencedPeers(silences: SilenceStatus[] | undefined): Map<string, string[] | "all"> {
+  const out = new Map<string, string[] | "all">();
+  for (const x of silences ?? []) {
+    const known = out.get(x.peer);
+    if (x.name === undefined || known === "all") out.set(x.peer, "all");
+    else out.set(x.peer, [...(known ?? []), x.name]);
+  }
+  return out;
 }
 
 function cell(c: Cell | undefined, name: string): string {

@@ -34,6 +34,7 @@ const STYLE = `
   #head small { display: block; font-weight: normal; white-space: normal; }
   .chunk { content-visibility: auto; contain-intrinsic-size: auto 2300px; }
   [role="rowheader"] { font-family: ui-monospace, monospace; font-size: .8rem; }
+  .muted { font-family: system-ui, sans-serif; font-style: normal; font-size: .7rem; color: #5b6474; background: #eceef2; border-radius: 3px; padding: 0 .3rem; }
   .r > .h { background: #dcf5e3; color: #17602c; }
   .r > .e { background: #fff1cc; color: #7a5600; }
   .r > .a { background: #fde0e0; color: #8a1c1c; font-weight: 600; }

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { freePort } from "../../src/cli/local-nats.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
-import { AlertCollector, client, natsServer, publishMetric, publishPeerSet, startMonitor, waitUntil } from "../helpers/nats.js";
+import { PeerMonitorClient } from "../../src/client/client.js";
+import { AlertCollector, cleanup, client, natsServer, publishMetric, publishPeerSet, startMonitor, waitUntil } from "../helpers/nats.js";
 
 const NAMES = ["freespace", "numpin", "ping", "pinqueue"];
 const PEERS = Array.from({ length: 1_000 }, (_, i) => `P${String(i).padStart(4, "0")}`);
@@ -153,4 +154,30 @@ test("page - behind a proxy that buffers server-sent events, it polls and stays 
   await page.waitForSelector('[data-peer="P0600"] .a', { state: "attached", timeout: 15_000 });
   assert.equal(await page.locator("#live").innerText(), "live (polling)");
   await page.screenshot({ path: shots(t)("polling") });
+});
+
+test("page - the disruption and silence panels show what the monitor holds", { skip }, async (t) => {
+  const server = await natsServer(t);
+  const port = await freePort();
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port }, disruptionThreshold: 0.5, disruptionMinPeers: 10 });
+  const nc = await client(t, server);
+  const peers = Array.from({ length: 20 }, (_, i) => `Q${String(i).padStart(2, "0")}`);
+  const quiet = new Set<string>();
+  const tick = () => peers.filter((p) => !quiet.has(p)).forEach((p) => publishMetric(nc, { n: "ping", p, ttlMs: 2_000 }));
+  tick();
+  const timer = setInterval(tick, 500);
+  cleanup(t, () => clearInterval(timer));
+  await waitUntil(() => monitor.supervisor.windowCount === 20, "20 windows");
+  const pm = new PeerMonitorClient(nc);
+  await pm.addSilence({ peer: "Q19", forMs: 2 * 3_600_000, comment: "kernel update" });
+  for (const p of peers.slice(8)) quiet.add(p);
+  await waitUntil(() => monitor.supervisor.alertsHeldNow === 12, "12 alerts held by the disruption", 15_000);
+
+  const browser = await launchBrowser(t);
+  const { page } = await open(browser, `http://127.0.0.1:${port}/`);
+  const disruption = await page.locator("#disruption").innerText();
+  assert.match(disruption, /ping\s+60\.0% of its peers late or expired \(12\)\s+for \d+s\s+12 alerts held/);
+  assert.match(await page.locator("#silences").innerText(), /Q19\s+all names\s+ends in 2h\s+kernel update/);
+  assert.equal(await page.locator("#disruption.alarm").count(), 1, "an open disruption stands out");
+  await page.screenshot({ path: shots(t)("panels") });
 });

@@ -81,6 +81,14 @@ test("page render - disruption and silence panels: absent, empty, and with the o
     }),
   ).sections.panels!;
   assert.match(full, /class="panel alarm"><h2>Disruption<\/h2><table><tr><td>ping<\/td><td>60\.0% of its peers late or expired \(12\)<\/td><td>for 2m<\/td><td>11 alerts held<\/td>/);
+  const rows = renderSections(
+    snapshot({
+      names: { ping: named([peer("P3", "healthy"), peer("P4", "healthy")]) },
+      silences: [{ id: "S1", peer: "P4", name: "ping", endsAt: new Date(NOW + 60_000).toISOString() }],
+    }),
+  ).sections["rows-0"]!;
+  assert.match(rows, /<span role="rowheader">P4 <em class="muted" title="silenced: ping">silenced<\/em><\/span>/, "a silenced peer is marked");
+  assert.match(rows, /<span role="rowheader">P3<\/span>/);
   assert.match(full, /<td>P3<\/td><td>all names<\/td><td title="[^"]+">ends in 60m<\/td><td>reboot<\/td><td class="id">01SILENCE<\/td>/);
 });
 
