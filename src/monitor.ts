@@ -20,7 +20,8 @@ import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
-import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
+import { DurableWindows } from "./bus/durable-windows.js";
+import { restoreEpisodes, restoreWindows, type RestoredWindows } from "./bus/restore.js";
 import { systemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
@@ -59,6 +60,8 @@ interface Parts {
   peerset: PeerSetSource;
   subscriptions: Subscription[];
   service: Service;
+  /** Checkpoints and answers to starting siblings, with durable windows. */
+  durable: DurableWindows | undefined;
   http: Server | undefined;
   log: Logger;
 }
@@ -117,13 +120,15 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http } = this.parts;
+    const { outbox, probe, peerset, service, durable, log, http } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
-    if (this.nc.isClosed()) return;
+    if (this.nc.isClosed()) return durable?.stop();
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
+    // A last checkpoint, so that a restart finds the windows as they are now.
+    await durable?.stop(TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
@@ -159,10 +164,11 @@ export class Monitor {
       { jsm, replicas: config.streamReplicas },
     );
     const metrics = await subscribeMetrics(g, intake);
-    await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
+    const restored = await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
     const service = await startQueries(g, supervisor);
+    const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -184,7 +190,7 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, service, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, service, durable, http, log });
   }
 }
 
@@ -213,17 +219,33 @@ async function subscribeMetrics(g: Ground, intake: MetricIntake) {
   return { subjects: list, gate, subscriptions };
 }
 
-/** Durable windows and open episodes back from JetStream; nobody is convicted meanwhile. */
+/**
+ * Windows (from a sibling replica, else checkpoints) and open episodes (the alert log) back from
+ * JetStream while live metrics wait at the gate; nobody is convicted meanwhile.
+ */
 async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
-  const { config, nc, subjects } = g;
+  const { config, nc, subjects, clock } = g;
   if (!jsm) return gate.open();
   sup.restoreStarted();
+  const restoreLog = g.root.child({ component: "restore" });
   const owned = ownedPartitions(config);
-  const filters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
-  const count = config.durableWindows ? await restoreWindows(config, nc, g.clock, jsm, subjects, filters, gate, log) : 0;
-  if (logged) await restoreEpisodes(config, nc, g.clock, subjects, sup, log);
+  const restored = await restoreWindows({ config, nc, jsm, clock, subjects, sup, owned, shardTag: shardTag(config), log: restoreLog });
+  if (logged) await restoreEpisodes(config, nc, clock, subjects, sup, log);
   gate.open();
-  sup.restoreEnded(count);
+  sup.restoreEnded(restored.metrics);
+  return restored;
+}
+
+/** Checkpoints from now on, and answers to siblings that start. */
+function startDurableWindows(g: Ground, sup: Supervisor, restored: RestoredWindows): DurableWindows {
+  const { config, nc, clock, subjects, stats } = g;
+  const log = g.root.child({ component: "checkpoints" });
+  return DurableWindows.start({ config, nc, clock, subjects, windows: sup.views, shardTag: shardTag(config), stored: restored.stored, stats, log });
+}
+
+/** What replicas of one shard share in internal subjects: `all`, or `<index>-of-<count>`. */
+function shardTag(config: MonitorConfig): string {
+  return config.shard ? `${config.shard.index}-of-${config.shard.count}` : "all";
 }
 
 function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
+import type { MetricWindow } from "../window/metric-window.js";
 import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { isFresh } from "../window/deadline.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -67,6 +68,11 @@ export class WindowViews {
     return this.windows.names();
   }
 
+  /** Each metric name with its windows' storage, read in place: what checkpoints and transfers to a sibling copy. */
+  *metricWindows(): IterableIterator<[name: string, windows: IterableIterator<MetricWindow>]> {
+    for (const [name, byPeer] of this.windows.byNames()) yield [name, storageOf(byPeer.values())];
+  }
+
   /** Windows per state, per metric name. */
   stateCounts(): Record<string, Record<WindowState, number>> {
     const out: Record<string, Record<WindowState, number>> = {};
@@ -105,6 +111,10 @@ export class WindowViews {
     const now = this.clock.now();
     return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
   }
+}
+
+function* storageOf(windows: Iterable<TrackedWindow>): IterableIterator<MetricWindow> {
+  for (const w of windows) yield w.metrics;
 }
 
 function zeroCounts(): Record<WindowState, number> {

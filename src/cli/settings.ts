@@ -93,6 +93,7 @@ const SERVE_SETTINGS: Setting[] = [
   durationSetting("grace", "--grace", "PEERMON_GRACE", "graceMs"),
   durationSetting("alertRetention", "--alert-retention", "PEERMON_ALERT_RETENTION", "alertRetentionMs"),
   durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
+  durationSetting("checkpointInterval", "--checkpoint-interval", "PEERMON_CHECKPOINT_INTERVAL", "checkpointIntervalMs"),
   {
     key: "http",
     flag: "--http",
