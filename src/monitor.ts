@@ -124,7 +124,11 @@ export class Monitor {
     probe.stop();
     http?.close();
     this.supervisor.stop();
-    if (this.nc.isClosed()) return durable?.stop();
+    if (this.nc.isClosed()) {
+      // Closed under it (a crash as far as the server knows): stop what still holds timers.
+      await bounded(peerset.stop(), TUNING.stopStepMs);
+      return durable?.stop();
+    }
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
     // A last checkpoint, so that a restart finds the windows as they are now.

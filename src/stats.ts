@@ -44,7 +44,8 @@ export class MonitorStats {
   stalls = 0;
   /** Windows this start brought back (from a sibling replica or from checkpoints). */
   windowsRestored = 0;
-  /** Checkpoint buckets the server stored, their bytes, and writes that failed (retried next round). */
+  /** Checkpoint rounds done; the buckets the server stored, their bytes, and writes that failed (retried next round). */
+  checkpointRounds = 0;
   checkpointBatches = 0;
   checkpointBytes = 0;
   checkpointFailures = 0;

@@ -151,6 +151,7 @@ export class CheckpointWriter {
       if (this.o.clock.now() >= this.cutoff) break;
     }
     await Promise.all(pending);
+    this.o.stats.checkpointRounds++;
     if (report.failed === 0 && !this.o.nc.isClosed()) this.o.nc.publish(this.o.subjects.checkpointed(this.o.shardTag), encode({ i: this.id }));
     report.ms = Math.round(this.o.clock.now() - started);
     return report;
