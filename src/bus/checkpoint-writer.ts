@@ -8,8 +8,9 @@
  * - A partition's bucket count follows its window count (a power of two, with hysteresis); when
  *   it shrinks, the buckets no longer used are overwritten with empty batches.
  * - Replicas of a shard take turns: after a round a writer announces it on
- *   `<prefix>.internal.checkpointed.<shard>`, and a sibling that heard one within the interval
- *   skips its own round, so the server writes once per shard, not once per replica.
+ *   `<prefix>.internal.checkpointed.<shard>`; a sibling that hears it moves its own next round to
+ *   half an interval after the writer's next one, finds that one fresh and skips: the server
+ *   writes once per shard, not once per replica, and a sibling takes over when the writer stops.
  * - Buckets are written one at a time with a turn of the event loop between them, at most
  *   `checkpointsInFlight` awaiting the server: metrics and deadlines keep flowing meanwhile.
  */
@@ -64,6 +65,9 @@ interface Written {
   windows: number;
 }
 
+/** A turn of the event loop: metrics and deadlines queued meanwhile go first. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A writer's id in its announcements: others skip their round when they hear one. */
 const writerId = () => Math.random().toString(36).slice(2, 12);
 
@@ -78,6 +82,7 @@ export class CheckpointWriter {
   private timer: TimerHandle | undefined;
   private announcements: Subscription | undefined;
   private running: Promise<RoundReport> | undefined;
+  private inRound = false;
   private stopped = false;
   /** Rounds stop writing at this time (set by `stop`), ms. */
   private cutoff = Infinity;
@@ -95,7 +100,7 @@ export class CheckpointWriter {
       callback: (err, m) => {
         if (err) return;
         try {
-          if ((decode(m.data) as { i?: unknown }).i !== this.id) this.siblingRoundAt = this.o.clock.now();
+          if ((decode(m.data) as { i?: unknown }).i !== this.id) this.siblingWrote();
         } catch {
           // not an announcement
         }
@@ -125,23 +130,42 @@ export class CheckpointWriter {
   }
 
   private schedule(ms: number): void {
-    this.timer = this.o.clock.setTimer(() => {
-      if (this.stopped) return;
-      // A sibling wrote this interval's round: this one would write the same windows again.
-      const siblingWrote = this.o.clock.now() - this.siblingRoundAt < this.o.intervalMs * 0.9;
-      const next = () => !this.stopped && this.schedule(this.o.intervalMs);
-      if (siblingWrote) return next();
-      this.round().then(
+    if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
+    this.timer = this.o.clock.setTimer(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    // A sibling wrote this interval's round: this one would write the same windows again.
+    if (this.o.clock.now() - this.siblingRoundAt < this.o.intervalMs * 0.9) return this.schedule(this.o.intervalMs);
+    this.inRound = true;
+    this.round()
+      .then(
         (r) => this.o.log.debug(r, "checkpoint written"),
         (err) => this.failureLog.note({ err: (err as Error).message }, "checkpoint round failed: retried next interval"),
-      ).finally(next);
-    }, ms);
+      )
+      .finally(() => {
+        this.inRound = false;
+        if (!this.stopped) this.schedule(this.o.intervalMs);
+      });
+  }
+
+  /**
+   * A sibling announced a round: the next tick moves to between a quarter and three quarters of an
+   * interval after the sibling's next one (random, so that two replicas that wrote at the same
+   * moment fall apart). There it finds the sibling's round fresh and skips; it writes only when the
+   * sibling stopped writing (at most 1.75 intervals after the sibling's last round).
+   */
+  private siblingWrote(): void {
+    this.siblingRoundAt = this.o.clock.now();
+    if (!this.inRound && !this.stopped) this.schedule(this.o.intervalMs * (1.25 + Math.random() / 2));
   }
 
   private async writeRound(): Promise<RoundReport> {
     const started = this.o.clock.now();
     const report: RoundReport = { batches: 0, bytes: 0, failed: 0, windows: 0, ms: 0 };
-    const byPartition = this.collect();
+    const byPartition = await this.collect();
     const partitions = [...new Set([...byPartition.keys(), ...this.buckets.keys()])].sort((a, b) => a - b);
     const pending = new Set<Promise<void>>();
     for (const k of partitions) {
@@ -157,14 +181,15 @@ export class CheckpointWriter {
     return report;
   }
 
-  /** The windows of each partition. */
-  private collect(): Map<number, MetricWindow[]> {
+  /** The windows of each partition, a name at a time with a turn of the event loop after each. */
+  private async collect(): Promise<Map<number, MetricWindow[]>> {
     const out = new Map<number, MetricWindow[]>();
     for (const [name, windows] of this.o.windows.metricWindows()) {
       const k = partitionOf(name, this.o.partitions);
       let list = out.get(k);
       if (!list) out.set(k, (list = []));
       for (const w of windows) list.push(w);
+      await turn();
     }
     return out;
   }
@@ -207,7 +232,7 @@ export class CheckpointWriter {
       if (!fresh && !this.changed(subject, bucket, now)) continue;
       if (!this.send(subject, bucket, report, pending)) return true;
       while (pending.size >= TUNING.checkpointsInFlight) await Promise.race(pending);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await turn();
       if (this.o.clock.now() >= this.cutoff) return false;
     }
     return false;

@@ -194,4 +194,12 @@ test("durable windows - replicas of a shard take turns: the server gets one chec
   const intervals = (Date.now() - startedAt) / intervalMs;
   assert.ok(rounds >= intervals * 0.4, `rounds went on: ${rounds} in ${intervals.toFixed(1)} intervals`);
   assert.ok(rounds <= intervals * 1.5, `${rounds} rounds in ${intervals.toFixed(1)} intervals: the replicas took turns (each alone would make ${Math.round(intervals * 2)})`);
+
+  // Whichever wrote, the other writes once it stops.
+  const [gone, left] = a.stats.checkpointBatches >= b.stats.checkpointBatches ? [a, b] : [b, a];
+  await gone.stop();
+  const before = left.stats.checkpointBatches;
+  const stoppedAt = Date.now();
+  await waitUntil(() => left.stats.checkpointBatches >= before + 3, "the remaining replica writing rounds");
+  assert.ok(Date.now() - stoppedAt < 8 * intervalMs, `three rounds within ${Date.now() - stoppedAt} ms`);
 });
