@@ -25,6 +25,7 @@ import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, decodeWindowBatch, encodeWindowBatch, receivedAtOnReader } from "../window/window-batch.js";
 import type { RestoredSink } from "./checkpoint-stream.js";
 import type { WindowSource } from "./checkpoint-writer.js";
+import { isInbox } from "./names.js";
 
 /** Header of a sibling's refusal (a bucket that would not fit in a message, a bad request). */
 const ERROR_HEADER = "Peermon-Error";
@@ -69,7 +70,8 @@ export class TransferResponder {
   }
 
   private answer(m: Msg): void {
-    if (!m.reply) return;
+    // Only to an inbox: a reply subject could otherwise make this monitor publish anywhere it may.
+    if (!isInbox(m.reply)) return;
     let req: TransferRequest;
     try {
       req = (decode(m.data) ?? {}) as TransferRequest;
