@@ -31,7 +31,7 @@ const METHODS = `
 - A subscriber on \`peermon.alerts.>\` takes each firing alert's arrival time minus its deadline from the alert's own fields (\`t\` + \`l\`, same machine clock); valid only with 0 deferred convictions, outages and stalls (grace 500 ms).
 
 **windows, bytes_per_window, rss_bytes_per_window, RSS steady** (\`memory.ts\`)
-- A Supervisor driven directly (no NATS) in a process with --expose-gc builds 100k peers x 10 names = 1M windows (100k quick), each full (10 metrics, the first as a decoded message) with its started actor.
+- A Supervisor driven directly (no NATS) in a process with --expose-gc builds 100k peers x 10 names = 1M windows (100k quick), each full (10 metrics, the first as a decoded message) and past its first deadline check (a healthy window has no actor: it starts with its first episode).
 - bytes_per_window = (heapUsed + ArrayBuffers) after a full GC minus before, per window (heap and RSS also alone); then rounds of one more metric into every window must leave RSS flat.
 
 **latest_p99_ms, latest_ratio** (\`queries.ts\`)
