@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "./errors.js";
 import { isValidToken } from "./api/subjects.js";
+import { parseDestinationUrl, redactUrl } from "./delivery/destination-url.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -56,6 +57,14 @@ export interface MonitorConfig {
   graceMs: number;
   /** A timer that fires this many ms late means the event loop stalled. @default 1000 */
   stallThresholdMs: number;
+  /**
+   * The wall clock (judging `e`; stamping `t`, `r`, alert ids) is the monotonic clock plus an
+   * offset, re-anchored to the system clock when they disagree by more than this many ms.
+   * @default 100 (below ntpd's 128 ms step threshold, so every step NTP makes, and a leap second,
+   * is followed; far above the microseconds two clock reads differ by where NTP slews both alike,
+   * as on Linux; where the monotonic clock is not slewed, 50 ppm of drift re-anchors every ~30 min)
+   */
+  wallStepThresholdMs: number;
   /** Period of the round-trip probe that tells whether the NATS connection still works. @default 1000 */
   probeIntervalMs: number;
   /** A probe with no answer after this many ms marks the connection as impaired. @default 2000 */
@@ -93,8 +102,65 @@ export interface MonitorConfig {
    * @default 3600000 (an hour)
    */
   windowRetentionMs: number;
+  /**
+   * When a window of a name is about to fire and more than this fraction of the name's tracked
+   * peers are late or expired, the name is in a disruption: one event instead of an alert per
+   * peer, firing alerts held until it ends or is released; 0 turns it off.
+   * @default 0.5 (half the fleet silent at once is a partition or a broken network, not
+   * independent failures: Kubernetes' node lifecycle stops evicting at a comparable share)
+   */
+  disruptionThreshold: number;
+  /**
+   * Names with fewer tracked peers never go into a disruption: in a small cluster every alert counts.
+   * @default 10 (below that, half the peers is a handful: alert them one by one)
+   */
+  disruptionMinPeers: number;
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
   http?: { host: string; port: number };
+  // ---- delivery to people (src/delivery): Alertmanager and a webhook, from the alert log ----
+  /**
+   * Prometheus Alertmanager URLs (`http://am:9093`); every alert goes to each of them, as
+   * Alertmanager's HA model wants (each instance must see every alert). @default [] (none)
+   */
+  alertmanagerUrls: string[];
+  /**
+   * Post firing alerts to Alertmanager again this often while they last, ms. @default 60000
+   * (Alertmanager resolves an alert not heard of for its resolve_timeout, 5 m by default: four
+   * missed rounds still leave it firing; keep it below the resolve_timeout you configure)
+   */
+  alertmanagerRepostMs: number;
+  /** A receiver of Alertmanager's webhook payload (version 4). @default undefined (none) */
+  webhookUrl?: string;
+  /** Key of each webhook body's `X-Peermon-Signature` (HMAC-SHA256). @default undefined (unsigned) */
+  webhookSecret?: string;
+  /**
+   * Where people reach this monitor's status page: the alerts' generatorURL and the webhook's
+   * externalURL. @default derived from `http` (this host's name when it listens on all interfaces)
+   */
+  externalUrl?: string;
+  /**
+   * Alerts of one metric name that fall due within this many ms of the first go in one POST, ms;
+   * those arriving while a POST is out join the next one. @default 10 (a lone alert waits no
+   * longer; a burst reaches the log at a few thousand alerts/s, so its POSTs still carry dozens:
+   * 1,000 alerts in ~27 POSTs, docs/benchmarks.md)
+   */
+  deliveryBatchMs: number;
+  /** Alerts in one POST at most. @default 500 (about 300 KB of JSON: what chat bridges accept) */
+  deliveryBatchMax: number;
+  /**
+   * Alerts held by an instance that died go to another one after this long, ms (the delivery
+   * consumers' AckWait; a live instance confirms the alerts it retries every third of it).
+   * @default 30000 (a restart is noticed within half a minute, without hurrying slow receivers)
+   */
+  deliveryAckWaitMs: number;
+  /**
+   * Alerts of one destination out for delivery at once, all instances together (max_ack_pending).
+   * @default 1000 (a burst of 1,000 alerts flows without waiting on acks; while a receiver is down
+   * it bounds what instances hold and confirm: about 1 MB)
+   */
+  deliveryMaxPending: number;
+  /** A POST with no answer after this long fails and is retried, ms. @default 10000 */
+  deliveryTimeoutMs: number;
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -106,8 +172,11 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 export const TUNING = Object.freeze({
   /** First connection attempt gives up after this long, ms: a wrong --nats fails fast. */
   connectTimeoutMs: 5_000,
-  /** Pause between reconnect attempts, ms (nats.js adds its own jitter): back within a second. */
+  /** Pause between reconnect attempts, ms, plus a random jitter of up to reconnectJitterMs: back
+   * within a second or two, and a fleet of publishers reconnecting after a server restart spreads
+   * its attempts instead of arriving at once. */
   reconnectWaitMs: 500,
+  reconnectJitterMs: 500,
   /** Client PING period, ms, and unanswered PINGs before the client calls the link stale: a
    * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
   pingIntervalMs: 10_000,
@@ -151,6 +220,22 @@ export const TUNING = Object.freeze({
   transferConcurrency: 4,
   /** A sibling keeps the bucket split it made for a transfer this long, ms (one transfer's length). */
   transferSplitKeepMs: 10_000,
+  /**
+   * A disruption ends when the fraction of late or expired peers falls below the threshold times
+   * (1 - this): at 0.5, below 0.4 — a fraction wavering around the threshold (peers flapping while
+   * a partition heals) does not start and end disruptions back and forth.
+   */
+  disruptionHysteresis: 0.2,
+  /** How often an open disruption's fraction is counted again, ms: a second, as the link probe. */
+  disruptionCheckMs: 1_000,
+  /**
+   * A count of a name's late peers taken before a firing serves its next firings for this long,
+   * ms: one walk over the name's windows per interval however many fire (about 30 ns per window:
+   * 3 ms for 100k), and peers turning late meanwhile are missed for at most this long.
+   */
+  disruptionRecountMs: 100,
+  /** How long `disruption release` and a silence's `rm` wait for every monitor to answer, ms. */
+  operatorReplyWaitMs: 1_000,
 });
 
 export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
@@ -164,6 +249,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   repeatIntervalMs: 0,
   graceMs: 30_000,
   stallThresholdMs: 1_000,
+  wallStepThresholdMs: 100,
   probeIntervalMs: 1_000,
   probeTimeoutMs: 2_000,
   rejectLogIntervalMs: 10_000,
@@ -174,6 +260,15 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   durableWindows: true,
   checkpointIntervalMs: 10_000,
   windowRetentionMs: 3_600_000,
+  alertmanagerUrls: [],
+  alertmanagerRepostMs: 60_000,
+  deliveryBatchMs: 10,
+  deliveryBatchMax: 500,
+  deliveryAckWaitMs: 30_000,
+  deliveryMaxPending: 1_000,
+  deliveryTimeoutMs: 10_000,
+  disruptionThreshold: 0.5,
+  disruptionMinPeers: 10,
 });
 
 /**
@@ -185,6 +280,8 @@ export const TEST_CONFIG: Readonly<Partial<MonitorConfig>> = Object.freeze({
   probeIntervalMs: 200,
   probeTimeoutMs: 1_000,
   logLevel: "silent",
+  // Tests of per-peer alerting silence many peers at once; disruption tests turn it on.
+  disruptionThreshold: 0,
 });
 
 export type ConfigInput = Partial<Omit<MonitorConfig, "nats">> & { nats?: Partial<NatsSettings> };
@@ -208,6 +305,7 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("repeatIntervalMs", c.repeatIntervalMs, 0);
   requireDuration("graceMs", c.graceMs, 0);
   requireDuration("stallThresholdMs", c.stallThresholdMs, 10);
+  requireDuration("wallStepThresholdMs", c.wallStepThresholdMs, 10);
   requireDuration("probeIntervalMs", c.probeIntervalMs, 10);
   requireDuration("probeTimeoutMs", c.probeTimeoutMs, 10);
   requireDuration("rejectLogIntervalMs", c.rejectLogIntervalMs, 0);
@@ -217,6 +315,10 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("checkpointIntervalMs", c.checkpointIntervalMs, 100);
   if (c.checkpointIntervalMs * 4 > c.windowRetentionMs) {
     throw new ConfigError("checkpointIntervalMs", c.checkpointIntervalMs, "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it");
+  }
+  requireInt("disruptionMinPeers", c.disruptionMinPeers, 1, 10_000_000, "a disruption needs at least one tracked peer");
+  if (typeof c.disruptionThreshold !== "number" || !(c.disruptionThreshold >= 0 && c.disruptionThreshold < 1)) {
+    throw new ConfigError("disruptionThreshold", c.disruptionThreshold, "use a fraction from 0 (off) to below 1, like 0.5");
   }
   if (!isValidToken(c.prefix)) {
     throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
@@ -231,6 +333,39 @@ export function validateConfig(c: MonitorConfig): void {
     throw new ConfigError("nats.user", c.nats.user, "give both a user and a password, or neither");
   }
   if (c.shard) validateShard(c.shard, c.partitions);
+  validateDelivery(c);
+}
+
+function validateDelivery(c: MonitorConfig): void {
+  if (!Array.isArray(c.alertmanagerUrls)) {
+    throw new ConfigError("alertmanagerUrls", "<not a list>", "give URLs separated by commas, like http://am-0:9093,http://am-1:9093");
+  }
+  c.alertmanagerUrls.forEach((url) => requireUrl("alertmanagerUrls", url));
+  if (c.webhookUrl !== undefined) requireUrl("webhookUrl", c.webhookUrl);
+  if (c.externalUrl !== undefined) requireUrl("externalUrl", c.externalUrl);
+  if (c.webhookSecret !== undefined) {
+    // The secret itself never appears in an error.
+    if (typeof c.webhookSecret !== "string" || c.webhookSecret === "") {
+      throw new ConfigError("webhookSecret", "<redacted>", "give a non-empty secret (better in the environment than on the command line)");
+    }
+    if (c.webhookUrl === undefined) throw new ConfigError("webhookSecret", "<redacted>", "it signs webhook bodies: give the webhook URL too");
+  }
+  requireDuration("alertmanagerRepostMs", c.alertmanagerRepostMs, 1_000);
+  requireDuration("deliveryBatchMs", c.deliveryBatchMs, 0);
+  requireInt("deliveryBatchMax", c.deliveryBatchMax, 1, 100_000, "it bounds the alerts in one POST");
+  requireDuration("deliveryAckWaitMs", c.deliveryAckWaitMs, 1_000);
+  requireInt("deliveryMaxPending", c.deliveryMaxPending, 1, 1_000_000, "it bounds the alerts out for delivery at once");
+  requireDuration("deliveryTimeoutMs", c.deliveryTimeoutMs, 100);
+}
+
+/** An http(s) URL; the error shows it redacted (credentials and tokens stay out of messages). */
+function requireUrl(field: string, url: unknown): void {
+  try {
+    if (typeof url !== "string") throw new TypeError("not a URL: write it like http://alertmanager:9093");
+    parseDestinationUrl(url);
+  } catch (err) {
+    throw new ConfigError(field, typeof url === "string" ? redactUrl(url) : String(url), (err as Error).message);
+  }
 }
 
 function validateShard(shard: ShardSpec, partitions: number): void {

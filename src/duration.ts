@@ -1,8 +1,8 @@
 /**
- * Durations as operators write them: `500ms`, `30s`, `5m`, `1h`, combinations like `1m30s`, or `0`.
+ * Durations as operators write them: `500ms`, `30s`, `5m`, `1h`, `3d`, combinations like `1m30s`, or `0`.
  */
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const PART = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/y;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d)/y;
 
 /** Returns milliseconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {

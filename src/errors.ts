@@ -21,6 +21,11 @@ export class ConfigError extends PeermonError {
   }
 }
 
+/** The arguments of a command are wrong (missing, contradictory, unreadable, too large to send). */
+export class UsageError extends PeermonError {
+  override name = "UsageError";
+}
+
 /** The NATS server could not be reached or refused the connection. */
 export class ConnectError extends PeermonError {
   override name = "ConnectError";
@@ -57,16 +62,30 @@ export class NoMonitorError extends QueryError {
   }
 }
 
-/** The server has no JetStream (or this account may not use it): the peerset is not stored there. */
+/** `silence rm` named a silence that does not exist or is already over. */
+export class SilenceNotFound extends QueryError {
+  override name = "SilenceNotFound";
+  constructor(id: string, endedAt?: string) {
+    super(
+      404,
+      endedAt
+        ? `silence ${id} ended at ${endedAt}: there is nothing to remove (list the running ones with \`peermon silence ls\`)`
+        : `no silence ${id}; list the running ones and their ids with \`peermon silence ls\``,
+    );
+  }
+}
+
+/** The server has no JetStream (or this account may not use it): the peerset (or silences) cannot be stored there. */
 export class JetStreamMissing extends PeermonError {
   override name = "JetStreamMissing";
-  constructor(purpose: string, cause: unknown) {
-    super(
-      `cannot ${purpose}: JetStream is not enabled on the NATS server ` +
-        "(monitors then keep the peerset in memory only); enable it (`jetstream: enabled` in the server config, " +
-        "or nats-server -js), or publish the full set with `peermon peerset set <peer>...`",
-      { cause },
-    );
+  constructor(
+    purpose: string,
+    cause: unknown,
+    /** What JetStream's absence means, and what else to do. */
+    context = "(monitors then keep the peerset in memory only); enable it (`jetstream: enabled` in the server config, " +
+      "or nats-server -js), or publish the full set with `peermon peerset set <peer>...`",
+  ) {
+    super(`cannot ${purpose}: JetStream is not enabled on the NATS server ${context}`, { cause });
   }
 }
 

@@ -1,10 +1,12 @@
 /**
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
-export type { Alert, AlertKind, Metric, MetricInput, PeerSet } from "./api/types.js";
-export { encodeAlert, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES } from "./api/codec.js";
+export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, Silence } from "./api/types.js";
+export { encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./api/codec.js";
+export { MAX_SILENCE_MS, type SilenceInput } from "./api/silence.js";
 export {
   decodeAlert,
+  decodeDisruption,
   decodeMetric,
   decodeMetricList,
   REJECT_REASONS,
@@ -12,7 +14,9 @@ export {
 } from "./api/validate.js";
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
+export { metricFrom, type MetricInput } from "./client/metric-input.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
+export type { SilenceStore } from "./client/silences.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";
 export { Monitor, type MonitorOptions } from "./monitor.js";
 export {
@@ -23,5 +27,9 @@ export {
   type NatsSettings,
   type ShardSpec,
 } from "./config.js";
-export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError } from "./errors.js";
+export { ConfigError, ConnectError, JetStreamMissing, NoMonitorError, PeermonError, QueryError, SilenceNotFound, UsageError } from "./errors.js";
 export { MonitorStats } from "./stats.js";
+export { PeerSetTooLarge } from "./client/peerset-too-large.js";
+export { SIGNATURE_HEADER, signBody, verifySignature } from "./delivery/signature.js";
+export type { DeliveryStatus } from "./delivery/delivery.js";
+export type { SinkCounters, SinkStatus } from "./delivery/sink.js";

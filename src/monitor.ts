@@ -20,14 +20,19 @@ import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
+import { QueryStats } from "./bus/query-stats.js";
 import { DurableWindows } from "./bus/durable-windows.js";
 import { restoreEpisodes, restoreWindows, type RestoredWindows } from "./bus/restore.js";
-import { systemClock, type Clock } from "./clock.js";
+import { OperatorControls } from "./bus/operator-controls.js";
+import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
+import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
+import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
+import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
 export interface MonitorOptions {
   log?: Logger;
@@ -48,6 +53,8 @@ interface Ground {
   clock: Clock;
   stats: MonitorStats;
   subjects: Subjects;
+  /** What the query service counts, read by /metrics. */
+  queryStats: QueryStats;
   root: Logger;
   shardLabel: string;
 }
@@ -57,13 +64,15 @@ interface Parts {
   life: { stopping: boolean };
   outbox: Outbox;
   probe: LinkProbe;
+  controls: OperatorControls;
   peerset: PeerSetSource;
   subscriptions: Subscription[];
   service: Service;
-  /** Checkpoints and answers to starting siblings, with durable windows. */
+  /** [issue 13: durable windows] checkpoints, and answers to siblings that start. */
   durable: DurableWindows | undefined;
   http: Server | undefined;
   log: Logger;
+  delivery: Delivery | undefined;
 }
 
 export class Monitor {
@@ -83,9 +92,10 @@ export class Monitor {
     const ground: Ground = {
       config,
       nc,
-      clock: options.clock ?? systemClock,
+      clock: options.clock ?? new SystemClock({ wallStepThresholdMs: config.wallStepThresholdMs }),
       stats: new MonitorStats(),
       subjects: new Subjects(config.prefix),
+      queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
       shardLabel,
     };
@@ -108,8 +118,18 @@ export class Monitor {
     return typeof address === "object" && address ? address.port : undefined;
   }
 
+  /** Silences this monitor follows and its disruption events. */
+  get controls(): OperatorControls {
+    return this.parts.controls;
+  }
+
   get stats(): MonitorStats {
     return this.supervisor.stats;
+  }
+
+  /** Alert delivery to people, when a destination is set. */
+  get delivery(): Delivery | undefined {
+    return this.parts.delivery;
   }
 
   /** Stops serving: queries and subscriptions end, confirmed alerts are flushed, the connection drains. Idempotent. */
@@ -120,20 +140,22 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, durable, log, http } = this.parts;
+    const { outbox, probe, peerset, service, durable, log, http, delivery, controls } = this.parts;
     probe.stop();
     http?.close();
     this.supervisor.stop();
+    controls.stop();
     if (this.nc.isClosed()) {
-      // Closed under it (a crash as far as the server knows): stop what still holds timers.
+      // [issue 13] Closed under it (a crash as far as the server knows): stop what still holds timers.
       await bounded(peerset.stop(), TUNING.stopStepMs);
       return durable?.stop();
     }
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
-    // A last checkpoint, so that a restart finds the windows as they are now.
+    // [issue 13] A last checkpoint, so that a restart finds the windows as they are now.
     await durable?.stop(TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
+    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
     }
@@ -158,20 +180,42 @@ export class Monitor {
       maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
     });
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
-    const supervisor = new Supervisor({ ...config, clock, outbox, roundTrip: probe, stats, log: root.child({ component: "supervisor" }) });
+    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const supervisor = new Supervisor({
+      ...config,
+      clock,
+      outbox,
+      roundTrip: probe,
+      stats,
+      log: root.child({ component: "supervisor" }),
+      muter: controls.silences,
+      disruption: disruptionSettings(config, controls),
+    });
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followPeerSet(
       nc,
       g.subjects,
-      { receivePeerSet: (data) => intake.receivePeerSet(data), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
+      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
       root.child({ component: "peerset" }),
       { jsm, replicas: config.streamReplicas },
     );
     const metrics = await subscribeMetrics(g, intake);
+    await controls.attach(supervisor);
     const restored = await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
-    const service = await startQueries(g, supervisor);
+    // Alerts to people, downstream of the alert log (never in detection's way).
+    const delivery = await startMonitorDelivery({
+      nc,
+      jsm: alerts.logged ? jsm : undefined,
+      subjects: g.subjects,
+      config,
+      clock,
+      log: root,
+      sup: supervisor.views,
+    });
+    const service = await startQueries(g, supervisor, delivery, controls);
+    // [issue 13] Checkpoints from now on, and answers to siblings that start.
     const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
@@ -189,12 +233,12 @@ export class Monitor {
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life) : undefined;
+    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
     log.info(
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, peerset, subscriptions, service, durable, http, log });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, durable, http, log, delivery });
   }
 }
 
@@ -224,8 +268,8 @@ async function subscribeMetrics(g: Ground, intake: MetricIntake) {
 }
 
 /**
- * Windows (from a sibling replica, else checkpoints) and open episodes (the alert log) back from
- * JetStream while live metrics wait at the gate; nobody is convicted meanwhile.
+ * [issue 13] Windows (from a sibling replica, else checkpoints) and open episodes (the alert log)
+ * back from JetStream while live metrics wait at the gate; nobody is convicted meanwhile.
  */
 async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
   const { config, nc, subjects, clock } = g;
@@ -240,7 +284,7 @@ async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Superv
   return restored;
 }
 
-/** Checkpoints from now on, and answers to siblings that start. */
+/** [issue 13] Checkpoints from now on, and answers to siblings that start. */
 function startDurableWindows(g: Ground, sup: Supervisor, restored: RestoredWindows): DurableWindows {
   const { config, nc, clock, subjects, stats } = g;
   const log = g.root.child({ component: "checkpoints" });
@@ -252,9 +296,27 @@ function shardTag(config: MonitorConfig): string {
   return config.shard ? `${config.shard.index}-of-${config.shard.count}` : "all";
 }
 
-function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
+/** Disruption mode as configured: holds announced through the operator controls' publisher. */
+function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
+  return {
+    threshold: config.disruptionThreshold,
+    minPeers: config.disruptionMinPeers,
+    hysteresis: TUNING.disruptionHysteresis,
+    checkIntervalMs: TUNING.disruptionCheckMs,
+    recountMs: TUNING.disruptionRecountMs,
+    announce: (e: DisruptionEvent) => controls.publisher.announce(e),
+  };
+}
+
+/** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
+function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+}
+
+function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
   const { config } = g;
   return startQueryService({
+    operatorStatus: () => operatorStatus(supervisor, controls),
     nc: g.nc,
     supervisor,
     subjects: g.subjects,
@@ -265,20 +327,30 @@ function startQueries(g: Ground, supervisor: Supervisor): Promise<Service> {
     log: g.root.child({ component: "queries" }),
     clock: g.clock,
     rejectLogIntervalMs: config.rejectLogIntervalMs,
+    queryStats: g.queryStats,
+    delivery: () => delivery?.status(),
   });
 }
 
-function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"]): Promise<Server> {
+function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
-    metrics: monitorMetrics({
-      stats: g.stats,
-      stateCounts: () => sup.views.stateCounts(),
-      linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
-      graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
-      info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
-    }),
+    metrics: registerDeliveryMetrics(
+      monitorMetrics({
+        stats: g.stats,
+        queries: g.queryStats,
+        peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
+        stateCounts: () => sup.views.stateCounts(),
+        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
+        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        silencesActive: () => controls.activeSilences(),
+        alertsHeld: () => sup.alertsHeldNow,
+        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
+        info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
+      }),
+      delivery,
+    ),
   });
 }
 

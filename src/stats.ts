@@ -37,6 +37,12 @@ export class MonitorStats {
   alertsResent = 0;
   /** Alerts another replica had already logged (alert stream): not published twice. */
   alertsDeduplicated = 0;
+  /** Alerts published muted (`m: true`): a silence matched; no sink delivers them. */
+  alertsMuted = 0;
+  /** Firing alerts held back because their name was in a disruption (the windows waited in `expired`). */
+  alertsHeld = 0;
+  /** Disruptions this monitor declared (one event instead of an alert per peer). */
+  disruptionsStarted = 0;
   /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
   convictionsDeferred = 0;
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */

@@ -163,7 +163,7 @@ export function describe(cluster: LocalCluster): string {
     lines.push(`  peermon --shard ${m.shardLabel} replica ${m.replica}  http://127.0.0.1:${m.httpPort}/readyz  pid ${m.pid}`);
   }
   lines.push("", `NATS_URL=${cluster.natsUrls.join(",")}`);
-  lines.push(`try:  NATS_URL=${cluster.natsUrls[0]} node bin/peermon.js status`);
+  lines.push(`try:  NATS_URL=${cluster.natsUrls[0]} peermon status`);
   return lines.join("\n");
 }
 

@@ -18,9 +18,10 @@ export interface AlertTransport {
    * Hands `alert` to the bus. Returns false when the bus cannot take it now (disconnected): the
    * outbox holds it until `resume()`. Once taken, `done()` is called when the server confirmed it,
    * `done(err)` when this attempt failed. A transition another replica had already stored is
-   * confirmed with the `episode` it was stored under (default: the alert's own).
+   * confirmed with the `episode` it was stored under and whether that copy was `muted` (default:
+   * the alert's own).
    */
-  send(alert: Alert, done: (err?: unknown, episode?: string) => void): boolean;
+  send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean;
 }
 
 export interface OutboxOptions {
@@ -42,8 +43,8 @@ interface Entry {
   taken: boolean;
   /** The window's deadline, for the detection lag of a firing alert (NaN otherwise). */
   deadline: number;
-  /** Called once the server confirmed the alert, with the episode it is stored under. */
-  confirmed?: (episode: string) => void;
+  /** Called once the server confirmed the alert, with the episode it is stored under and its mute. */
+  confirmed?: (episode: string, muted: boolean) => void;
 }
 
 /** Log lines about published alerts allowed per interval before they are summarised. */
@@ -79,7 +80,7 @@ export class Outbox {
    * the detection lag; `confirmed` runs once the server has the alert. A repeat replaces a repeat
    * of the same episode that has not left yet (an outage does not pile them up).
    */
-  post(alert: Alert, options: { deadline?: number; confirmed?: (episode: string) => void } = {}): void {
+  post(alert: Alert, options: { deadline?: number; confirmed?: (episode: string, muted: boolean) => void } = {}): void {
     const key = keyOf(alert.name, alert.peer);
     let queue = this.queues.get(key);
     if (!queue) {
@@ -157,11 +158,11 @@ export class Outbox {
     if (!entry) return;
     this.inFlight++;
     let settled = false;
-    const taken = this.o.transport.send(entry.alert, (err, episode) => {
+    const taken = this.o.transport.send(entry.alert, (err, episode, muted) => {
       if (settled) return;
       settled = true;
       this.inFlight--;
-      if (err === undefined) this.confirmed(key, entry, episode ?? entry.alert.episode);
+      if (err === undefined) this.confirmed(key, entry, episode ?? entry.alert.episode, muted ?? entry.alert.muted === true);
       else this.failed(key, err);
       this.pump();
     });
@@ -177,7 +178,7 @@ export class Outbox {
     entry.taken = true;
   }
 
-  private confirmed(key: string, entry: Entry, episode: string): void {
+  private confirmed(key: string, entry: Entry, episode: string, muted: boolean): void {
     this.failures = 0;
     const queue = this.queues.get(key)!;
     queue.shift();
@@ -185,7 +186,7 @@ export class Outbox {
     if (queue.length > 0) this.ready.unshift(key);
     else this.queues.delete(key);
     this.logConfirmed(entry.alert);
-    entry.confirmed?.(episode);
+    entry.confirmed?.(episode, muted);
     if (this.count === 0) for (const done of this.drained.splice(0)) done();
   }
 
@@ -208,6 +209,7 @@ export class Outbox {
   private countTaken(entry: Entry): void {
     const { alert } = entry;
     const stats = this.o.stats;
+    if (alert.muted) stats.alertsMuted++;
     if (alert.kind === "resolved") stats.alertsResolved++;
     else if (isRepeat(alert)) stats.alertsRepeated++;
     else {

@@ -4,16 +4,26 @@
  * deadlines and repeats go to one wake schedule, due deadlines to the conviction unit, alerts to
  * the outbox. It imports nothing from NATS: decoding happens at the bus edge (bus/intake.ts), round
  * trips go through `RoundTrip`, alerts through the outbox's transport.
+ *
+ * Operator control: the AlertFactory mutes alerts a silence matches (the `muter`), and the
+ * episode's firing alert goes to the sinks once the silence ends (`silencesEnded`); a window about
+ * to fire asks the disruption unit first, which may hold its alert (disruptions.ts).
  */
-import type { Clock, TimerHandle } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
-import type { PeerSet } from "../api/types.js";
+import type { DisruptionEvent, PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
-import { deadlineOf, msToNs } from "../window/deadline.js";
+import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
+import { isLate } from "../window/disruption.js";
+import { movedDeadline, type WallStep } from "../wall-clock.js";
 import { AlertFactory } from "./alert-factory.js";
+import { Disruptions, type DisruptionReport } from "./disruptions.js";
+import { EpisodeAlerts } from "./episode-alerts.js";
+import { GraceNotice } from "./grace-notice.js";
+import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
@@ -42,6 +52,25 @@ export interface SupervisorOptions {
   /** Minimum ms between two log lines about refused windows. */
   rejectLogIntervalMs: number;
   stats?: MonitorStats;
+  /** Whether an alert is muted (the silences). @default NO_MUTER */
+  muter?: Muter;
+  /** Holding alerts when too many peers of a name fail at once. @default off */
+  disruption?: DisruptionSettings;
+}
+
+export interface DisruptionSettings {
+  /** Fraction of a name's tracked peers late or expired above which its alerts are held; 0: off. */
+  threshold: number;
+  /** Fewer tracked peers never make a disruption. */
+  minPeers: number;
+  /** The disruption ends below threshold * (1 - hysteresis). */
+  hysteresis: number;
+  /** How often an open disruption is looked at again, ms. */
+  checkIntervalMs: number;
+  /** How long a count taken before a firing is reused for the name's next firings, ms. */
+  recountMs: number;
+  /** Publishes a started/ended event. */
+  announce(e: DisruptionEvent): void;
 }
 
 /** The guard's reason while windows are restored. */
@@ -61,16 +90,20 @@ export class Supervisor {
   private readonly scheduler: WakeScheduler<TrackedWindow>;
   private readonly conviction: Conviction<TrackedWindow>;
   private readonly machine: WindowMachine;
-  private readonly alerts: AlertFactory;
+  private readonly episodes: EpisodeAlerts;
+  private readonly disruptions: Disruptions<TrackedWindow>;
   private readonly limitLog: RateLimitedLog;
-  private graceTimer: TimerHandle | undefined;
+  private readonly graceNotice: GraceNotice;
+  private readonly stopWallSteps: () => void;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
-  private readonly openEpisodes = new Map<string, string>();
+  private readonly openEpisodes = new Map<string, { episode: string; muted: boolean }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
     this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null, (now) => this.guard.report(now));
-    this.alerts = new AlertFactory(o.clock);
+    const muter = o.muter ?? NO_MUTER;
+    this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
+    this.disruptions = this.makeDisruptions(o.disruption);
     this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
     this.scheduler = new WakeScheduler<TrackedWindow>({
       clock: o.clock,
@@ -86,6 +119,8 @@ export class Supervisor {
       deferred: () => this.stats.convictionsDeferred++,
     });
     this.machine = this.provideMachine();
+    this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
   /** The self-outage guard: impaired while the link is, with the grace that follows. */
@@ -121,8 +156,9 @@ export class Supervisor {
       );
       return false;
     }
-    const now = receivedAtMs ?? this.o.clock.now();
-    const at = msToNs(now);
+    const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
+    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
       // already replaced must not take the window back in time.
@@ -132,7 +168,9 @@ export class Supervisor {
     w.metrics.add(m, at);
     this.stats.metricsStored++;
     if (m.d) {
-      w.deadline = deadlineOf(now, m.l, m.e);
+      w.armedAt = now;
+      w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
+      w.deadlineOnWall = isWallDeadline(m.l);
       if (endsEpisode(w)) w.actor.send(METRIC_VALID);
       if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
     }
@@ -156,11 +194,11 @@ export class Supervisor {
    * Episodes that were alerted before this monitor started (the alert log's last alert for them is
    * firing): their windows start `alerted`, so that the peer's return is announced as resolved.
    */
-  episodesRestored(open: Iterable<{ name: string; peer: string; episode: string }>): void {
-    for (const { name, peer, episode } of open) {
+  episodesRestored(open: Iterable<{ name: string; peer: string; episode: string; muted?: boolean }>): void {
+    for (const { name, peer, episode, muted } of open) {
       const w = this.windows.get(name, peer);
-      if (w) this.restoreEpisode(w, episode);
-      else this.openEpisodes.set(`${name}\u0000${peer}`, episode);
+      if (w) this.restoreEpisode(w, episode, muted === true);
+      else this.openEpisodes.set(`${name}\u0000${peer}`, { episode, muted: muted === true });
     }
   }
 
@@ -176,7 +214,7 @@ export class Supervisor {
   restoreEnded(metrics: number): void {
     this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
     this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
   /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
@@ -190,13 +228,43 @@ export class Supervisor {
   linkRecovered(reason: string): void {
     if (this.conviction.recovered(reason, this.o.clock.now())) {
       this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
-      this.watchGrace();
+      this.graceNotice.watch();
     }
   }
 
+  /**
+   * Silences covering `scopes` ended (expired or removed): alerted windows whose firing alert was
+   * muted get it delivered now, as an unmuted repeat of their episode.
+   */
+  silencesEnded(scopes: Iterable<MuteScope>): void {
+    for (const { name, peer } of scopes) for (const w of this.windows.ofPeer(peer, name)) this.episodes.unmuteIfDue(w);
+  }
+
+  /** A disruption event from the log (another replica's, or one open when this monitor started). */
+  disruptionObserved(e: DisruptionEvent): void {
+    this.disruptions.observed(e);
+  }
+
+  /** An operator releases the disruption of `name`: the held alerts fire. Undefined when none is open. */
+  releaseDisruption(name: string): number | undefined {
+    return this.disruptions.release(name);
+  }
+
+  /** The open disruptions, for status. */
+  disruptionReport(): DisruptionReport[] {
+    return this.disruptions.report();
+  }
+
+  /** Windows whose firing alert a disruption holds now. */
+  get alertsHeldNow(): number {
+    return this.disruptions.held;
+  }
+
   stop(): void {
+    this.disruptions.stop();
     this.scheduler.stop();
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
+    this.graceNotice.stop();
+    this.stopWallSteps();
   }
 
   /** The window machine with this supervisor's actions and guards. */
@@ -209,17 +277,13 @@ export class Supervisor {
         announceFiring: (a) => this.announceFiring(of(a)),
         withdrawFiring: (a) => {
           const w = of(a);
-          this.o.outbox.withdraw(w.name, w.peer, w.episode);
-          w.episode = undefined;
+          this.disruptions.forget(w.name, w);
+          this.episodes.withdraw(w);
         },
-        announceResolved: (a) => {
-          const w = of(a);
-          this.o.outbox.post(this.alerts.closing(w.metrics.latest()!, w.episode ?? ""));
-          w.episode = undefined;
-        },
+        announceResolved: (a) => this.episodes.resolve(of(a)),
         announceRepeat: (a) => {
           const w = of(a);
-          this.o.outbox.post(this.alerts.repeat(w.metrics.latest()!, w.episode ?? ""));
+          this.episodes.repeat(w);
           this.scheduler.schedule(w, this.o.clock.now() + repeatMs);
         },
         armRepeat: (a) => {
@@ -231,7 +295,8 @@ export class Supervisor {
           event.type === "alert.published" && event.episode === (context.key as TrackedWindow).episode,
         firingLeft: (a) => {
           const w = of(a);
-          return this.o.outbox.firingOf(w.name, w.peer, w.episode) !== "untaken";
+          // A held window (disruption) has no firing alert at all: its episode ends silently.
+          return w.episode !== undefined && this.o.outbox.firingOf(w.name, w.peer, w.episode) !== "untaken";
         },
         repeats: () => repeatMs > 0,
       },
@@ -249,25 +314,27 @@ export class Supervisor {
       this.stats.windowsCreated++;
       if (this.openEpisodes.size > 0) {
         const key = `${name}\u0000${peer}`;
-        const episode = this.openEpisodes.get(key);
-        if (episode !== undefined) {
+        const open = this.openEpisodes.get(key);
+        if (open !== undefined) {
           this.openEpisodes.delete(key);
-          this.restoreEpisode(w, episode);
+          this.restoreEpisode(w, open.episode, open.muted);
         }
       }
     }
     return w;
   }
 
-  private restoreEpisode(w: TrackedWindow, episode: string): void {
+  private restoreEpisode(w: TrackedWindow, episode: string, muted: boolean): void {
     if (w.state !== "healthy") return;
-    w.episode = episode;
+    this.episodes.restored(w, episode, muted);
     w.actor.send(ALERT_RESTORED);
+    this.episodes.unmuteIfDue(w); // the silence may have ended while no monitor ran
   }
 
   private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
     this.conviction.forget(w);
+    this.disruptions.forget(w.name, w);
     this.o.outbox.forget(w.name, w.peer);
     this.windows.remove(w);
     w.free();
@@ -280,15 +347,28 @@ export class Supervisor {
     w.actor.send(TIMER);
   }
 
+  /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
   private announceFiring(w: TrackedWindow): void {
-    const alert = this.alerts.opening(w.metrics.latest()!);
-    w.episode = alert.id;
-    this.o.outbox.post(alert, {
-      deadline: w.deadline,
-      confirmed: (logged) => {
-        if (w.freed || w.episode !== alert.id) return; // that episode ended meanwhile
-        w.episode = logged; // another replica may have logged the episode first: adopt its name
-        w.actor.send({ type: "alert.published", episode: logged });
+    if (!this.disruptions.holds(w.name, w)) this.episodes.open(w);
+  }
+
+  private makeDisruptions(s: DisruptionSettings | undefined): Disruptions<TrackedWindow> {
+    return new Disruptions<TrackedWindow>({
+      rule: { threshold: s?.threshold ?? 0, minPeers: s?.minPeers ?? 0, hysteresis: s?.hysteresis ?? 0 },
+      clock: this.o.clock,
+      checkIntervalMs: s?.checkIntervalMs ?? 1_000,
+      recountMs: s?.recountMs ?? 0,
+      log: this.o.log,
+      stats: this.stats,
+      ports: {
+        windowsOf: (name) => this.windows.of(name),
+        expired: (w) => w.state !== "healthy",
+        late: (w, at) => isSuspect(w) || isLate(at, w.armedAt, w.deadline),
+        fire: (w) => {
+          if (!w.freed && w.state === "expired" && w.episode === undefined) this.episodes.open(w);
+        },
+        announce: (e) => s?.announce(e),
+        mayJudge: (now) => this.guard.convictableAt(now) <= now,
       },
     });
   }
@@ -301,27 +381,43 @@ export class Supervisor {
     });
   }
 
+  /**
+   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
+   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
+   */
+  private wallStepped(step: WallStep): void {
+    let moved = 0;
+    for (const [, byPeer] of this.windows.byNames()) {
+      for (const w of byPeer.values()) {
+        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
+        w.deadline = movedDeadline(w.deadline, step);
+        moved++;
+        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
+        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
+      }
+    }
+    this.o.log.warn(
+      { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
+      "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
+    );
+  }
+
   private stalled(now: number, lateMs: number): void {
     this.stats.stalls++;
     this.conviction.stalled(now);
     this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
-    this.watchGrace();
+    this.graceNotice.watch();
   }
 
-  /** Logs the end of the grace that runs now (one line, however often it was extended). */
-  private watchGrace(): void {
-    const endsAt = this.guard.graceEndsAt;
-    const now = this.o.clock.now();
-    if (endsAt <= now) return;
-    if (this.graceTimer !== undefined) this.o.clock.clearTimer(this.graceTimer);
-    const deferredBefore = this.stats.convictionsDeferred;
-    this.graceTimer = this.o.clock.setTimer(() => {
-      this.graceTimer = undefined;
-      if (this.guard.graceEndsAt > this.o.clock.now()) return this.watchGrace();
-      const held = this.stats.convictionsDeferred - deferredBefore;
-      this.o.log.info({ convictionsDeferred: held }, "grace over: due deadlines may convict again");
-    }, endsAt - now);
-  }
+}
+
+/**
+ * Suspect by the adaptive detector (ARCHITECTURE.md, "Suspicion"): the hook where the disruption
+ * count will take suspicion into account once the detector is wired (issue 12). Until then a peer
+ * counts as late only by the half-ttl rule (window/disruption.ts `isLate`).
+ */
+function isSuspect(_w: TrackedWindow): boolean {
+  return false;
 }
 
 /**

@@ -11,8 +11,16 @@ import type { WindowActorRef, WindowMachine, WindowState } from "./window-machin
 export class TrackedWindow implements Wakeable {
   wakeAt = 0;
   heapIndex = -1;
-  /** Deadline (ms) of the latest valid metric; NaN until a valid metric arrived. */
+  /** Deadline (ms, monotonic clock) of the latest valid metric; NaN until a valid metric arrived. */
   deadline = Number.NaN;
+  /** When the latest valid metric was received (ms): with `deadline`, tells whether the peer is late. */
+  armedAt = Number.NaN;
+  /** The last firing alert of the episode the server confirmed was muted: a silence's end must deliver it. */
+  firingMuted = false;
+  /** An unmuted firing alert of the episode was confirmed: the sinks have it (and get its resolution). */
+  reached = false;
+  /** The deadline came from `e` (the sender's wall clock): it moves when the wall clock is stepped. */
+  deadlineOnWall = false;
   /** Set once the window was freed (peer removed); late callbacks then do nothing. */
   freed = false;
   /** ULID of the firing alert that opened the current failure episode (the alerts' `x`). */

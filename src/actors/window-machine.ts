@@ -13,6 +13,10 @@
  * | alerted  | metric.valid     |                  | healthy  | announceResolved                        |
  * | alerted  | timer            | repeats          | alerted  | announceRepeat (a repeat interval is set) |
  *
+ * `announceFiring` posts the episode's firing alert, unless the name is in a disruption: then the
+ * alert is held and the window waits in `expired` until the disruption ends or is released
+ * (disruptions.ts); a held window whose peer returns ends its episode silently (`withdrawFiring`).
+ *
  * One firing alert per failure episode: only `deadline.passed` in `healthy` starts an episode, and
  * only a valid metric ends it. A window stays `expired` until the outbox says the server confirmed
  * its firing alert (`alert.published`, for the episode it belongs to). Invalid metrics are not

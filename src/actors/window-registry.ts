@@ -62,6 +62,25 @@ export class WindowRegistry {
     return forName.sorted;
   }
 
+  /** The windows of `name`, unsorted (no copy). */
+  of(name: string): Iterable<TrackedWindow> {
+    return this.byName.get(name)?.byPeer.values() ?? [];
+  }
+
+  /** The windows of `peer`: of one name, or of every name when `name` is undefined. */
+  ofPeer(peer: string, name?: string): TrackedWindow[] {
+    if (name !== undefined) {
+      const w = this.get(name, peer);
+      return w ? [w] : [];
+    }
+    const out: TrackedWindow[] = [];
+    for (const { byPeer } of this.byName.values()) {
+      const w = byPeer.get(peer);
+      if (w) out.push(w);
+    }
+    return out;
+  }
+
   /** Windows of peers outside `members`; `left`, when given, lists the only peers to look for. */
   notIn(members: ReadonlySet<string>, left?: readonly string[]): TrackedWindow[] {
     const out: TrackedWindow[] = [];

@@ -103,7 +103,7 @@ export class WindowViews {
         })),
       };
     }
-    return { at: new Date(now).toISOString(), link: this.link(now), windows: this.windows.size, peerset: this.peersetSize(), names };
+    return { at: new Date(this.clock.wallNow()).toISOString(), link: this.link(now), windows: this.windows.size, peerset: this.peersetSize(), names };
   }
 
   /** Windows of `name` whose latest metric is valid and fresh now, sorted by peer. */

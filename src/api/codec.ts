@@ -3,10 +3,18 @@
  * int64 for every integer field, keys as IPFS Cluster's codec tags. Instances are built once.
  */
 import { Packr, Unpackr } from "msgpackr";
-import type { Alert, Metric, PeerSet } from "./types.js";
+import type { Alert, DisruptionEvent, Metric, PeerSet } from "./types.js";
 
-/** Messages over this size are rejected, never decoded. */
+/** Metric messages over this size are rejected, never decoded (the metric limit; PeerSets have their own). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * The largest PeerSet a decoder accepts when it is not told the server's limit: 64 MiB, the
+ * highest `max_payload` nats-server can be given. A PeerSet may be as large as the server's
+ * `max_payload` (8 MB in the repo's configs, where 10,000 libp2p peer ids take about 530 KB); the
+ * bus passes that limit (see `peersetLimit` in bus/peerset-stream.ts).
+ */
+export const MAX_PEERSET_BYTES = 64 * 1024 * 1024;
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 // 'auto' gives numbers for integers that fit in 53 bits and bigint beyond: exact, and cheap for
@@ -67,4 +75,9 @@ export function int64(value: unknown): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number") return BigInt(value);
   return 0n;
+}
+
+/** A disruption event as its plain msgpack map `{ n, k, f, c, i, r }` (`f` a float64, `r` an int64). */
+export function encodeDisruption(e: DisruptionEvent): Uint8Array {
+  return packr.pack({ n: e.name, k: e.kind, f: e.fraction, c: e.count, i: e.id, r: e.triggeredAt });
 }

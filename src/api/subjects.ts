@@ -5,6 +5,7 @@
  * Public subjects (what publishers and query clients use):
  *   <prefix>.metrics.<name>.<peer>   <prefix>.latest.<name>   <prefix>.peer.<name>.<peer>
  *   <prefix>.peerset   <prefix>.alerts.<name>.<peer>   <prefix>.names
+ *   <prefix>.disruption.<name> (events)   <prefix>.release.<name> (request: release a disruption)
  * With the repo's nats.conf the server rewrites the first three to partitioned subjects
  * (`<prefix>.part.<k>.metrics.<name>.<peer>` and so on, k = fnv1a32(name) mod partitions), so that a
  * shard subscribes only to the partitions it owns.
@@ -53,6 +54,11 @@ export class Subjects {
   readonly peerset: string;
   readonly alertsAll: string;
   readonly alertLogAll: string;
+  /** Disruption events of every name (`<prefix>.disruption.*`). */
+  readonly disruptionsAll: string;
+  readonly disruptionLogAll: string;
+  /** Release requests of every name (every monitor listens; the name's shard answers). */
+  readonly releaseAll: string;
   readonly names: string;
   /** Internal: every instance answers with its shard's names (scatter/gather for `names`). */
   readonly internalNames: string;
@@ -67,6 +73,9 @@ export class Subjects {
     this.peerset = `${prefix}.peerset`;
     this.alertsAll = `${prefix}.alerts.>`;
     this.alertLogAll = `${prefix}.alertlog.>`;
+    this.disruptionsAll = `${prefix}.disruption.*`;
+    this.disruptionLogAll = `${prefix}.disruptionlog.*`;
+    this.releaseAll = `${prefix}.release.*`;
     this.names = `${prefix}.names`;
     this.internalNames = `${prefix}.internal.names`;
   }
@@ -97,6 +106,23 @@ export class Subjects {
     return `${this.prefix}.alertlog.${name}.${peer}`;
   }
 
+  /** Where a disruption of `name` is announced: `{ n, k, f, c, i, r }`. */
+  disruption(name: string): string {
+    return `${this.prefix}.disruption.${name}`;
+  }
+
+  /** Internal: the disruption log subject of a name; its stream republishes to `disruption()`. */
+  disruptionLog(name: string): string {
+    return `${this.prefix}.disruptionlog.${name}`;
+  }
+
+  /** Request: release the held alerts of `name` (`peermon disruption release`). */
+  release(name: string): string {
+    return `${this.prefix}.release.${name}`;
+  }
+
+
+
   /**
    * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
    * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
@@ -118,10 +144,10 @@ export class Subjects {
   }
 
   /**
-   * Name of one of peermon's JetStream streams: `PEERMON_PEERSET`, `PEERMON_ALERTS`,
-   * `PEERMON_WINDOWS` (checkpoints); `METRICS` is the every-metric stream of older versions.
+   * Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`,
+   * `PEERMON_WINDOWS` (checkpoints), ...; `METRICS` is the every-metric stream of older versions.
    */
-  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS"): string {
+  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES"): string {
     return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 

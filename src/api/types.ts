@@ -53,5 +53,43 @@ export interface PeerSet {
   id: string;
 }
 
-/** Input accepted by `publishMetric`: everything but name and peer may be left out. */
-export type MetricInput = Pick<Metric, "name" | "peer"> & Partial<Omit<Metric, "name" | "peer">>;
+/**
+ * A silence (a maintenance window): alerts of `peer` (for `name`, or for every name) reach no
+ * sink until `endsAtMs`. Kept in the JetStream KV bucket `<PREFIX>_SILENCES` as JSON, one key per id.
+ */
+export interface Silence {
+  /** ULID, the bucket key. */
+  id: string;
+  /** The metric name it covers; undefined covers every name of the peer. */
+  name?: string;
+  peer: string;
+  /** When it was added, Unix ms on the adding client's clock. */
+  startsAtMs: number;
+  /** When it ends by itself, Unix ms; every monitor honours it on its own clock. */
+  endsAtMs: number;
+  /** Why (free text, bounded). */
+  comment: string;
+  /** Who added it (the OS user of the CLI, or what the SDK caller says). */
+  createdBy: string;
+}
+
+export type DisruptionKind = "started" | "ended";
+
+/**
+ * Too many of a name's tracked peers late or expired at once: one event instead of one alert per
+ * peer, on `<prefix>.disruption.<name>` as a plain msgpack map `{ n, k, f, c, i, r }`.
+ */
+export interface DisruptionEvent {
+  /** `n`: the metric name. */
+  name: string;
+  /** `k`: started or ended. */
+  kind: DisruptionKind;
+  /** `f`: fraction of the name's tracked peers that were late or expired when decided (0..1). */
+  fraction: number;
+  /** `c`: how many peers that is. */
+  count: number;
+  /** `i`: ULID of this event. */
+  id: string;
+  /** `r`: when the monitor decided, Unix ns on its clock. */
+  triggeredAt: bigint;
+}

@@ -4,9 +4,9 @@
  * codec omits zero values) and then take their zero value; a msgpack nil counts as omitted; a
  * field present with another type is a rejection.
  */
-import { decode, int64, MAX_MESSAGE_BYTES } from "./codec.js";
+import { decode, int64, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./codec.js";
 import { isValidToken, tailMatches } from "./subjects.js";
-import type { Alert, AlertKind, Metric, PeerSet } from "./types.js";
+import type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet } from "./types.js";
 
 /** Reasons found by looking at one message alone. */
 export const MESSAGE_REJECT_REASONS = [
@@ -144,9 +144,34 @@ export function decodeAlert(data: Uint8Array): Alert {
   return alert;
 }
 
-/** Decodes and checks a PeerSet: `s` is required (an empty list is an empty peerset). */
-export function decodePeerSetMessage(data: Uint8Array): Decoded<PeerSet> {
-  if (data.length > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large" };
+const DISRUPTION_KINDS: readonly DisruptionKind[] = ["started", "ended"];
+
+/** Decodes a disruption event `{ n, k, f, c, i, r }`; throws a TypeError naming the fields that are wrong. */
+export function decodeDisruption(data: Uint8Array): DisruptionEvent {
+  const raw = decodeChecked(data);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new TypeError("not a peermon disruption event (not a map)");
+  const d = raw as Record<string, unknown>;
+  const fraction = typeof d.f === "bigint" ? Number(d.f) : d.f;
+  if (
+    !isValidToken(d.n) ||
+    !DISRUPTION_KINDS.includes(d.k as DisruptionKind) ||
+    typeof fraction !== "number" ||
+    !(fraction >= 0 && fraction <= 1) ||
+    checkInt(d.c) ||
+    checkInt(d.r) ||
+    typeof d.i !== "string"
+  ) {
+    throw new TypeError("not a peermon disruption event (fields n, k, f, c, i, r)");
+  }
+  return { name: d.n, kind: d.k as DisruptionKind, fraction, count: Number(int64(d.c)), id: d.i, triggeredAt: int64(d.r) };
+}
+
+/**
+ * Decodes and checks a PeerSet: `s` is required (an empty list is an empty peerset). One over
+ * `maxBytes` (the server's limit, as the bus knows it) is `too_large`, never decoded.
+ */
+export function decodePeerSetMessage(data: Uint8Array, maxBytes = MAX_PEERSET_BYTES): Decoded<PeerSet> {
+  if (data.length > maxBytes) return { ok: false, reason: "too_large" };
   let raw: unknown;
   try {
     raw = decode(data);

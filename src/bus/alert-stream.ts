@@ -45,6 +45,12 @@ export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subject
   });
 }
 
+/** What the log holds for an appended transition. */
+interface Logged {
+  episode: string;
+  muted: boolean;
+}
+
 export class StreamAlertTransport implements AlertTransport {
   private connected = true;
   private readonly js: JetStreamClient;
@@ -68,10 +74,10 @@ export class StreamAlertTransport implements AlertTransport {
     return new StreamAlertTransport(nc, jsm, subjects, stats, repeatIntervalMs);
   }
 
-  send(alert: Alert, done: (err?: unknown, episode?: string) => void): boolean {
+  send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean {
     if (!this.connected || this.nc.isClosed()) return false;
     this.append(this.subjects.alertLog(alert.name, alert.peer), alert, encodeAlert(alert)).then(
-      (episode) => done(undefined, episode),
+      (logged) => done(undefined, logged.episode, logged.muted),
       (err: unknown) => done(err ?? new Error("alert append failed")),
     );
     return true;
@@ -87,21 +93,23 @@ export class StreamAlertTransport implements AlertTransport {
 
   /**
    * Read-then-append until the log holds the transition (another writer may append in between).
-   * Resolves with the episode the log holds it under: another replica's, when it logged first.
+   * Resolves with the episode the log holds it under (another replica's, when it logged first)
+   * and whether that copy is muted.
    */
-  private async append(subject: string, alert: Alert, data: Uint8Array): Promise<string> {
+  private async append(subject: string, alert: Alert, data: Uint8Array): Promise<Logged> {
     for (;;) {
-      const episode = await this.appendOnce(subject, alert, data);
-      if (episode !== undefined) return episode;
+      const logged = await this.appendOnce(subject, alert, data);
+      if (logged !== undefined) return logged;
     }
   }
 
-  /** One read-then-append: the episode logged, or undefined when another writer appended in between. */
-  private async appendOnce(subject: string, alert: Alert, data: Uint8Array): Promise<string | undefined> {
+  /** One read-then-append: what is logged, or undefined when another writer appended in between. */
+  private async appendOnce(subject: string, alert: Alert, data: Uint8Array): Promise<Logged | undefined> {
     const last = await this.lastLogged(subject);
-    if (alreadyLogged(last.alert, alert.kind, alert.triggeredAt, this.repeatIntervalMs)) {
+    const unmutedRepeat = alert.kind === "firing" && alert.episode !== alert.id && !alert.muted;
+    if (alreadyLogged(last.alert, alert.kind, alert.triggeredAt, this.repeatIntervalMs, unmutedRepeat)) {
       this.stats.alertsDeduplicated++;
-      return last.alert!.episode ?? alert.episode;
+      return { episode: last.alert!.episode ?? alert.episode, muted: last.alert!.muted === true };
     }
     try {
       const ack = await this.js.publish(subject, data, {
@@ -109,7 +117,7 @@ export class StreamAlertTransport implements AlertTransport {
         expect: { lastSubjectSequence: last.seq },
       });
       if (ack.duplicate) this.stats.alertsDeduplicated++;
-      return alert.episode;
+      return { episode: alert.episode, muted: alert.muted === true };
     } catch (err) {
       if (isSequenceConflict(err)) return undefined;
       throw err;
@@ -122,7 +130,7 @@ export class StreamAlertTransport implements AlertTransport {
       const m = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
       try {
         const a = decodeAlert(m.data);
-        return { seq: m.seq, alert: { kind: a.kind, triggeredAt: a.triggeredAt, episode: a.episode } };
+        return { seq: m.seq, alert: { kind: a.kind, triggeredAt: a.triggeredAt, episode: a.episode, muted: a.muted === true } };
       } catch {
         return { seq: m.seq };
       }

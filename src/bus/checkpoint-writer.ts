@@ -59,7 +59,7 @@ export interface RoundReport {
 }
 
 interface Written {
-  /** When its batch was encoded, on this monitor's clock: ms, and ns for receive times. */
+  /** When its batch was encoded: ms on the monotonic clock, and ns on the wall clock (as receive times `t`). */
   atMs: number;
   atNs: bigint;
   windows: number;
@@ -248,7 +248,8 @@ export class CheckpointWriter {
   /** Encodes and publishes one bucket; false when it is too large for a message. */
   private send(subject: string, bucket: readonly MetricWindow[], report: RoundReport, pending: Set<Promise<void>>): boolean {
     const atMs = this.o.clock.now();
-    const written: Written = { atMs, atNs: msToNs(atMs), windows: bucket.length };
+    // `c`, as every `t` in the windows, is on the wall clock: their difference is on one clock.
+    const written: Written = { atMs, atNs: msToNs(this.o.clock.wallNow()), windows: bucket.length };
     const data = encodeWindowBatch(bucket, written.atNs);
     if (data.length > this.maxPayload() - 4_096) return false;
     if (bucket.length > 0) this.bytesPerWindow = Math.max(this.bytesPerWindow, Math.ceil(data.length / bucket.length));

@@ -24,6 +24,7 @@ export async function openConnection(settings: NatsSettings, options: ConnectOpt
     timeout: options.timeoutMs ?? TUNING.connectTimeoutMs,
     maxReconnectAttempts: options.finite ? 3 : -1,
     reconnectTimeWait: TUNING.reconnectWaitMs,
+    reconnectJitter: TUNING.reconnectJitterMs,
     pingInterval: TUNING.pingIntervalMs,
     maxPingOut: TUNING.maxPingsOut,
     noAsyncTraces: true,

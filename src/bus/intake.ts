@@ -57,9 +57,12 @@ export class MetricIntake {
     this.o.target.ingest(m, receivedAtMs);
   }
 
-  /** A PeerSet message (live or replayed from JetStream). */
-  receivePeerSet(data: Uint8Array): void {
-    const decoded = decodePeerSetMessage(data);
+  /**
+   * A PeerSet message (live or replayed from JetStream); one over `maxBytes` (the server's limit,
+   * as the peerset source knows it) is rejected as `too_large`.
+   */
+  receivePeerSet(data: Uint8Array, maxBytes?: number): void {
+    const decoded = decodePeerSetMessage(data, maxBytes);
     if (!decoded.ok) return this.reject(decoded.reason, this.subjects.peerset);
     this.o.target.applyPeerSet(decoded.value);
   }

@@ -4,18 +4,34 @@
  * from the newest valid one without anyone re-publishing it (a garbage message published later
  * cannot erase it); an ordered consumer then delivers every later message, in order. Without
  * JetStream the peerset is followed live and kept in memory only.
+ *
+ * A PeerSet may be as large as the server's `max_payload`; the intake rejects one over the
+ * limit as `too_large`. When the stream has a lower limit of its own (an operator's, or an older
+ * peermon's that these credentials may not raise), it refuses larger PeerSets without telling the
+ * publisher: the monitor then also watches the subject, so that each refused one is counted and
+ * logged with what to do, instead of vanishing.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import { ensurePeerSetStream, newestValidPeerSet, peersetStreamName } from "./peerset-stream.js";
+import {
+  ensurePeerSetStream,
+  newestValidPeerSet,
+  peersetLimit,
+  peersetStreamName,
+  removeLimitCommand,
+  type PeerSetStreamState,
+} from "./peerset-stream.js";
 import type { PeerSet } from "../api/types.js";
-import type { Logger } from "../log.js";
+import { RateLimitedLog, type Logger } from "../log.js";
 
 export type PeerSetMode = "jetstream" | "memory";
 
-/** Where PeerSets go: raw messages to be checked, and the stream's newest valid one as it is. */
+/**
+ * Where PeerSets go: raw messages to be checked (one over `maxBytes`, the server's limit as this
+ * connection knows it, is rejected as too_large), and the stream's newest valid one as it is.
+ */
 export interface PeerSetTarget {
-  receivePeerSet(data: Uint8Array): void;
+  receivePeerSet(data: Uint8Array, maxBytes: number): void;
   applyPeerSet(ps: PeerSet): void;
 }
 
@@ -23,6 +39,9 @@ export interface PeerSetSource {
   mode: PeerSetMode;
   stop(): Promise<void>;
 }
+
+/** Minimum ms between two log lines about PeerSets the stream refused. */
+const REFUSED_LOG_INTERVAL_MS = 10_000;
 
 /** Follows the peerset through JetStream when `jsm` is given (falling back to memory on error). */
 export async function followPeerSet(
@@ -34,14 +53,14 @@ export async function followPeerSet(
 ): Promise<PeerSetSource> {
   if (options.jsm) {
     try {
-      return await followStream(nc, options.jsm, subjects, target, options.replicas);
+      return await followStream(nc, options.jsm, subjects, target, log, options.replicas);
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot keep the peerset in JetStream: it is kept in memory only");
     }
   }
   const sub: Subscription = nc.subscribe(subjects.peerset, {
     callback: (err, m) => {
-      if (!err) target.receivePeerSet(m.data);
+      if (!err) target.receivePeerSet(m.data, peersetLimit(nc.info?.max_payload));
     },
   });
   return { mode: "memory", stop: async () => sub.unsubscribe() };
@@ -52,25 +71,78 @@ async function followStream(
   jsm: JetStreamManager,
   subjects: Subjects,
   target: PeerSetTarget,
+  log: Logger,
   replicas: number,
 ): Promise<PeerSetSource> {
-  const bounds = await ensurePeerSetStream(jsm, subjects, replicas);
-  const newest = await newestValidPeerSet(jsm, subjects, bounds);
+  const stream = await ensurePeerSetStream(jsm, subjects, replicas);
+  const name = peersetStreamName(subjects.prefix);
+  reportStreamLimit(stream, name, nc.info?.max_payload, log);
+  const limit = () => peersetLimit(nc.info?.max_payload, stream.maxMsgSize);
+  const newest = await newestValidPeerSet(jsm, subjects, stream, limit());
   if (newest) target.applyPeerSet(newest.peerset);
-  const consumer = await nc.jetstream().consumers.get(peersetStreamName(subjects.prefix), {
+  const consumer = await nc.jetstream().consumers.get(name, {
     filterSubjects: subjects.peerset,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: bounds.last + 1,
+    opt_start_seq: stream.last + 1,
   });
   const messages: ConsumerMessages = await consumer.consume();
   const done = (async () => {
-    for await (const m of messages) target.receivePeerSet(m.data);
+    for await (const m of messages) target.receivePeerSet(m.data, limit());
   })();
+  const refused = streamBelowServer(stream, nc.info?.max_payload)
+    ? watchRefused(nc, subjects, target, name, stream.maxMsgSize, log)
+    : undefined;
   return {
     mode: "jetstream",
     stop: async () => {
+      refused?.unsubscribe();
       await messages.close();
       await done.catch(() => undefined);
     },
   };
+}
+
+/** True when the stream refuses PeerSets the server would carry. */
+function streamBelowServer(stream: PeerSetStreamState, maxPayload: number | undefined): boolean {
+  return stream.maxMsgSize > 0 && stream.maxMsgSize < peersetLimit(maxPayload);
+}
+
+/** One line at start: the stream's old limit was raised, or a limit below the server's stays. */
+function reportStreamLimit(stream: PeerSetStreamState, name: string, maxPayload: number | undefined, log: Logger): void {
+  if (stream.outcome === "raised") {
+    log.info(
+      { stream: name, maxPayload },
+      "raised the peerset stream's 64 KiB message limit (left by an older peermon): " +
+        "a PeerSet may be as large as the server's max_payload",
+    );
+  } else if (streamBelowServer(stream, maxPayload)) {
+    log.warn(
+      { stream: name, maxMsgSize: stream.maxMsgSize, maxPayload, err: stream.raiseError },
+      `the peerset stream refuses PeerSets over its max_msg_size: they are not applied (counted as rejected, too_large); ` +
+        `remove the limit with \`${removeLimitCommand(name)}\``,
+    );
+  }
+}
+
+/** Counts and logs each PeerSet on the subject that is over the stream's limit (the stream refused it). */
+function watchRefused(
+  nc: NatsConnection,
+  subjects: Subjects,
+  target: PeerSetTarget,
+  stream: string,
+  maxMsgSize: number,
+  log: Logger,
+): Subscription {
+  const refusedLog = new RateLimitedLog((f, m) => log.warn(f, m), REFUSED_LOG_INTERVAL_MS, () => performance.now());
+  return nc.subscribe(subjects.peerset, {
+    callback: (err, m) => {
+      if (err || m.data.length <= maxMsgSize) return;
+      target.receivePeerSet(m.data, maxMsgSize);
+      refusedLog.note(
+        { stream, bytes: m.data.length, maxMsgSize },
+        `a PeerSet over the peerset stream's max_msg_size was refused by the stream and is not applied; ` +
+          `remove the limit with \`${removeLimitCommand(stream)}\``,
+      );
+    },
+  });
 }

@@ -2,7 +2,8 @@
  * The query endpoints, registered with the NATS services framework (name `peermon`, visible to
  * `$SRV.PING|INFO|STATS`): `latest.<name>`, `peer.<name>.<peer>` and `names`. Replicas of one shard
  * share a queue group, so each query is answered once. Errors travel as the framework's error
- * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`).
+ * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`): 400 bad name, 404 unknown name (latest)
+ * or no such metric (peer), 413 reply over max_payload, 500 internal.
  */
 import type { NatsConnection, Service, ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
@@ -11,7 +12,9 @@ import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
+import type { DeliveryStatus } from "../delivery/delivery.js";
 import { gatherNames, isInbox } from "./names.js";
+import { outcomeOf, type QueryEndpoint, type QueryOutcome, type QueryStats } from "./query-stats.js";
 
 export const SERVICE_NAME = "peermon";
 export const SERVICE_VERSION = "0.1.0";
@@ -30,7 +33,16 @@ export interface QueryServiceOptions {
   clock: Clock;
   /** Minimum ms between two log lines about refused queries. */
   rejectLogIntervalMs: number;
+  /** Where queries are counted (/metrics reads it). */
+  queryStats: QueryStats;
+  /** The state of alert delivery to people, for $SRV.STATS (undefined: no destination set). */
+  delivery: () => DeliveryStatus | undefined;
+  /** Silences, open disruptions and held alerts, for `peermon status`. */
+  operatorStatus?: () => Record<string, unknown>;
 }
+
+/** What a handler did: the outcome, or a promise of it for an answer given later (sharded names). */
+type Answered = QueryOutcome | Promise<QueryOutcome>;
 
 export async function startQueryService(o: QueryServiceOptions): Promise<Service> {
   const svc = await o.nc.services.add({
@@ -46,30 +58,41 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       link: o.supervisor.guard.report(o.clock.now()),
+      delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
+      ...o.operatorStatus?.(),
     }),
   });
-  const latest = guarded(o, (m) => {
+  const queryStats = o.queryStats;
+  const guarded = guard(o, queryStats);
+  const latest = guarded("latest", (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
-    if (!isValidToken(name)) return m.respondError(400, "the metric name must be one subject token");
+    if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
     const reply = o.supervisor.views.latestEncoded(name);
+    // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
+    if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
+      return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
+    }
     const max = o.nc.info?.max_payload ?? Infinity;
     if (reply.length > max) {
-      return m.respondError(
+      return fail(
+        m,
         413,
         `the ${name} reply (${reply.length} bytes) exceeds the server's max_payload (${max}); ` +
           "raise max_payload in the nats-server config (peermon's nats.conf uses 8MB)",
       );
     }
     m.respond(reply);
+    return "ok";
   });
-  const peer = guarded(o, (m) => {
+  const peer = guarded("peer", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
     const metric = o.supervisor.views.latestForPeer(name!, peerId!);
     if (!metric) {
-      return m.respondError(404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
+      return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
     m.respond(encodeMetric(metric));
+    return "ok";
   });
   if (o.partitions === undefined) {
     svc.addEndpoint("latest", { subject: o.subjects.latestEndpoint(), handler: latest });
@@ -84,27 +107,42 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   }
   const shard = o.shard;
   const names = shard
-    ? guarded(o, (m) => {
-        void gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) =>
-          m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined),
-        );
-      })
-    : guarded(o, (m) => m.respond(encode(o.supervisor.views.names())));
+    ? guarded("names", (m) =>
+        gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) => {
+          m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined);
+          return "ok" as const;
+        }),
+      )
+    : guarded("names", (m) => {
+        m.respond(encode(o.supervisor.views.names()));
+        return "ok";
+      });
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
 }
 
+/** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */
+function isEmptyList(encoded: Uint8Array): boolean {
+  return encoded.length === 1 && encoded[0] === 0x90;
+}
+
+/** Sends the services framework's error reply and says which outcome it was. */
+function fail(m: ServiceMsg, code: number, text: string): QueryOutcome {
+  m.respondError(code, text);
+  return outcomeOf(code);
+}
+
 /**
- * A handler that answers 500 instead of throwing, and only to an inbox: a query whose reply
- * subject is anything else (say the alert log) would make the monitor publish there, with its own
- * permissions. Such queries are dropped and counted.
+ * Handlers that answer 500 instead of throwing, and only to an inbox: a query whose reply subject
+ * is anything else (say the alert log) would make the monitor publish there, with its own
+ * permissions. Such queries are dropped and counted. Each query's outcome and duration are counted.
  */
-function guarded(o: QueryServiceOptions, fn: (m: ServiceMsg) => unknown) {
+function guard(o: QueryServiceOptions, queryStats: QueryStats) {
   const { log, clock } = o;
   const stats = o.supervisor.stats;
   const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), o.rejectLogIntervalMs, () => clock.now());
-  return (err: Error | null, m: ServiceMsg): void => {
+  return (endpoint: QueryEndpoint, fn: (m: ServiceMsg) => Answered) => (err: Error | null, m: ServiceMsg): void => {
     if (err) {
       log.warn({ err: err.message }, "query endpoint stopped");
       return;
@@ -114,11 +152,18 @@ function guarded(o: QueryServiceOptions, fn: (m: ServiceMsg) => unknown) {
       refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
       return;
     }
-    try {
-      fn(m);
-    } catch (e) {
+    const started = clock.now();
+    const failed = (e: unknown): QueryOutcome => {
       log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
-      m.respondError(500, `peermon could not answer: ${(e as Error).message}`);
+      return fail(m, 500, `peermon could not answer: ${(e as Error).message}`);
+    };
+    const record = (outcome: QueryOutcome) => queryStats.record(endpoint, outcome, clock.now() - started);
+    try {
+      const answered = fn(m);
+      if (typeof answered === "string") record(answered);
+      else void answered.catch(failed).then(record);
+    } catch (e) {
+      record(failed(e));
     }
   };
 }

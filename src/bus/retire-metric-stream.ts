@@ -73,6 +73,8 @@ export async function retireMetricStream(o: RetireOptions, hasCheckpoints: boole
 async function newestPerWindow(o: RetireOptions, stream: string): Promise<Map<string, MetricWindow>> {
   const windows = new Map<string, MetricWindow>();
   const tail: MetricSubjectTail = { offset: -1, partition: -1 };
+  // Receive times on the wall clock, as a window's `t` (the checkpoint's `c` is on it too).
+  const wallOffset = o.clock.wallNow() - o.clock.now();
   const apply = (subject: string, data: Uint8Array, storedAtMs: number) => {
     const decoded = decodeMetricMessage(data, subject, o.subjects.metricTail(subject, tail).offset);
     if (!decoded.ok) return;
@@ -80,7 +82,8 @@ async function newestPerWindow(o: RetireOptions, stream: string): Promise<Map<st
     const key = `${m.n}\u0000${m.p}`;
     let w = windows.get(key);
     if (!w) windows.set(key, (w = new MetricWindow(m.n, m.p, 1)));
-    if (msToNs(storedAtMs) >= w.latestReceivedAt()) w.add(m, msToNs(storedAtMs));
+    const at = msToNs(storedAtMs + wallOffset);
+    if (at >= w.latestReceivedAt()) w.add(m, at);
   };
   const filters = [o.subjects.metricFilter(), o.subjects.metricFilter("*")];
   await Promise.all(filters.map((f) => replayStream(o.nc, o.clock, stream, f, DeliverPolicy.LastPerSubject, apply)));

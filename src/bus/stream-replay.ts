@@ -88,6 +88,8 @@ export interface OpenEpisode {
   name: string;
   peer: string;
   episode: string;
+  /** Its last firing alert was muted (a silence): the sinks have not had it. */
+  muted: boolean;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function openEpisodes(nc: NatsConnection, clock: Clock, subjects: S
   await replayStream(nc, clock, subjects.stream("ALERTS"), subjects.alertLog("*", "*"), DeliverPolicy.LastPerSubject, (_, data) => {
     try {
       const a = decodeAlert(data);
-      if (a.kind === "firing" && owns(a.name)) open.push({ name: a.name, peer: a.peer, episode: a.episode });
+      if (a.kind === "firing" && owns(a.name)) open.push({ name: a.name, peer: a.peer, episode: a.episode, muted: a.muted === true });
     } catch {
       // not an alert: nothing to restore
     }

@@ -84,7 +84,7 @@ export class TransferResponder {
     }
     if (!isCount(req.k) || !isCount(req.b) || !isCount(req.n) || req.n === 0 || req.b >= req.n) return refuse(m, "bad bucket");
     const bucket = this.split(req.k, req.n)[req.b]!;
-    const data = encodeWindowBatch(bucket, msToNs(this.o.clock.now()));
+    const data = encodeWindowBatch(bucket, msToNs(this.o.clock.wallNow())); // the clock of the windows' `t`
     if (data.length > (this.o.nc.info?.max_payload ?? Infinity)) return refuse(m, `bucket of ${data.length} bytes exceeds max_payload`);
     m.respond(data);
     this.o.stats.transferBatches++;

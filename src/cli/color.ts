@@ -1,5 +1,7 @@
 /**
  * Color for human output: only when the stream is a TTY and NO_COLOR is not set (no-color.org).
+ * Every colour is reset before the end of its line; text from the wire goes through
+ * format.ts's `printable` first, so it cannot carry escape sequences of its own.
  */
 export interface Palette {
   red(s: string): string;
@@ -10,7 +12,12 @@ export interface Palette {
 }
 
 const plain = (s: string) => s;
-const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+/** Colours each line of `s` on its own: a colour is always reset before a newline, never runs on. */
+const sgr = (open: number, close: number) => (s: string) =>
+  s
+    .split("\n")
+    .map((line) => `\x1b[${open}m${line}\x1b[${close}m`)
+    .join("\n");
 
 export const NO_COLOR: Palette = { red: plain, green: plain, yellow: plain, bold: plain, dim: plain };
 export const ANSI: Palette = {

@@ -56,7 +56,8 @@ export function nowNs(): bigint {
 export function metricLine(m: Metric, now: bigint, c: Palette): string {
   const left = Number((deadlineNs(m) - now) / NS_PER_MS);
   const expiry = left > 0 ? `Expires in: ${formatDuration(left)}` : c.red(`Expired ${formatDuration(-left)} ago`);
-  return `${m.peer} | ${c.bold(m.name)}: ${m.value} | ${expiry}${m.valid ? "" : ` | ${c.yellow("invalid")}`}`;
+  const invalid = m.valid ? "" : ` | ${c.yellow("invalid")}`;
+  return `${printable(m.peer)} | ${c.bold(printable(m.name))}: ${printable(m.value)} | ${expiry}${invalid}`;
 }
 
 /**
@@ -66,9 +67,18 @@ export function metricLine(m: Metric, now: bigint, c: Palette): string {
 export function alertLine(a: Alert, c: Palette): string {
   const kind = a.kind.toUpperCase().padEnd("RESOLVED".length);
   const colored = a.kind === "firing" ? c.red(kind) : c.green(kind);
-  const repeat = a.kind === "firing" && a.episode !== a.id ? ` | repeat of episode ${a.episode}` : "";
+  const repeat = a.kind === "firing" && a.episode !== a.id ? ` | repeat of episode ${printable(a.episode)}` : "";
   const muted = a.muted ? ` | ${c.yellow("muted")}` : "";
-  return `${isoTime(a.triggeredAt)} ${colored} ${a.peer} | ${c.bold(a.name)}: ${a.value}${repeat}${muted}`;
+  return `${isoTime(a.triggeredAt)} ${colored} ${printable(a.peer)} | ${c.bold(printable(a.name))}: ${printable(a.value)}${repeat}${muted}`;
+}
+
+/**
+ * Text from the wire (values, and names and peers, which may hold any byte but whitespace, '.',
+ * '*' and '>') made safe for a terminal line: control characters, such as ESC (which starts a
+ * colour or cursor sequence) and newlines, are written as `\xNN`.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 /** Unix ns as an ISO-8601 timestamp with milliseconds. */

@@ -7,10 +7,12 @@ import { parseShard, resolveConfig, type ConfigInput, type MonitorConfig, type N
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
 import { parseHttpAddress } from "../http/server.js";
+import { closest } from "./closest.js";
+import { defaultText, OPTION_DEFAULTS } from "./help-defaults.js";
 
 type Raw = string | number | boolean;
 
-interface Setting {
+export interface Setting {
   /** Commander's option key (camelCase of the flag). */
   key: string;
   flag: string;
@@ -62,7 +64,25 @@ function intSetting(key: string, flag: string, env: string, field: keyof Monitor
   };
 }
 
-const CONNECTION_SETTINGS: Setting[] = [
+function fractionSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, example: string): Setting {
+  return {
+    key,
+    flag,
+    env,
+    field,
+    apply: (input, v, source) => {
+      const n = typeof v === "number" ? v : Number(text(v).trim() === "" ? Number.NaN : v);
+      if (!Number.isFinite(n)) throw new ConfigError(source, v, `give a fraction like ${example}`);
+      (input as Record<string, unknown>)[field] = n;
+    },
+  };
+}
+
+function textSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+  return { key, flag, env, field, apply: (input, v) => ((input as Record<string, unknown>)[field] = text(v)) };
+}
+
+export const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
   natsSetting("user", "--user", "NATS_USER"),
@@ -76,7 +96,7 @@ const CONNECTION_SETTINGS: Setting[] = [
   },
 ];
 
-const SERVE_SETTINGS: Setting[] = [
+export const SERVE_SETTINGS: Setting[] = [
   {
     key: "shard",
     flag: "--shard",
@@ -93,6 +113,8 @@ const SERVE_SETTINGS: Setting[] = [
   durationSetting("grace", "--grace", "PEERMON_GRACE", "graceMs"),
   durationSetting("alertRetention", "--alert-retention", "PEERMON_ALERT_RETENTION", "alertRetentionMs"),
   durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
+  fractionSetting("disruptionThreshold", "--disruption-threshold", "PEERMON_DISRUPTION_THRESHOLD", "disruptionThreshold", "0.5 (0 turns it off)"),
+  intSetting("disruptionMinPeers", "--disruption-min-peers", "PEERMON_DISRUPTION_MIN_PEERS", "disruptionMinPeers", "peers, like 10"),
   durationSetting("checkpointInterval", "--checkpoint-interval", "PEERMON_CHECKPOINT_INTERVAL", "checkpointIntervalMs"),
   {
     key: "http",
@@ -107,6 +129,23 @@ const SERVE_SETTINGS: Setting[] = [
       }
     },
   },
+  // Delivery to people (issue 10).
+  {
+    key: "alertmanager",
+    flag: "--alertmanager",
+    env: "PEERMON_ALERTMANAGER",
+    field: "alertmanagerUrls",
+    apply: (input, v) => {
+      const list = Array.isArray(v) ? (v as unknown[]).map(String) : text(v).split(",");
+      input.alertmanagerUrls = list.map((u) => u.trim()).filter(Boolean);
+    },
+  },
+  durationSetting("alertmanagerRepost", "--alertmanager-repost", "PEERMON_ALERTMANAGER_REPOST", "alertmanagerRepostMs"),
+  textSetting("webhook", "--webhook", "PEERMON_WEBHOOK", "webhookUrl"),
+  textSetting("webhookSecret", "--webhook-secret", "PEERMON_WEBHOOK_SECRET", "webhookSecret"),
+  textSetting("externalUrl", "--external-url", "PEERMON_EXTERNAL_URL", "externalUrl"),
+  durationSetting("deliveryBatch", "--delivery-batch", "PEERMON_DELIVERY_BATCH", "deliveryBatchMs"),
+  durationSetting("deliveryAckWait", "--delivery-ack-wait", "PEERMON_DELIVERY_ACK_WAIT", "deliveryAckWaitMs"),
   {
     key: "logLevel",
     flag: "--log-level",
@@ -115,6 +154,38 @@ const SERVE_SETTINGS: Setting[] = [
     apply: (input, v) => (input.logLevel = text(v) as MonitorConfig["logLevel"]),
   },
 ];
+
+/** Each setting's default as `--help` shows it, by commander attribute name (see help-defaults.ts). */
+export function settingDefaults(): Record<string, string> {
+  const entries = [...CONNECTION_SETTINGS, ...SERVE_SETTINGS].map((s) => [s.key, defaultText(s.field)]);
+  return { ...Object.fromEntries(entries), ...OPTION_DEFAULTS };
+}
+
+/** Boolean settings with a `--no-...` flag; in a config file they are written `"jetstream": false`. */
+const SWITCHES = [
+  { key: "jetstream", fileKeys: ["jetstream"], env: "PEERMON_JETSTREAM" },
+  { key: "durableWindows", fileKeys: ["durable-windows", "durableWindows"], env: "PEERMON_DURABLE_WINDOWS" },
+] as const;
+
+/** Every key a config file may hold: each setting's flag name (and its camelCase), for every command. */
+function knownFileKeys(): Set<string> {
+  const keys = [...CONNECTION_SETTINGS, ...SERVE_SETTINGS].flatMap((s) => [s.flag.slice(2), s.key]);
+  return new Set([...keys, ...SWITCHES.flatMap((s) => s.fileKeys)]);
+}
+
+/** Throws a ConfigError naming the first key that is no setting, and the closest one that is. */
+function rejectUnknownKeys(file: Record<string, unknown>, path: string): void {
+  const known = knownFileKeys();
+  for (const [key, value] of Object.entries(file)) {
+    if (known.has(key)) continue;
+    const flagNames = [...known].filter((k) => !/[A-Z]/.test(k));
+    throw new ConfigError(
+      `key "${key}" in ${path}`,
+      value,
+      `there is no such setting: did you mean "${closest(key, known)}"? Keys are the flags' names: ${flagNames.join(", ")}`,
+    );
+  }
+}
 
 /** Reads a JSON config file whose keys are the flags' names (`nats`, `window`, `grace`, ...). */
 export function readConfigFile(path: string): Record<string, Raw> {
@@ -141,6 +212,7 @@ export function resolveSettings(
 ): MonitorConfig {
   const configPath = (flags.config as string | undefined) ?? env.PEERMON_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
+  if (configPath) rejectUnknownKeys(file, configPath);
   const settings = scope === "serve" ? [...CONNECTION_SETTINGS, ...SERVE_SETTINGS] : CONNECTION_SETTINGS;
   const input: ConfigInput = {};
   for (const s of settings) {
@@ -157,8 +229,7 @@ export function resolveSettings(
             : [undefined, ""];
     if (value !== undefined) s.apply(input, value, source);
   }
-  if (flags.jetstream === false || isFalse(env.PEERMON_JETSTREAM)) input.jetstream = false;
-  if (flags.durableWindows === false || isFalse(env.PEERMON_DURABLE_WINDOWS)) input.durableWindows = false;
+  if (scope === "serve") for (const sw of SWITCHES) if (switchedOff(sw, flags, env, file, configPath)) input[sw.key] = false;
   try {
     return resolveConfig(input);
   } catch (err) {
@@ -168,6 +239,22 @@ export function resolveSettings(
     }
     throw err;
   }
+}
+
+/** A `--no-...` switch: the flag, else the variable, else the file's `"key": false` turns it off. */
+function switchedOff(
+  sw: (typeof SWITCHES)[number],
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, Raw>,
+  configPath: string | undefined,
+): boolean {
+  if (flags[sw.key] === false) return true;
+  if (env[sw.env] !== undefined && env[sw.env] !== "") return isFalse(env[sw.env]);
+  const key = sw.fileKeys.find((k) => file[k] !== undefined);
+  if (key === undefined) return false;
+  if (typeof file[key] !== "boolean") throw new ConfigError(`"${key}" in ${configPath}`, file[key], "write true or false");
+  return file[key] === false;
 }
 
 function isFalse(value: string | undefined): boolean {

@@ -1,17 +1,28 @@
 /**
  * PeerMonitorClient: what peers, allocators and operators use to talk to peermon over NATS.
  * It knows only the public subjects; shards and replicas are invisible to it.
+ *
+ * Units (one convention, see metric-input.ts): what you give the SDK is milliseconds (`ttlMs`,
+ * `timeoutMs`) or a Date; what it gives back are wire records, times in bigint Unix nanoseconds.
+ * Give it a connection that reconnects forever (`connect({ servers, maxReconnectAttempts: -1 })`):
+ * with nats.js's default of 10 attempts an outage of ~20 s closes the connection for good, and
+ * then informers stop and alert streams end with an error saying so.
  */
-import { ErrorCode, type NatsConnection, type NatsError, type Msg } from "nats";
-import { encodeMetric, encodePeerSet, decode } from "../api/codec.js";
+import { ErrorCode, RequestStrategy, type NatsConnection, type NatsError, type Msg } from "nats";
+import { encodeMetric, decode } from "../api/codec.js";
 import { Subjects, isValidToken } from "../api/subjects.js";
-import type { Metric, MetricInput, PeerSet } from "../api/types.js";
-import { followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
+import type { Metric, PeerSet, Silence } from "../api/types.js";
+import { connectionClosed, followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
 import { startInformer, type Informer, type InformerOptions } from "./informer.js";
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
 import { MISSING_SHARDS_HEADER } from "../bus/names.js";
 import { PeerSetStore, type PeerSetChange } from "./peerset.js";
+import { SilenceStore } from "./silences.js";
+import type { SilenceInput } from "../api/silence.js";
+import type { ReleaseReply } from "../bus/disruption-log.js";
+import { TUNING } from "../config.js";
+import { metricFrom, type MetricInput } from "./metric-input.js";
 
 export interface ClientOptions {
   /** Subject prefix. @default "peermon" */
@@ -24,6 +35,7 @@ export class PeerMonitorClient {
   readonly subjects: Subjects;
   private readonly timeoutMs: number;
   private peersetStore: PeerSetStore | undefined;
+  private silenceStore: SilenceStore | undefined;
 
   constructor(
     readonly nc: NatsConnection,
@@ -33,20 +45,16 @@ export class PeerMonitorClient {
     this.timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  /** Publishes one metric on `<prefix>.metrics.<name>.<peer>`; omitted fields take zero values. */
-  publishMetric(input: MetricInput): void {
+  /**
+   * Publishes one metric on `<prefix>.metrics.<name>.<peer>` and returns it as sent. It is valid
+   * unless `valid: false`; it stays fresh `ttlMs` milliseconds after the monitor receives it.
+   */
+  publishMetric(input: MetricInput): Metric {
     requireToken("metric name", input.name);
     requireToken("peer id", input.peer);
-    const metric: Metric = {
-      value: "",
-      expire: 0n,
-      valid: false,
-      weight: 0n,
-      partitionable: false,
-      receivedAt: 0n,
-      ...input,
-    };
+    const metric = metricFrom(input, Date.now());
     this.nc.publish(this.subjects.metric(metric.name, metric.peer), encodeMetric(metric));
+    return metric;
   }
 
   /**
@@ -59,20 +67,33 @@ export class PeerMonitorClient {
     return followAlerts(this.nc, this.subjects, filter);
   }
 
-  /** Publishes `name` for `peer` every ttl/2 (ttl/4 after a failed `produce`) until stopped. */
-  startInformer(options: Omit<InformerOptions, "peer"> & { peer: string }): Informer {
+  /**
+   * Publishes `name` for `peer` every ttlMs/2 (ttlMs/4 after a failed `produce`) until stopped,
+   * across reconnects (what is published while disconnected is sent on reconnect). It stops by
+   * itself, telling `onError`, when the connection closes for good.
+   */
+  startInformer(options: InformerOptions): Informer {
     requireToken("metric name", options.name);
     requireToken("peer id", options.peer);
-    return startInformer((m) => this.publishMetric(m), options);
+    const informer = startInformer((m) => this.publishMetric(m), options);
+    void this.nc.closed().then(() => {
+      if (informer.stopped) return;
+      void informer.stop();
+      options.onError?.(connectionClosed(`the informer of ${options.name} for ${options.peer} stopped`));
+    });
+    return informer;
   }
 
-  /** Publishes a full PeerSet snapshot. */
+  /** Publishes a full PeerSet snapshot; one over the server's max_payload throws PeerSetTooLarge. */
   publishPeerSet(peerset: PeerSet): void {
     for (const p of peerset.peers) requireToken("peer id", p);
-    this.nc.publish(this.subjects.peerset, encodePeerSet(peerset));
+    this.peersets.publishPlain(peerset);
   }
 
-  /** The latest valid, unexpired metric of `name` for each current peer. */
+  /**
+   * The latest valid, unexpired metric of `name` for each current peer: [] when none is fresh.
+   * Throws QueryError (code 404) when no current peer ever sent `name` (a typo, or nothing yet).
+   */
   async latest(name: string): Promise<Metric[]> {
     requireToken("metric name", name);
     return decodeMetricList((await this.query(this.subjects.latest(name))).data);
@@ -128,6 +149,62 @@ export class PeerMonitorClient {
   /** Reads and writes the PeerSet kept in JetStream. */
   get peersets(): PeerSetStore {
     return (this.peersetStore ??= new PeerSetStore(this.nc, this.subjects));
+  }
+
+  /** Silences (maintenance windows) kept in JetStream and followed by every monitor. */
+  get silences(): SilenceStore {
+    return (this.silenceStore ??= new SilenceStore(this.nc, this.subjects));
+  }
+
+  /**
+   * Silences alerts of `peer` (for one metric name, or all of them) for `forMs`: they are still
+   * published, muted, and no sink delivers them. Resolves with the silence; its `id` removes it.
+   */
+  addSilence(input: SilenceInput): Promise<Silence> {
+    return this.silences.add(input);
+  }
+
+  /** The silences muting now, soonest end first. */
+  listSilences(): Promise<Silence[]> {
+    return this.silences.list();
+  }
+
+  /** Ends a silence now; alerts it muted that still fire are delivered. Throws SilenceNotFound for an unknown or ended id. */
+  removeSilence(id: string): Promise<Silence> {
+    return this.silences.remove(id);
+  }
+
+  /**
+   * Releases the disruption of `name`: its held firing alerts fire now. Resolves with how many
+   * were released; QueryError (404) when no disruption of `name` is open, NoMonitorError when no
+   * monitor of the name's shard answers.
+   */
+  async releaseDisruption(name: string): Promise<{ released: number; shards: string[] }> {
+    requireToken("metric name", name);
+    const subject = this.subjects.release(name);
+    const replies: ReleaseReply[] = [];
+    try {
+      const answers = await this.nc.requestMany(subject, undefined, {
+        strategy: RequestStrategy.JitterTimer,
+        jitter: 300,
+        maxWait: TUNING.operatorReplyWaitMs,
+      });
+      for await (const m of answers) {
+        try {
+          replies.push(m.json<ReleaseReply>());
+        } catch {
+          // not a monitor's reply
+        }
+      }
+    } catch (err) {
+      if ((err as NatsError).code !== ErrorCode.NoResponders) throw err;
+    }
+    if (replies.length === 0) throw new NoMonitorError(subject);
+    const open = replies.filter((r) => r.open);
+    if (open.length === 0) {
+      throw new QueryError(404, `no disruption of ${name} is open: nothing to release (\`peermon status\` lists open disruptions)`);
+    }
+    return { released: Math.max(...open.map((r) => r.released)), shards: [...new Set(open.map((r) => r.shard))] };
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * An informer: what a peer runs to publish one metric for as long as it lives, as IPFS Cluster's
- * informers do: every ttl/2, or every ttl/4 after `produce` failed (a failure publishes nothing,
+ * informers do: every ttlMs/2, or every ttlMs/4 after `produce` failed (a failure publishes nothing,
  * so the monitor alerts if it lasts).
  */
-import type { MetricInput } from "../api/types.js";
+import type { MetricInput } from "./metric-input.js";
 
 /** What `produce` returns: a value, or the metric's variable fields. */
 export type Produced = string | Pick<MetricInput, "value" | "valid" | "weight" | "partitionable">;
@@ -14,16 +14,16 @@ export interface InformerOptions {
   /** Time to live of each metric, ms: the monitor alerts when none arrives within it. */
   ttlMs: number;
   produce: () => Produced | Promise<Produced>;
-  /** Told about a failed `produce` (the informer keeps going). */
+  /** Told about a failed `produce` or publish (the informer keeps going), and when it stopped for good. */
   onError?: (err: unknown) => void;
 }
 
 export interface Informer {
   /** Stops publishing; resolves once any publish in progress ended. Idempotent. */
   stop(): Promise<void>;
+  /** True once stopped. */
+  readonly stopped: boolean;
 }
-
-const NS_PER_MS = 1_000_000n;
 
 export function startInformer(publish: (m: MetricInput) => void, o: InformerOptions): Informer {
   let timer: NodeJS.Timeout | undefined;
@@ -34,17 +34,7 @@ export function startInformer(publish: (m: MetricInput) => void, o: InformerOpti
     try {
       const produced = await o.produce();
       const fields = typeof produced === "string" ? { value: produced } : produced;
-      const ttl = BigInt(Math.round(o.ttlMs)) * NS_PER_MS;
-      if (!stopped) {
-        publish({
-          name: o.name,
-          peer: o.peer,
-          valid: true,
-          ...fields,
-          ttl,
-          expire: BigInt(Date.now()) * NS_PER_MS + ttl,
-        });
-      }
+      if (!stopped) publish({ name: o.name, peer: o.peer, ...fields, ttlMs: o.ttlMs });
     } catch (err) {
       next = o.ttlMs / 4;
       o.onError?.(err);
@@ -57,6 +47,9 @@ export function startInformer(publish: (m: MetricInput) => void, o: InformerOpti
       stopped = true;
       clearTimeout(timer);
       await running;
+    },
+    get stopped() {
+      return stopped;
     },
   };
 }

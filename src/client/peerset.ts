@@ -7,15 +7,26 @@
  * `add` and `remove` are read-modify-write with optimistic concurrency: the new set is published
  * with the stream sequence of the subject's last message as the expected one, and on a conflict
  * (another writer got there first) read and retried; concurrent writers never lose an update.
+ *
+ * A set may be as large as the server's `max_payload`. One over it, or over the stream's own
+ * limit, fails with PeerSetTooLarge, which says what the limit is and what to change; a stream
+ * left with an older peermon's 64 KiB limit is raised first, when these credentials may.
  */
-import { ErrorCode, type JetStreamManager, type NatsConnection, type NatsError } from "nats";
+import { ErrorCode, type JetStreamManager, type NatsConnection, type NatsError, type PubAck } from "nats";
 import { ulid } from "ulid";
 import { encodePeerSet } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
-import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName } from "../bus/peerset-stream.js";
-import { isSequenceConflict } from "../bus/jetstream.js";
+import {
+  ensurePeerSetStream,
+  newestValidPeerSet,
+  peersetStreamBounds,
+  peersetStreamName,
+  raiseLegacyLimit,
+} from "../bus/peerset-stream.js";
+import { isOverMaxPayload, isOverStreamLimit, isSequenceConflict } from "../bus/jetstream.js";
 import { JetStreamMissing, PeermonError } from "../errors.js";
+import { PeerSetTooLarge } from "./peerset-too-large.js";
 
 /**
  * Attempts of one add/remove before giving up. Each conflict means another writer succeeded, so
@@ -75,12 +86,12 @@ export class PeerSetStore {
       jsm = await this.manager("store the peerset");
     } catch (err) {
       if (!(err instanceof JetStreamMissing)) throw err;
-      this.nc.publish(this.subjects.peerset, encodePeerSet(peerset));
+      this.publishPlain(peerset);
       await this.nc.flush();
       return { peerset, changed: true, stored: false };
     }
     await this.ensureStream(jsm);
-    const ack = await this.nc.jetstream().publish(this.subjects.peerset, encodePeerSet(peerset));
+    const ack = await this.store(jsm, peerset);
     return { peerset, changed: true, stored: true, seq: ack.seq };
   }
 
@@ -108,9 +119,7 @@ export class PeerSetStore {
       if (next === undefined) return { peerset: current, changed: false, stored: reading.type === "current" };
       const peerset: PeerSet = { peers: next, id: ulid() };
       try {
-        const ack = await this.nc.jetstream().publish(this.subjects.peerset, encodePeerSet(peerset), {
-          expect: { lastSubjectSequence: reading.lastSeq },
-        });
+        const ack = await this.store(jsm, peerset, reading.lastSeq);
         return { peerset, changed: true, stored: true, seq: ack.seq };
       } catch (err) {
         if (!isSequenceConflict(err)) throw err;
@@ -123,6 +132,43 @@ export class PeerSetStore {
         await backoff(attempt);
       }
     }
+  }
+
+  /** Publishes `peerset` plainly (no JetStream); one over `max_payload` is a PeerSetTooLarge. */
+  publishPlain(peerset: PeerSet): void {
+    const data = encodePeerSet(peerset);
+    try {
+      this.nc.publish(this.subjects.peerset, data);
+    } catch (err) {
+      throw this.tooLarge(err, peerset, data) ?? err;
+    }
+  }
+
+  /**
+   * Stores `peerset` through JetStream (after `lastSeq` when given). A set over the stream's limit
+   * raises an older peermon's 64 KiB limit and is tried once more; over any limit it is a
+   * PeerSetTooLarge.
+   */
+  private async store(jsm: JetStreamManager, peerset: PeerSet, lastSeq?: number): Promise<PubAck> {
+    const data = encodePeerSet(peerset);
+    const options = lastSeq === undefined ? undefined : { expect: { lastSubjectSequence: lastSeq } };
+    for (let raised = false; ; raised = true) {
+      try {
+        return await this.nc.jetstream().publish(this.subjects.peerset, data, options);
+      } catch (err) {
+        if (!isOverStreamLimit(err)) throw this.tooLarge(err, peerset, data) ?? err;
+        const limit = await raiseLegacyLimit(jsm, this.subjects);
+        if (raised || (limit > 0 && limit < data.length)) {
+          throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, limit, this.stream, err);
+        }
+      }
+    }
+  }
+
+  /** The PeerSetTooLarge that `err` means when nats.js refused `data` for the server's max_payload. */
+  private tooLarge(err: unknown, peerset: PeerSet, data: Uint8Array): PeerSetTooLarge | undefined {
+    if (!isOverMaxPayload(err)) return undefined;
+    return PeerSetTooLarge.byServer(peerset.peers.length, data.length, this.nc.info?.max_payload ?? 0, err);
   }
 
   private async manager(purpose: string): Promise<JetStreamManager> {

@@ -1,11 +1,17 @@
 /**
  * Prometheus metrics of a monitor (`GET /metrics` on `serve --http`), with prom-client. Counters
- * are read from MonitorStats when scraped (the hot path only increments numbers); the detection
- * lag histogram is fed by the stats' hook, which is set only here, when someone scrapes.
+ * are read from MonitorStats and QueryStats when scraped (the hot path only increments numbers);
+ * the detection lag and query duration histograms are fed by hooks that are set only here.
+ *
+ * Renamed after 0.1.0: `peermon_metrics_{received,stored,ignored}_total` read as if they counted
+ * Prometheus metrics; they count metric messages from peers, now
+ * `peermon_metric_messages_{received,stored,ignored}_total`. The old names stay for one release
+ * (0.2), as deprecated aliases with the same values, so dashboards and alert rules can move over.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { REJECT_REASONS } from "../api/validate.js";
 import type { MonitorStats } from "../stats.js";
+import { QUERY_ENDPOINTS, QUERY_OUTCOMES, type QueryStats } from "../bus/query-stats.js";
 import { WINDOW_STATES, type WindowState } from "../actors/window-machine.js";
 
 export interface MetricsSource {
@@ -15,8 +21,55 @@ export interface MetricsSource {
   linkUp(): boolean;
   /** What is left of the grace after an outage or a stall, ms. */
   graceLeftMs(): number;
+  /** Silences muting now. */
+  silencesActive?(): number;
+  /** Windows whose firing alert a disruption holds now. */
+  alertsHeld?(): number;
+  /** Metric names in a disruption now. */
+  disruptionsOpen?(): string[];
   info: Record<string, string>;
+  /** The query service's counters. */
+  queries: QueryStats;
+  /** Peers in the current peerset, null while none is known. */
+  peersetSize: () => number | null;
 }
+
+/** Silences and disruptions as they are now. */
+function operatorGauges(register: Registry, source: MetricsSource): void {
+  new Gauge({
+    name: "peermon_silences",
+    help: "Silences muting alerts now",
+    registers: [register],
+    collect() {
+      this.set(source.silencesActive?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_alerts_held",
+    help: "Windows whose firing alert a disruption holds now (they wait in expired)",
+    registers: [register],
+    collect() {
+      this.set(source.alertsHeld?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_disruption",
+    help: "1 for each metric name in a disruption now",
+    labelNames: ["name"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const name of source.disruptionsOpen?.() ?? []) this.set({ name }, 1);
+    },
+  });
+}
+
+/** Counters of metric messages: name, help, reader, and the old name kept one release (see the header). */
+const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => number, deprecatedAlias: string][] = [
+  ["peermon_metric_messages_received_total", "Metric messages received from peers, valid or not", (s) => s.metricsReceived, "peermon_metrics_received_total"],
+  ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored, "peermon_metrics_stored_total"],
+  ["peermon_metric_messages_ignored_total", "Metric messages of peers outside the peerset (not stored)", (s) => s.metricsIgnored, "peermon_metrics_ignored_total"],
+];
 
 /** A registry holding peermon's metrics and Node's default ones (event-loop lag, heap, GC). */
 export function monitorMetrics(source: MetricsSource): Registry {
@@ -33,15 +86,21 @@ export function monitorMetrics(source: MetricsSource): Registry {
         this.inc(read());
       },
     });
-  total("peermon_metrics_received_total", "Metric messages received", () => stats.metricsReceived);
-  total("peermon_metrics_stored_total", "Metrics stored in a window", () => stats.metricsStored);
-  total("peermon_metrics_ignored_total", "Metrics of peers outside the peerset", () => stats.metricsIgnored);
+  for (const [name, help, read, alias] of MESSAGE_COUNTERS) {
+    total(name, help, () => read(stats));
+    total(alias, `Deprecated alias of ${name}: removed after 0.2`, () => read(stats));
+  }
+  total("peermon_queries_refused_total", "Queries dropped unanswered: their reply subject was not an _INBOX", () => stats.queriesRefused);
   total("peermon_windows_created_total", "Windows created", () => stats.windowsCreated);
   total("peermon_windows_freed_total", "Windows freed (peer left the peerset)", () => stats.windowsFreed);
   total("peermon_alerts_deferred_total", "Alerts the bus could not take at once (they waited)", () => stats.alertsDeferred);
   total("peermon_alerts_resent_total", "Alerts sent again, unconfirmed after a reconnect or timeout", () => stats.alertsResent);
   total("peermon_alerts_deduplicated_total", "Alerts another replica had already logged", () => stats.alertsDeduplicated);
   total("peermon_convictions_deferred_total", "Due deadlines held back during the monitor's own outage or grace", () => stats.convictionsDeferred);
+  total("peermon_alerts_muted_total", "Alerts published muted (a silence matched): no sink delivers them", () => stats.alertsMuted);
+  total("peermon_alerts_held_total", "Firing alerts held because their name was in a disruption", () => stats.alertsHeld);
+  total("peermon_disruptions_total", "Disruptions this monitor declared", () => stats.disruptionsStarted);
+  operatorGauges(register, source);
   total("peermon_outages_total", "Times the link to NATS was impaired", () => stats.outages);
   total("peermon_stalls_total", "Times the event loop stalled", () => stats.stalls);
   total("peermon_metrics_stale_total", "Metrics older than their window's newest when applied (dropped)", () => stats.metricsStale);
@@ -110,5 +169,47 @@ export function monitorMetrics(source: MetricsSource): Registry {
     registers: [register],
   });
   stats.onDetectionLag = (ms) => lag.observe(ms / 1_000);
+  queryMetrics(register, source);
   return register;
+}
+
+/** Queries per endpoint and outcome, their durations, and the peerset size. */
+function queryMetrics(register: Registry, source: MetricsSource): void {
+  const { queries, peersetSize } = source;
+  new Counter({
+    name: "peermon_queries_total",
+    help: "Queries answered, by endpoint (latest, peer, names) and outcome (ok, or the error sent back)",
+    labelNames: ["endpoint", "outcome"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const endpoint of QUERY_ENDPOINTS) {
+        for (const outcome of QUERY_OUTCOMES) this.inc({ endpoint, outcome }, queries.answered[endpoint][outcome]);
+      }
+    },
+  });
+  const duration = new Histogram({
+    name: "peermon_query_duration_seconds",
+    help: "From a query's arrival to its answer, by endpoint",
+    labelNames: ["endpoint"],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [register],
+  });
+  queries.onDuration = (endpoint, seconds) => duration.observe({ endpoint }, seconds);
+  new Gauge({
+    name: "peermon_peerset_peers",
+    help: "Peers in the current peerset (0 while none is known: see peermon_peerset_known)",
+    registers: [register],
+    collect() {
+      this.set(peersetSize() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "peermon_peerset_known",
+    help: "1 once a PeerSet is known (only its members are tracked), 0 before (every publishing peer is tracked)",
+    registers: [register],
+    collect() {
+      this.set(peersetSize() === null ? 0 : 1);
+    },
+  });
 }

@@ -1,17 +1,28 @@
 /**
- * Deadline arithmetic, pure. All times are milliseconds on the monitor's clock (Unix epoch).
+ * Deadline arithmetic, pure. All times are milliseconds on the monitor's monotonic clock (Unix
+ * epoch, Clock.now()); an `e` is wall time and is placed on that timeline with the wall offset.
  */
+import { monotonicAt } from "../wall-clock.js";
 
 const NS_PER_MS = 1_000_000;
 
+type Ns = number | bigint | null | undefined;
+
 /**
- * When a valid metric stops being fresh. With a ttl (`l`) the deadline is counted from the
- * monitor's own receive time, so the sender's clock does not matter; without one it is the
- * sender's absolute expiry (`e`), as in IPFS Cluster, and an omitted `e` means already expired.
+ * When a valid metric stops being fresh, on the monotonic timeline. With a ttl (`l`) the deadline
+ * is counted from the monitor's own receive time (monotonic), so no clock step matters; without
+ * one it is the sender's absolute expiry (`e`), as in IPFS Cluster, a wall time: it is reached at
+ * `e − wallOffsetMs` (Clock.wallNow() − Clock.now(); 0 takes `e` as monotonic time) and moves when
+ * the wall clock is re-anchored (`movedDeadline`). An omitted `e` means already expired.
  */
-export function deadlineOf(receivedAtMs: number, ttlNs: number | bigint | null | undefined, expireNs: number | bigint | null | undefined): number {
-  if (ttlNs !== undefined && ttlNs !== null) return receivedAtMs + Number(ttlNs) / NS_PER_MS;
-  return Number(expireNs ?? 0) / NS_PER_MS;
+export function deadlineOf(receivedAtMs: number, ttlNs: Ns, expireNs: Ns, wallOffsetMs = 0): number {
+  if (!isWallDeadline(ttlNs)) return receivedAtMs + Number(ttlNs) / NS_PER_MS;
+  return monotonicAt(Number(expireNs ?? 0) / NS_PER_MS, wallOffsetMs);
+}
+
+/** True when a metric's deadline is its `e` (it has no `l`): it moves when the wall clock steps. */
+export function isWallDeadline(ttlNs: Ns): boolean {
+  return ttlNs === undefined || ttlNs === null;
 }
 
 /** A metric is fresh strictly before its deadline (IPFS Cluster: expired when now is after it). */

@@ -1,8 +1,8 @@
 /**
  * WindowBatch: the newest metrics of many windows in one message, the unit of a checkpoint and of
  * a transfer between replicas. A plain msgpack map:
- *   c: int64, Unix ns on the WRITER's clock when it wrote the batch
- *   s: [Metric, ...], wire maps as in the contract, each with its `t` (receivedAt, writer's clock)
+ *   c: int64, Unix ns on the WRITER's (wall) clock when it wrote the batch
+ *   s: [Metric, ...], wire maps as in the contract, each with its `t` (receivedAt, the same clock)
  * Per window: its newest metric, preceded by its newest valid one when the newest is invalid (that
  * one holds the deadline: an invalid metric never arms one). A reader never takes a `t` as it is,
  * since its clock may be another machine's: it takes the age `c - t`, measured on the writer's

@@ -88,6 +88,7 @@ if (mode === "monitor") {
       counters: monitor.stats.snapshot(),
       memory: memory(),
     }),
+    delivery: () => ({ delivery: monitor.delivery?.status() }),
     stop: () => monitor.stop(),
   });
 } else if (mode === "baseline") {

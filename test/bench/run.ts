@@ -8,6 +8,7 @@
  *   npm run bench -- --profile DIR     CPU profiles of the receivers over the timed phase (ingest:
  *                                      monitor and baseline; queries: monitor), hottest functions
  *   npm run bench -- --docs            rewrites docs/benchmarks.md from this run
+ *   npm run bench:detection            the detection-quality replay alone, with its sweeps (docs/detection.md)
  *
  * Progress goes to stderr. The exit code is non-zero when a scenario failed (its figures are null).
  */
@@ -17,7 +18,7 @@ import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } 
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
 
-const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard"] as const;
+const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The keys of the JSON line, in this order, before any extra figure. */

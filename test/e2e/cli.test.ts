@@ -195,17 +195,17 @@ test("cli - peer with no such metric exits 1 with a message that says what to do
   assert.match(result.stderr, /^peermon: no ping metric from peer P9; list known names with `peermon names`/);
 });
 
-test("cli - latest and names with nothing known print nothing on stdout and exit 0", async (t) => {
-  const { env } = await cluster(t);
-  const [latest, latestJson, names] = await Promise.all([
-    runCli(t, ["latest", "ping"], env),
-    runCli(t, ["latest", "ping", "--json"], env),
-    runCli(t, ["names"], env),
-  ]);
-  for (const r of [latest, latestJson, names]) ok(r);
+test("cli - latest of a known name with nothing fresh, and names with nothing known, print nothing on stdout and exit 0", async (t) => {
+  const { server, monitor, env } = await cluster(t);
+  publishMetric(await client(t, server), { n: "ping", p: "P1", ttlMs: 0 });
+  await waitUntil(() => monitor.stats.alertsFiring === 1, "ping known, and expired");
+  const [latest, latestJson] = await Promise.all([runCli(t, ["latest", "ping"], env), runCli(t, ["latest", "ping", "--json"], env)]);
+  for (const r of [latest, latestJson]) ok(r);
   assert.equal(latest.stdout, "");
   assert.match(latest.stderr, /no valid ping metrics/);
   assert.equal(latestJson.stdout, "[]\n");
+  const names = await runCli(t, ["names"], (await cluster(t)).env);
+  ok(names);
   assert.equal(names.stdout, "");
 });
 
@@ -232,7 +232,7 @@ test("cli - an invalid name or peer token is refused before connecting", async (
   ]);
   for (const r of results) {
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^peermon: invalid (metric name|peer id) ".*": use 1-255 bytes without spaces/);
+    assert.match(r.stderr, /^peermon: invalid (metric name|peer id): ".*"; use 1-255 bytes without spaces/);
     assert.doesNotMatch(r.stderr, /cannot connect/);
   }
 });

@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, RequestStrategy } from "nats";
+import { encodePeerSet } from "../../src/api/codec.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { DEFAULT_CONFIG, parseShard, resolveConfig } from "../../src/config.js";
 import { MAPPINGS_FILE, NODE_TEMPLATE, renderTemplate, writeNodeConfig } from "../../deploy/local/nats-nodes.js";
 import { localCluster, processAlive } from "../helpers/local-cluster.js";
+import { libp2pIds } from "../helpers/peer-ids.js";
 import { parseYaml, get, natsText, withIncludes, natsBlock, natsField, natsMappings, natsRoutes, portOf, hostOf, parseUnit, parseEnvFile, type YamlMap } from "../helpers/deploy-artefacts.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -184,6 +186,26 @@ test("deploy - every NATS config has nats.conf's three mappings with 32 partitio
   }
 });
 
+test("deploy - every NATS config's max_payload (8MB) holds a PeerSet of 10,000 libp2p ids and `latest` for 10k peers", () => {
+  const configs = [
+    { name: "nats.conf", text: natsText(natsConf) },
+    { name: "deploy/secure/nats-secure.conf", text: natsText(read(at("secure", "nats-secure.conf"))) },
+    ...clusteredConfigs(),
+  ];
+  const peerset = encodePeerSet({ peers: libp2pIds(10_000), id: "01J0000000000000000000000A" }).length;
+  for (const { name, text } of configs) {
+    const maxPayload = natsField(text, "max_payload");
+    assert.equal(maxPayload, "8MB", `${name}: max_payload`);
+    assert.ok(bytesOf(maxPayload) >= 1.3e6 && bytesOf(maxPayload) > peerset, `${name}: a ${peerset}-byte PeerSet fits`);
+  }
+});
+
+/** nats-server's size notation (`8MB` is 8 MiB) in bytes. */
+function bytesOf(size: string): number {
+  const m = /^(\d+)(KB|MB|GB)?$/i.exec(size)!;
+  return Number(m[1]) * 1024 ** ["", "KB", "MB", "GB"].indexOf((m[2] ?? "").toUpperCase());
+}
+
 test("deploy - every clustered NATS config listens on 4222 (clients), 6222 (routes) and 8222 (monitoring)", () => {
   for (const { name, text } of clusteredConfigs()) {
     assert.equal(portOf(natsField(text, "listen")!), PORTS.client, `${name}: client port`);
@@ -235,7 +257,8 @@ test("deploy - kubernetes: config, container, Service and probe ports agree; rou
     Array.from({ length: NATS_NODES }, (_, i) => `nats-${i}.${headless}`),
     "routes name the StatefulSet's pods under the headless Service",
   );
-  for (const { doc } of k8s("Service")) {
+  // NATS's Services (the Alertmanager's are checked by deploy-alertmanager.test.ts).
+  for (const { doc } of k8s("Service").filter(({ doc }) => get(doc, "spec", "selector", "app.kubernetes.io/name") === "nats")) {
     for (const p of get(doc, "spec", "ports") as YamlMap[]) {
       assert.equal(Number(p.port), natsPorts[p.targetPort as string], `Service ${get(doc, "metadata", "name")} ${p.name}`);
     }
@@ -352,12 +375,13 @@ test("local cluster - 3 NATS nodes and 2 shards x 2 replicas start, answer once,
     assert.deepEqual(shards.sort(), ["0/2", "0/2", "1/2", "1/2"], "$SRV.INFO.peermon: 4 instances, 2 per shard");
 
     const client = new PeerMonitorClient(nc);
-    client.publishMetric({ name: "freespace", peer: "P1", value: "5000", valid: true, ttl: 60_000_000_000n });
+    client.publishMetric({ name: "freespace", peer: "P1", value: "5000", ttlMs: 60_000 });
     const deadline = Date.now() + 10_000;
-    let latest = await client.latest("freespace");
+    const known = () => client.latest("freespace").catch(() => []); // a 404 until the shard has it
+    let latest = await known();
     while (latest.length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      latest = await client.latest("freespace");
+      latest = await known();
     }
     assert.deepEqual(latest.map((m) => [m.peer, m.value]), [["P1", "5000"]]);
   } finally {

@@ -7,9 +7,10 @@
  */
 import { ManualClock } from "../../src/clock.js";
 import { encode } from "../../src/api/codec.js";
-import type { Alert } from "../../src/api/types.js";
+import type { Alert, DisruptionEvent } from "../../src/api/types.js";
+import type { Muter } from "../../src/actors/muter.js";
 import { silentLogger } from "../../src/log.js";
-import { Supervisor, type RoundTrip } from "../../src/actors/supervisor.js";
+import { Supervisor, type DisruptionSettings, type RoundTrip } from "../../src/actors/supervisor.js";
 import { Outbox, type AlertTransport } from "../../src/actors/outbox.js";
 import { MetricIntake } from "../../src/bus/intake.js";
 import { MonitorStats } from "../../src/stats.js";
@@ -69,6 +70,10 @@ export interface SetupOptions {
   repeatIntervalMs?: number;
   maxWindows?: number;
   maxNames?: number;
+  /** The silences (or any Muter). @default none */
+  muter?: Muter;
+  /** Disruption mode; events are recorded in `disruptions`. @default off */
+  disruption?: Partial<Omit<DisruptionSettings, "announce">>;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -76,6 +81,7 @@ export function setup(options: SetupOptions = {}) {
   const sink = new FakeSink();
   const reach = new FakeReachability(options.auto ?? true);
   const stats = new MonitorStats();
+  const disruptions: DisruptionEvent[] = [];
   const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, maxRetryPauseMs: 1_000 });
   const sup = new Supervisor({
     clock,
@@ -90,6 +96,16 @@ export function setup(options: SetupOptions = {}) {
     stallThresholdMs: 1_000,
     rejectLogIntervalMs: 0,
     stats,
+    muter: options.muter,
+    disruption: options.disruption && {
+      threshold: 0.5,
+      minPeers: 10,
+      hysteresis: 0.2,
+      checkIntervalMs: 1_000,
+      recountMs: 100,
+      ...options.disruption,
+      announce: (e) => disruptions.push(e),
+    },
   });
   const intake = new MetricIntake({
     target: sup,
@@ -127,7 +143,7 @@ export function setup(options: SetupOptions = {}) {
   const state = (name = "ping") => sup.views.stateCounts()[name];
   const elapsed = () => clock.now() - T0;
 
-  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed };
+  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

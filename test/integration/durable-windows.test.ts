@@ -28,16 +28,16 @@ async function rounds(m: Monitor, n: number): Promise<void> {
   await waitUntil(() => m.stats.checkpointRounds >= before + n, `${n} checkpoint rounds`);
 }
 
-/** The system clock, `offsetMs` off: a monitor on another machine, or a VM before NTP. */
+/** The system clocks (monotonic and wall), `offsetMs` off: a monitor on another machine, or a VM before NTP. */
 function skewedClock(offsetMs: number): Clock {
-  return { ...systemClock, now: () => systemClock.now() + offsetMs };
+  return { ...systemClock, now: () => systemClock.now() + offsetMs, wallNow: () => systemClock.wallNow() + offsetMs };
 }
 
 /** How old a metric a monitor holds is, on that monitor's own clock, ms. */
 function ageOn(m: Monitor, clock: Clock, name: string, peer: string): number {
   const metric = m.supervisor.views.latestForPeer(name, peer);
   assert.ok(metric, `${name}/${peer} restored`);
-  return clock.now() - Number(metric.receivedAt) / 1e6;
+  return clock.wallNow() - Number(metric.receivedAt) / 1e6;
 }
 
 test("durable windows - the server stores no metric, only checkpoint buckets, and rewrites a bucket only when its windows changed", async (t) => {

@@ -28,7 +28,7 @@ test("allocator - picks the k current peers with most freespace: exact values, t
       value,
       valid: extra.valid ?? true,
       weight: extra.weight ?? 0n,
-      ttl: BigInt(extra.ttlMs ?? 60_000) * 1_000_000n,
+      ttlMs: extra.ttlMs ?? 60_000,
     });
   freespace("P1", "5000");
   freespace("P2", "9007199254740993"); // 2^53 + 1: equal to P3 as a JS number, larger exactly
@@ -40,7 +40,7 @@ test("allocator - picks the k current peers with most freespace: exact values, t
   freespace("Pexpired", HUGE, { ttlMs: 300 });
   freespace("Poutside", HUGE);
   freespace("Pnan", "lots");
-  for (const peer of ["P1", "P3", "P5", "Poutside", "Pnan"]) pm.publishMetric({ name: "ping", peer, valid: true, ttl: 60_000_000_000n });
+  for (const peer of ["P1", "P3", "P5", "Poutside", "Pnan"]) pm.publishMetric({ name: "ping", peer, ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 15, "every metric stored");
   await pm.setPeers(["P1", "P2", "P3", "P4", "P5", "P6", "Pinvalid", "Pexpired", "Pnan"]);
   await waitUntil(() => monitor.supervisor.currentPeerSet?.peers.length === 9, "the monitor applies the peerset");

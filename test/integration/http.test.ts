@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { freePort } from "../../src/cli/local-nats.js";
 import { encode } from "../../src/api/codec.js";
 import type { StatusSnapshot } from "../../src/actors/window-views.js";
+import { PeerMonitorClient } from "../../src/client/client.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
 import { AlertCollector, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";
 
@@ -27,8 +28,8 @@ test("http - /metrics exposes counters, windows per state, alerts, the detection
   assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
   const body = await res.text();
   for (const line of [
-    /^peermon_metrics_received_total 3$/m,
-    /^peermon_metrics_stored_total 2$/m,
+    /^peermon_metric_messages_received_total 3$/m,
+    /^peermon_metric_messages_stored_total 2$/m,
     /^peermon_rejected_total\{reason="undecodable"\} 1$/m,
     /^peermon_windows\{name="ping",state="alerted"\} 1$/m,
     /^peermon_windows\{name="ping",state="healthy"\} 1$/m,
@@ -89,4 +90,40 @@ test("http - the status page shows each name's peers and states, live, in a real
   )) as string[];
   assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted badge is drawn");
   assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy badges are drawn");
+});
+
+test("http - /metrics counts queries by endpoint and outcome with their durations, refused queries and the peerset size", async (t) => {
+  const { monitor, nc, base } = await monitorWithHttp(t);
+  const pm = new PeerMonitorClient(nc);
+  const scrape = async () => (await fetch(`${base}/metrics`)).text();
+  assert.match(await scrape(), /^peermon_peerset_known 0$/m, "no peerset yet");
+  publishMetric(nc, { n: "ping", p: "P1", ttlMs: 60_000 });
+  await waitUntil(() => monitor.stats.metricsStored === 1, "the metric stored");
+  await pm.latest("ping");
+  await pm.latest("ping");
+  await assert.rejects(pm.latest("pnig"));
+  await pm.latestForPeer("ping", "P1");
+  await pm.names();
+  nc.publish("peermon.latest.ping", undefined, { reply: "peermon.alerts.ping.P1" });
+  await pm.setPeers(["P1", "P2", "P3"]);
+  await waitUntil(() => monitor.stats.queriesRefused === 1 && monitor.supervisor.currentPeerSet?.peers.length === 3, "refused, and the peerset");
+
+  const body = await scrape();
+  for (const line of [
+    /^peermon_queries_total\{endpoint="latest",outcome="ok"\} 2$/m,
+    /^peermon_queries_total\{endpoint="latest",outcome="not_found"\} 1$/m,
+    /^peermon_queries_total\{endpoint="peer",outcome="ok"\} 1$/m,
+    /^peermon_queries_total\{endpoint="names",outcome="ok"\} 1$/m,
+    /^peermon_query_duration_seconds_count\{endpoint="latest"\} 3$/m,
+    /^peermon_query_duration_seconds_bucket\{le="2.5",endpoint="peer"\} 1$/m,
+    /^peermon_queries_refused_total 1$/m,
+    /^peermon_peerset_peers 3$/m,
+    /^peermon_peerset_known 1$/m,
+    /^peermon_metric_messages_received_total 1$/m,
+    /^# HELP peermon_metric_messages_received_total Metric messages received from peers/m,
+    /^peermon_metrics_received_total 1$/m, // the old name, kept one release
+    /^# HELP peermon_metrics_received_total Deprecated alias of peermon_metric_messages_received_total/m,
+  ]) {
+    assert.match(body, line);
+  }
 });

@@ -242,6 +242,34 @@ test("monitor - a query whose reply subject is a JetStream API cannot make it de
   assert.equal((await jsm.streams.info("PEERMON_ALERTS")).config.name, "PEERMON_ALERTS", "the alert log is still there");
 });
 
+test("operator - silences and disruption release; no metric, alert, peerset, and no stream outside the silences bucket", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t);
+  const watched = new Conn(monitor.nc);
+  const [operator, p1, repinner] = await Promise.all([as("operator"), as("P1"), as("repinner")]);
+  const ops = new PeerMonitorClient(operator.nc);
+  const silence = await ops.addSilence({ peer: "P1", forMs: 60_000, comment: "maintenance" });
+  assert.deepEqual((await ops.listSilences()).map((s) => s.id), [silence.id]);
+  await waitUntil(() => monitor.controls.activeSilences() === 1, "the monitor follows the silence");
+  const live = await AlertCollector.start(t, repinner.nc, "peermon.alerts.>");
+  publishMetric(p1.nc, { n: "ping", p: "P1", ttlMs: 300 });
+  await live.waitFor((a) => a.length === 1, "the muted alert");
+  assert.equal(live.alerts[0]!.muted, true);
+  await ops.removeSilence(silence.id);
+  await live.waitFor((a) => a.length === 2, "delivered once the silence is removed");
+  await assert.rejects(ops.releaseDisruption("ping"), /no disruption of ping is open/, "the monitors answered the release request");
+
+  await operator.refusedPublish("peermon.metrics.ping.P1", metric("ping", "P1"));
+  await operator.refusedPublish("peermon.alertlog.ping.P1");
+  await operator.refusedPublish("peermon.disruptionlog.ping");
+  await operator.refusedPublish("peermon.peerset", encode({ s: [], i: "forged" }));
+  for (const api of ["STREAM.DELETE.KV_PEERMON_SILENCES", "STREAM.PURGE.KV_PEERMON_SILENCES", "STREAM.CREATE.KV_OTHER", "CONSUMER.CREATE.PEERMON_ALERTS"]) {
+    await operator.refusedPublish(`$JS.API.${api}`);
+  }
+  assert.equal((await operator.refusedSubscribe("peermon.alerts.>")).code, ErrorCode.PermissionsViolation);
+  assert.deepEqual(watched.violations, [], "the monitor did its part without a permission error");
+  assert.deepEqual(warnings, []);
+});
+
 test("monitor - keeps its windows across restarts under the secure config: an older stream carried over and retired, from a sibling, from checkpoints, without a permission error", async (t) => {
   const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
   const warnings: string[] = [];

@@ -10,7 +10,7 @@ for (const [label, configFile] of [
   ["plain server", undefined],
 ] as const) {
   describe(`queries (${label})`, () => {
-    test("latest - gives the latest metric per peer, per name; unknown name gives []", async (t) => {
+    test("latest - gives the latest metric per peer, per name; an unknown name is a 404 naming it", async (t) => {
       const server = await natsServer(t, { configFile });
       const monitor = await startMonitor(t, server);
       const nc = await client(t, server);
@@ -21,7 +21,7 @@ for (const [label, configFile] of [
       for (const v of ["3", "4", "5", "6"]) publishMetric(nc, { n: "test2", p: "P3", v, ttlMs: 60_000 });
       await waitUntil(() => monitor.stats.metricsStored === 7, "7 stored metrics");
 
-      assert.deepEqual(await pm.latest("testbad"), []);
+      await assert.rejects(pm.latest("testbad"), (e: unknown) => e instanceof QueryError && e.code === 404 && /no metric named testbad/.test(e.message));
       const test1 = await pm.latest("test");
       assert.deepEqual(
         test1.map((m) => [m.peer, m.value]),
@@ -139,5 +139,5 @@ test("queries - a query whose reply subject is not an inbox is dropped: the moni
   await nc.flush();
   sub.unsubscribe();
   assert.equal(landed, 0);
-  assert.deepEqual(await new PeerMonitorClient(nc).latest("ping"), [], "inbox replies still work");
+  await assert.rejects(new PeerMonitorClient(nc).latest("ping"), /no metric named ping/, "inbox replies still work");
 });

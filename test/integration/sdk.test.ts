@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { connect } from "nats";
 import type { Alert } from "../../src/api/types.js";
 import type { AlertStream } from "../../src/client/alerts.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { client, natsServer, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
+import { cleanup, client, natsServer, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 /** Collects what an alert iterator yields, until `stop()`. */
 function drain(stream: AlertStream) {
@@ -64,12 +65,12 @@ test("sdk - alerts from the stream: a consumer that was offline catches up, then
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
   const monitor = await startMonitor(t, server);
   const pm = new PeerMonitorClient(await client(t, server));
-  for (const p of ["P1", "P2"]) pm.publishMetric({ name: "ping", peer: p, valid: true, ttl: 0n });
+  for (const p of ["P1", "P2"]) pm.publishMetric({ name: "ping", peer: p, ttlMs: 0 });
   // Nobody listens while these two alerts are sent.
   await waitUntil(() => monitor.stats.alertsFiring === 2, "two alerts sent");
   const late = drain(pm.alerts({ fromStream: true }));
   await waitUntil(() => late.seen.length === 2, "the two alerts sent while offline");
-  pm.publishMetric({ name: "numpin", peer: "P3", valid: true, ttl: 0n });
+  pm.publishMetric({ name: "numpin", peer: "P3", ttlMs: 0 });
   await waitUntil(() => late.seen.length === 3, "then a live one");
   await late.stop();
   assert.deepEqual(
@@ -92,10 +93,61 @@ test("sdk - a slow alert consumer reading the alert log misses nothing", async (
     }
   })();
   const peers = Array.from({ length: 60 }, (_, i) => `P${i}`);
-  for (const p of peers) pm.publishMetric({ name: "ping", peer: p, valid: true, ttl: 0n });
+  for (const p of peers) pm.publishMetric({ name: "ping", peer: p, ttlMs: 0 });
   await waitUntil(() => monitor.stats.alertsFiring === 60, "60 alerts sent");
   await waitUntil(() => seen.length === 60, "all 60 read by the slow consumer", 20_000);
   stream.stop();
   await done;
   assert.deepEqual(new Set(seen.map((a) => a.peer)), new Set(peers));
+});
+
+test("sdk - an informer and alert streams, live and from the log, carry on across a nats-server restart", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const monitor = await startMonitor(t, server, { graceMs: 3_000 });
+  // As the README connects: reconnect forever.
+  const nc = await connect({ servers: server.url, maxReconnectAttempts: -1 });
+  cleanup(t, () => nc.close());
+  const pm = new PeerMonitorClient(nc);
+  const live = drain(pm.alerts({ name: "ping" }));
+  const logged = drain(pm.alerts({ name: "ping", fromStream: true }));
+  const errors: unknown[] = [];
+  const informer = pm.startInformer({ name: "ping", peer: "alive", ttlMs: 1_000, produce: () => "ok", onError: (e) => errors.push(e) });
+  pm.publishMetric({ name: "ping", peer: "gone-before", ttlMs: 0 });
+  await waitUntil(() => live.seen.length === 1 && logged.seen.length === 1, "the first alert, live and from the log");
+
+  await server.kill();
+  await quietPeriod(1_000);
+  await server.restart();
+  await waitUntil(() => !monitor.supervisor.guard.impaired, "the monitor back", 20_000);
+  const stored = monitor.stats.metricsStored;
+  await waitUntil(() => monitor.stats.metricsStored >= stored + 2, "the informer publishing again", 20_000);
+  pm.publishMetric({ name: "ping", peer: "gone-after", ttlMs: 0 });
+  await waitUntil(() => live.seen.length === 2 && logged.seen.length === 2, "the second alert, live and from the log", 20_000);
+
+  await informer.stop();
+  await live.stop();
+  await logged.stop();
+  for (const stream of [live, logged]) {
+    assert.deepEqual(stream.seen.map((a) => `${a.kind} ${a.peer}`), ["firing gone-before", "firing gone-after"]);
+  }
+  assert.deepEqual(errors, [], "the informer never failed");
+});
+
+test("sdk - when the connection closes for good, the informer stops and the alert stream ends, each saying why", async (t) => {
+  const server = await natsServer(t);
+  const nc = await connect({ servers: server.url, maxReconnectAttempts: 1, reconnectTimeWait: 100 });
+  cleanup(t, () => nc.close());
+  const pm = new PeerMonitorClient(nc);
+  const errors: Error[] = [];
+  const informer = pm.startInformer({ name: "ping", peer: "P1", ttlMs: 60_000, produce: () => "ok", onError: (e) => errors.push(e as Error) });
+  const stream = pm.alerts({ name: "ping" });
+  await stream.ready;
+  const ended = (async () => {
+    for await (const _ of stream) void _;
+  })();
+  await server.kill();
+  await assert.rejects(ended, /the alert stream ended: the NATS connection closed for good; connect with `maxReconnectAttempts: -1`/);
+  await waitUntil(() => errors.length === 1, "the informer's report");
+  assert.match(errors[0]!.message, /the informer of ping for P1 stopped: the NATS connection closed for good/);
+  assert.equal(informer.stopped, true);
 });

@@ -55,6 +55,7 @@ const INVALID: [what: string, input: ConfigInput, field: string][] = [
   ["negative rejectLogIntervalMs", { rejectLogIntervalMs: -1 }, "rejectLogIntervalMs"],
   ["NaN graceMs", { graceMs: NaN }, "graceMs"],
   ["stallThresholdMs under 10", { stallThresholdMs: 5 }, "stallThresholdMs"],
+  ["wallStepThresholdMs under 10", { wallStepThresholdMs: 5 }, "wallStepThresholdMs"],
   ["probeIntervalMs 0", { probeIntervalMs: 0 }, "probeIntervalMs"],
   ["unknown logLevel", { logLevel: "loud" as never }, "logLevel"],
 ];
@@ -210,4 +211,55 @@ test("settings - a config file that is not a JSON object is rejected", () => {
     () => resolveSettings({ config: join(tmpdir(), "peermon-no-such-dir", "none.json") }, {}, "serve"),
     "--config",
   );
+});
+
+test("settings - an unknown key in the config file is refused, naming it and the closest valid key (regression: typos were ignored)", () => {
+  const cases: [content: Record<string, unknown>, key: string, closest: string][] = [
+    [{ windw: 25 }, "windw", "window"],
+    [{ grace: "45s", gracee: "1m" }, "gracee", "grace"],
+    [{ max_windows: 10 }, "max_windows", "max-windows"],
+    [{ natsUrl: "nats://n1:4222" }, "natsUrl", "nats"],
+  ];
+  for (const [content, key, near] of cases) {
+    const file = configFile(content);
+    try {
+      for (const scope of ["serve", "client"] as const) {
+        throwsConfigError(() => resolveSettings({ config: file.path }, {}, scope), `key "${key}" in ${file.path}`, `did you mean "${near}"?`);
+      }
+    } finally {
+      file.cleanup();
+    }
+  }
+});
+
+test("settings - a config file may hold every setting, as flag names or camelCase, and the --no- switches as false", () => {
+  const file = configFile({
+    nats: "nats://file:4222",
+    "max-windows": 10,
+    maxNames: 5,
+    "alert-retention": "2h",
+    "log-level": "warn",
+    jetstream: false,
+    "durable-windows": false,
+  });
+  try {
+    const c = resolveSettings({ config: file.path }, {}, "serve");
+    assert.equal(c.nats.servers, "nats://file:4222");
+    assert.equal(c.maxWindows, 10);
+    assert.equal(c.maxNames, 5);
+    assert.equal(c.alertRetentionMs, 7_200_000);
+    assert.equal(c.logLevel, "warn");
+    assert.equal(c.jetstream, false);
+    assert.equal(c.durableWindows, false);
+    assert.equal(resolveSettings({ config: file.path }, { PEERMON_JETSTREAM: "true" }, "serve").jetstream, true, "env beats the file");
+    assert.equal(resolveSettings({ config: file.path }, {}, "client").nats.servers, "nats://file:4222", "serve keys are fine for a client");
+  } finally {
+    file.cleanup();
+  }
+  const wrong = configFile({ jetstream: "no" });
+  try {
+    throwsConfigError(() => resolveSettings({ config: wrong.path }, {}, "serve"), `"jetstream" in ${wrong.path}`, "true or false");
+  } finally {
+    wrong.cleanup();
+  }
 });

@@ -348,3 +348,29 @@ test("supervisor - episodes alerted before a restart start alerted: the peer's r
     "each resolved alert ends the episode the log had open",
   );
 });
+
+test("supervisor - started with the wall clock an hour behind, it follows NTP's correction: an e-only metric falls due at its e (regression)", async () => {
+  const { clock, sink, publish, run, alerts } = setup();
+  const HOUR = 3_600_000;
+  const trueNow = () => clock.now() + HOUR; // the sender's clock is right; the monitor's wall is an hour behind
+  publish("P1", { l: undefined, e: ns(trueNow() + 30_000) });
+  await run(10_000);
+  clock.stepSystemClock(HOUR); // NTP corrects the machine's clock
+  await run(19_900);
+  assert.deepEqual(alerts(), [], "fresh until its e on the corrected clock");
+  await run(100);
+  assert.deepEqual(alerts(), ["firing ping/P1"], "due 30 s after it was sent, not an hour later");
+  assert.equal(sink.accepted[0]!.triggeredAt, ns(trueNow()), "r stamped on the corrected wall clock");
+  publish("P1", { l: 60 * SEC });
+  assert.equal(sink.accepted[1]!.receivedAt, ns(trueNow()), "t too");
+});
+
+test("supervisor - a step of the system clock moves no ttl deadline", async () => {
+  const { clock, publish, run, alerts } = setup();
+  publish("P1");
+  clock.stepSystemClock(-3_600_000);
+  await run(1_900);
+  assert.deepEqual(alerts(), []);
+  await run(100);
+  assert.deepEqual(alerts(), ["firing ping/P1"], "2 s after, on the monotonic clock");
+});

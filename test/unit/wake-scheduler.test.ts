@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock, type Clock, type TimerHandle } from "../../src/clock.js";
+import { ManualClock, type Clock, type TimerHandle, type WallStep } from "../../src/clock.js";
 import { WakeScheduler } from "../../src/actors/wake-scheduler.js";
 import type { Wakeable } from "../../src/window/wake-heap.js";
 
@@ -16,6 +16,12 @@ class TurnClock implements Clock {
   turn = 0;
   now(): number {
     return this.manual.now();
+  }
+  wallNow(): number {
+    return this.manual.wallNow();
+  }
+  onWallStep(listener: (step: WallStep) => void): () => void {
+    return this.manual.onWallStep(listener);
   }
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     return this.manual.setTimer(() => {

@@ -1,46 +1,72 @@
 /**
  * `peermon alerts`: follows `<prefix>.alerts.<name|*>.<peer|*>` until interrupted and prints each
- * Alert (a line, or NDJSON with --json). Once subscribed it says so on stderr, so that scripts can
- * wait for that line before causing alerts.
+ * Alert (a line, or NDJSON with --json). With --from-stream or --since it first prints what the
+ * alert log (JetStream) still keeps, from its start or from that time, then follows live. Once
+ * subscribed it says so on stderr, so that scripts can wait for that line before causing alerts;
+ * it says too when the connection is lost and back (it reconnects by itself, forever).
  */
 import { Command } from "commander";
 import type { Msg } from "nats";
+import type { Alert } from "../../api/types.js";
 import { decodeAlert } from "../../api/validate.js";
-import { PeermonError } from "../../errors.js";
+import { parseDuration } from "../../duration.js";
+import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { alertJson, alertLine, toJson } from "../format.js";
+import { watchLink } from "../link-notes.js";
 import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 interface AlertsFlags {
   name?: string;
   peer?: string;
   json?: boolean;
+  fromStream?: boolean;
+  since?: string;
 }
 
 export function alertsCommand(): Command {
   return withConnection(new Command("alerts"))
-    .description("follow alerts (firing and resolved) until interrupted")
+    .description("follow alerts (firing and resolved) until interrupted; optionally from the alert log first")
     .option("--name <name>", "only alerts about this metric name")
     .option("--peer <id>", "only alerts about this peer")
+    .option("--from-stream", "first print every alert the alert log still keeps (JetStream; a day by default), then follow live")
+    .option("--since <when>", "first print the alerts logged since then: how far back (2h, 30m) or a time (2026-11-23T01:00:00Z)")
     .option("--json", "print one JSON object per alert (NDJSON)")
     .addHelpText(
       "after",
       `
 Examples:
   peermon alerts                       # every alert, as lines
-  peermon alerts --name ping --json    # ping alerts as NDJSON, e.g. for jq`,
+  peermon alerts --name ping --json    # ping alerts as NDJSON, e.g. for jq
+  peermon alerts --since 8h            # what fired overnight, then live
+  peermon alerts --from-stream --peer P1 --json | jq -c '{kind, name}'`,
     )
     .action(async (flags: AlertsFlags & Record<string, unknown>) => {
       checkTokens({ "metric name": flags.name, "peer id": flags.peer });
-      await withSession(flags, "alerts", (s) => follow(s, flags), { follow: true });
+      const from = flags.since !== undefined ? sinceFlag(flags.since, Date.now()) : flags.fromStream ? true : undefined;
+      await withSession(flags, "alerts", (s) => (from === undefined ? followLive(s, flags) : followLog(s, flags, from)), {
+        follow: true,
+      });
     });
 }
 
-async function follow(s: Session, flags: AlertsFlags): Promise<void> {
+/** `--since`: how far back from `nowMs` (a duration) or an absolute time. */
+export function sinceFlag(text: string, nowMs: number): Date {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return new Date(nowMs - ms);
+  const at = /^\d{4}-\d\d-\d\d/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+  if (Number.isNaN(at)) {
+    throw new ConfigError("--since", text, "write how far back, like 2h or 30m, or a time like 2026-11-23T01:00:00Z");
+  }
+  return new Date(at);
+}
+
+async function followLive(s: Session, flags: AlertsFlags): Promise<void> {
   const subject = s.client.subjects.alertFilter(flags.name, flags.peer);
   const print = printer(flags.json === true);
   const signal = untilSignal();
-  const sub = s.nc.subscribe(subject, { callback: (err, m) => err || print(m) });
+  const link = watchLink(s.nc, printNote, { lost: "alerts sent until then are missed (--since catches up from the alert log)" });
+  const sub = s.nc.subscribe(subject, { callback: (err, m) => err || printMessage(m, print) });
   try {
     await s.nc.flush();
     printNote(`following alerts on ${subject} (Ctrl-C to stop)`);
@@ -50,21 +76,43 @@ async function follow(s: Session, flags: AlertsFlags): Promise<void> {
       throw new PeermonError(`the NATS connection closed${why}; no more alerts can be received: run \`peermon alerts\` again`);
     }
   } finally {
+    link.stop();
     signal.cancel();
     sub.unsubscribe();
   }
 }
 
-function printer(json: boolean): (m: Msg) => void {
+async function followLog(s: Session, flags: AlertsFlags, from: true | Date): Promise<void> {
+  const print = printer(flags.json === true);
+  const signal = untilSignal();
+  const link = watchLink(s.nc, printNote, { back: "the alert log resumes where it stopped" });
+  const stream = s.client.alerts({ name: flags.name, peer: flags.peer, fromStream: from });
+  void signal.done.then(() => stream.stop());
+  const start = from === true ? "its start" : from.toISOString();
+  try {
+    await stream.ready;
+    printNote(`following the alert log from ${start}, then live (Ctrl-C to stop)`);
+    for await (const alert of stream) print(alert);
+  } finally {
+    link.stop();
+    signal.cancel();
+  }
+}
+
+type Print = (alert: Alert) => void;
+
+function printer(json: boolean): Print {
   const palette = paletteFor();
-  return (m) => {
-    let alert;
-    try {
-      alert = decodeAlert(m.data);
-    } catch (err) {
-      printNote(`peermon: ignored a message on ${m.subject} that is not an Alert (${(err as Error).message})`);
-      return;
-    }
-    printLine(json ? toJson(alertJson(alert)) : alertLine(alert, palette));
-  };
+  return (alert) => printLine(json ? toJson(alertJson(alert)) : alertLine(alert, palette));
+}
+
+function printMessage(m: Msg, print: Print): void {
+  let alert;
+  try {
+    alert = decodeAlert(m.data);
+  } catch (err) {
+    printNote(`peermon: ignored a message on ${m.subject} that is not an Alert (${(err as Error).message})`);
+    return;
+  }
+  print(alert);
 }

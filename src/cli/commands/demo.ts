@@ -50,7 +50,6 @@ not a terminal, one summary line per second and one line per alert and fleet eve
 
 Examples:
   peermon demo                               # 50 peers, 4 metrics, 30 seconds
-  npm run demo                               # the same from a checkout
   peermon demo --peers 200 --duration 0      # until Ctrl-C
   peermon demo --peers 10 --duration 10s | grep -E 'FIRING|RESOLVED'
   peermon demo --json | jq -c 'select(.type == "alert") | {kind, peer, name}'

@@ -2,7 +2,7 @@
  * `peermon names`: every metric name the monitors know (all shards together).
  */
 import { Command } from "commander";
-import { toJson } from "../format.js";
+import { printable, toJson } from "../format.js";
 import { printLine, printNote, withConnection, withSession } from "./session.js";
 
 export function namesCommand(): Command {
@@ -23,6 +23,6 @@ Examples:
       }
       if (flags.json) return printLine(toJson(names));
       if (names.length === 0) printNote("no metrics received yet (publish one with `peermon publish <name> --peer <id>`)");
-      for (const n of names) printLine(n);
+      for (const n of names) printLine(printable(n));
     });
 }

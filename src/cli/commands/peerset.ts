@@ -1,15 +1,21 @@
 /**
  * `peermon peerset show | set <peer>... | add <peer> | rm <peer>`: the current PeerSet as stored in
- * JetStream, and changes to it. The reading and writing is the SDK's (PeerSetStore); this file
- * only prints.
+ * JetStream, and changes to it. `set --file <path>` reads the peers from a file (or `-`, stdin): a
+ * cluster of 10,000 peers does not fit on a command line. The reading and writing is the SDK's
+ * (PeerSetStore); this file only reads arguments and prints.
  */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { PeerMonitorClient } from "../../client/client.js";
 import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
-import { toJson } from "../format.js";
+import { UsageError } from "../../errors.js";
+import { printable, toJson } from "../format.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
-type Flags = { json?: boolean } & Record<string, unknown>;
+type Flags = { json?: boolean; file?: string } & Record<string, unknown>;
+
+/** Peers listed by name in a change's human output; more are counted. */
+const PEERS_SHOWN = 20;
 
 export function peersetCommand(): Command {
   const peerset = new Command("peerset")
@@ -18,13 +24,19 @@ export function peersetCommand(): Command {
       "after",
       `
 Examples:
-  peermon peerset set P1 P2 P3   # replace the peerset
-  peermon peerset add P4         # safe while others change it too
+  peermon peerset set P1 P2 P3          # replace the peerset
+  peermon peerset set --file peers.txt  # the same from a file: peer ids separated by spaces or lines
+  peermon peerset add P4                # safe while others change it too
   peermon peerset rm P2
   peermon peerset show --json`,
     );
   peerset.addCommand(showCommand());
-  peerset.addCommand(changeCommand("set", "<peers...>", "replace the peerset with these peers", (c, peers) => c.setPeers(peers)));
+  peerset.addCommand(
+    changeCommand("set", "[peers...]", "replace the peerset with these peers", (c, peers) => c.setPeers(peers)).option(
+      "--file <path>",
+      "read the peer ids from this file (- for stdin), separated by spaces or lines",
+    ),
+  );
   peerset.addCommand(changeCommand("add", "<peer>", "add one peer to the peerset", (c, [peer]) => c.addPeer(peer!)));
   peerset.addCommand(changeCommand("rm", "<peer>", "remove one peer from the peerset", (c, [peer]) => c.removePeer(peer!)));
   return peerset;
@@ -41,7 +53,7 @@ function showCommand(): Command {
       if (reading.type === "current") {
         const { peers, id } = reading.peerset;
         printNote(`peerset ${id || "(no id)"}: ${peers.length} peer${peers.length === 1 ? "" : "s"}`);
-        for (const p of peers) printLine(p);
+        for (const p of peers) printLine(printable(p));
         return;
       }
       printNote(noPeerSet(reading));
@@ -65,7 +77,7 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
     .option("--json", 'print {"id", "peers", "changed", "stored", "seq"}')
     .addHelpText("after", `\nExample:\n  peermon peerset ${name} ${name === "set" ? "P1 P2 P3" : "P4"}`)
     .action(async (peersArg: string | string[], flags: Flags) => {
-      const peers = Array.isArray(peersArg) ? peersArg : [peersArg];
+      const peers = peersOf(peersArg, flags.file);
       peers.forEach((p) => checkTokens({ "peer id": p }));
       const result = await withSession(flags, `peerset ${name}`, (s) => change(s.client, peers));
       if (!result.stored && result.changed) {
@@ -82,6 +94,25 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
     });
 }
 
+/** The peers given as arguments, or read from `--file` (only `set` has it). */
+function peersOf(peersArg: string | string[], file: string | undefined): string[] {
+  const args = Array.isArray(peersArg) ? peersArg : [peersArg];
+  if (file === undefined) {
+    if (args.length === 0) throw new UsageError("give the peer ids, as arguments or with --file <path>");
+    return args;
+  }
+  if (args.length > 0) throw new UsageError("give the peer ids either as arguments or with --file, not both");
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read --file ${file}: ${(err as Error).message}; give a readable file of peer ids`, {
+      cause: err,
+    });
+  }
+  return text.split(/\s+/).filter((p) => p !== "");
+}
+
 function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetChange): string {
   const size = `${r.peerset.peers.length} peer${r.peerset.peers.length === 1 ? "" : "s"}`;
   if (!r.changed) {
@@ -90,5 +121,7 @@ function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetC
       : `${peers[0]} is not in the peerset (${size}): nothing changed`;
   }
   const verb = name === "set" ? "set" : name === "add" ? `added ${peers[0]}` : `removed ${peers[0]}`;
-  return `peerset ${verb}: ${size} [${r.peerset.peers.join(" ")}] (id ${r.peerset.id})`;
+  const all = r.peerset.peers;
+  const more = all.length > PEERS_SHOWN ? ` and ${all.length - PEERS_SHOWN} more` : "";
+  return `peerset ${verb}: ${size} [${all.slice(0, PEERS_SHOWN).map(printable).join(" ")}${more}] (id ${r.peerset.id})`;
 }

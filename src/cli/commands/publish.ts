@@ -2,15 +2,22 @@
  * `peermon publish <name> --peer <id>`: publishes one Metric as a peer would, or one every
  * `--every` until SIGINT/SIGTERM. The ttl is sent both as `l` (monitor-relative, skew-proof) and as
  * `e` = now + ttl (absolute, so IPFS Cluster-style receivers understand it too).
+ *
+ * With `--every` it is a heartbeat, so it must outlive a NATS restart: the connection reconnects
+ * forever, publishes keep to a fixed grid (start + k x every), ticks that fall while the connection
+ * is down are skipped (nothing stale is queued) and stderr says when it is lost and back.
  */
 import { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Metric } from "../../api/types.js";
+import type { MetricInput } from "../../client/metric-input.js";
+import { TUNING } from "../../config.js";
 import { parseDuration, formatDuration } from "../../duration.js";
-import { ConfigError } from "../../errors.js";
+import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
-import { isoTime, metricJson, nowNs, toJson } from "../format.js";
-import { checkTokens, printLine, untilSignal, withConnection, withSession, type Session } from "./session.js";
+import { isoTime, metricJson, nowNs, printable, toJson } from "../format.js";
+import { watchLink } from "../link-notes.js";
+import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -30,10 +37,10 @@ export function publishCommand(): Command {
     .argument("<name>", "metric name, one subject token (ping, freespace, ...)")
     .requiredOption("--peer <id>", "the peer the metric is from")
     .option("--value <v>", "the metric's value, as text", "")
-    .option("--ttl <duration>", "how long the metric stays fresh after the monitor receives it", "30s")
+    .option("--ttl <duration>", "how long the metric stays fresh after the monitor receives it; 0 only with --invalid", "30s")
     .option("--invalid", "mark the metric invalid (it never arms a deadline)")
     .option("--weight <n>", "weight used by allocators (int64)")
-    .option("--every <duration>", "publish again at this period until interrupted (Ctrl-C)")
+    .option("--every <duration>", "publish again at this period until interrupted (Ctrl-C), across NATS restarts")
     .option("--json", "print each published metric as one JSON line")
     .addHelpText(
       "after",
@@ -46,52 +53,69 @@ Examples:
     .action(async (name: string, flags: PublishFlags & Record<string, unknown>) => {
       checkTokens({ "metric name": name, "peer id": flags.peer });
       const ttlMs = durationFlag("--ttl", flags.ttl, 0);
+      if (ttlMs === 0 && !flags.invalid) {
+        throw new ConfigError("--ttl", flags.ttl, "a valid metric with ttl 0 is expired on arrival; give a ttl like 30s (or add --invalid)");
+      }
       const everyMs = flags.every === undefined ? undefined : durationFlag("--every", flags.every, 1);
-      const weight = flags.weight === undefined ? 0n : weightFlag(flags.weight);
-      const build = (): Metric => metricToPublish(name, flags, ttlMs, weight);
+      const input: MetricInput = {
+        name,
+        peer: flags.peer,
+        value: flags.value,
+        ttlMs,
+        valid: !flags.invalid,
+        weight: flags.weight === undefined ? 0n : weightFlag(flags.weight),
+      };
       await withSession(
         flags,
         "publish",
-        (s) => (everyMs === undefined ? publishOnce(s, build, flags.json) : publishEvery(s, build, everyMs, flags.json)),
+        (s) => (everyMs === undefined ? publishOnce(s, input, flags.json) : publishEvery(s, input, everyMs, flags.json)),
         { follow: everyMs !== undefined },
       );
     });
 }
 
-function metricToPublish(name: string, flags: PublishFlags, ttlMs: number, weight: bigint): Metric {
-  const ttl = BigInt(Math.round(ttlMs * 1e6));
-  return {
-    name,
-    peer: flags.peer,
-    value: flags.value,
-    expire: nowNs() + ttl,
-    valid: !flags.invalid,
-    weight,
-    partitionable: false,
-    receivedAt: 0n,
-    ttl,
-  };
-}
-
-async function publishOnce(s: Session, build: () => Metric, json?: boolean): Promise<void> {
-  const metric = build();
-  s.client.publishMetric(metric);
+async function publishOnce(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+  const metric = s.client.publishMetric(input);
   await s.nc.flush();
   report(metric, json);
 }
 
-async function publishEvery(s: Session, build: () => Metric, everyMs: number, json?: boolean): Promise<void> {
+async function publishEvery(s: Session, input: MetricInput, everyMs: number, json?: boolean): Promise<void> {
   const signal = untilSignal();
   const stop = new AbortController();
   void signal.done.then(() => stop.abort());
+  const link = watchLink(s.nc, printNote, { lost: "publishing paused", back: "publishing again" });
+  const start = Date.now();
+  let confirmed: Promise<void> = Promise.resolve();
   try {
     while (!stop.signal.aborted) {
-      await publishOnce(s, build, json);
-      await sleep(everyMs, undefined, { signal: stop.signal }).catch(() => undefined);
+      if (s.nc.isClosed()) throw new PeermonError("the NATS connection closed for good; nothing more can be published: run the command again");
+      if (link.up) confirmed = publishConfirmed(s, input, json);
+      const wait = start + nextTick(start, everyMs, Date.now()) * everyMs - Date.now();
+      await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
+    await Promise.race([confirmed, sleep(TUNING.stopStepMs)]);
   } finally {
     signal.cancel();
+    link.stop();
   }
+}
+
+/** Publishes and prints the metric once the server confirmed it; a publish lost to a disconnect prints nothing. */
+function publishConfirmed(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+  const metric = s.client.publishMetric(input);
+  return s.nc.flush().then(
+    () => report(metric, json),
+    () => undefined,
+  );
+}
+
+/**
+ * The index k of the first grid point start + k x every strictly after `now`: the rhythm is kept,
+ * and ticks missed (a stalled process, a slow flush) are skipped rather than sent in a burst.
+ */
+export function nextTick(start: number, everyMs: number, now: number): number {
+  return Math.max(1, Math.floor((now - start) / everyMs) + 1);
 }
 
 function report(m: Metric, json?: boolean): void {
@@ -99,7 +123,7 @@ function report(m: Metric, json?: boolean): void {
   const c = paletteFor();
   const ttl = formatDuration(Number(m.ttl ?? 0n) / 1e6);
   const flags = m.valid ? "" : ` | ${c.yellow("invalid")}`;
-  printLine(`${isoTime(nowNs())} published ${m.peer} | ${c.bold(m.name)}: ${m.value} | ttl: ${ttl}${flags}`);
+  printLine(`${isoTime(nowNs())} published ${printable(m.peer)} | ${c.bold(printable(m.name))}: ${printable(m.value)} | ttl: ${ttl}${flags}`);
 }
 
 function durationFlag(flag: string, text: string, minMs: number): number {

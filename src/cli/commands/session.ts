@@ -5,7 +5,9 @@
 import type { Command } from "commander";
 import type { NatsConnection } from "nats";
 import { openConnection } from "../../bus/connection.js";
-import { PeerMonitorClient, requireToken } from "../../client/client.js";
+import { isValidToken } from "../../api/subjects.js";
+import { PeerMonitorClient } from "../../client/client.js";
+import { ConfigError } from "../../errors.js";
 import type { MonitorConfig } from "../../config.js";
 import { resolveSettings } from "../settings.js";
 
@@ -53,9 +55,13 @@ export async function withSession<T>(
   }
 }
 
-/** Checks command-line tokens before connecting, so a typo fails fast and says why. */
+/** Checks command-line tokens before connecting, so a typo fails fast (a usage error) and says why. */
 export function checkTokens(tokens: Record<string, string | undefined>): void {
-  for (const [what, value] of Object.entries(tokens)) if (value !== undefined) requireToken(what, value);
+  for (const [what, value] of Object.entries(tokens)) {
+    if (value !== undefined && !isValidToken(value)) {
+      throw new ConfigError(what, value, "use 1-255 bytes without spaces, '.', '*' or '>'");
+    }
+  }
 }
 
 /** Resolves with the signal's name at the first SIGINT or SIGTERM; the listeners are then removed. */

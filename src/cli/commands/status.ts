@@ -1,7 +1,8 @@
 /**
  * `peermon status`: asks every running monitor for its `$SRV.STATS` (services framework) for about
  * a second, then prints per instance its shard, windows and peers, and per metric name how many
- * windows are healthy, expired and alerted, with rejected input counts.
+ * windows are healthy, expired and alerted, with rejected input counts; with several monitors, a
+ * total over the deployment.
  */
 import { Command } from "commander";
 import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
@@ -10,7 +11,10 @@ import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
-import { toJson } from "../format.js";
+import type { DisruptionReport } from "../../actors/disruptions.js";
+import { printable, toJson } from "../format.js";
+import { deliveryLines } from "../delivery-status.js";
+import type { DeliveryStatus } from "../../delivery/delivery.js";
 import { printLine, withConnection, withSession, type Session } from "./session.js";
 
 /** How long replies are gathered, ms: every monitor on a healthy network answers well within it. */
@@ -26,6 +30,12 @@ export interface MonitorStatus {
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
+  /** Silences muting now (absent from monitors without operator control). */
+  silences?: number;
+  /** Metric names in a disruption, their alerts held. */
+  disruptions?: DisruptionReport[];
+  /** Alert delivery to people: null when no destination is set (absent from older monitors). */
+  delivery?: DeliveryStatus | null;
   counters: { rejected?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -55,6 +65,7 @@ Examples:
       }
       const palette = paletteFor();
       for (const r of replies) printInstance(r, statusOf(r)!, palette);
+      if (replies.length > 1) printTotal(replies.map((r) => statusOf(r)!), palette);
     });
 }
 
@@ -89,6 +100,44 @@ function statusOf(reply: StatsReply): MonitorStatus | undefined {
   return data && typeof data === "object" && "states" in data ? data : undefined;
 }
 
+/**
+ * The whole deployment: replicas of a shard hold the same windows, so each shard counts once, by
+ * its replica with the most windows (one that restarted may still be replaying).
+ */
+export function totalOf(monitors: readonly MonitorStatus[]): { shards: number; monitors: number; windows: number; states: MonitorStatus["states"] } {
+  const perShard = new Map<string, MonitorStatus>();
+  for (const m of monitors) {
+    const seen = perShard.get(m.shard);
+    if (!seen || m.windows > seen.windows) perShard.set(m.shard, m);
+  }
+  const states: MonitorStatus["states"] = {};
+  let windows = 0;
+  for (const m of perShard.values()) {
+    windows += m.windows;
+    for (const [name, n] of Object.entries(m.states)) {
+      const sum = (states[name] ??= { healthy: 0, expired: 0, alerted: 0 });
+      sum.healthy += n.healthy;
+      sum.expired += n.expired;
+      sum.alerted += n.alerted;
+    }
+  }
+  return { shards: perShard.size, monitors: monitors.length, windows, states };
+}
+
+function printTotal(monitors: readonly MonitorStatus[], c: Palette): void {
+  const t = totalOf(monitors);
+  printLine(c.bold(`total | ${t.monitors} monitors, ${t.shards} shard${t.shards === 1 ? "" : "s"} (replicas counted once) | ${t.windows} windows`));
+  printStates(t.states, c);
+}
+
+function printStates(states: MonitorStatus["states"], c: Palette): void {
+  for (const [name, n] of Object.entries(states).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
+    const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
+    printLine(`  ${printable(name)}: healthy ${n.healthy}, ${expired}, ${alerted}`);
+  }
+}
+
 function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const peers = st.peers === null ? "no peerset (every publishing peer tracked)" : `${st.peers} in the peerset`;
   printLine(
@@ -96,14 +145,22 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
       `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
-  for (const [name, n] of Object.entries(st.states).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
-    const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
-    printLine(`  ${name}: healthy ${n.healthy}, ${expired}, ${alerted}`);
-  }
+  for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
+  if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
+  printStates(st.states, c);
   const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
   const total = rejected.reduce((sum, [, count]) => sum + count, 0);
   printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+  for (const line of deliveryLines(st.delivery, c)) printLine(line);
+}
+
+/** `DISRUPTION ping since ...: 12 of 20 peers late or expired (60%), 12 firing alerts held; ...` */
+export function disruptionLine(d: DisruptionReport, c: Palette): string {
+  const share = `${d.count} of ${d.tracked} peers late or expired (${Math.round(d.fraction * 100)}%)`;
+  return (
+    `${c.red(`DISRUPTION ${d.name}`)} since ${d.since}: ${share}, ${d.held} firing alert${d.held === 1 ? "" : "s"} held; ` +
+    `\`peermon disruption release ${d.name}\` fires them`
+  );
 }
 
 /** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */

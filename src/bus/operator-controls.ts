@@ -1,0 +1,111 @@
+/**
+ * Operator control on the bus, for one monitor: the silences it follows (a SilenceBook fed from
+ * the KV bucket: the supervisor's Muter) and its disruption events (the log that de-duplicates
+ * them across replicas, the events of other replicas, the disruptions open at start, and release
+ * requests). Made in two steps because the supervisor needs the book and the publisher, and the
+ * followers need the supervisor: `prepare` before it, `attach` after it and before the restore.
+ */
+import type { JetStreamManager, NatsConnection, Subscription } from "nats";
+import { partitionOf, type Subjects } from "../api/subjects.js";
+import { SilenceBook } from "../actors/silence-book.js";
+import type { Supervisor } from "../actors/supervisor.js";
+import type { Clock } from "../clock.js";
+import type { MonitorConfig } from "../config.js";
+import type { Logger } from "../log.js";
+import {
+  answerReleases,
+  CoreDisruptionPublisher,
+  ensureDisruptionStream,
+  followDisruptions,
+  openDisruptions,
+  StreamDisruptionLog,
+  type DisruptionPublisher,
+} from "./disruption-log.js";
+import { openSilenceBucket, SilenceFollower } from "./silence-store.js";
+
+export interface OperatorGround {
+  config: MonitorConfig;
+  nc: NatsConnection;
+  clock: Clock;
+  subjects: Subjects;
+  shardLabel: string;
+  log: Logger;
+}
+
+export class OperatorControls {
+  /** The silences this monitor knows: the supervisor's Muter. */
+  readonly silences = new SilenceBook();
+  private follower: SilenceFollower | undefined;
+  private readonly subscriptions: Subscription[] = [];
+
+  private constructor(
+    private readonly g: OperatorGround,
+    private readonly jsm: JetStreamManager | undefined,
+    /** Where this monitor's disruption events go. */
+    readonly publisher: DisruptionPublisher,
+  ) {}
+
+  /** Before the supervisor: the disruption log (a stream with JetStream, plain publishes without). */
+  static async prepare(g: OperatorGround, jsm: JetStreamManager | undefined): Promise<OperatorControls> {
+    const { config, nc, subjects, log } = g;
+    if (jsm) {
+      try {
+        await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+        return new OperatorControls(g, jsm, new StreamDisruptionLog(nc, jsm, subjects, log));
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "cannot use the disruption log stream: publishing disruption events directly");
+      }
+    }
+    return new OperatorControls(g, undefined, new CoreDisruptionPublisher(nc, subjects));
+  }
+
+  /** After the supervisor, before the restore: silences loaded, open disruptions restored, events and releases followed. */
+  async attach(sup: Supervisor): Promise<void> {
+    const { nc, subjects, log, clock, shardLabel } = this.g;
+    const owns = ownsName(this.g.config);
+    this.subscriptions.push(followDisruptions(nc, subjects, owns, (e) => sup.disruptionObserved(e)));
+    this.subscriptions.push(answerReleases(nc, subjects, shardLabel, owns, (name) => sup.releaseDisruption(name)));
+    await this.followSilences(sup);
+    if (!this.jsm) return;
+    try {
+      const open = await openDisruptions(nc, clock, subjects, owns);
+      for (const e of open) sup.disruptionObserved(e);
+      if (open.length > 0) log.warn({ names: open.map((e) => e.name) }, "disruptions open at start (from the log): their firing alerts stay held");
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "cannot read open disruptions from the log: they are decided afresh");
+    }
+  }
+
+  /** Silences that mute now. */
+  activeSilences(): number {
+    return this.silences.active(this.g.clock.wallNow()).length;
+  }
+
+  stop(): void {
+    this.follower?.stop();
+    this.publisher.stop();
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  private async followSilences(sup: Supervisor): Promise<void> {
+    const { nc, subjects, log, clock, config } = this.g;
+    if (!this.jsm) {
+      log.warn({}, "silences need JetStream: none apply (enable JetStream on the server to use `peermon silence`)");
+      return;
+    }
+    try {
+      const kv = await openSilenceBucket(nc, subjects, { replicas: config.streamReplicas, create: true });
+      this.follower = await SilenceFollower.start({ kv, book: this.silences, clock, log, ended: (scopes) => sup.silencesEnded(scopes) });
+      const active = this.activeSilences();
+      if (active > 0) log.info({ silences: active }, "silences loaded");
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "cannot follow the silences bucket: no silence applies until the monitor restarts");
+    }
+  }
+}
+
+/** Whether this monitor's shard owns metric name `name` (a name lives on one shard). */
+export function ownsName(config: MonitorConfig): (name: string) => boolean {
+  const shard = config.shard;
+  return (name) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
+}

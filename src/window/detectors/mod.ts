@@ -1,0 +1,72 @@
+/**
+ * The detectors, by name: what the benchmark compares and what the monitor will pick from its
+ * config. Each `create` makes the state of one window.
+ */
+import { ChenDetector, type ChenOptions } from "./chen.js";
+import type { Detector, DetectorFamily, DetectorName } from "./detector.js";
+import { IpfsTickDetector, type IpfsTickOptions } from "./ipfs-tick.js";
+import { PhiAccrualDetector, type PhiOptions } from "./phi.js";
+import { RhythmDetector, type RhythmOptions } from "./rhythm.js";
+import { TtlDetector } from "./ttl.js";
+
+export type { Detector, DetectorFamily, DetectorName } from "./detector.js";
+export { ChenDetector, DEFAULT_CHEN, type ChenOptions } from "./chen.js";
+export { IpfsTickDetector, DEFAULT_IPFS_TICK_MS, firstTickAfter, type IpfsTickOptions } from "./ipfs-tick.js";
+export { PhiAccrualDetector, DEFAULT_PHI, akkaPhi, logisticQuantile, type PhiOptions } from "./phi.js";
+export { RhythmDetector, DEFAULT_RHYTHM, type RhythmOptions } from "./rhythm.js";
+export { TtlDetector } from "./ttl.js";
+
+/** Options of each detector, by name. */
+export interface DetectorOptions {
+  ttl: Record<string, never>;
+  "ipfs-tick": IpfsTickOptions;
+  phi: PhiOptions;
+  chen: ChenOptions;
+  rhythm: RhythmOptions;
+}
+
+export const DETECTOR_NAMES: readonly DetectorName[] = ["ttl", "ipfs-tick", "phi", "chen", "rhythm"];
+
+export const DETECTOR_FAMILY: Readonly<Record<DetectorName, DetectorFamily>> = {
+  ttl: "verdict",
+  "ipfs-tick": "verdict",
+  phi: "suspicion",
+  chen: "suspicion",
+  rhythm: "suspicion",
+};
+
+/** Makes the state of one window; one factory per configuration. */
+export type DetectorFactory = () => Detector;
+
+/**
+ * The factory of `name` with `options`, validated once: its detectors share the configuration,
+ * each holds only its window's state.
+ */
+export function detectorFactory<N extends DetectorName>(name: N, options: DetectorOptions[N] = {} as DetectorOptions[N]): DetectorFactory {
+  switch (name) {
+    case "ttl":
+      return () => new TtlDetector();
+    case "ipfs-tick":
+      return validated(() => new IpfsTickDetector(options as IpfsTickOptions));
+    case "phi":
+      return validated(() => new PhiAccrualDetector(options as PhiOptions));
+    case "chen":
+      return validated(() => new ChenDetector(options as ChenOptions));
+    case "rhythm": {
+      const Configured = RhythmDetector.configure(options as RhythmOptions);
+      return () => new Configured();
+    }
+  }
+  throw new RangeError(`unknown detector ${String(name)}: use one of ${DETECTOR_NAMES.join(", ")}`);
+}
+
+/** `make`, once called: bad options throw here, when the factory is made, not at the first window. */
+function validated(make: DetectorFactory): DetectorFactory {
+  make();
+  return make;
+}
+
+/** One detector of `name` with `options` (a factory of one). */
+export function createDetector<N extends DetectorName>(name: N, options?: DetectorOptions[N]): Detector {
+  return detectorFactory(name, options)();
+}

@@ -1,0 +1,169 @@
+/**
+ * The rhythm detector, peermon's own: it learns the interval of a window's metrics and how late
+ * they have lately been, and suspects the peer once it is later than that.
+ *
+ *   suspectAt = last arrival + interval
+ *               + max(marginSpreads x spread, slackGain x slack, minMargin, interval / 64)
+ *
+ * - interval, spread: moving averages (weight 1/16) of the gaps between valid arrivals and of
+ *   their absolute deviation from the interval. They start from a prior of ttl / 2 ± a quarter
+ *   (the senders' convention ttl = 2 x interval), so the margin is wider than the ttl until real
+ *   gaps have taught it otherwise: no early suspicion without history, and no counter for it.
+ * - slack: the largest lateness (gap - interval) seen lately, halving every `slackHalfLifeMetrics`
+ *   metrics: a running estimate of the tail that a spread cannot give. After a pause the
+ *   next one like it is no mistake; after a lost metric (lateness of a whole interval) suspicion
+ *   falls after the deadline: a peer that loses metrics is left to the TTL until it has been
+ *   punctual for a while.
+ * - Which gaps teach what: a gap shorter than half the interval (a restart: two metrics close
+ *   together; a backlog flushed after a stall) teaches nothing, nor does a gap of 4 intervals or
+ *   more (an outage: the TTL convicted, and the rhythm after it is the same; shorter silences are
+ *   taken as lost metrics). A gap within the spread margin updates the averages; any other
+ *   moves the interval 8x less (a lasting change of rhythm is still learned, one off-beat gap
+ *   barely moves it) and leaves the spread alone.
+ * - `observe(..., learn = false)` (the monitor's own timing is in doubt): the arrival re-arms the
+ *   detector and teaches nothing.
+ *
+ * State: one time and three integers (1/256 ms fixed point, so V8 keeps them as small integers
+ * rather than boxed doubles): 72 bytes an instance on 64-bit Node (docs/detection.md). Metrics
+ * sent less often than every 45 minutes (ttl / 2) get no early suspicion.
+ */
+import type { Detector } from "./detector.js";
+
+export interface RhythmOptions {
+  /**
+   * Margin in learned spreads (mean absolute deviations of the gap): what holds until the slack
+   * has seen the peer's tail. @default 6 (not tuned: after the first hours the slack sets the margin)
+   */
+  marginSpreads?: number;
+  /** Margin as a multiple of the largest recent lateness. @default 1.5 (tuned: docs/detection.md) */
+  slackGain?: number;
+  /**
+   * Half-life of that lateness, in metrics: how long a pause or a lost metric is remembered.
+   * Counted in metrics, not time, as losses are (one metric in so many). @default 30_000 (tuned: docs/detection.md)
+   */
+  slackHalfLifeMetrics?: number;
+  /** Smallest margin (ms), besides 1/64 of the interval: below it a timer's own jitter decides. @default 100, Akka's min-std-deviation */
+  minMarginMs?: number;
+}
+
+export const DEFAULT_RHYTHM = { marginSpreads: 6, slackGain: 1.5, slackHalfLifeMetrics: 30_000, minMarginMs: 100 } as const;
+
+/**
+ * Fixed point: the integer fields count 1/256 ms, fine enough that rounding the slack down at each
+ * metric forgets at most 1/512 ms a metric more than the half-life says.
+ */
+const SCALE = 256;
+const MAX_FIXED = 2 ** 31 - 1;
+/** Metrics sent less often are left to the TTL: the slack (3 intervals) must stay a small integer. */
+export const MAX_RHYTHM_INTERVAL_MS = 45 * 60_000;
+/**
+ * Weight of an on-time gap in the moving averages (a divisor); an off-beat gap moves the interval
+ * 8x less, so that one restart or one lost metric shifts it by less than a quarter of the smallest
+ * margin (interval / MARGIN_FLOOR_DIVISOR) and the next punctual metric is still on time.
+ */
+const LEARN = 16;
+const LEARN_OFF_BEAT = 128;
+/** The margin is never below interval / 64 (1.6%). */
+const MARGIN_FLOOR_DIVISOR = 64;
+/** A gap of this many intervals or more is an outage, not a late metric. */
+const OUTAGE_INTERVALS = 4;
+/** The slack never exceeds this many intervals. */
+const MAX_SLACK_INTERVALS = 3;
+
+/** Validated options in the detector's own units: shared by every window of one configuration. */
+interface RhythmParams {
+  marginSpreads: number;
+  slackGain: number;
+  /** The slack's factor per metric: 2^(-1 / half-life). */
+  slackDecay: number;
+  /** Fixed point. */
+  minMargin: number;
+}
+
+export class RhythmDetector implements Detector {
+  /** On the prototype (see `configure`), not in each window: a window holds only its four fields. */
+  declare protected readonly params: RhythmParams;
+  private lastAt = Number.NaN;
+  private interval = 0;
+  private spread = 0;
+  private slack = 0;
+
+  /**
+   * The detector class of one configuration: its windows share the options through the class's
+   * prototype, so that each instance costs four fields (72 bytes) whatever the options.
+   */
+  static configure(o: RhythmOptions = {}): new () => RhythmDetector {
+    const params = rhythmParams(o);
+    const Configured = class extends RhythmDetector {};
+    Object.defineProperty(Configured.prototype, "params", { value: params });
+    return Configured;
+  }
+
+  observe(arrivalMs: number, deadlineMs: number, learn = true): void {
+    if (Number.isNaN(this.lastAt)) return this.start(arrivalMs, deadlineMs);
+    const gap = arrivalMs - this.lastAt;
+    this.lastAt = arrivalMs;
+    if (!(gap > 0)) return;
+    this.slack = Math.floor(this.slack * this.params.slackDecay) | 0;
+    if (learn) this.learn(gap * SCALE);
+  }
+
+  suspectAt(): number {
+    if (this.interval === 0) return Infinity;
+    const margin = Math.max(this.spreadMargin(), this.params.slackGain * this.slack);
+    return this.lastAt + (this.interval + margin) / SCALE;
+  }
+
+  /** What the detector has learned, in ms: for tests and the benchmark. */
+  get learned(): { intervalMs: number; spreadMs: number; slackMs: number } {
+    return { intervalMs: this.interval / SCALE, spreadMs: this.spread / SCALE, slackMs: this.slack / SCALE };
+  }
+
+  private start(arrivalMs: number, deadlineMs: number): void {
+    this.lastAt = arrivalMs;
+    const priorMs = Math.max(0, deadlineMs - arrivalMs) / 2;
+    if (priorMs > MAX_RHYTHM_INTERVAL_MS) return; // off: interval 0
+    this.interval = fixed(priorMs * SCALE);
+    this.spread = fixed((priorMs * SCALE) / 4);
+  }
+
+  /** Takes one gap (fixed point) into the averages and the slack, by what it says about the peer. */
+  private learn(gap: number): void {
+    const interval = this.interval;
+    if (interval === 0 || gap * 2 < interval || gap >= OUTAGE_INTERVALS * interval) return;
+    const deviation = gap - interval;
+    if (deviation > this.slack) this.slack = fixed(Math.min(deviation, MAX_SLACK_INTERVALS * interval));
+    if (Math.abs(deviation) <= this.spreadMargin()) {
+      this.interval = fixed(interval + deviation / LEARN);
+      this.spread = fixed(this.spread + (Math.abs(deviation) - this.spread) / LEARN);
+    } else {
+      this.interval = fixed(interval + deviation / LEARN_OFF_BEAT);
+    }
+  }
+
+  private spreadMargin(): number {
+    return Math.max(this.params.marginSpreads * this.spread, this.params.minMargin, this.interval / MARGIN_FLOOR_DIVISOR);
+  }
+}
+
+Object.defineProperty(RhythmDetector.prototype, "params", { value: rhythmParams({}) });
+
+function rhythmParams(o: RhythmOptions): RhythmParams {
+  const p: RhythmParams = {
+    marginSpreads: o.marginSpreads ?? DEFAULT_RHYTHM.marginSpreads,
+    slackGain: o.slackGain ?? DEFAULT_RHYTHM.slackGain,
+    slackDecay: 2 ** (-1 / (o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics)),
+    minMargin: (o.minMarginMs ?? DEFAULT_RHYTHM.minMarginMs) * SCALE,
+  };
+  if (!(p.marginSpreads > 0)) throw new RangeError(`rhythm: marginSpreads must be > 0, got ${p.marginSpreads}`);
+  if (!(p.slackGain >= 0)) throw new RangeError(`rhythm: slackGain must be >= 0, got ${p.slackGain}`);
+  const halfLife = o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics;
+  if (!(halfLife > 0)) throw new RangeError(`rhythm: slackHalfLifeMetrics must be > 0, got ${halfLife}`);
+  if (!(p.minMargin >= 0)) throw new RangeError(`rhythm: minMarginMs must be >= 0, got ${o.minMarginMs}`);
+  return p;
+}
+
+/** A non-negative fixed-point value as a small integer (never -0, never a boxed double). */
+function fixed(v: number): number {
+  return Math.min(Math.max(Math.round(v), 0), MAX_FIXED) | 0;
+}
