@@ -188,8 +188,22 @@ export const TUNING = Object.freeze({
   drainMs: 3_000,
   /** A sharded `names` query waits this long for every shard, ms (a live shard answers in ms). */
   namesGatherMs: 1_000,
-  /** Peers listed per metric name on the status page (troubled first): a page stays light. */
+  /** Peers listed per metric name in `/events` snapshots (troubled first): a snapshot stays light. */
   statusPeersPerName: 200,
+  /**
+   * Peers listed per metric name on the status page's matrix (troubled first): every peer of a
+   * 2,000-peer cluster; beyond that the page says how many healthy peers it left out.
+   */
+  pagePeersPerName: 2_000,
+  /** Never-seen peers named per metric name in `peermon status` (all are counted). */
+  neverSeenListed: 20,
+  /**
+   * Peers that left the peerset remembered to tell their ignored metrics (`removed_peer`) from those
+   * of peers never in one (`unknown_peer`): the last 10,000 departures, about 1 MB.
+   */
+  removedPeersRemembered: 10_000,
+  /** History forgets episodes the alert log no longer keeps this often, ms (a pass over the pairs with history). */
+  historyPruneMs: 600_000,
   /**
    * Each JetStream request of an alert append gives up after this long, ms: while a stream elects
    * a new leader requests go unanswered, and a short timeout with quick retries gets the alert

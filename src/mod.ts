@@ -13,6 +13,7 @@ export {
   type RejectReason,
 } from "./api/validate.js";
 export { isValidToken, partitionOf, Subjects } from "./api/subjects.js";
+export { decodeHistory, encodeHistory, type HistoryEpisode, type PeerHistory } from "./api/history.js";
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
 export { metricFrom, type MetricInput } from "./client/metric-input.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";

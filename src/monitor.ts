@@ -19,6 +19,7 @@ import { LinkProbe } from "./bus/link-probe.js";
 import { LiveGate } from "./bus/live-gate.js";
 import { answerShardNames } from "./bus/names.js";
 import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peerset-source.js";
+import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { QueryStats } from "./bus/query-stats.js";
 import { DurableWindows } from "./bus/durable-windows.js";
@@ -28,6 +29,7 @@ import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
+import type { StatusSnapshot } from "./actors/window-views.js";
 import { silentLogger, type Logger } from "./log.js";
 import type { DisruptionEvent } from "./api/types.js";
 import { MonitorStats } from "./stats.js";
@@ -67,6 +69,8 @@ interface Parts {
   controls: OperatorControls;
   peerset: PeerSetSource;
   subscriptions: Subscription[];
+  /** [issue 11: history] the alert log followed into the supervisor's episode index. */
+  history: HistoryFeed;
   service: Service;
   /** [issue 13: durable windows] checkpoints, and answers to siblings that start. */
   durable: DurableWindows | undefined;
@@ -140,8 +144,9 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, durable, log, http, delivery, controls } = this.parts;
+    const { outbox, probe, peerset, service, durable, log, http, delivery, controls, history } = this.parts;
     probe.stop();
+    history.stop(); // [issue 11: history]
     http?.close();
     this.supervisor.stop();
     controls.stop();
@@ -214,6 +219,11 @@ export class Monitor {
       log: root,
       sup: supervisor.views,
     });
+    // [issue 11: history] the alert log into the episode index, for history queries and the page.
+    const history = await followHistory({
+      nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
+      index: supervisor.history, logged: alerts.logged, log: root.child({ component: "history" }),
+    });
     const service = await startQueries(g, supervisor, delivery, controls);
     // [issue 13] Checkpoints from now on, and answers to siblings that start.
     const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
@@ -238,7 +248,7 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, service, durable, http, log, delivery });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
   }
 }
 
@@ -322,6 +332,7 @@ function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | un
     subjects: g.subjects,
     partitions: ownedPartitions(config),
     shard: config.shard,
+    partitionCount: config.partitions, // [issue 11: history] which names this shard answers history for
     queue: config.shard ? `${config.prefix}-shard-${config.shard.index}-of-${config.shard.count}` : config.prefix,
     metadata: { prefix: config.prefix, shard: g.shardLabel, partitions: String(config.partitions) },
     log: g.root.child({ component: "queries" }),
@@ -335,13 +346,15 @@ function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | un
 function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
-    status: () => sup.views.statusSnapshot(TUNING.statusPeersPerName),
+    // [issue 11: page] the snapshot with its shard, the active silences and the open disruptions.
+    status: (perName) => ({ ...sup.views.statusSnapshot(perName), shard: g.shardLabel, ...operatorPanels(g, sup, controls) }),
     metrics: registerDeliveryMetrics(
       monitorMetrics({
         stats: g.stats,
         queries: g.queryStats,
         peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
         stateCounts: () => sup.views.stateCounts(),
+        neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
         linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
         graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
         silencesActive: () => controls.activeSilences(),
@@ -352,6 +365,18 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
       delivery,
     ),
   });
+}
+
+/** [issue 11: page] The silences and disruptions the status page shows. */
+function operatorPanels(g: Ground, sup: Supervisor, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions"> {
+  const silences = controls.silences.active(g.clock.wallNow()).map((x) => ({
+    id: x.id,
+    peer: x.peer,
+    endsAt: new Date(x.endsAtMs).toISOString(),
+    ...(x.name === undefined ? {} : { name: x.name }),
+    ...(x.comment ? { comment: x.comment } : {}),
+  }));
+  return { silences, disruptions: sup.disruptionReport() };
 }
 
 function readinessOf(nc: NatsConnection, sup: Supervisor, stopping: boolean): Readiness {

@@ -4,6 +4,13 @@
  */
 import { REJECT_REASONS, type RejectReason } from "./api/validate.js";
 
+/**
+ * Why a well-formed metric was ignored: its peer is outside the known peerset, either one that left
+ * it (and still publishes) or one that was never in a peerset this monitor applied.
+ */
+export const IGNORE_REASONS = ["removed_peer", "unknown_peer"] as const;
+export type IgnoreReason = (typeof IGNORE_REASONS)[number];
+
 export class MonitorStats {
   /** Metric messages that arrived, valid or not. */
   metricsReceived = 0;
@@ -11,6 +18,8 @@ export class MonitorStats {
   metricsStored = 0;
   /** Well-formed metrics of peers outside the known peerset (ignored, as the contract says). */
   metricsIgnored = 0;
+  /** `metricsIgnored` by reason. */
+  readonly ignored: Record<IgnoreReason, number> = { removed_peer: 0, unknown_peer: 0 };
   /**
    * Metrics older than the newest of their window when they were applied (a restore's held live
    * metrics that the replay had already overtaken): dropped, so that a window never goes back in time.
@@ -81,6 +90,6 @@ export class MonitorStats {
   /** A JSON-friendly copy. */
   snapshot(): Record<string, unknown> {
     const { onDetectionLag: _listener, ...counters } = this as MonitorStats;
-    return { ...counters, rejected: { ...this.rejected }, metricsByPartition: { ...this.metricsByPartition } };
+    return { ...counters, rejected: { ...this.rejected }, ignored: { ...this.ignored }, metricsByPartition: { ...this.metricsByPartition } };
   }
 }

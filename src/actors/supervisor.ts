@@ -17,12 +17,15 @@ import { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
 import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
+import { EpisodeIndex } from "../window/history.js";
 import { isLate } from "../window/disruption.js";
 import { movedDeadline, type WallStep } from "../wall-clock.js";
+import { TUNING } from "../config.js";
 import { AlertFactory } from "./alert-factory.js";
 import { Disruptions, type DisruptionReport } from "./disruptions.js";
 import { EpisodeAlerts } from "./episode-alerts.js";
 import { GraceNotice } from "./grace-notice.js";
+import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import { WakeScheduler } from "./wake-scheduler.js";
@@ -84,6 +87,8 @@ const ALERT_RESTORED = { type: "alert.restored" } as const;
 export class Supervisor {
   readonly stats: MonitorStats;
   readonly views: WindowViews;
+  /** Failure history: episodes per (name, peer), fed from the alert log (bus/history-feed.ts), for views. */
+  readonly history: EpisodeIndex;
   private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
@@ -93,18 +98,28 @@ export class Supervisor {
   private readonly episodes: EpisodeAlerts;
   private readonly disruptions: Disruptions<TrackedWindow>;
   private readonly limitLog: RateLimitedLog;
+  private readonly outsiders: IgnoredMetrics;
   private readonly graceNotice: GraceNotice;
   private readonly stopWallSteps: () => void;
+  /**
+   * wall − monotonic, ms: read once, then taken from each wall step. Reading both clocks per
+   * metric made it jitter by tens of µs, enough to order two replayed metrics stored µs apart
+   * the wrong way round (the newer one was then dropped as stale).
+   */
+  private wallOffset: number;
   /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
   private readonly openEpisodes = new Map<string, { episode: string; muted: boolean }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset?.size ?? null, (now) => this.guard.report(now));
+    this.history = new EpisodeIndex({ sinceMs: o.clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
+    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.guard.report(now), this.history);
     const muter = o.muter ?? NO_MUTER;
     this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
     this.disruptions = this.makeDisruptions(o.disruption);
     this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    const now = () => o.clock.now();
+    this.outsiders = new IgnoredMetrics({ stats: this.stats, log: o.log, logIntervalMs: o.rejectLogIntervalMs, now, remember: TUNING.removedPeersRemembered });
     this.scheduler = new WakeScheduler<TrackedWindow>({
       clock: o.clock,
       stallThresholdMs: o.stallThresholdMs,
@@ -120,6 +135,7 @@ export class Supervisor {
     });
     this.machine = this.provideMachine();
     this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
+    this.wallOffset = o.clock.wallNow() - o.clock.now();
     this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
@@ -144,7 +160,7 @@ export class Supervisor {
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
-      this.stats.metricsIgnored++;
+      this.outsiders.ignored(m.n, m.p);
       return false;
     }
     const w = this.window(m.n, m.p);
@@ -157,7 +173,7 @@ export class Supervisor {
       return false;
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
-    const wallOffset = this.o.clock.wallNow() - this.o.clock.now();
+    const wallOffset = this.wallOffset;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
@@ -183,6 +199,7 @@ export class Supervisor {
     const next = new Set(ps.peers);
     this.peerset = next;
     this.peersetId = ps.id;
+    this.outsiders.peersetChanged(previous, next);
     this.stats.peersetsApplied++;
     // With a previous peerset only the peers that left can have windows to free.
     const doomed = this.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
@@ -386,6 +403,7 @@ export class Supervisor {
    * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
    */
   private wallStepped(step: WallStep): void {
+    this.wallOffset = step.toOffsetMs;
     let moved = 0;
     for (const [, byPeer] of this.windows.byNames()) {
       for (const w of byPeer.values()) {

@@ -26,6 +26,11 @@ export class WindowRegistry {
     return this.byName.has(name);
   }
 
+  /** Windows of `name`. */
+  countOf(name: string): number {
+    return this.byName.get(name)?.byPeer.size ?? 0;
+  }
+
   get(name: string, peer: string): TrackedWindow | undefined {
     return this.byName.get(name)?.byPeer.get(peer);
   }

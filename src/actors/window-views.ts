@@ -1,17 +1,80 @@
 /**
  * WindowViews: read-only views of the windows for queries and operators — latest metrics, one
- * peer's window, names, windows per state, the status page's snapshot. Reads the registry and the
- * clock, changes nothing.
+ * peer's window, names, windows per state, never-seen peers, a peer's failure history (windows and
+ * the episode index fed from the alert log), the status page's snapshot. Reads the registry, the
+ * peerset, the episode index and the clock, changes nothing.
  */
 import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
+import type { PeerHistory } from "../api/history.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { isFresh } from "../window/deadline.js";
+import { summarize, type EpisodeIndex } from "../window/history.js";
 import type { LinkReport } from "../window/self-outage.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WindowRegistry } from "./window-registry.js";
 import { WINDOW_STATES, type WindowState } from "./window-machine.js";
+
+export interface PeerStatus {
+  peer: string;
+  state: WindowState;
+  value: string;
+  valid: boolean;
+  /** ms until the latest valid metric's deadline (negative: past it); null before a valid metric. */
+  expiresInMs: number | null;
+  /** ms since the newest metric arrived. */
+  silentForMs: number;
+}
+
+export interface NameStatus {
+  counts: Record<WindowState, number>;
+  /** Peerset members with no window of this name: how many, and the first of them, sorted. */
+  neverSeen: { count: number; peers: string[] };
+  /** Up to the snapshot's `perName` peers, troubled first. */
+  peers: PeerStatus[];
+}
+
+/** A listed pair's failure history over its span; pairs without episodes in it were available throughout. */
+export interface PairHistoryStatus {
+  sinceMs: number;
+  availability: number;
+  flaps: number;
+  /** [start, end] in Unix ms, end null while open; oldest first. */
+  episodes: [number, number | null][];
+}
+
+export interface HistoryStatus {
+  /** The span every pair shares unless its own record starts later, Unix ms. */
+  sinceMs: number;
+  untilMs: number;
+  /** name -> peer -> history, for listed pairs with episodes in their span. */
+  pairs: Record<string, Record<string, PairHistoryStatus>>;
+}
+
+/** A silence as the status page shows it (set by the wiring from the silences, when they exist). */
+export interface SilenceStatus {
+  id: string;
+  /** The metric name it mutes; absent: every name. */
+  name?: string;
+  peer: string;
+  /** ISO time it ends. */
+  endsAt: string;
+  comment?: string;
+}
+
+/** An open disruption of one metric name (set by the wiring from the disruption unit, when it exists). */
+export interface DisruptionStatus {
+  name: string;
+  /** ISO time it was declared. */
+  since: string;
+  /** Share of the name's peers late or expired when it was declared (or now), 0..1. */
+  fraction: number;
+  /** Peers late or expired. */
+  count: number;
+  /** Firing alerts held back. */
+  held?: number;
+}
 
 export interface StatusSnapshot {
   at: string;
@@ -20,24 +83,32 @@ export interface StatusSnapshot {
   windows: number;
   /** Peers in the peerset, or null before one is known. */
   peerset: number | null;
-  names: Record<
-    string,
-    {
-      counts: Record<WindowState, number>;
-      peers: { peer: string; state: WindowState; value: string; valid: boolean; expiresInMs: number | null }[];
-    }
-  >;
+  names: Record<string, NameStatus>;
+  history: HistoryStatus;
+  /** This instance's shard (`all`, `0/2`): set by the wiring. */
+  shard?: string;
+  /** Active silences: set by the wiring; absent where silences do not exist. */
+  silences?: SilenceStatus[];
+  /** Open disruptions: set by the wiring; absent where disruption mode does not exist. */
+  disruptions?: DisruptionStatus[];
 }
 
 const SEVERITY: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
+/** Members looked at, at most, to list never-seen peers in one call (status, page): a few ms. */
+const NEVER_SEEN_SCAN_BUDGET = 200_000;
+const NS_PER_MS = 1_000_000n;
 
 export class WindowViews {
+  private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
+
   constructor(
     private readonly windows: WindowRegistry,
     private readonly clock: Clock,
-    /** Peers in the current peerset, or null before one is known. */
-    private readonly peersetSize: () => number | null,
+    /** The current peerset's members, or undefined before one is known. */
+    private readonly peerset: () => ReadonlySet<string> | undefined,
     private readonly link: (now: number) => LinkReport,
+    /** Failure episodes per (name, peer), fed from the alert log. */
+    private readonly episodes: EpisodeIndex,
   ) {}
 
   /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
@@ -84,26 +155,115 @@ export class WindowViews {
     return out;
   }
 
-  /** Per metric name, the windows per state and up to `perName` peers, troubled ones first. */
+  /**
+   * True when `peer` is in the peerset and has no window of `name` while other peers report it:
+   * a peer that never reported the name (not alerted: it may not have started yet).
+   */
+  isNeverSeen(name: string, peer: string): boolean {
+    const members = this.peerset();
+    return members !== undefined && members.has(peer) && this.windows.hasName(name) && !this.windows.get(name, peer);
+  }
+
+  /** The never-seen peers of `name`, sorted (none before a peerset is known, or for an unknown name). */
+  neverSeen(name: string): string[] {
+    return this.neverSeenOf(name, Infinity, { left: Infinity }).peers;
+  }
+
+  /** Per name: how many peers were never seen, and the first `listed` of them. */
+  neverSeenSummary(listed: number): Record<string, { count: number; peers: string[] }> {
+    const out: Record<string, { count: number; peers: string[] }> = {};
+    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
+    for (const name of this.windows.names()) out[name] = this.neverSeenOf(name, listed, budget);
+    return out;
+  }
+
+  /**
+   * How many members never reported `name`, and the first `listed` of them in peer order. The
+   * count is exact and cheap: once a peerset is known every window is a member's (the others are
+   * freed and their metrics ignored), so it is the members minus the name's windows. The list
+   * walks the sorted members, sharing `budget` (members looked at) with the other names of the
+   * same call, so that 1,000 names x 10,000 peers cannot stall the event loop; past it a list is
+   * cut short (the count still says how many).
+   */
+  private neverSeenOf(name: string, listed: number, budget: { left: number }): { count: number; peers: string[] } {
+    const members = this.sortedMembers();
+    const windows = this.windows.countOf(name);
+    if (!members || windows === 0) return { count: 0, peers: [] };
+    const count = Math.max(0, members.length - windows);
+    const peers: string[] = [];
+    for (let i = 0; i < members.length && peers.length < Math.min(listed, count) && budget.left > 0; i++, budget.left--) {
+      if (!this.windows.get(name, members[i]!)) peers.push(members[i]!);
+    }
+    return { count, peers };
+  }
+
+  /** The peerset's members, sorted (once per peerset), or undefined before one is known. */
+  private sortedMembers(): readonly string[] | undefined {
+    const members = this.peerset();
+    if (!members) return undefined;
+    if (this.membersSorted?.of !== members) this.membersSorted = { of: members, list: [...members].sort() };
+    return this.membersSorted.list;
+  }
+
+  /**
+   * The failure history of (name, peer) over the alert log's retention, with when it was last
+   * seen; undefined when nothing is known of it (no window, not a never-seen member, no episode).
+   */
+  historyOf(name: string, peer: string): PeerHistory | undefined {
+    // The wall clock, as the alerts' and metrics' stamps; whole ms, as the reply carries them (in ns).
+    const now = Math.floor(this.clock.wallNow());
+    const w = this.windows.get(name, peer);
+    const neverSeen = !w && this.isNeverSeen(name, peer);
+    const all = this.episodes.episodes(name, peer);
+    if (!w && !neverSeen && all.length === 0) return undefined;
+    const s = summarize(all, Math.floor(this.episodes.spanStart(name, peer, now)), now);
+    const received = w?.metrics.latestReceivedAt() ?? 0n;
+    return {
+      name,
+      peer,
+      lastSeenMs: received > 0n ? Number(received / NS_PER_MS) : null,
+      neverSeen,
+      sinceMs: s.sinceMs,
+      untilMs: s.untilMs,
+      availability: s.availability,
+      flaps: s.flaps,
+      episodes: s.episodes.map((e) => ({ ...e })),
+    };
+  }
+
+  /** Per metric name, the windows per state, the never-seen peers and up to `perName` peers, troubled first. */
   statusSnapshot(perName: number): StatusSnapshot {
     const now = this.clock.now();
+    // Stamps (t, r, so history and silence) are on the wall clock; deadlines on the monotonic one.
+    const wall = this.clock.wallNow();
     const names: StatusSnapshot["names"] = {};
+    const history: HistoryStatus = { sinceMs: this.episodes.coverageStart(wall), untilMs: wall, pairs: {} };
+    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
     for (const name of this.windows.names()) {
       const list = [...this.windows.sorted(name)].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]);
       const counts = zeroCounts();
       for (const w of list) counts[w.state]++;
-      names[name] = {
-        counts,
-        peers: list.slice(0, perName).map((w) => ({
-          peer: w.peer,
-          state: w.state,
-          value: w.metrics.latest()?.value ?? "",
-          valid: w.metrics.latestIsValid(),
-          expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
-        })),
-      };
+      const peers = list.slice(0, perName);
+      names[name] = { counts, neverSeen: this.neverSeenOf(name, perName, budget), peers: peers.map((w) => peerStatus(w, now, wall)) };
+      const pairs = this.pairHistories(name, peers, wall);
+      if (pairs) history.pairs[name] = pairs;
     }
-    return { at: new Date(this.clock.wallNow()).toISOString(), link: this.link(now), windows: this.windows.size, peerset: this.peersetSize(), names };
+    const members = this.peerset();
+    return { at: new Date(wall).toISOString(), link: this.link(now), windows: this.windows.size, peerset: members?.size ?? null, names, history };
+  }
+
+  /** The histories of `windows` (one name) that had episodes in their span (ending at `wall`); undefined when none did. */
+  private pairHistories(name: string, windows: readonly TrackedWindow[], wall: number) {
+    let out: Record<string, PairHistoryStatus> | undefined;
+    for (const w of windows) {
+      const all = this.episodes.episodes(name, w.peer);
+      if (all.length === 0) continue;
+      const s = summarize(all, this.episodes.spanStart(name, w.peer, wall), wall);
+      if (s.episodes.length === 0) continue;
+      out ??= {};
+      out[w.peer] = { sinceMs: s.sinceMs, availability: s.availability, flaps: s.flaps, episodes: s.episodes.map((e) => [e.startMs, e.endMs]) };
+    }
+    return out;
   }
 
   /** Windows of `name` whose latest metric is valid and fresh now, sorted by peer. */
@@ -111,6 +271,17 @@ export class WindowViews {
     const now = this.clock.now();
     return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
   }
+}
+
+function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {
+  return {
+    peer: w.peer,
+    state: w.state,
+    value: w.metrics.latest()?.value ?? "",
+    valid: w.metrics.latestIsValid(),
+    expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
+    silentForMs: Math.max(0, Math.round(wall - Number(w.metrics.latestReceivedAt() / NS_PER_MS))),
+  };
 }
 
 function* storageOf(windows: Iterable<TrackedWindow>): IterableIterator<MetricWindow> {

@@ -164,6 +164,18 @@ export class Subjects {
     return `${this.prefix}.peer.${name}.${peer}`;
   }
 
+  /**
+   * A peer's failure history. Not partitioned (it needs no server mapping): every shard hears it
+   * and the one that owns the name answers.
+   */
+  history(name: string, peer: string): string {
+    return `${this.prefix}.history.${name}.${peer}`;
+  }
+
+  historyEndpoint(): string {
+    return `${this.prefix}.history.*.*`;
+  }
+
   /** Query subjects as a monitor listens to them: public form, or partitioned (`k` or `*`). */
   latestEndpoint(partition?: number | "*"): string {
     return partition === undefined ? `${this.prefix}.latest.*` : `${this.partHead}${partition}.latest.*`;

@@ -1,13 +1,15 @@
 /**
  * The query endpoints, registered with the NATS services framework (name `peermon`, visible to
- * `$SRV.PING|INFO|STATS`): `latest.<name>`, `peer.<name>.<peer>` and `names`. Replicas of one shard
- * share a queue group, so each query is answered once. Errors travel as the framework's error
- * headers (`Nats-Service-Error`, `Nats-Service-Error-Code`): 400 bad name, 404 unknown name (latest)
- * or no such metric (peer), 413 reply over max_payload, 500 internal.
+ * `$SRV.PING|INFO|STATS`): `latest.<name>`, `peer.<name>.<peer>`, `history.<name>.<peer>` and
+ * `names`. Replicas of one shard share a queue group, so each query is answered once. Errors travel
+ * as the framework's error headers (`Nats-Service-Error`, `Nats-Service-Error-Code`): 400 bad name,
+ * 404 unknown name (latest), no such metric (peer) or nothing known (history), 413 reply over
+ * max_payload, 500 internal.
  */
 import type { NatsConnection, Service, ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
-import { isValidToken, type Subjects } from "../api/subjects.js";
+import { encodeHistory } from "../api/history.js";
+import { isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
@@ -27,6 +29,8 @@ export interface QueryServiceOptions {
   partitions: number[] | undefined;
   /** This instance's shard; `names` then gathers the names of every shard. */
   shard: ShardSpec | undefined;
+  /** Partition count of nats.conf's mappings: which names a shard owns. */
+  partitionCount: number;
   queue: string;
   metadata: Record<string, string>;
   log: Logger;
@@ -48,7 +52,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const svc = await o.nc.services.add({
     name: SERVICE_NAME,
     version: SERVICE_VERSION,
-    description: "peermon peer monitor: latest metrics, per-peer metrics, metric names",
+    description: "peermon peer monitor: latest metrics, per-peer metrics, peer history, metric names",
     queue: o.queue,
     metadata: o.metadata,
     // $SRV.STATS data: counters, windows per state per name, shard and peerset (peermon status).
@@ -57,6 +61,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       windows: o.supervisor.windowCount,
       states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
+      neverSeen: o.supervisor.views.neverSeenSummary(TUNING.neverSeenListed),
       link: o.supervisor.guard.report(o.clock.now()),
       delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
@@ -88,12 +93,34 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const peer = guarded("peer", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
     const metric = o.supervisor.views.latestForPeer(name!, peerId!);
+    if (!metric && o.supervisor.views.isNeverSeen(name!, peerId!)) {
+      return fail(m, 404, `peer ${peerId} is in the peerset, never reported ${name}; is its informer for ${name} running?`);
+    }
     if (!metric) {
       return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
     m.respond(encodeMetric(metric));
     return "ok";
   });
+  const shard = o.shard;
+  const owns = (name: string) => !shard || partitionOf(name, o.partitionCount) % shard.count === shard.index;
+  const answerHistory = guarded("history", (m) => {
+    const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
+    const h = o.supervisor.views.historyOf(name!, peerId!);
+    if (!h) {
+      return fail(
+        m,
+        404,
+        `no history of peer ${peerId} for ${name}: no window, not in the peerset, no alert kept; list the peers that send it with \`peermon latest ${name}\``,
+      );
+    }
+    m.respond(encodeHistory(h));
+    return "ok";
+  });
+  // Every shard hears a history query (its subject is not partitioned); the owner of the name answers.
+  const history = (err: Error | null, m: ServiceMsg) => {
+    if (err || owns(o.subjects.queryTokens(m.subject, 2)[0]!)) answerHistory(err, m);
+  };
   if (o.partitions === undefined) {
     svc.addEndpoint("latest", { subject: o.subjects.latestEndpoint(), handler: latest });
     svc.addEndpoint("latest-partitioned", { subject: o.subjects.latestEndpoint("*"), handler: latest });
@@ -105,7 +132,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       svc.addEndpoint(`peer-p${k}`, { subject: o.subjects.peerEndpoint(k), handler: peer });
     }
   }
-  const shard = o.shard;
+  svc.addEndpoint("history", { subject: o.subjects.historyEndpoint(), handler: history });
   const names = shard
     ? guarded("names", (m) =>
         gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) => {

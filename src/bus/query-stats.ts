@@ -4,7 +4,7 @@
  * scrapes (src/http/metrics.ts). The monitor's wiring hands one to both.
  */
 
-export const QUERY_ENDPOINTS = ["latest", "peer", "names"] as const;
+export const QUERY_ENDPOINTS = ["latest", "peer", "history", "names"] as const;
 export type QueryEndpoint = (typeof QUERY_ENDPOINTS)[number];
 
 /** How a query ended: answered, or the error the services framework sent back. */

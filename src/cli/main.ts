@@ -16,6 +16,7 @@ import { peerCommand } from "./commands/peer.js";
 import { peersetCommand } from "./commands/peerset.js";
 import { publishCommand } from "./commands/publish.js";
 import { demoCommand } from "./commands/demo.js";
+import { historyCommand } from "./commands/history.js";
 import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 import { silenceCommand } from "./commands/silence.js";
@@ -82,6 +83,7 @@ program
   .addCommand(alertsCommand())
   .addCommand(latestCommand())
   .addCommand(peerCommand())
+  .addCommand(historyCommand())
   .addCommand(namesCommand())
   .addCommand(peersetCommand())
   .addCommand(demoCommand())

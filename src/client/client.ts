@@ -11,6 +11,7 @@
 import { ErrorCode, RequestStrategy, type NatsConnection, type NatsError, type Msg } from "nats";
 import { encodeMetric, decode } from "../api/codec.js";
 import { Subjects, isValidToken } from "../api/subjects.js";
+import { decodeHistory, type PeerHistory } from "../api/history.js";
 import type { Metric, PeerSet, Silence } from "../api/types.js";
 import { connectionClosed, followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
 import { startInformer, type Informer, type InformerOptions } from "./informer.js";
@@ -104,6 +105,17 @@ export class PeerMonitorClient {
     requireToken("metric name", name);
     requireToken("peer id", peer);
     return decodeMetric((await this.query(this.subjects.peer(name, peer))).data);
+  }
+
+  /**
+   * The failure history of `peer` for `name` over the alert log's retention: when it was last seen,
+   * its failure episodes, its availability and flap count. Throws QueryError (404) when the monitor
+   * knows nothing of it.
+   */
+  async history(name: string, peer: string): Promise<PeerHistory> {
+    requireToken("metric name", name);
+    requireToken("peer id", peer);
+    return decodeHistory((await this.query(this.subjects.history(name, peer))).data);
   }
 
   /** Every metric name the monitors know. */

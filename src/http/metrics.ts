@@ -10,13 +10,15 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { REJECT_REASONS } from "../api/validate.js";
-import type { MonitorStats } from "../stats.js";
+import { IGNORE_REASONS, type MonitorStats } from "../stats.js";
 import { QUERY_ENDPOINTS, QUERY_OUTCOMES, type QueryStats } from "../bus/query-stats.js";
 import { WINDOW_STATES, type WindowState } from "../actors/window-machine.js";
 
 export interface MetricsSource {
   stats: MonitorStats;
   stateCounts(): Record<string, Record<WindowState, number>>;
+  /** Per metric name, the peerset members that never reported it. */
+  neverSeen(): Record<string, { count: number }>;
   /** 1 while connected to NATS and not cut off. */
   linkUp(): boolean;
   /** What is left of the grace after an outage or a stall, ms. */
@@ -64,11 +66,13 @@ function operatorGauges(register: Registry, source: MetricsSource): void {
   });
 }
 
-/** Counters of metric messages: name, help, reader, and the old name kept one release (see the header). */
+/**
+ * Counters of metric messages: name, help, reader, and the old name kept one release (see the
+ * header). The ignored ones are counted by reason, below.
+ */
 const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => number, deprecatedAlias: string][] = [
   ["peermon_metric_messages_received_total", "Metric messages received from peers, valid or not", (s) => s.metricsReceived, "peermon_metrics_received_total"],
   ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored, "peermon_metrics_stored_total"],
-  ["peermon_metric_messages_ignored_total", "Metric messages of peers outside the peerset (not stored)", (s) => s.metricsIgnored, "peermon_metrics_ignored_total"],
 ];
 
 /** A registry holding peermon's metrics and Node's default ones (event-loop lag, heap, GC). */
@@ -90,6 +94,17 @@ export function monitorMetrics(source: MetricsSource): Registry {
     total(name, help, () => read(stats));
     total(alias, `Deprecated alias of ${name}: removed after 0.2`, () => read(stats));
   }
+  new Counter({
+    name: "peermon_metric_messages_ignored_total",
+    help: "Metric messages of peers outside the peerset (not stored), by reason: removed_peer (left it, still publishes), unknown_peer (never in one)",
+    labelNames: ["reason"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const reason of IGNORE_REASONS) this.inc({ reason }, stats.ignored[reason]);
+    },
+  });
+  total("peermon_metrics_ignored_total", "Deprecated alias of peermon_metric_messages_ignored_total (summed over reasons): removed after 0.2", () => stats.metricsIgnored);
   total("peermon_queries_refused_total", "Queries dropped unanswered: their reply subject was not an _INBOX", () => stats.queriesRefused);
   total("peermon_windows_created_total", "Windows created", () => stats.windowsCreated);
   total("peermon_windows_freed_total", "Windows freed (peer left the peerset)", () => stats.windowsFreed);
@@ -140,6 +155,16 @@ export function monitorMetrics(source: MetricsSource): Registry {
       for (const [name, counts] of Object.entries(source.stateCounts())) {
         for (const state of WINDOW_STATES) this.set({ name, state }, counts[state]);
       }
+    },
+  });
+  new Gauge({
+    name: "peermon_peers_never_seen",
+    help: "Peerset members that never reported a metric name other peers report (not alerted)",
+    labelNames: ["name"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [name, { count }] of Object.entries(source.neverSeen())) this.set({ name }, count);
     },
   });
   new Gauge({

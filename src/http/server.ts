@@ -1,14 +1,17 @@
 /**
  * The HTTP side of `serve --http HOST:PORT`: `/healthz` (the process answers), `/readyz` (connected
- * to NATS, windows restored, not cut off), `/metrics` (Prometheus), and a live status page: `/`
- * with the peers of each metric name and their state, kept current through `/events`
- * (server-sent events, one snapshot a second).
+ * to NATS, windows restored, not cut off), `/metrics` (Prometheus), `/events` (server-sent events:
+ * a JSON status snapshot a second, for tools), and the operator page: `/` rendered on the server,
+ * kept live through `/live` (server-sent events with the page sections that changed) or, where a
+ * proxy buffers those, `/live.json` (all sections, polled).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 import type { StatusSnapshot } from "../actors/window-views.js";
+import { TUNING } from "../config.js";
 import { ConfigError } from "../errors.js";
-import { STATUS_PAGE } from "./status-page.js";
+import { renderSections, type PageSections } from "./page-render.js";
+import { statusPage } from "./status-page.js";
 
 export interface HttpAddress {
   host: string;
@@ -23,11 +26,16 @@ export interface Readiness {
 export interface HttpSource {
   readiness(): Readiness;
   metrics: Registry;
-  status(): StatusSnapshot;
+  /** The status with up to `perName` peers per metric name. */
+  status(perName: number): StatusSnapshot;
 }
 
-/** Snapshots pushed to each status page, ms. */
+/** Snapshots pushed to each `/events` and `/live` follower, ms. */
 const EVENTS_INTERVAL_MS = 1_000;
+/** A rendered page is reused for this long, ms: viewers that ask within it share one render. */
+const RENDER_REUSE_MS = 500;
+/** A live follower that has this much unsent (a slow reader) skips updates until it drains, bytes. */
+const MAX_UNSENT_BYTES = 4 * 1024 ** 2;
 
 /** Parses `HOST:PORT`, `:PORT` (all interfaces) or `PORT`. */
 export function parseHttpAddress(text: string): HttpAddress {
@@ -41,8 +49,9 @@ export function parseHttpAddress(text: string): HttpAddress {
 }
 
 export async function startHttpServer(address: HttpAddress, source: HttpSource): Promise<Server> {
+  const page = new RenderedPage(source);
   const server = createServer((req, res) => {
-    route(req, res, source).catch((err: Error) => {
+    route(req, res, source, page).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`peermon could not answer: ${err.message}\n`);
     });
@@ -54,7 +63,7 @@ export async function startHttpServer(address: HttpAddress, source: HttpSource):
   return server;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, source: HttpSource): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, source: HttpSource, page: RenderedPage): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -67,21 +76,60 @@ async function route(req: IncomingMessage, res: ServerResponse, source: HttpSour
     const body = await source.metrics.metrics();
     res.writeHead(200, { "content-type": source.metrics.contentType }).end(body);
   } else if (path === "/") {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(STATUS_PAGE);
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(statusPage(page.current()));
+  } else if (path === "/live.json") {
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(page.current()));
+  } else if (path === "/live") {
+    follow(req, res, () => page.changes());
   } else if (path === "/events") {
-    events(req, res, source);
+    const snapshot = () => JSON.stringify(source.status(TUNING.statusPeersPerName));
+    follow(req, res, () => snapshot);
   } else {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /, /healthz, /readyz or /metrics\n");
   }
 }
 
-/** Server-sent events: a status snapshot now and every second, until the page goes away. */
-function events(req: IncomingMessage, res: ServerResponse, source: HttpSource): void {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  const send = () => res.write(`data: ${JSON.stringify(source.status())}\n\n`);
+/**
+ * Server-sent events: `next()` gives each follower a function that writes its next message; it is
+ * called now and every second, until the follower goes away. `x-accel-buffering: no` asks nginx
+ * not to buffer the stream.
+ */
+function follow(req: IncomingMessage, res: ServerResponse, next: () => () => string): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+  const message = next();
+  const send = () => {
+    if (res.writableLength < MAX_UNSENT_BYTES) res.write(`data: ${message()}\n\n`);
+  };
   send();
   const timer = setInterval(send, EVENTS_INTERVAL_MS);
   const stop = () => clearInterval(timer);
   req.once("close", stop);
   res.once("close", stop);
+}
+
+/** The operator page's sections, rendered at most every RENDER_REUSE_MS whatever the number of viewers. */
+class RenderedPage {
+  private cached: { renderedAt: number; page: PageSections } | undefined;
+
+  constructor(private readonly source: HttpSource) {}
+
+  current(): PageSections {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.renderedAt >= RENDER_REUSE_MS) {
+      this.cached = { renderedAt: now, page: renderSections(this.source.status(TUNING.pagePeersPerName)) };
+    }
+    return this.cached.page;
+  }
+
+  /** A follower's messages: the first has every section, later ones only those that changed since. */
+  changes(): () => string {
+    let sent: Record<string, string> = {};
+    return () => {
+      const p = this.current();
+      const changed: Record<string, string> = {};
+      for (const [id, html] of Object.entries(p.sections)) if (sent[id] !== html) changed[id] = html;
+      sent = p.sections;
+      return JSON.stringify({ at: p.at, chunks: p.chunks, sections: changed });
+    };
+  }
 }

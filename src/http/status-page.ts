@@ -1,61 +1,120 @@
 /**
- * The live status page served at `/`: one self-contained HTML document (no external assets) that
- * follows `/events` and shows, per metric name, the windows per state and the peers, troubled first.
+ * The status page served at `/`: one self-contained HTML document (CSS and JavaScript inline, no
+ * external assets) whose first paint is rendered on the server (page-render.ts), so it works
+ * without JavaScript (it then reloads every 10 s) and behind a proxy that buffers server-sent
+ * events. With JavaScript it stays live: it follows `live` (server-sent events carrying the
+ * sections that changed) and, when nothing arrives for a few seconds (a buffering proxy), polls
+ * `live.json` instead. URLs are relative, so the page works under a proxy's sub-path.
  */
-export const STATUS_PAGE = `<!doctype html>
+import type { PageSections } from "./page-render.js";
+
+const STYLE = `
+  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f5f6f8; --ok: #8fd19e; --bad: #d9534f; }
+  body { margin: 0; padding: 1rem 1.5rem; }
+  header { display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; }
+  h1 { font-size: 1.4rem; margin: 0; }
+  #meta { color: #5b6474; }
+  #live { margin-left: auto; color: #5b6474; font-size: .85rem; }
+  .bad { color: #8a1c1c; font-weight: 600; }
+  .warn { color: #7a5600; font-weight: 600; }
+  .good { color: #17602c; }
+  #panels { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; margin: .75rem 0 1rem; }
+  .panel { background: #fff; border-radius: 8px; box-shadow: 0 1px 3px #0002; padding: .5rem 1rem; }
+  .panel.alarm { border-left: 4px solid var(--bad); }
+  .panel h2 { font-size: 1rem; margin: 0 0 .25rem; }
+  .panel table { border-collapse: collapse; font-size: .85rem; }
+  .panel td { padding: .1rem .75rem .1rem 0; }
+  .panel td.id { color: #8a93a3; font-family: ui-monospace, monospace; font-size: .75rem; }
+  .none { color: #5b6474; margin: .25rem 0; }
+  #matrix { background: #fff; box-shadow: 0 1px 3px #0002; font-size: .85rem; }
+  .r { display: grid; grid-template-columns: 14rem; grid-auto-columns: minmax(0, 1fr); grid-auto-flow: column; border-bottom: 1px solid #eceef2; }
+  .r > span { padding: .15rem .5rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.3rem; }
+  #head { position: sticky; top: 0; z-index: 1; background: #fff; box-shadow: 0 1px 0 #d5d9e0; font-weight: 600; }
+  #head .r > span { align-self: end; }
+  #head small { display: block; font-weight: normal; white-space: normal; }
+  .chunk { content-visibility: auto; contain-intrinsic-size: auto 2300px; }
+  [role="rowheader"] { font-family: ui-monospace, monospace; font-size: .8rem; }
+  .muted { font-family: system-ui, sans-serif; font-style: normal; font-size: .7rem; color: #5b6474; background: #eceef2; border-radius: 3px; padding: 0 .3rem; }
+  .r > .h { background: #dcf5e3; color: #17602c; }
+  .r > .e { background: #fff1cc; color: #7a5600; }
+  .r > .a { background: #fde0e0; color: #8a1c1c; font-weight: 600; }
+  .r > .n { background: #eceef2; color: #5b6474; font-style: italic; }
+  .r > .x { color: #aab1bd; }
+  #empty { color: #5b6474; padding: 1rem .5rem; margin: 0; }
+  b { font-weight: 600; margin-right: .35rem; white-space: nowrap; }
+  b.h { color: #17602c; } b.e { color: #7a5600; } b.a { color: #8a1c1c; } b.n { color: #5b6474; }
+  .bar { display: inline-block; width: 7rem; height: .6rem; border-radius: 3px; background: var(--ok); vertical-align: middle; margin-right: .4rem; }
+  .bar.none { background: #d5d9e0; }
+  .hist small { color: #8a1c1c; }
+`;
+
+/** Applies live sections: newer only; row chunks created and removed as the matrix grows and shrinks. */
+const SCRIPT = `
+(() => {
+  const matrix = document.getElementById("matrix");
+  const live = document.getElementById("live");
+  let at = document.body.dataset.at;
+  let heard = Date.now();
+  const apply = (p) => {
+    if (p.at < at) return;
+    at = p.at;
+    for (const [id, html] of Object.entries(p.sections)) {
+      let el = document.getElementById(id);
+      if (!el && id.startsWith("rows-")) {
+        el = document.createElement("div");
+        el.id = id;
+        el.className = "chunk";
+        el.setAttribute("role", "rowgroup");
+        matrix.appendChild(el);
+      }
+      if (el) el.innerHTML = html;
+    }
+    for (const chunk of matrix.querySelectorAll(".chunk")) if (Number(chunk.id.slice(5)) >= p.chunks) chunk.remove();
+  };
+  const source = new EventSource("live");
+  source.onmessage = (e) => {
+    heard = Date.now();
+    live.textContent = "live";
+    live.className = "";
+    apply(JSON.parse(e.data));
+  };
+  source.onerror = () => {
+    live.textContent = "lost the monitor: reconnecting…";
+    live.className = "bad";
+  };
+  // Behind a proxy that buffers server-sent events nothing arrives: poll instead.
+  setInterval(() => {
+    if (Date.now() - heard < 3000) return;
+    fetch("live.json", { cache: "no-store" })
+      .then((r) => r.json())
+      .then((p) => {
+        apply(p);
+        live.textContent = "live (polling)";
+        live.className = "";
+      })
+      .catch(() => {});
+  }, 2000);
+})();
+`;
+
+/** The whole page with `p`'s sections in place. */
+export function statusPage(p: PageSections): string {
+  const chunks = Array.from({ length: p.chunks }, (_, k) => `<div id="rows-${k}" class="chunk" role="rowgroup">${p.sections[`rows-${k}`] ?? ""}</div>`).join("");
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>peermon status</title>
-<style>
-  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f5f6f8; }
-  body { margin: 0 auto; max-width: 1100px; padding: 1.5rem; }
-  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
-  #meta { color: #5b6474; margin-bottom: 1rem; }
-  section { background: #fff; border-radius: 8px; box-shadow: 0 1px 3px #0002; margin-bottom: 1rem; padding: .75rem 1rem; }
-  h2 { font-size: 1.1rem; margin: 0 0 .5rem; display: flex; gap: .75rem; align-items: baseline; }
-  .count { font-size: .85rem; font-weight: normal; padding: .1rem .5rem; border-radius: 999px; }
-  .healthy { background: #dcf5e3; color: #17602c; }
-  .expired { background: #fff1cc; color: #7a5600; }
-  .alerted { background: #fde0e0; color: #8a1c1c; }
-  table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-  th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eceef2; }
-  td.state span { padding: .05rem .45rem; border-radius: 4px; }
-  #empty { color: #5b6474; }
-  .offline { color: #8a1c1c; }
-  #meta.warn { color: #7a5600; font-weight: 600; }
-</style>
+<noscript><meta http-equiv="refresh" content="10"></noscript>
+<style>${STYLE}</style>
 </head>
-<body>
-<h1>peermon</h1>
-<div id="meta">connecting…</div>
-<div id="names"><p id="empty">No metrics received yet.</p></div>
-<script>
-const meta = document.getElementById("meta");
-const box = document.getElementById("names");
-const text = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-const expires = (ms) => ms === null ? "" : ms >= 0 ? "in " + (ms / 1000).toFixed(1) + " s" : (-ms / 1000).toFixed(1) + " s ago";
-const linkText = (l) => l.impaired.length > 0 ? "NATS link impaired (" + l.impaired.join(", ") + "): no alerts until it recovers"
-  : l.graceLeftMs > 0 ? "grace " + (l.graceLeftMs / 1000).toFixed(0) + " s left: due deadlines wait (the monitor was cut off or stalled)" : "NATS link ok";
-function render(s) {
-  meta.className = s.link.impaired.length > 0 || s.link.graceLeftMs > 0 ? "warn" : "";
-  meta.textContent = s.windows + " windows · " + (s.peerset === null ? "no peerset yet (every peer tracked)" : s.peerset + " peers in the peerset") + " · " + linkText(s.link) + " · " + s.at;
-  const names = Object.keys(s.names).sort();
-  if (names.length === 0) { box.innerHTML = '<p id="empty">No metrics received yet.</p>'; return; }
-  box.innerHTML = names.map((name) => {
-    const n = s.names[name];
-    const counts = ["healthy", "expired", "alerted"].map((st) => '<span class="count ' + st + '">' + st + " " + n.counts[st] + "</span>").join("");
-    const rows = n.peers.map((p) => "<tr><td>" + text(p.peer) + '</td><td class="state"><span class="' + p.state + '">' + p.state +
-      "</span></td><td>" + text(p.value) + (p.valid ? "" : " (invalid)") + "</td><td>" + expires(p.expiresInMs) + "</td></tr>").join("");
-    return '<section data-name="' + text(name) + '"><h2>' + text(name) + counts + "</h2><table><thead><tr><th>peer</th><th>state</th>" +
-      "<th>value</th><th>expires</th></tr></thead><tbody>" + rows + "</tbody></table></section>";
-  }).join("");
-}
-const source = new EventSource("/events");
-source.onmessage = (e) => render(JSON.parse(e.data));
-source.onerror = () => { meta.className = "offline"; meta.textContent = "lost the monitor: reconnecting…"; };
-</script>
+<body data-at="${p.at}">
+<header><h1>peermon</h1><div id="meta">${p.sections.meta}</div><span id="live">as of the page's load</span></header>
+<div id="panels">${p.sections.panels}</div>
+<div id="matrix" role="table" aria-label="peers by metric name"><div id="head" role="rowgroup">${p.sections.head}</div>${chunks}</div>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}

@@ -50,6 +50,10 @@ const METHODS = `
 - A Supervisor driven directly; per cycle a PeerSet of 10k new peers replaces the previous one (timed: stopping 10k windows and actors), then one metric message per new peer (timed: creating 10k windows and actors).
 - Medians over cycles 2..20 (2..4 quick); churn_windows_per_s = 10k / (create + stop time); the heap after all cycles, GC'd, shows that stopped windows are freed.
 
+**history_*, page_render_ms** (\`history.ts\`)
+- The alert log is filled with 10k peers' closed failure episodes (32 each, the 64 alerts per pair it keeps at most; 3 in quick mode); a monitor started on it is timed until its episode index holds them all (the replay); the index's heap is measured alone beforehand (full GCs).
+- 1000 sequential \`history\` queries through the SDK for random peers (200 quick), the same lookup in memory, the page's snapshot and render with 10k peers, and for comparison a client reading one peer's alerts from the log with an ordered consumer per query (200, 50 quick).
+
 **failover_*** (\`failover.ts\`)
 - deploy/local's cluster (3 nats-servers, 2 shards x 2 replicas, streams R3), 50 peers x 5 names every 300 ms (ttl 1.5 s); one replica of each shard is SIGKILLed as 10 peers go silent, then one nats-server as 10 more do.
 - Alert delay = arrival minus the deadline from the alert's own fields; every (name, peer) must alert exactly once; SDK \`latest\` queries run during the replica kill; reconnect = until all 4 monitors answer \`$SRV.PING\`.

@@ -18,7 +18,7 @@ import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } 
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
 
-const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection"] as const;
+const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection", "history"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The keys of the JSON line, in this order, before any extra figure. */

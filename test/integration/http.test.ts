@@ -77,19 +77,18 @@ test("http - the status page shows each name's peers and states, live, in a real
   await page.waitForSelector("#empty");
   for (const p of ["P1", "P2", "P3"]) publishMetric(nc, { n: "freespace", p, v: `${p}-space`, ttlMs: 60_000 });
   nc.publish("peermon.metrics.ping.P9", encode({ n: "ping", p: "P9", d: true, l: 0 }));
-  await page.waitForSelector('section[data-name="freespace"] tbody tr:nth-child(3)', { timeout: 10_000 });
-  await page.waitForSelector('section[data-name="ping"] td.state span.alerted', { timeout: 10_000 });
-  const freespace = await page.locator('section[data-name="freespace"]').innerText();
-  assert.match(freespace, /healthy 3/);
-  assert.match(freespace, /P2-space/);
+  await page.waitForSelector('#matrix [data-peer="P3"] .h', { timeout: 10_000 });
+  await page.waitForSelector('#matrix [data-peer="P9"] .a', { timeout: 10_000 });
+  assert.match(await page.locator('[role=columnheader][data-name="freespace"]').innerText(), /3 healthy/);
+  assert.match(await page.locator('#matrix [data-peer="P2"]').innerText(), /P2-space/);
   const shot = await page.screenshot({ fullPage: true });
   assert.ok(shot.length > 10_000, "a screenshot with real content");
-  // The rendered pixels hold the alerted badge's red (#fde0e0 background) and the healthy green.
+  // The rendered pixels hold the alerted cell's red (#fde0e0 background) and the healthy green.
   const colors = (await page.evaluate(
-    "[...document.querySelectorAll('td.state span')].map((el) => getComputedStyle(el).backgroundColor)",
+    "[...document.querySelectorAll('#matrix [role=cell]')].map((el) => getComputedStyle(el).backgroundColor)",
   )) as string[];
-  assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted badge is drawn");
-  assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy badges are drawn");
+  assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted cell is drawn");
+  assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy cells are drawn");
 });
 
 test("http - /metrics counts queries by endpoint and outcome with their durations, refused queries and the peerset size", async (t) => {

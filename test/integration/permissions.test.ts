@@ -151,7 +151,7 @@ test("peer - cannot publish alerts, the alert log, peersets, queries, replies or
   await p1.refusedPublish("peermon.alerts.ping.P2", alert);
   await p1.refusedPublish("peermon.alertlog.ping.P2", alert);
   await p1.refusedPublish("peermon.peerset", encode({ s: ["P1"], i: "forged" }));
-  for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.names", "peermon.internal.names"]) {
+  for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.history.ping.P2", "peermon.names", "peermon.internal.names"]) {
     await p1.refusedPublish(subject);
   }
   // Forged windows (a checkpoint, a transfer) and reading a shard's windows are the monitor's alone.
@@ -208,6 +208,7 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   assert.deepEqual((await queries.latest("freespace")).map((m) => [m.peer, m.value]), [["P1", "42"]]);
   assert.equal((await queries.latestForPeer("ping", "P1")).peer, "P1");
   assert.deepEqual(await queries.names(), ["freespace", "ping"]);
+  assert.equal((await queries.history("freespace", "P1")).peer, "P1", "history is a query consumers may ask");
   const fromLog = new PeerMonitorClient(repinner.nc).alerts({ fromStream: true });
   const first = await fromLog[Symbol.asyncIterator]().next();
   fromLog.stop();
@@ -257,6 +258,7 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
   await ops.removeSilence(silence.id);
   await live.waitFor((a) => a.length === 2, "delivered once the silence is removed");
   await assert.rejects(ops.releaseDisruption("ping"), /no disruption of ping is open/, "the monitors answered the release request");
+  assert.equal((await ops.history("ping", "P1")).flaps, 0, "the operator may ask for a peer's history");
 
   await operator.refusedPublish("peermon.metrics.ping.P1", metric("ping", "P1"));
   await operator.refusedPublish("peermon.alertlog.ping.P1");

@@ -95,6 +95,7 @@ test("services framework - $SRV.INFO shows the peermon service and its endpoints
   assert.equal(info.name, "peermon");
   const subjects = info.endpoints.map((e) => e.subject).sort();
   assert.deepEqual(subjects, [
+    "peermon.history.*.*",
     "peermon.latest.*",
     "peermon.names",
     "peermon.part.*.latest.*",

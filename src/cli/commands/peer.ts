@@ -26,7 +26,8 @@ Examples:
         try {
           return await s.client.latestForPeer(name, peer);
         } catch (err) {
-          if (err instanceof QueryError && err.code === 404) {
+          // A never-seen peer's answer says what to check; the plain one gets where to look.
+          if (err instanceof QueryError && err.code === 404 && !err.message.includes("never reported")) {
             throw new QueryError(404, `${err.message}, and the peers that send it with \`peermon latest ${name}\``);
           }
           throw err;

@@ -1,8 +1,9 @@
 /**
  * `peermon status`: asks every running monitor for its `$SRV.STATS` (services framework) for about
  * a second, then prints per instance its shard, windows and peers, and per metric name how many
- * windows are healthy, expired and alerted, with rejected input counts; with several monitors, a
- * total over the deployment.
+ * windows are healthy, expired and alerted and which members never reported it, with rejected
+ * input and ignored metrics (peers outside the peerset) counted by reason; with several monitors,
+ * a total over the deployment.
  */
 import { Command } from "commander";
 import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
@@ -30,13 +31,15 @@ export interface MonitorStatus {
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
+  /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
+  neverSeen?: Record<string, { count: number; peers: string[] }>;
   /** Silences muting now (absent from monitors without operator control). */
   silences?: number;
   /** Metric names in a disruption, their alerts held. */
   disruptions?: DisruptionReport[];
   /** Alert delivery to people: null when no destination is set (absent from older monitors). */
   delivery?: DeliveryStatus | null;
-  counters: { rejected?: Record<string, number> } & Record<string, unknown>;
+  counters: { rejected?: Record<string, number>; ignored?: Record<string, number> } & Record<string, unknown>;
 }
 
 /** One STATS reply, as the services framework sends it. */
@@ -130,11 +133,11 @@ function printTotal(monitors: readonly MonitorStatus[], c: Palette): void {
   printStates(t.states, c);
 }
 
-function printStates(states: MonitorStatus["states"], c: Palette): void {
+function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: MonitorStatus["neverSeen"]): void {
   for (const [name, n] of Object.entries(states).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
-    printLine(`  ${printable(name)}: healthy ${n.healthy}, ${expired}, ${alerted}`);
+    printLine(`  ${printable(name)}: healthy ${n.healthy}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
   }
 }
 
@@ -147,10 +150,9 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
   if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
-  printStates(st.states, c);
-  const rejected = Object.entries(st.counters.rejected ?? {}).filter(([, count]) => count > 0);
-  const total = rejected.reduce((sum, [, count]) => sum + count, 0);
-  printLine(`  rejected: ${total}${rejected.length ? ` (${rejected.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`);
+  printStates(st.states, c, st.neverSeen);
+  printLine(`  rejected: ${byReason(st.counters.rejected)}`);
+  if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
   for (const line of deliveryLines(st.delivery, c)) printLine(line);
 }
 
@@ -161,6 +163,20 @@ export function disruptionLine(d: DisruptionReport, c: Palette): string {
     `${c.red(`DISRUPTION ${d.name}`)} since ${d.since}: ${share}, ${d.held} firing alert${d.held === 1 ? "" : "s"} held; ` +
     `\`peermon disruption release ${d.name}\` fires them`
   );
+}
+
+/** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
+export function neverSeenText(n: { count: number; peers: string[] } | undefined, c: Palette): string {
+  if (!n || n.count === 0) return "";
+  const more = n.count > n.peers.length ? ` and ${n.count - n.peers.length} more` : "";
+  return `, ${c.yellow(`never seen ${n.count}`)} (${n.peers.map(printable).join(", ")}${more})`;
+}
+
+/** `3 (undecodable 2, wrong_type 1)`: the total, and the reasons that counted anything. */
+function byReason(counts: Record<string, number> | undefined): string {
+  const counted = Object.entries(counts ?? {}).filter(([, count]) => count > 0);
+  const total = counted.reduce((sum, [, count]) => sum + count, 0);
+  return `${total}${counted.length ? ` (${counted.map(([why, count]) => `${why} ${count}`).join(", ")})` : ""}`;
 }
 
 /** `link: ok`, `link: impaired (disconnected) for 3s: no alerts until it recovers`, or the grace left. */
