@@ -137,7 +137,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
       await pollUntil(() => alerts.firing.size >= expected, `${expected} alerts of dead windows`, plan.ttlMs + 30_000).catch((err) => progress(String(err)));
       await delay(2_000);
       const end = await monitor.call<MonitorStats>("stats");
-      return summarize(plan, samples, warm, end, alerts, deadNames);
+      return summarize(plan, o.quick, samples, warm, end, alerts, deadNames);
     } finally {
       await publisher?.stop();
       await nc.close();
@@ -223,7 +223,7 @@ function diskBytes(dir: string): number {
   return total;
 }
 
-function summarize(plan: Plan, samples: Sample[], warm: MonitorStats, end: MonitorStats, alerts: Alerts, dead: Set<string>): ScenarioResult {
+function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorStats, end: MonitorStats, alerts: Alerts, dead: Set<string>): ScenarioResult {
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
   const seconds = (last.atMs - first.atMs) / 1000;
@@ -279,8 +279,9 @@ function summarize(plan: Plan, samples: Sample[], warm: MonitorStats, end: Monit
       {
         figure: "steady: monitor RSS over the run (drift: from a third of it to the end)",
         value: `${rss.map((x) => fmtBytes(x)).join(", ")} (drift ${round(drift * 100, 1)}%)`,
-        target: "flat (< 5%)",
-        met: Math.abs(drift) < 0.05,
+        // 30 s are too short: the heap still settles (a 4-minute run of the quick fleet is flat after a minute).
+        target: quick ? "flat (< 5%), judged in full mode" : "flat (< 5%)",
+        met: quick ? undefined : Math.abs(drift) < 0.05,
       },
       {
         figure: "steady: server stores (checkpoint stream, store on disk) / writes per s / bytes per s",
