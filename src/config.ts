@@ -84,11 +84,23 @@ export interface MonitorConfig {
   /** How long the alert log keeps alerts for consumers to catch up, ms. @default 86400000 (a day) */
   alertRetentionMs: number;
   /**
-   * Keep every window in JetStream (stream `<PREFIX>_METRICS`, the last `windowCapacity` metrics
-   * per subject) so that a restarted shard comes back with its windows. @default true
+   * A restarted shard comes back with its windows: from a live replica of its shard when one
+   * answers, else from checkpoints in JetStream (stream `<PREFIX>_WINDOWS`, each window's newest
+   * metric). False: nothing is stored or handed over, a restart starts empty. @default true
    */
   durableWindows: boolean;
-  /** Metrics older than this are not kept for restarts, ms. @default 3600000 (an hour) */
+  /**
+   * Checkpoints are written every this many ms: a window restored from one is at most this old
+   * (plus the time the shard was down), and the server writes each window once per interval
+   * (docs/durability.md has the cost). @default 10000 (a third of the 30 s grace, under IPFS
+   * Cluster's 15 s metric period: a peer that published once since is back in the newest checkpoint)
+   */
+  checkpointIntervalMs: number;
+  /**
+   * A checkpoint nobody rewrote for this long is dropped by the server (a shard down that long
+   * restarts empty), ms; unchanged checkpoints are rewritten at a quarter of it.
+   * @default 3600000 (an hour)
+   */
   windowRetentionMs: number;
   /**
    * When a window of a name is about to fire and more than this fraction of the name's tracked
@@ -204,8 +216,24 @@ export const TUNING = Object.freeze({
   maxAlertRetryPauseMs: 1_000,
   /** A window replay that received nothing for this long asks the server whether anything is left, ms. */
   replayIdleCheckMs: 250,
-  /** Replayed metrics stored this long before live metrics were subscribed may come both ways, ms. */
-  replayOverlapMs: 2_000,
+  /**
+   * A checkpoint or transfer message holds about this many bytes of windows (at most a quarter of
+   * the server's max_payload): ~1,500 windows, small enough to write and read without a stall.
+   */
+  windowBatchBytes: 256 * 1024,
+  /** Checkpoint messages awaiting the server's acknowledgement at once. */
+  checkpointsInFlight: 8,
+  /** Checkpoint messages read ahead at a restore (each up to windowBatchBytes). */
+  checkpointReadAhead: 16,
+  /**
+   * Each request of a transfer from a sibling replica waits this long, ms: a live sibling answers
+   * in milliseconds, and a restore that falls back to checkpoints must still answer within 2 s.
+   */
+  transferTimeoutMs: 1_000,
+  /** Transfer requests in flight at once. */
+  transferConcurrency: 4,
+  /** A sibling keeps the bucket split it made for a transfer this long, ms (one transfer's length). */
+  transferSplitKeepMs: 10_000,
   /**
    * A disruption ends when the fraction of late or expired peers falls below the threshold times
    * (1 - this): at 0.5, below 0.4 — a fraction wavering around the threshold (peers flapping while
@@ -244,6 +272,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   streamReplicas: 1,
   alertRetentionMs: 86_400_000,
   durableWindows: true,
+  checkpointIntervalMs: 10_000,
   windowRetentionMs: 3_600_000,
   alertmanagerUrls: [],
   alertmanagerRepostMs: 60_000,
@@ -297,6 +326,10 @@ export function validateConfig(c: MonitorConfig): void {
   requireInt("streamReplicas", c.streamReplicas, 1, 5, "JetStream keeps 1 to 5 copies of a stream");
   requireDuration("alertRetentionMs", c.alertRetentionMs, 1_000);
   requireDuration("windowRetentionMs", c.windowRetentionMs, 1_000);
+  requireDuration("checkpointIntervalMs", c.checkpointIntervalMs, 100);
+  if (c.checkpointIntervalMs * 4 > c.windowRetentionMs) {
+    throw new ConfigError("checkpointIntervalMs", c.checkpointIntervalMs, "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it");
+  }
   requireInt("disruptionMinPeers", c.disruptionMinPeers, 1, 10_000_000, "a disruption needs at least one tracked peer");
   if (typeof c.disruptionThreshold !== "number" || !(c.disruptionThreshold >= 0 && c.disruptionThreshold < 1)) {
     throw new ConfigError("disruptionThreshold", c.disruptionThreshold, "use a fraction from 0 (off) to below 1, like 0.5");

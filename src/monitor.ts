@@ -22,7 +22,8 @@ import { followPeerSet, type PeerSetMode, type PeerSetSource } from "./bus/peers
 import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import { QueryStats } from "./bus/query-stats.js";
-import { restoreEpisodes, restoreWindows } from "./bus/restore.js";
+import { DurableWindows } from "./bus/durable-windows.js";
+import { restoreEpisodes, restoreWindows, type RestoredWindows } from "./bus/restore.js";
 import { OperatorControls } from "./bus/operator-controls.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
@@ -71,6 +72,8 @@ interface Parts {
   /** [issue 11: history] the alert log followed into the supervisor's episode index. */
   history: HistoryFeed;
   service: Service;
+  /** [issue 13: durable windows] checkpoints, and answers to siblings that start. */
+  durable: DurableWindows | undefined;
   http: Server | undefined;
   log: Logger;
   delivery: Delivery | undefined;
@@ -141,15 +144,21 @@ export class Monitor {
   }
 
   private async shutdown(): Promise<void> {
-    const { outbox, probe, peerset, service, log, http, delivery, controls, history } = this.parts;
+    const { outbox, probe, peerset, service, durable, log, http, delivery, controls, history } = this.parts;
     probe.stop();
     history.stop(); // [issue 11: history]
     http?.close();
     this.supervisor.stop();
     controls.stop();
-    if (this.nc.isClosed()) return;
+    if (this.nc.isClosed()) {
+      // [issue 13] Closed under it (a crash as far as the server knows): stop what still holds timers.
+      await bounded(peerset.stop(), TUNING.stopStepMs);
+      return durable?.stop();
+    }
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
+    // [issue 13] A last checkpoint, so that a restart finds the windows as they are now.
+    await durable?.stop(TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
     await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
@@ -197,7 +206,7 @@ export class Monitor {
     );
     const metrics = await subscribeMetrics(g, intake);
     await controls.attach(supervisor);
-    await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
+    const restored = await restore(g, jsm, supervisor, metrics.gate, alerts.logged, log);
     const subscriptions = metrics.subscriptions;
     if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
     // Alerts to people, downstream of the alert log (never in detection's way).
@@ -216,6 +225,8 @@ export class Monitor {
       index: supervisor.history, logged: alerts.logged, log: root.child({ component: "history" }),
     });
     const service = await startQueries(g, supervisor, delivery, controls);
+    // [issue 13] Checkpoints from now on, and answers to siblings that start.
+    const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
     probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
@@ -237,7 +248,7 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, history, service, http, log, delivery });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
   }
 }
 
@@ -266,17 +277,33 @@ async function subscribeMetrics(g: Ground, intake: MetricIntake) {
   return { subjects: list, gate, subscriptions };
 }
 
-/** Durable windows and open episodes back from JetStream; nobody is convicted meanwhile. */
+/**
+ * [issue 13] Windows (from a sibling replica, else checkpoints) and open episodes (the alert log)
+ * back from JetStream while live metrics wait at the gate; nobody is convicted meanwhile.
+ */
 async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
-  const { config, nc, subjects } = g;
+  const { config, nc, subjects, clock } = g;
   if (!jsm) return gate.open();
   sup.restoreStarted();
+  const restoreLog = g.root.child({ component: "restore" });
   const owned = ownedPartitions(config);
-  const filters = owned ? owned.map((k) => subjects.metricFilter(k)) : [subjects.metricFilter(), subjects.metricFilter("*")];
-  const count = config.durableWindows ? await restoreWindows(config, nc, g.clock, jsm, subjects, filters, gate, log) : 0;
-  if (logged) await restoreEpisodes(config, nc, g.clock, subjects, sup, log);
+  const restored = await restoreWindows({ config, nc, jsm, clock, subjects, sup, owned, shardTag: shardTag(config), log: restoreLog });
+  if (logged) await restoreEpisodes(config, nc, clock, subjects, sup, log);
   gate.open();
-  sup.restoreEnded(count);
+  sup.restoreEnded(restored.metrics);
+  return restored;
+}
+
+/** [issue 13] Checkpoints from now on, and answers to siblings that start. */
+function startDurableWindows(g: Ground, sup: Supervisor, restored: RestoredWindows): DurableWindows {
+  const { config, nc, clock, subjects, stats } = g;
+  const log = g.root.child({ component: "checkpoints" });
+  return DurableWindows.start({ config, nc, clock, subjects, windows: sup.views, shardTag: shardTag(config), stored: restored.stored, stats, log });
+}
+
+/** What replicas of one shard share in internal subjects: `all`, or `<index>-of-<count>`. */
+function shardTag(config: MonitorConfig): string {
+  return config.shard ? `${config.shard.index}-of-${config.shard.count}` : "all";
 }
 
 /** Disruption mode as configured: holds announced through the operator controls' publisher. */

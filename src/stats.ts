@@ -57,6 +57,15 @@ export class MonitorStats {
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */
   outages = 0;
   stalls = 0;
+  /** Windows this start brought back (from a sibling replica or from checkpoints). */
+  windowsRestored = 0;
+  /** Checkpoint rounds done; the buckets the server stored, their bytes, and writes that failed (retried next round). */
+  checkpointRounds = 0;
+  checkpointBatches = 0;
+  checkpointBytes = 0;
+  checkpointFailures = 0;
+  /** Window batches handed to a sibling replica that was starting. */
+  transferBatches = 0;
   /** Detection lag (firing alert handed to the bus, minus the deadline), in ms. */
   detectionLagCount = 0;
   detectionLagSumMs = 0;

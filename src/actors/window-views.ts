@@ -7,6 +7,7 @@
 import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
 import type { PeerHistory } from "../api/history.js";
+import type { MetricWindow } from "../window/metric-window.js";
 import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { isFresh } from "../window/deadline.js";
 import { summarize, type EpisodeIndex } from "../window/history.js";
@@ -136,6 +137,11 @@ export class WindowViews {
 
   names(): string[] {
     return this.windows.names();
+  }
+
+  /** Each metric name with its windows' storage, read in place: what checkpoints and transfers to a sibling copy. */
+  *metricWindows(): IterableIterator<[name: string, windows: IterableIterator<MetricWindow>]> {
+    for (const [name, byPeer] of this.windows.byNames()) yield [name, storageOf(byPeer.values())];
   }
 
   /** Windows per state, per metric name. */
@@ -276,6 +282,10 @@ function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {
     expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
     silentForMs: Math.max(0, Math.round(wall - Number(w.metrics.latestReceivedAt() / NS_PER_MS))),
   };
+}
+
+function* storageOf(windows: Iterable<TrackedWindow>): IterableIterator<MetricWindow> {
+  for (const w of windows) yield w.metrics;
 }
 
 function zeroCounts(): Record<WindowState, number> {

@@ -121,8 +121,33 @@ export class Subjects {
     return `${this.prefix}.release.${name}`;
   }
 
-  /** Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`, ... */
-  stream(kind: "PEERSET" | "ALERTS" | "METRICS" | "DISRUPTIONS" | "SILENCES"): string {
+
+
+  /**
+   * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
+   * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
+   */
+  checkpoint(partition: number | "*", bucket: number | "*"): string {
+    return `${this.prefix}.checkpoint.${partition}.${bucket}`;
+  }
+
+  /**
+   * Internal: where the replicas of one shard (`all`, or `<index>-of-<count>`) hand their windows
+   * to a replica that starts (`window-transfer.ts`) and announce their checkpoint rounds.
+   */
+  windowTransfer(shardTag: string): string {
+    return `${this.prefix}.internal.windows.${shardTag}`;
+  }
+
+  checkpointed(shardTag: string): string {
+    return `${this.prefix}.internal.checkpointed.${shardTag}`;
+  }
+
+  /**
+   * Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`,
+   * `PEERMON_WINDOWS` (checkpoints), ...; `METRICS` is the every-metric stream of older versions.
+   */
+  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES"): string {
     return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 

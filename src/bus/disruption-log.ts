@@ -23,7 +23,7 @@ import type { Logger } from "../log.js";
 import { backoffMs } from "../window/backoff.js";
 import { delay, ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
 import { isInbox } from "./names.js";
-import { replayStream } from "./window-store.js";
+import { replayStream } from "./stream-replay.js";
 
 /** Events kept per name: the last one tells whether a disruption is open; the rest is history. */
 const DISRUPTION_HISTORY = 64;

@@ -16,7 +16,7 @@ import { TUNING, type ShardSpec } from "../config.js";
 import type { Logger } from "../log.js";
 import { alertFact, type EpisodeIndex } from "../window/history.js";
 import { ALERT_HISTORY } from "./alert-stream.js";
-import { serverTimeToMonitor } from "./window-store.js";
+import { serverTimeToMonitor } from "./stream-replay.js";
 
 export interface HistoryFeedOptions {
   nc: NatsConnection;

@@ -1,23 +1,25 @@
 /**
- * LiveGate: live metrics that arrive while durable windows are replayed are held back, then let
- * through once the replay ends: those also seen in the replay's last moments are dropped, the rest
- * are applied in arrival order with their arrival time. Pure: time comes from the caller's clock.
+ * LiveGate: live metrics that arrive while a start restores its windows are held back with their
+ * arrival time, then applied in arrival order once the restore ends, and from then on passed
+ * straight through. A held metric older than what the restore brought for its window is dropped by
+ * the supervisor (`metricsStale`): a window never goes back in time. Pure: time comes from the
+ * caller's clock.
  */
-import { TUNING } from "../config.js";
-import type { MetricSink } from "./window-store.js";
+
+/** Where live metrics go: the intake; a held one with its arrival time. */
+export type LiveSink = (subject: string, data: Uint8Array, receivedAtMs?: number) => void;
 
 export class LiveGate {
   private held: [string, Uint8Array, number][] | undefined = [];
-  private readonly replayedTail = new Set<string>();
-  private readonly openedAt: number;
 
   constructor(
-    private readonly apply: MetricSink,
+    private readonly apply: LiveSink,
     private readonly now: () => number,
-    /** Replayed metrics stored this long before the live subscription may also come live. */
-    private readonly overlapMs = TUNING.replayOverlapMs,
-  ) {
-    this.openedAt = now();
+  ) {}
+
+  /** Metrics held back so far (0 once open). */
+  get holding(): number {
+    return this.held?.length ?? 0;
   }
 
   /** A live metric. */
@@ -26,23 +28,10 @@ export class LiveGate {
     else this.apply(subject, data);
   }
 
-  /** A replayed metric stored at `storedAtMs`. */
-  replayed(subject: string, data: Uint8Array, storedAtMs: number): void {
-    if (storedAtMs >= this.openedAt - this.overlapMs) this.replayedTail.add(key(subject, data));
-    this.apply(subject, data, storedAtMs);
-  }
-
-  /** Ends the replay: applies what was held back, then passes live metrics straight through. */
+  /** Ends the restore: applies what was held back, then passes live metrics straight through. */
   open(): void {
     const held = this.held ?? [];
     this.held = undefined;
-    for (const [subject, data, at] of held) {
-      if (!this.replayedTail.delete(key(subject, data))) this.apply(subject, data, at);
-    }
-    this.replayedTail.clear();
+    for (const [subject, data, at] of held) this.apply(subject, data, at);
   }
-}
-
-function key(subject: string, data: Uint8Array): string {
-  return `${subject}\u0000${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64")}`;
 }

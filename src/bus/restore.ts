@@ -1,42 +1,119 @@
 /**
- * What a monitor restores at start, from JetStream: its windows (the window stream, replayed
- * through the live gate) and its open alert episodes (the alert log). Best effort: a failure is
- * logged and the monitor starts without them.
+ * What a monitor restores at start: its windows, and its open alert episodes (from the alert log).
+ * Windows come from a live sibling replica of the shard when one answers (fresh: the state it
+ * holds now), else from the checkpoints of the shard's partitions (at most an interval old), and
+ * for partitions a transfer left unfinished, from checkpoints too. Each window gets its newest
+ * metric (and its newest valid one when the newest is invalid); history deeper than that is not
+ * restored. Best effort: a failure is logged and the monitor starts without what failed.
  */
 import type { NatsConnection, JetStreamManager } from "nats";
 import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { WireMetric } from "../api/validate.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { MonitorConfig } from "../config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
-import { ensureWindowStream, openEpisodes, replayWindows } from "./window-store.js";
-import type { LiveGate } from "./live-gate.js";
+import { ensureCheckpointStream, readCheckpoints } from "./checkpoint-stream.js";
+import { isNotFound } from "./jetstream.js";
+import { retireMetricStream } from "./retire-metric-stream.js";
+import { openEpisodes } from "./stream-replay.js";
+import { takeWindowsFromSibling } from "./window-transfer.js";
 
-/** Replays the durable windows of `filters` through the gate; resolves with the metrics replayed (a failure is logged). */
-export async function restoreWindows(
-  config: MonitorConfig,
-  nc: NatsConnection,
-  clock: Clock,
-  jsm: JetStreamManager,
-  subjects: Subjects,
-  filters: string[],
-  gate: LiveGate,
-  log: Logger,
-): Promise<number> {
-  try {
-    await ensureWindowStream(jsm, subjects, {
-      capacity: config.windowCapacity,
-      retentionMs: config.windowRetentionMs,
-      replicas: config.streamReplicas,
-    });
-    const started = clock.now();
-    const count = await replayWindows(nc, clock, subjects, filters, (s, d, at) => gate.replayed(s, d, at!));
-    log.debug({ metrics: count, ms: Math.round(clock.now() - started) }, "durable windows replayed");
-    return count;
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, "cannot restore windows from JetStream: starting with empty windows");
-    return 0;
+export interface RestoreContext {
+  config: MonitorConfig;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  clock: Clock;
+  subjects: Subjects;
+  sup: Supervisor;
+  /** Partitions this instance owns; undefined: all. */
+  owned: number[] | undefined;
+  shardTag: string;
+  log: Logger;
+}
+
+export interface RestoredWindows {
+  source: "sibling" | "checkpoints" | "sibling and checkpoints" | "nothing";
+  /** Metrics applied (a window's newest, and its newest valid one when that differs). */
+  metrics: number;
+  /** Per partition, the checkpoint buckets found in the stream (for the checkpoint writer). */
+  stored: Map<number, number>;
+}
+
+/**
+ * Brings this shard's windows back: from a sibling, else from checkpoints (a failure is logged).
+ * Without durable windows nothing comes back (but an older version's every-metric stream is still
+ * deleted: it would make the server store every metric).
+ */
+export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows> {
+  const started = c.clock.now();
+  const restored: RestoredWindows = { source: "nothing", metrics: 0, stored: new Map() };
+  if (!c.config.durableWindows) {
+    await retireOrWarn(c, true, async () => undefined);
+    return restored;
   }
+  const apply = (m: WireMetric, receivedAtMs: number) => {
+    if (c.sup.ingest(m, receivedAtMs)) restored.metrics++;
+  };
+  let pending: number[] | undefined = c.owned;
+  try {
+    await prepareCheckpoints(c);
+    const sibling = await takeWindowsFromSibling({ ...c, partitions: c.config.partitions, apply });
+    if (sibling) {
+      restored.source = "sibling";
+      if (sibling.failure) {
+        c.log.warn({ err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length }, "a sibling's transfer stopped short: the rest from checkpoints");
+        pending = (c.owned ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
+      } else pending = [];
+    }
+    if (pending === undefined || pending.length > 0) {
+      const read = await readCheckpoints(c.nc, c.clock, c.subjects, pending, apply);
+      restored.stored = read.stored;
+      if (read.rejected > 0) c.log.warn({ rejected: read.rejected }, "checkpoint entries that were not metrics: skipped");
+      if (read.batches > 0) restored.source = sibling ? "sibling and checkpoints" : "checkpoints";
+    }
+  } catch (err) {
+    c.log.warn({ err: (err as Error).message }, "cannot restore windows: starting with those restored so far");
+  }
+  c.sup.stats.windowsRestored = c.sup.windowCount;
+  c.log.info(
+    { source: restored.source, windows: c.sup.windowCount, metrics: restored.metrics, ms: Math.round(c.clock.now() - started) },
+    "window restore finished",
+  );
+  return restored;
+}
+
+/** The checkpoint stream, created when missing, after an older version's every-metric stream is retired. */
+async function prepareCheckpoints(c: RestoreContext): Promise<void> {
+  const ensure = () =>
+    ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
+  const hasCheckpoints = await c.jsm.streams.info(c.subjects.stream("WINDOWS")).then(
+    (si) => si.state.messages > 0,
+    (err) => {
+      if (isNotFound(err)) return false;
+      throw err;
+    },
+  );
+  await retireOrWarn(c, hasCheckpoints, ensure);
+  await ensure();
+}
+
+async function retireOrWarn(c: RestoreContext, hasCheckpoints: boolean, ensure: () => Promise<void>): Promise<void> {
+  const stream = c.subjects.stream("METRICS");
+  try {
+    const carried = await retireMetricStream({ ...c, partitions: c.config.partitions }, hasCheckpoints, ensure);
+    if (carried > 0) c.log.info({ windows: carried }, "the older stream's windows were carried over into checkpoints");
+  } catch (err) {
+    c.log.warn(
+      { err: (err as Error).message, stream },
+      `cannot retire the every-metric window stream of an older peermon, so the server still stores every metric: ` +
+        `delete it (nats stream rm ${stream}) or allow $JS.API.STREAM.DELETE.${stream} to the monitor`,
+    );
+  }
+}
+
+function allPartitions(count: number): number[] {
+  return Array.from({ length: count }, (_, k) => k);
 }
 
 /** Windows whose episode was alerted before this start begin `alerted` (best effort: a failure is logged). */

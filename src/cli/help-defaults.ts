@@ -25,7 +25,7 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   config: "none",
   localNats: "off",
   jetstream: "JetStream is used when the server has it",
-  durableWindows: "windows are kept in JetStream",
+  durableWindows: "a restart gets its windows back from a sibling or from checkpoints",
 };
 
 /** The default of a config field (`graceMs`, `nats.servers`), as a user writes it. */

@@ -115,6 +115,7 @@ export const SERVE_SETTINGS: Setting[] = [
   durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
   fractionSetting("disruptionThreshold", "--disruption-threshold", "PEERMON_DISRUPTION_THRESHOLD", "disruptionThreshold", "0.5 (0 turns it off)"),
   intSetting("disruptionMinPeers", "--disruption-min-peers", "PEERMON_DISRUPTION_MIN_PEERS", "disruptionMinPeers", "peers, like 10"),
+  durationSetting("checkpointInterval", "--checkpoint-interval", "PEERMON_CHECKPOINT_INTERVAL", "checkpointIntervalMs"),
   {
     key: "http",
     flag: "--http",

@@ -118,6 +118,11 @@ export function monitorMetrics(source: MetricsSource): Registry {
   operatorGauges(register, source);
   total("peermon_outages_total", "Times the link to NATS was impaired", () => stats.outages);
   total("peermon_stalls_total", "Times the event loop stalled", () => stats.stalls);
+  total("peermon_metrics_stale_total", "Metrics older than their window's newest when applied (dropped)", () => stats.metricsStale);
+  total("peermon_checkpoint_batches_total", "Checkpoint buckets the server stored", () => stats.checkpointBatches);
+  total("peermon_checkpoint_bytes_total", "Bytes of the checkpoint buckets the server stored", () => stats.checkpointBytes);
+  total("peermon_checkpoint_failures_total", "Checkpoint buckets not stored (written again next round)", () => stats.checkpointFailures);
+  total("peermon_transfer_batches_total", "Window batches handed to a sibling replica that was starting", () => stats.transferBatches);
   new Counter({
     name: "peermon_rejected_total",
     help: "Messages rejected, by reason",

@@ -92,13 +92,23 @@ export class MetricWindow {
 
   /**
    * Writes the newest metric as its wire map (the `latest` reply's hot path): from storage the
-   * first time, then as a copy of those bytes until the next metric arrives.
+   * first time, then as a copy of those bytes until the next metric arrives. With `keep` false the
+   * bytes are not kept (a checkpoint copies every window: keeping them all would cost ~250 B each).
    */
-  writeLatest(out: MsgpackWriter): void {
+  writeLatest(out: MsgpackWriter, keep = true): void {
     if (this.latestWire) return out.raw(this.latestWire);
     const mark = out.mark;
     this.encodeLatest(out);
-    this.latestWire = out.since(mark);
+    if (keep) this.latestWire = out.since(mark);
+  }
+
+  /** The newest valid metric (what a deadline is armed by), or undefined when none is stored. */
+  newestValid(): Metric | undefined {
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.head - i + this.capacity) % this.capacity;
+      if (this.bytes[this.flagAt(slot)]! & VALID) return this.read(slot);
+    }
+    return undefined;
   }
 
   private encodeLatest(out: MsgpackWriter): void {

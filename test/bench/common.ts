@@ -48,6 +48,15 @@ export function progress(message: string): void {
 
 const livePids = new Set<number>();
 const liveDirs = new Set<string>();
+
+/** Processes a scenario spawned itself: killed by the exit hook if still running. */
+export function trackPid(pid: number | undefined): void {
+  if (pid !== undefined) livePids.add(pid);
+}
+
+export function untrackPid(pid: number | undefined): void {
+  if (pid !== undefined) livePids.delete(pid);
+}
 process.on("exit", () => {
   for (const pid of livePids) {
     try {
@@ -69,6 +78,9 @@ export interface BenchServerOptions {
 export interface BenchServer {
   url: string;
   configFile: string;
+  /** The server's process id and JetStream store directory (for its memory and disk use). */
+  pid: number | undefined;
+  storeDir: string;
   stop(): Promise<void>;
 }
 
@@ -90,12 +102,15 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
   ];
   if (options.maxPayload !== undefined) lines.push(`max_payload: ${options.maxPayload}`);
   writeFileSync(configFile, lines.join("\n") + "\n");
-  const server = await LocalNatsServer.start({ configFile, storeDir: join(dir, "js") });
+  const storeDir = join(dir, "js");
+  const server = await LocalNatsServer.start({ configFile, storeDir });
   const pid = server.pid;
   if (pid !== undefined) livePids.add(pid);
   return {
     url: server.url,
     configFile,
+    pid,
+    storeDir,
     stop: async () => {
       await server.stop();
       if (pid !== undefined) livePids.delete(pid);

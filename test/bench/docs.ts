@@ -31,12 +31,20 @@ const METHODS = `
 - A subscriber on \`peermon.alerts.>\` takes each firing alert's arrival time minus its deadline from the alert's own fields (\`t\` + \`l\`, same machine clock); valid only with 0 deferred convictions, outages and stalls (grace 500 ms).
 
 **windows, bytes_per_window, rss_bytes_per_window, RSS steady** (\`memory.ts\`)
-- A Supervisor driven directly (no NATS) in a process with --expose-gc builds 100k peers x 10 names = 1M windows (100k quick), each full (10 metrics, the first as a decoded message) with its started actor.
+- A Supervisor driven directly (no NATS) in a process with --expose-gc builds 100k peers x 10 names = 1M windows (100k quick), each full (10 metrics, the first as a decoded message) and past its first deadline check (a healthy window has no actor: it starts with its first episode).
 - bytes_per_window = (heapUsed + ArrayBuffers) after a full GC minus before, per window (heap and RSS also alone); then rounds of one more metric into every window must leave RSS flat.
 
-**latest_p99_ms** (\`queries.ts\`)
+**latest_p99_ms, latest_ratio** (\`queries.ts\`)
 - A monitor process holds 10k peers of one name; one request first against the repo's nats.conf as is (does the 1.3 MB reply fit max_payload?), then the timing on a server with max_payload 8 MB.
-- 1000 sequential raw requests on \`peermon.latest.<name>\` (time until the reply arrived: the target; 100 quick), 200 through the SDK (decoding 10k metrics), 1000 with 8 in flight (replies/s).
+- 1000 sequential raw requests on \`peermon.latest.<name>\` (time until the reply arrived; 500 quick) alternate in blocks of 50 with as many to a bare nats.js responder of the same reply size (another process): latest_ratio = the monitor's p99 / the responder's p99; then 200 through the SDK (decoding 10k metrics), 1000 with 8 in flight (replies/s).
+
+**restart_answer_ms** (\`restart.ts\`)
+- \`peermon serve\` processes on the build in dist/ hold 10k peers x 10 names = 100k windows (20k quick), each published twice; after two checkpoint rounds the only one is SIGKILLed and a new one started: restart_answer_ms = its process start to the first \`latest\` answer listing every peer with its newest value (every earlier answer counted as wrong).
+- Then a second replica starts beside it (windows from the live sibling): process start to serving; its answers are checked by SIGKILLing the first.
+
+**steady_*** (\`steady.ts\`)
+- A publisher process sends 100k peers x 10 names = 1M windows, each every 15 s with a 30 s ttl (67k msgs/s), to a monitor process with the default config, 45 s of warm-up then 5 minutes measured (quick: 50k windows every 5 s, 30 s), while 1,000 peers (100 quick) stop publishing in 10 batches.
+- Held = received >= 99% of sent, sent >= 97% of the schedule, no outage or stall; alert lag = arrival minus t + l from the alert; every dead window alerted once, nothing else; RSS sampled every 15 s (drift from a third of the run to its end); what the checkpoint stream holds and the server writes.
 
 **churn_windows_per_s** (\`churn.ts\`)
 - A Supervisor driven directly; per cycle a PeerSet of 10k new peers replaces the previous one (timed: stopping 10k windows and actors), then one metric message per new peer (timed: creating 10k windows and actors).
@@ -146,6 +154,29 @@ const TARGETS: Target[] = [
       `p99 ${l.latest_p99_ms} ms (p50 ${l.latest_p50_ms} ms)` +
       (l.latest_fits_default_max_payload === false ? `; fails under the repo's nats.conf (reply ${l.latest_reply_bytes} B > max_payload 1 MB)` : ""),
     met: (l) => num(l, "latest_p99_ms") <= 10 && l.latest_fits_default_max_payload !== false,
+  },
+  {
+    what: "`latest` with 10k peers against a bare responder of the same reply size",
+    target: "latest_ratio <= 1.0",
+    figure: (l) => `${l.latest_ratio} (${l.latest_samples} samples each)`,
+    met: (l) => num(l, "latest_ratio") <= 1,
+  },
+  {
+    what: "Restart at 100k windows: process start to the first correct `latest`",
+    target: "<= 2 s, never an older answer",
+    figure: (l) =>
+      `${l.restart_answer_ms} ms from checkpoints (restore ${l.restart_restore_ms} ms, ${l.restart_wrong_answers} wrong answers); ` +
+      `${l.restart_answer_sibling_ms} ms from a sibling`,
+    met: (l) => num(l, "restart_answer_ms") <= 2_000 && l.restart_wrong_answers === 0 && num(l, "restart_windows") >= 100_000,
+  },
+  {
+    what: "Steady scale: 1M windows every 15 s (67k msgs/s), 1,000 peers dying",
+    target: "held, 0 false alerts, 0 outages/stalls, RSS flat",
+    figure: (l) =>
+      `${l.steady_windows} windows, ${l.steady_msgs_per_s} of ${l.steady_target_msgs_per_s} msgs/s, lag p50/p99/max ${l.steady_alert_lag_p50_ms}/${l.steady_alert_lag_p99_ms}/${l.steady_alert_lag_max_ms} ms, ` +
+      `false/missed ${l.steady_false_alerts}/${l.steady_missed_alerts}, outages/stalls ${l.steady_outages}/${l.steady_stalls}, RSS drift ${l.steady_rss_drift_pct}%`,
+    met: (l) =>
+      l.steady_held === true && l.steady_false_alerts === 0 && l.steady_missed_alerts === 0 && Math.abs(num(l, "steady_rss_drift_pct")) < 5 && num(l, "steady_windows") >= 1_000_000,
   },
   {
     what: "Deadline -> webhook receiver, lone alert",

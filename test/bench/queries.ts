@@ -6,7 +6,9 @@
  * target), the same through the SDK (PeerMonitorClient.latest: plus decoding and checking 10k
  * metrics on the client), and requests kept in flight concurrently (replies/s).
  * The baseline, in the same run and on the same server: a bare nats.js responder (another process)
- * answering with a prepared payload of the reply's size, i.e. what NATS and Node cost alone.
+ * answering with a prepared payload of the reply's size, i.e. what NATS and Node cost alone. The
+ * sequential requests alternate between the two in blocks, so that both see the same machine load:
+ * latest_ratio = monitor p99 / baseline p99 (<= 1.0: peermon adds nothing a bare responder does not).
  * With --profile, the monitor writes queries-monitor.cpuprofile over the concurrent requests (the
  * sequential latencies stay free of profiler overhead).
  */
@@ -43,7 +45,7 @@ interface Latencies {
 }
 
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
-  const sizes = o.quick ? { seq: 100, sdk: 20, conc: 80 } : { seq: 1_000, sdk: 200, conc: 1_000 };
+  const sizes = o.quick ? { seq: 500, sdk: 20, conc: 80 } : { seq: 1_000, sdk: 200, conc: 1_000 };
   const defaultCheck = await withMonitor({}, async (nc) => {
     const reply = await nc.request(SUBJECT, undefined, { timeout: 10_000 });
     const code = reply.headers?.get("Nats-Service-Error-Code");
@@ -66,28 +68,47 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     if (count !== PEERS) throw new Error(`latest returned ${count} metrics, expected ${PEERS}`);
 
     const raw = () => nc.request(SUBJECT, undefined, { timeout: 10_000 });
-    await timed(20, 1, raw); // warm-up
-    const seq = await timed(sizes.seq, 1, raw);
+    const { seq, baseline } = await alongsideBaseline(nc, replyBytes, sizes.seq, raw);
     const sdk = await timed(sizes.sdk, 1, () => client.latest(NAME));
     if (profile) await monitor.call("profileStart");
     const conc = await timed(sizes.conc, CONCURRENCY, raw);
     if (profile) await monitor.call("profileStop", { file: profile });
-    const baseline = await echoBaseline(nc, replyBytes, sizes.seq);
     return summarize(defaultCheck, replyBytes, seq, sdk, conc, baseline);
   });
 }
 
-/** Sequential requests to a bare responder that answers `bytes` bytes: the transport's own cost. */
-async function echoBaseline(nc: NatsConnection, bytes: number, total: number): Promise<Latencies> {
+/** Sequential requests in blocks of this many, alternating between the monitor and the baseline. */
+const BLOCK = 50;
+
+/**
+ * `total` sequential requests to the monitor and as many to a bare responder that answers `bytes`
+ * bytes (the transport's own cost), alternating in blocks so that both see the same load.
+ */
+async function alongsideBaseline(nc: NatsConnection, bytes: number, total: number, monitor: () => Promise<unknown>) {
   const url = nc.getServer();
   const echo = await Child.start("receiver.ts", ["--mode", "echo", "--nats", `nats://${url}`, "--bytes", String(bytes)]);
   try {
     const request = () => nc.request("bench.echo", undefined, { timeout: 10_000 });
+    await timed(20, 1, monitor); // warm-up
     await timed(20, 1, request);
-    return await timed(total, 1, request);
+    const seq: Latencies = { sorted: [], elapsedMs: 0 };
+    const baseline: Latencies = { sorted: [], elapsedMs: 0 };
+    for (let done = 0; done < total; done += BLOCK) {
+      const n = Math.min(BLOCK, total - done);
+      merge(seq, await timed(n, 1, monitor));
+      merge(baseline, await timed(n, 1, request));
+    }
+    seq.sorted.sort((a, b) => a - b);
+    baseline.sorted.sort((a, b) => a - b);
+    return { seq, baseline };
   } finally {
     await echo.stop();
   }
+}
+
+function merge(into: Latencies, more: Latencies): void {
+  into.sorted.push(...more.sorted);
+  into.elapsedMs += more.elapsedMs;
 }
 
 /** A fresh server and monitor process holding PEERS windows of NAME; `fn` gets a client connection. */
@@ -138,6 +159,7 @@ function summarize(
 ): ScenarioResult {
   const p = (l: Latencies, q: number) => round(percentile(l.sorted, q), 2);
   const rate = (l: Latencies) => (l.sorted.length / l.elapsedMs) * 1000;
+  const ratio = percentile(seq.sorted, 99) / percentile(baseline.sorted, 99);
   return {
     rows: [
       {
@@ -157,6 +179,12 @@ function summarize(
         value: `${p(baseline, 50)} / ${p(baseline, 99)} ms, ${fmtInt(rate(baseline))} replies/s`,
       },
       {
+        figure: `queries: latest_ratio (latest p99 / baseline p99, ${seq.sorted.length} samples each, alternating)`,
+        value: round(ratio, 3).toFixed(3),
+        target: "<= 1.0",
+        met: ratio <= 1,
+      },
+      {
         figure: "queries: latest via the SDK (decodes 10k metrics), p50 / p99",
         value: `${p(sdk, 50)} / ${p(sdk, 99)} ms`,
       },
@@ -167,6 +195,8 @@ function summarize(
     ],
     json: {
       latest_p99_ms: p(seq, 99),
+      latest_ratio: round(ratio, 3),
+      latest_samples: seq.sorted.length,
       latest_p50_ms: p(seq, 50),
       latest_max_ms: round(seq.sorted[seq.sorted.length - 1] ?? Number.NaN, 2),
       latest_replies_per_s: round(rate(seq), 1),

@@ -18,12 +18,13 @@ import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } 
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
 
-const SCENARIOS = ["ingest", "detect", "memory", "queries", "churn", "failover", "guard", "delivery", "disruption", "detection", "history"] as const;
+const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection", "history"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The keys of the JSON line, in this order, before any extra figure. */
 const JSON_KEYS = [
   "ingest_ratio",
+  "ingest_ratio_volatile",
   "ingest_msgs_per_s",
   "baseline_msgs_per_s",
   "detect_p50_ms",
@@ -31,6 +32,11 @@ const JSON_KEYS = [
   "windows",
   "bytes_per_window",
   "latest_p99_ms",
+  "latest_ratio",
+  "restart_answer_ms",
+  "steady_msgs_per_s",
+  "steady_alert_lag_p99_ms",
+  "steady_false_alerts",
   "churn_windows_per_s",
 ] as const;
 

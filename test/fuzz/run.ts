@@ -83,7 +83,7 @@ async function run(monitor: Monitor): Promise<void> {
   const rssAfter = process.memoryUsage().rss;
   const latest = await new PeerMonitorClient(nc).latest("ok-ping").then((l) => `${l.length} metrics`, (e: Error) => `FAILED: ${e.message}`);
   const jsm = await nc.jetstreamManager();
-  const stream = await jsm.streams.info("PEERMON_METRICS").catch(() => ({ state: { messages: 0, bytes: 0 } }));
+  const stream = await jsm.streams.info("PEERMON_WINDOWS").catch(() => ({ state: { messages: 0, bytes: 0 } }));
   const account = await jsm.getAccountInfo();
   const s = monitor.stats;
   const rows: [string, string | number][] = [
@@ -97,7 +97,7 @@ async function run(monitor: Monitor): Promise<void> {
     ["alerts firing / resolved / append retries", `${s.alertsFiring} / ${s.alertsResolved} / ${s.alertsResent}`],
     ["heap after GC, before → after", `${mib(heapBefore)} → ${mib(heapAfter)} MiB`],
     ["RSS before → after", `${mib(rssBefore)} → ${mib(rssAfter)} MiB`],
-    ["PEERMON_METRICS stream; account JetStream storage", `${stream.state.messages} messages, ${mib(stream.state.bytes)} MiB; ${mib(account.storage)} MiB`],
+    ["PEERMON_WINDOWS stream (checkpoints); account JetStream storage", `${stream.state.messages} messages, ${mib(stream.state.bytes)} MiB; ${mib(account.storage)} MiB`],
     ["monitor answers `latest` afterwards", latest],
     ["failed batches", failures],
   ];

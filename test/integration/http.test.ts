@@ -36,6 +36,8 @@ test("http - /metrics exposes counters, windows per state, alerts, the detection
     /^peermon_alerts_total\{kind="firing"\} 1$/m,
     /^peermon_detection_lag_seconds_count 1$/m,
     /^peermon_nats_link_up 1$/m,
+    /^peermon_checkpoint_failures_total 0$/m,
+    /^peermon_metrics_stale_total 0$/m,
     /^peermon_info\{shard="all",prefix="peermon",version="[^"]+"\} 1$/m,
     /^nodejs_eventloop_lag_seconds \d/m,
   ]) {

@@ -154,6 +154,10 @@ test("peer - cannot publish alerts, the alert log, peersets, queries, replies or
   for (const subject of ["peermon.latest.ping", "peermon.peer.ping.P2", "peermon.history.ping.P2", "peermon.names", "peermon.internal.names"]) {
     await p1.refusedPublish(subject);
   }
+  // Forged windows (a checkpoint, a transfer) and reading a shard's windows are the monitor's alone.
+  for (const subject of ["peermon.checkpoint.0.0", "peermon.internal.windows.all", "peermon.internal.checkpointed.all"]) {
+    await p1.refusedPublish(subject, encode({ c: 1, s: [{ n: "ping", p: "P2", t: 1 }] }));
+  }
   await p1.refusedPublish("_INBOX.forged.reply", encode([]));
   await p1.refusedPublish("$JS.API.STREAM.INFO.PEERMON_ALERTS");
   await p1.refusedPublish("$SRV.PING");
@@ -215,10 +219,13 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   await allocator.refusedPublish("peermon.alertlog.ping.P1");
   await allocator.refusedPublish("peermon.peerset", encode({ s: [], i: "forged" }));
   await allocator.refusedPublish("peermon.internal.names");
-  for (const api of ["STREAM.DELETE.PEERMON_ALERTS", "STREAM.PURGE.PEERMON_ALERTS", "CONSUMER.CREATE.PEERMON_METRICS"]) {
+  await allocator.refusedPublish("peermon.checkpoint.0.0");
+  await allocator.refusedPublish("peermon.internal.windows.all");
+  for (const api of ["STREAM.DELETE.PEERMON_ALERTS", "STREAM.PURGE.PEERMON_ALERTS", "CONSUMER.CREATE.PEERMON_WINDOWS", "STREAM.DELETE.PEERMON_WINDOWS"]) {
     await allocator.refusedPublish(`$JS.API.${api}`);
   }
   assert.equal((await allocator.refusedSubscribe("peermon.metrics.>")).code, ErrorCode.PermissionsViolation);
+  assert.equal((await allocator.refusedSubscribe("peermon.internal.windows.*")).code, ErrorCode.PermissionsViolation);
   assert.equal((await allocator.refusedSubscribe("peermon.peerset")).code, ErrorCode.PermissionsViolation);
   assert.equal(monitor.stats.metricsReceived, 2, "only P1's two metrics reached the monitor");
   assert.equal(monitor.supervisor.currentPeerSet, undefined);
@@ -262,5 +269,44 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
   }
   assert.equal((await operator.refusedSubscribe("peermon.alerts.>")).code, ErrorCode.PermissionsViolation);
   assert.deepEqual(watched.violations, [], "the monitor did its part without a permission error");
+  assert.deepEqual(warnings, []);
+});
+
+test("monitor - keeps its windows across restarts under the secure config: an older stream carried over and retired, from a sibling, from checkpoints, without a permission error", async (t) => {
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const warnings: string[] = [];
+  const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+  const config = resolveConfig({ ...TEST_CONFIG, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
+  const start = async () => {
+    const m = await Monitor.start(config, { log });
+    cleanup(t, () => m.stop());
+    return m;
+  };
+  // An older version's every-metric stream, as it created it, holding P1's metric.
+  const old = await Conn.open(t, server.url, "monitor");
+  const jsm = await old.nc.jetstreamManager();
+  await jsm.streams.add({
+    name: "PEERMON_METRICS",
+    subjects: ["peermon.metrics.*.*", "peermon.part.*.metrics.*.*"],
+    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
+  });
+  const p1 = await Conn.open(t, server.url, "P1");
+  publishMetric(p1.nc, { n: "ping", p: "P1", v: "7", ttlMs: 60_000 });
+  let stored = 0;
+  await waitUntil(() => {
+    void jsm.streams.info("PEERMON_METRICS").then((si) => (stored = si.state.messages));
+    return stored === 1;
+  }, "the older stream holding P1's metric");
+
+  const first = await start();
+  assert.equal(first.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "carried over from the older stream");
+  await assert.rejects(jsm.streams.info("PEERMON_METRICS"), "the older stream was deleted");
+  const sibling = await start();
+  assert.equal(sibling.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "from the sibling");
+  assert.ok(first.stats.transferBatches > 0);
+  await first.stop();
+  await sibling.stop();
+  const later = await start();
+  assert.equal(later.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "from the checkpoint");
   assert.deepEqual(warnings, []);
 });

@@ -17,3 +17,16 @@ test("tracked window - its state is the machine's, read from the actor through a
   w.free();
   assert.equal(w.freed, true);
 });
+
+test("tracked window - a window no event reached reads the machine's initial state; its first event starts the actor from there", () => {
+  const idle = new TrackedWindow("ping", "P1", 4, windowMachine);
+  assert.equal(idle.state, "healthy");
+  idle.free();
+  assert.equal(idle.freed, true, "a window without an actor frees without one");
+
+  const w = new TrackedWindow("ping", "P2", 4, windowMachine);
+  w.actor.send({ type: "deadline.passed" });
+  assert.equal(w.state, "expired");
+  assert.equal(w.actor, w.actor, "one actor per window, started once");
+  w.free();
+});

@@ -1,57 +1,16 @@
 /**
- * Durable windows: a JetStream stream captures every metric subject and keeps, per subject (one
- * (name, peer)), the last `windowCapacity` metrics: the windows themselves, kept by the server. A
- * shard that starts replays the subjects it owns, so it comes back with its windows; each metric
- * is replayed with the time the server stored it (placed on the monitor's clock by its age on the
- * server's: `serverTimeToMonitor`), so deadlines that passed while the shard was away are due at
- * once (and convict after the start grace).
- *
- * Live metrics are subscribed to before the replay and held back until it ends (live-gate.ts), so
- * nothing falls between the two.
+ * Reading peermon's streams back at a start (checkpoints, the alert log), and the one place where
+ * the server's time becomes the monitor's: a stored message carries the time the SERVER stored it,
+ * on the server's clock, which may be off the monitor's by any amount.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamManager, type NatsConnection } from "nats";
+import { AckPolicy, DeliverPolicy, type NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import { MAX_MESSAGE_BYTES } from "../api/codec.js";
-import { ensureStream } from "./jetstream.js";
 import { TUNING } from "../config.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { decodeAlert } from "../api/validate.js";
 
-export interface WindowStoreOptions {
-  /** Metrics kept per (name, peer): the window capacity. */
-  capacity: number;
-  retentionMs: number;
-  replicas: number;
-}
-
-/** Creates the metrics stream when missing. */
-export async function ensureWindowStream(jsm: JetStreamManager, subjects: Subjects, o: WindowStoreOptions): Promise<void> {
-  await ensureStream(jsm, {
-    name: subjects.stream("METRICS"),
-    subjects: [subjects.metricFilter(), subjects.metricFilter("*")],
-    max_msgs_per_subject: o.capacity,
-    max_age: o.retentionMs * 1_000_000,
-    // Garbage on the metric subjects is stored too (the stream cannot validate): bound it, so that
-    // it can never fill JetStream and starve the alert log.
-    max_msg_size: MAX_MESSAGE_BYTES,
-    max_bytes: WINDOW_STREAM_MAX_BYTES,
-    num_replicas: o.replicas,
-    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
-  });
-}
-
-/** The window stream's size, bytes: about 3M metrics of 170 B; the oldest go first when full. */
-const WINDOW_STREAM_MAX_BYTES = 512 * 1024 ** 2;
-
-/** Where metrics go: the supervisor's receive; without a time, "now". */
-export type MetricSink = (subject: string, data: Uint8Array, receivedAtMs?: number) => void;
-
-/** Replays every stored metric on `filters`, oldest first, each with its store time on the monitor's clock; resolves with the count. */
-export async function replayWindows(nc: NatsConnection, clock: Clock, subjects: Subjects, filters: string[], apply: MetricSink): Promise<number> {
-  const stream = subjects.stream("METRICS");
-  const counts = await Promise.all(filters.map((filter) => replayStream(nc, clock, stream, filter, DeliverPolicy.All, apply)));
-  return counts.reduce((a, b) => a + b, 0);
-}
+/** Where a stored message goes, with its store time on the monitor's clock. */
+export type StoredSink = (subject: string, data: Uint8Array, storedAtMs: number) => void;
 
 /**
  * The one place where the server's time becomes the monitor's. A stored message carries the time
@@ -67,8 +26,8 @@ export function serverTimeToMonitor(serverCreatedMs: number, monitorMsAtCreate: 
 }
 
 /**
- * Reads what `stream` holds on `filter` (everything, or the last message per subject) and stops
- * when caught up; resolves with the count.
+ * Reads what `stream` holds on `filter` (everything, or the last message per subject), at most
+ * `readAhead` messages ahead, and stops when caught up; resolves with the count.
  */
 export async function replayStream(
   nc: NatsConnection,
@@ -76,7 +35,8 @@ export async function replayStream(
   stream: string,
   filter: string,
   policy: DeliverPolicy.All | DeliverPolicy.LastPerSubject,
-  apply: MetricSink,
+  apply: StoredSink,
+  readAhead = 1_000,
 ): Promise<number> {
   const jsm = await nc.jetstreamManager();
   // An ephemeral consumer, not an ordered one: its info tells at once how much there is to replay.
@@ -91,7 +51,7 @@ export async function replayStream(
   const toMonitorMs = serverTimeToMonitor(Date.parse(info.created), (before + clock.now()) / 2);
   try {
     if (info.num_pending === 0) return 0;
-    const messages = await (await nc.jetstream().consumers.get(stream, info.name)).consume({ max_messages: 1_000 });
+    const messages = await (await nc.jetstream().consumers.get(stream, info.name)).consume({ max_messages: readAhead });
     // Caught up when a delivered message has nothing pending after it; or, when the messages that
     // were pending were replaced meanwhile (windows keep the last few), when the consumer says so.
     let n = 0;
