@@ -227,17 +227,17 @@ export class Monitor {
     const service = await startQueries(g, supervisor, delivery, controls);
     // [issue 13] Checkpoints from now on, and answers to siblings that start.
     const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
-    probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
+    probe.start({ impaired: (r) => supervisor.health.linkImpaired(r), recovered: (r) => supervisor.health.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
         alerts.transport.disconnected();
         probe.disconnected();
-        supervisor.linkImpaired("disconnected");
+        supervisor.health.linkImpaired("disconnected");
       },
       reconnected: () => {
         alerts.transport.reconnected();
         probe.reconnected();
-        supervisor.linkRecovered("disconnected");
+        supervisor.health.linkRecovered("disconnected");
         outbox.resume();
       },
     });
@@ -284,13 +284,13 @@ async function subscribeMetrics(g: Ground, intake: MetricIntake) {
 async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
   const { config, nc, subjects, clock } = g;
   if (!jsm) return gate.open();
-  sup.restoreStarted();
+  sup.health.restoreStarted();
   const restoreLog = g.root.child({ component: "restore" });
   const owned = ownedPartitions(config);
   const restored = await restoreWindows({ config, nc, jsm, clock, subjects, sup, owned, shardTag: shardTag(config), log: restoreLog });
   if (logged) await restoreEpisodes(config, nc, clock, subjects, sup, log);
   gate.open();
-  sup.restoreEnded(restored.metrics);
+  sup.health.restoreEnded(restored.metrics, sup.windowCount);
   return restored;
 }
 
@@ -320,7 +320,7 @@ function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
 
 /** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
 function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
-  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptions.report(), alertsHeld: supervisor.disruptions.held };
 }
 
 function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
@@ -355,11 +355,11 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
         peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
         stateCounts: () => sup.views.stateCounts(),
         neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
-        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
-        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        linkUp: () => !g.nc.isClosed() && !sup.health.guard.impaired,
+        graceLeftMs: () => sup.health.guard.report(g.clock.now()).graceLeftMs,
         silencesActive: () => controls.activeSilences(),
-        alertsHeld: () => sup.alertsHeldNow,
-        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
+        alertsHeld: () => sup.disruptions.held,
+        disruptionsOpen: () => sup.disruptions.report().map((d) => d.name),
         info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
       }),
       delivery,
@@ -376,13 +376,13 @@ function operatorPanels(g: Ground, sup: Supervisor, controls: OperatorControls):
     ...(x.name === undefined ? {} : { name: x.name }),
     ...(x.comment ? { comment: x.comment } : {}),
   }));
-  return { silences, disruptions: sup.disruptionReport() };
+  return { silences, disruptions: sup.disruptions.report() };
 }
 
 function readinessOf(nc: NatsConnection, sup: Supervisor, stopping: boolean): Readiness {
   if (stopping) return { ready: false, reason: "stopping" };
   if (nc.isClosed()) return { ready: false, reason: "the NATS connection is closed" };
-  if (sup.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
+  if (sup.health.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
   return { ready: true };
 }
 

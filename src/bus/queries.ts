@@ -62,7 +62,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       states: o.supervisor.views.stateCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       neverSeen: o.supervisor.views.neverSeenSummary(TUNING.neverSeenListed),
-      link: o.supervisor.guard.report(o.clock.now()),
+      link: o.supervisor.health.guard.report(o.clock.now()),
       delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
       ...o.operatorStatus?.(),
