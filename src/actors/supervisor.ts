@@ -11,18 +11,21 @@
  */
 import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
-import type { DisruptionEvent, PeerSet } from "../api/types.js";
+import type { DisruptionEvent, PeerSet, SuspicionEvent } from "../api/types.js";
+import type { DetectorFactory } from "../window/detectors/mod.js";
 import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
 import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
 import { EpisodeIndex } from "../window/history.js";
 import { isLate } from "../window/disruption.js";
-import { movedDeadline, type WallStep } from "../wall-clock.js";
+import type { WallStep } from "../wall-clock.js";
+import { followWallStep } from "./wall-steps.js";
 import { TUNING } from "../config.js";
 import { AlertFactory } from "./alert-factory.js";
 import { Disruptions } from "./disruptions.js";
 import { EpisodeAlerts } from "./episode-alerts.js";
 import { SelfHealth, type RoundTrip } from "./self-health.js";
+import { Suspicion } from "./suspicion.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
@@ -54,6 +57,8 @@ export interface SupervisorOptions {
   muter?: Muter;
   /** Holding alerts when too many peers of a name fail at once. @default off */
   disruption?: DisruptionSettings;
+  /** Early suspicion: a detector per window and where its events go. @default off */
+  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
 }
 
 export interface DisruptionSettings {
@@ -94,6 +99,7 @@ export class Supervisor {
   private readonly limitLog: RateLimitedLog;
   private readonly outsiders: IgnoredMetrics;
   private readonly stopWallSteps: () => void;
+  private readonly suspicion: Suspicion | undefined;
   /**
    * wall − monotonic, ms: read once, then taken from each wall step. Reading both clocks per
    * metric made it jitter by tens of µs, enough to order two replayed metrics stored µs apart
@@ -129,6 +135,7 @@ export class Supervisor {
       convict: (w) => w.actor.send(DEADLINE_PASSED),
       recheck: (w, at) => this.scheduler.schedule(w, at),
     });
+    this.suspicion = o.suspects && this.makeSuspicion(o.suspects);
     this.machine = this.provideMachine();
     this.wallOffset = o.clock.wallNow() - o.clock.now();
     this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
@@ -178,7 +185,8 @@ export class Supervisor {
       w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
       w.deadlineOnWall = isWallDeadline(m.l);
       if (endsEpisode(w)) w.actor.send(METRIC_VALID);
-      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+      const wakeAt = this.suspicion ? this.suspicion.observed(w, now) : w.deadline;
+      if (!this.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.scheduler.schedule(w, wakeAt);
     }
     return true;
   }
@@ -267,6 +275,7 @@ export class Supervisor {
       if (this.windows.size >= this.o.maxWindows) return undefined;
       if (!this.windows.hasName(name) && this.windows.nameCount >= this.o.maxNames) return undefined;
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
+      this.suspicion?.arm(w);
       this.windows.add(w);
       this.stats.windowsCreated++;
       if (this.openEpisodes.size > 0) {
@@ -291,6 +300,7 @@ export class Supervisor {
   private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
     this.health.forget(w);
+    this.suspicion?.forget(w);
     this.disruptions.forget(w.name, w);
     this.o.outbox.forget(w.name, w.peer);
     this.windows.remove(w);
@@ -300,13 +310,33 @@ export class Supervisor {
 
   private wake(w: TrackedWindow): void {
     if (w.freed) return;
-    if (deadlineAhead(w, this.o.clock.now())) return this.scheduler.schedule(w, w.deadline);
-    w.actor.send(TIMER);
+    const now = this.o.clock.now();
+    if (!deadlineAhead(w, now)) return void w.actor.send(TIMER);
+    if (this.suspicion) this.suspicion.due(w, now);
+    else this.scheduler.schedule(w, w.deadline);
   }
 
   /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
   private announceFiring(w: TrackedWindow): void {
-    if (!this.disruptions.holds(w.name, w)) this.episodes.open(w);
+    if (!this.disruptions.holds(w.name, w)) this.openEpisode(w);
+  }
+
+  /** The firing alert that opens `w`'s episode; it supersedes a suspicion. */
+  private openEpisode(w: TrackedWindow): void {
+    this.suspicion?.superseded(w);
+    this.episodes.open(w);
+  }
+
+  private makeSuspicion(s: NonNullable<SupervisorOptions["suspects"]>): Suspicion {
+    return new Suspicion({
+      ...s,
+      clock: this.o.clock,
+      roundTrip: this.o.roundTrip,
+      guard: this.health.guard,
+      graceMs: this.o.graceMs,
+      stats: this.stats,
+      wake: (w, at) => this.scheduler.schedule(w, at),
+    });
   }
 
   private makeDisruptions(s: DisruptionSettings | undefined): Disruptions<TrackedWindow> {
@@ -320,9 +350,9 @@ export class Supervisor {
       ports: {
         windowsOf: (name) => this.windows.of(name),
         expired: (w) => w.state !== "healthy",
-        late: (w, at) => isSuspect(w) || isLate(at, w.armedAt, w.deadline),
+        late: (w, at) => (this.suspicion?.isSuspect(w, at) ?? false) || isLate(at, w.armedAt, w.deadline),
         fire: (w) => {
-          if (!w.freed && w.state === "expired" && w.episode === undefined) this.episodes.open(w);
+          if (!w.freed && w.state === "expired" && w.episode === undefined) this.openEpisode(w);
         },
         announce: (e) => s?.announce(e),
         mayJudge: (now) => this.health.mayJudge(now),
@@ -330,37 +360,18 @@ export class Supervisor {
     });
   }
 
-  /**
-   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
-   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
-   */
+  /** The system clock was stepped: the wall clock follows it, and so do the deadlines from `e`. */
   private wallStepped(step: WallStep): void {
     this.wallOffset = step.toOffsetMs;
-    let moved = 0;
-    for (const [, byPeer] of this.windows.byNames()) {
-      for (const w of byPeer.values()) {
-        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
-        w.deadline = movedDeadline(w.deadline, step);
-        moved++;
-        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
-        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
-      }
-    }
+    const moved = followWallStep(this.windows, step, (w) => {
+      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+    });
     this.o.log.warn(
       { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
       "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
     );
   }
 
-}
-
-/**
- * Suspect by the adaptive detector (ARCHITECTURE.md, "Suspicion"): the hook where the disruption
- * count will take suspicion into account once the detector is wired (issue 12). Until then a peer
- * counts as late only by the half-ttl rule (window/disruption.ts `isLate`).
- */
-function isSuspect(_w: TrackedWindow): boolean {
-  return false;
 }
 
 /**
