@@ -12,7 +12,12 @@ import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
+const ALERT_RESTORED = { type: "alert.restored" } as const;
+
 export class EpisodeAlerts {
+  /** Episodes open in the alert log for windows not created yet: `name\0peer` -> episode. */
+  private readonly reopening = new Map<string, { episode: string; muted: boolean }>();
+
   constructor(
     private readonly clock: Clock,
     private readonly outbox: Outbox,
@@ -60,10 +65,31 @@ export class EpisodeAlerts {
     this.end(w);
   }
 
-  /** An episode found in the alert log at start: the window is alerted, muted as logged. */
-  restored(w: TrackedWindow, episode: string, muted: boolean): void {
+  /**
+   * An episode the alert log had open when this monitor started (its last alert is firing): the
+   * window starts `alerted`, muted as logged, so that the peer's return is announced as resolved.
+   */
+  reopen(w: TrackedWindow, episode: string, muted: boolean): void {
+    if (w.state !== "healthy") return;
     w.episode = episode;
     this.firingLogged(w, muted);
+    w.actor.send(ALERT_RESTORED);
+    this.unmuteIfDue(w); // the silence may have ended while no monitor ran
+  }
+
+  /** The same, for a window that does not exist yet: applied when it is created. */
+  reopenLater(name: string, peer: string, episode: string, muted: boolean): void {
+    this.reopening.set(`${name}\u0000${peer}`, { episode, muted });
+  }
+
+  /** A window was created: an episode the log had open for it is reopened. */
+  created(w: TrackedWindow): void {
+    if (this.reopening.size === 0) return;
+    const key = `${w.name}\u0000${w.peer}`;
+    const open = this.reopening.get(key);
+    if (open === undefined) return;
+    this.reopening.delete(key);
+    this.reopen(w, open.episode, open.muted);
   }
 
   /** An alerted window whose firing alert was muted, and that no silence mutes now, gets it delivered. */

@@ -9,10 +9,8 @@
  * episode's firing alert goes to the sinks once the silence ends (`silencesEnded`); a window about
  * to fire asks the disruption unit first, which may hold its alert (disruptions.ts).
  */
-import type { Clock } from "../clock.js";
-import { RateLimitedLog, type Logger } from "../log.js";
-import type { DisruptionEvent, PeerSet, SuspicionEvent } from "../api/types.js";
-import type { DetectorFactory } from "../window/detectors/mod.js";
+import { RateLimitedLog } from "../log.js";
+import type { PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
 import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
@@ -27,8 +25,8 @@ import { EpisodeAlerts } from "./episode-alerts.js";
 import { SelfHealth, type RoundTrip } from "./self-health.js";
 import { Suspicion } from "./suspicion.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
-import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
-import type { Outbox } from "./outbox.js";
+import { NO_MUTER, type MuteScope } from "./muter.js";
+import type { DisruptionSettings, SupervisorOptions } from "./supervisor-options.js";
 import { WakeScheduler } from "./wake-scheduler.js";
 import { TrackedWindow } from "./tracked-window.js";
 import { WindowRegistry } from "./window-registry.js";
@@ -37,49 +35,11 @@ import { windowMachine, type WindowMachine } from "./window-machine.js";
 
 export type { RoundTrip };
 
-export interface SupervisorOptions {
-  clock: Clock;
-  outbox: Outbox;
-  roundTrip: RoundTrip;
-  log: Logger;
-  windowCapacity: number;
-  /** Windows tracked at most; metrics that would open more are refused (`over_limit`). */
-  maxWindows: number;
-  /** Metric names tracked at most (same). */
-  maxNames: number;
-  repeatIntervalMs: number;
-  graceMs: number;
-  stallThresholdMs: number;
-  /** Minimum ms between two log lines about refused windows. */
-  rejectLogIntervalMs: number;
-  stats?: MonitorStats;
-  /** Whether an alert is muted (the silences). @default NO_MUTER */
-  muter?: Muter;
-  /** Holding alerts when too many peers of a name fail at once. @default off */
-  disruption?: DisruptionSettings;
-  /** Early suspicion: a detector per window and where its events go. @default off */
-  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
-}
-
-export interface DisruptionSettings {
-  /** Fraction of a name's tracked peers late or expired above which its alerts are held; 0: off. */
-  threshold: number;
-  /** Fewer tracked peers never make a disruption. */
-  minPeers: number;
-  /** The disruption ends below threshold * (1 - hysteresis). */
-  hysteresis: number;
-  /** How often an open disruption is looked at again, ms. */
-  checkIntervalMs: number;
-  /** How long a count taken before a firing is reused for the name's next firings, ms. */
-  recountMs: number;
-  /** Publishes a started/ended event. */
-  announce(e: DisruptionEvent): void;
-}
+export type { DisruptionSettings, SupervisorOptions };
 
 const TIMER = { type: "timer" } as const;
 const METRIC_VALID = { type: "metric.valid" } as const;
 const DEADLINE_PASSED = { type: "deadline.passed" } as const;
-const ALERT_RESTORED = { type: "alert.restored" } as const;
 
 export class Supervisor {
   readonly stats: MonitorStats;
@@ -106,8 +66,6 @@ export class Supervisor {
    * the wrong way round (the newer one was then dropped as stale).
    */
   private wallOffset: number;
-  /** (name, peer) whose last logged alert is firing, for windows not created yet: `name\0peer` -> episode. */
-  private readonly openEpisodes = new Map<string, { episode: string; muted: boolean }>();
 
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
@@ -212,8 +170,8 @@ export class Supervisor {
   episodesRestored(open: Iterable<{ name: string; peer: string; episode: string; muted?: boolean }>): void {
     for (const { name, peer, episode, muted } of open) {
       const w = this.windows.get(name, peer);
-      if (w) this.restoreEpisode(w, episode, muted === true);
-      else this.openEpisodes.set(`${name}\u0000${peer}`, { episode, muted: muted === true });
+      if (w) this.episodes.reopen(w, episode, muted === true);
+      else this.episodes.reopenLater(name, peer, episode, muted === true);
     }
   }
 
@@ -278,23 +236,9 @@ export class Supervisor {
       this.suspicion?.arm(w);
       this.windows.add(w);
       this.stats.windowsCreated++;
-      if (this.openEpisodes.size > 0) {
-        const key = `${name}\u0000${peer}`;
-        const open = this.openEpisodes.get(key);
-        if (open !== undefined) {
-          this.openEpisodes.delete(key);
-          this.restoreEpisode(w, open.episode, open.muted);
-        }
-      }
+      this.episodes.created(w);
     }
     return w;
-  }
-
-  private restoreEpisode(w: TrackedWindow, episode: string, muted: boolean): void {
-    if (w.state !== "healthy") return;
-    this.episodes.restored(w, episode, muted);
-    w.actor.send(ALERT_RESTORED);
-    this.episodes.unmuteIfDue(w); // the silence may have ended while no monitor ran
   }
 
   private free(w: TrackedWindow): void {

@@ -14,6 +14,7 @@ import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
 import { alreadyLogged, type LoggedAlert } from "./replica-dedup.js";
 import { TransitionLog } from "./transition-log.js";
+import { LinkedTransport } from "./linked-transport.js";
 import type { MonitorStats } from "../stats.js";
 import { ensureStream } from "./jetstream.js";
 
@@ -51,16 +52,16 @@ interface Logged {
   muted: boolean;
 }
 
-export class StreamAlertTransport implements AlertTransport {
-  private connected = true;
-
+export class StreamAlertTransport extends LinkedTransport implements AlertTransport {
   private constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     private readonly log: TransitionLog<LoggedAlert>,
     private readonly subjects: Subjects,
     private readonly stats: MonitorStats,
     private readonly repeatIntervalMs: number,
-  ) {}
+  ) {
+    super(nc);
+  }
 
   static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats, repeatIntervalMs: number): Promise<StreamAlertTransport> {
     const log = await TransitionLog.open<LoggedAlert>(nc, { stream: subjects.stream("ALERTS"), decode: loggedAlert });
@@ -68,20 +69,12 @@ export class StreamAlertTransport implements AlertTransport {
   }
 
   send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean {
-    if (!this.connected || this.nc.isClosed()) return false;
+    if (!this.up) return false;
     this.append(alert).then(
       (logged) => done(undefined, logged.episode, logged.muted),
       (err: unknown) => done(err ?? new Error("alert append failed")),
     );
     return true;
-  }
-
-  disconnected(): void {
-    this.connected = false;
-  }
-
-  reconnected(): void {
-    this.connected = true;
   }
 
   /**

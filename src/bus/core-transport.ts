@@ -8,34 +8,28 @@
  */
 import type { NatsConnection } from "nats";
 import type { Outgoing, Transport } from "../actors/outbox.js";
+import { LinkedTransport } from "./linked-transport.js";
 
-export class CoreTransport<T extends Outgoing> implements Transport<T> {
-  private connected = true;
+export class CoreTransport<T extends Outgoing> extends LinkedTransport implements Transport<T> {
   /** Alerts published since the last flush left, waiting for the next one. */
   private unflushed: ((err?: unknown) => void)[] = [];
   private flushing = false;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     /** The subject an event is published on. */
     private readonly subject: (item: T) => string,
     private readonly encode: (item: T) => Uint8Array,
-  ) {}
+  ) {
+    super(nc);
+  }
 
   send(item: T, done: (err?: unknown) => void): boolean {
-    if (!this.connected || this.nc.isClosed()) return false;
+    if (!this.up) return false;
     this.nc.publish(this.subject(item), this.encode(item));
     this.unflushed.push(done);
     this.flush();
     return true;
-  }
-
-  disconnected(): void {
-    this.connected = false;
-  }
-
-  reconnected(): void {
-    this.connected = true;
   }
 
   /** One flush at a time confirms every alert published before it left. */

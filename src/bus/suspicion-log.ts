@@ -14,6 +14,7 @@ import { decodeSuspicion } from "../api/validate.js";
 import type { MonitorStats } from "../stats.js";
 import { ensureStream } from "./jetstream.js";
 import { TransitionLog } from "./transition-log.js";
+import { LinkedTransport } from "./linked-transport.js";
 
 /** Events kept per window: the last tells whether the peer is suspect; the rest is short history. */
 const SUSPICION_HISTORY = 16;
@@ -35,15 +36,15 @@ export async function ensureSuspicionStream(jsm: JetStreamManager, subjects: Sub
   });
 }
 
-export class StreamSuspicionTransport implements Transport<SuspicionEvent> {
-  private connected = true;
-
+export class StreamSuspicionTransport extends LinkedTransport implements Transport<SuspicionEvent> {
   private constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     private readonly log: TransitionLog<SuspicionKind>,
     private readonly subjects: Subjects,
     private readonly stats: MonitorStats,
-  ) {}
+  ) {
+    super(nc);
+  }
 
   static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<StreamSuspicionTransport> {
     const log = await TransitionLog.open<SuspicionKind>(nc, { stream: subjects.stream("SUSPECTS"), decode: (d) => decodeSuspicion(d).kind });
@@ -51,7 +52,7 @@ export class StreamSuspicionTransport implements Transport<SuspicionEvent> {
   }
 
   send(e: SuspicionEvent, done: (err?: unknown) => void): boolean {
-    if (!this.connected || this.nc.isClosed()) return false;
+    if (!this.up) return false;
     this.log.append(this.subjects.suspectLog(e.name, e.peer), e.kind, encodeSuspicion(e), (last) => last === e.kind).then(
       (appended) => {
         if (!appended.stored || appended.duplicate) this.stats.suspicionsDeduplicated++;
@@ -60,13 +61,5 @@ export class StreamSuspicionTransport implements Transport<SuspicionEvent> {
       (err: unknown) => done(err ?? new Error("suspicion append failed")),
     );
     return true;
-  }
-
-  disconnected(): void {
-    this.connected = false;
-  }
-
-  reconnected(): void {
-    this.connected = true;
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * What a Supervisor is built from: the clock, where alerts go (the outbox) and how round trips are
+ * made, the limits and timings of config.ts, and the optional operator and detection units.
+ */
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { DisruptionEvent, SuspicionEvent } from "../api/types.js";
+import type { MonitorStats } from "../stats.js";
+import type { DetectorFactory } from "../window/detectors/mod.js";
+import type { Muter } from "./muter.js";
+import type { Outbox } from "./outbox.js";
+import type { RoundTrip } from "./self-health.js";
+
+export interface SupervisorOptions {
+  clock: Clock;
+  outbox: Outbox;
+  roundTrip: RoundTrip;
+  log: Logger;
+  windowCapacity: number;
+  /** Windows tracked at most; metrics that would open more are refused (`over_limit`). */
+  maxWindows: number;
+  /** Metric names tracked at most (same). */
+  maxNames: number;
+  repeatIntervalMs: number;
+  graceMs: number;
+  stallThresholdMs: number;
+  /** Minimum ms between two log lines about refused windows. */
+  rejectLogIntervalMs: number;
+  stats?: MonitorStats;
+  /** Whether an alert is muted (the silences). @default NO_MUTER */
+  muter?: Muter;
+  /** Holding alerts when too many peers of a name fail at once. @default off */
+  disruption?: DisruptionSettings;
+  /** Early suspicion: a detector per window and where its events go. @default off */
+  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
+}
+
+export interface DisruptionSettings {
+  /** Fraction of a name's tracked peers late or expired above which its alerts are held; 0: off. */
+  threshold: number;
+  /** Fewer tracked peers never make a disruption. */
+  minPeers: number;
+  /** The disruption ends below threshold * (1 - hysteresis). */
+  hysteresis: number;
+  /** How often an open disruption is looked at again, ms. */
+  checkIntervalMs: number;
+  /** How long a count taken before a firing is reused for the name's next firings, ms. */
+  recountMs: number;
+  /** Publishes a started/ended event. */
+  announce(e: DisruptionEvent): void;
+}

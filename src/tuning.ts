@@ -1,0 +1,86 @@
+/**
+ * Fixed tunables: not settings an operator changes, but numbers the code depends on, kept here
+ * with their reasons so that no default hides inline in an I/O module.
+ */
+export const TUNING = Object.freeze({
+  /** First connection attempt gives up after this long, ms: a wrong --nats fails fast. */
+  connectTimeoutMs: 5_000,
+  /** Pause between reconnect attempts, ms, plus a random jitter of up to reconnectJitterMs: back
+   * within a second or two, and a fleet of publishers reconnecting after a server restart spreads
+   * its attempts instead of arriving at once. */
+  reconnectWaitMs: 500,
+  reconnectJitterMs: 500,
+  /** Client PING period, ms, and unanswered PINGs before the client calls the link stale: a
+   * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
+  pingIntervalMs: 10_000,
+  maxPingsOut: 2,
+  /** Each shutdown step (services, peerset, alerts, drain) waits at most this long, ms, so that a
+   * monitor whose server is gone still stops. */
+  stopStepMs: 2_000,
+  /** The final drain of the connection waits at most this long, ms. */
+  drainMs: 3_000,
+  /** A sharded `names` query waits this long for every shard, ms (a live shard answers in ms). */
+  namesGatherMs: 1_000,
+  /** Peers listed per metric name in `/events` snapshots (troubled first): a snapshot stays light. */
+  statusPeersPerName: 200,
+  /**
+   * Peers listed per metric name on the status page's matrix (troubled first): every peer of a
+   * 2,000-peer cluster; beyond that the page says how many healthy peers it left out.
+   */
+  pagePeersPerName: 2_000,
+  /** Never-seen peers named per metric name in `peermon status` (all are counted). */
+  neverSeenListed: 20,
+  /**
+   * Peers that left the peerset remembered to tell their ignored metrics (`removed_peer`) from those
+   * of peers never in one (`unknown_peer`): the last 10,000 departures, about 1 MB.
+   */
+  removedPeersRemembered: 10_000,
+  /** History forgets episodes the alert log no longer keeps this often, ms (a pass over the pairs with history). */
+  historyPruneMs: 600_000,
+  /**
+   * Each JetStream request of an alert append gives up after this long, ms: while a stream elects
+   * a new leader requests go unanswered, and a short timeout with quick retries gets the alert
+   * through soon after the election instead of one default timeout (5 s) later.
+   */
+  appendTimeoutMs: 1_000,
+  /** Alerts in flight to the bus at once: a backlog is worked off this many at a time. */
+  maxAlertsInFlight: 64,
+  /** Longest pause between two attempts of an alert that failed, ms. */
+  maxAlertRetryPauseMs: 1_000,
+  /** A window replay that received nothing for this long asks the server whether anything is left, ms. */
+  replayIdleCheckMs: 250,
+  /**
+   * A checkpoint or transfer message holds about this many bytes of windows (at most a quarter of
+   * the server's max_payload): ~1,500 windows, small enough to write and read without a stall.
+   */
+  windowBatchBytes: 256 * 1024,
+  /** Checkpoint messages awaiting the server's acknowledgement at once. */
+  checkpointsInFlight: 8,
+  /** Checkpoint messages read ahead at a restore (each up to windowBatchBytes). */
+  checkpointReadAhead: 16,
+  /**
+   * Each request of a transfer from a sibling replica waits this long, ms: a live sibling answers
+   * in milliseconds, and a restore that falls back to checkpoints must still answer within 2 s.
+   */
+  transferTimeoutMs: 1_000,
+  /** Transfer requests in flight at once. */
+  transferConcurrency: 4,
+  /** A sibling keeps the bucket split it made for a transfer this long, ms (one transfer's length). */
+  transferSplitKeepMs: 10_000,
+  /**
+   * A disruption ends when the fraction of late or expired peers falls below the threshold times
+   * (1 - this): at 0.5, below 0.4 — a fraction wavering around the threshold (peers flapping while
+   * a partition heals) does not start and end disruptions back and forth.
+   */
+  disruptionHysteresis: 0.2,
+  /** How often an open disruption's fraction is counted again, ms: a second, as the link probe. */
+  disruptionCheckMs: 1_000,
+  /**
+   * A count of a name's late peers taken before a firing serves its next firings for this long,
+   * ms: one walk over the name's windows per interval however many fire (about 30 ns per window:
+   * 3 ms for 100k), and peers turning late meanwhile are missed for at most this long.
+   */
+  disruptionRecountMs: 100,
+  /** How long `disruption release` and a silence's `rm` wait for every monitor to answer, ms. */
+  operatorReplyWaitMs: 1_000,
+});
