@@ -12,7 +12,7 @@
  * Every monitor follows the public events so that replicas agree (one started, both hold; one
  * ended, both release), and answers `<prefix>.release.<name>` for the names it owns.
  */
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
+import { DeliverPolicy, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import { encodeDisruption } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { DisruptionEvent, DisruptionKind } from "../api/types.js";
@@ -21,7 +21,8 @@ import type { Clock } from "../clock.js";
 import { TUNING } from "../config.js";
 import type { Logger } from "../log.js";
 import { backoffMs } from "../window/backoff.js";
-import { delay, ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
+import { delay, ensureStream } from "./jetstream.js";
+import { TransitionLog } from "./transition-log.js";
 import { isInbox } from "./names.js";
 import { replayStream } from "./stream-replay.js";
 
@@ -48,27 +49,22 @@ export async function ensureDisruptionStream(jsm: JetStreamManager, subjects: Su
   });
 }
 
-/** The kind of the last logged event of a subject, and its sequence (0: none). */
-interface LastLogged {
-  seq: number;
-  kind?: DisruptionKind;
-}
-
 /** Appends events to the log until stored, in order per name; a transition already logged is not appended twice. */
 export class StreamDisruptionLog implements DisruptionPublisher {
-  private readonly js: JetStreamClient;
   private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
   /** Events another replica had already logged. */
   deduplicated = 0;
 
-  constructor(
-    nc: NatsConnection,
-    private readonly jsm: JetStreamManager,
+  private constructor(
+    private readonly log: TransitionLog<DisruptionKind>,
     private readonly subjects: Subjects,
-    private readonly log: Logger,
-  ) {
-    this.js = nc.jetstream({ timeout: TUNING.appendTimeoutMs });
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, subjects: Subjects, logger: Logger): Promise<StreamDisruptionLog> {
+    const log = await TransitionLog.open<DisruptionKind>(nc, { stream: subjects.stream("DISRUPTIONS"), decode: (d) => decodeDisruption(d).kind });
+    return new StreamDisruptionLog(log, subjects, logger);
   }
 
   announce(e: DisruptionEvent): void {
@@ -87,42 +83,14 @@ export class StreamDisruptionLog implements DisruptionPublisher {
     const data = encodeDisruption(e);
     for (let failures = 0; !this.stopped; ) {
       try {
-        if (await this.appendOnce(subject, e, data)) return;
+        const appended = await this.log.append(subject, e.kind, data, (last) => last === e.kind);
+        if (!appended.stored) this.deduplicated++;
+        return;
       } catch (err) {
         failures++;
-        if (failures === 1) this.log.warn({ name: e.name, kind: e.kind, err: (err as Error).message }, "disruption event not stored yet: retrying until it is");
+        if (failures === 1) this.logger.warn({ name: e.name, kind: e.kind, err: (err as Error).message }, "disruption event not stored yet: retrying until it is");
         await delay(backoffMs(failures, { baseMs: 100, maxMs: TUNING.maxAlertRetryPauseMs }));
       }
-    }
-  }
-
-  /** True once the log holds the transition (appended here, or already there). */
-  private async appendOnce(subject: string, e: DisruptionEvent, data: Uint8Array): Promise<boolean> {
-    const last = await this.lastLogged(subject);
-    if (last.kind === e.kind) {
-      this.deduplicated++;
-      return true;
-    }
-    try {
-      await this.js.publish(subject, data, { msgID: `${e.name}.${last.seq}.${e.kind}`, expect: { lastSubjectSequence: last.seq } });
-      return true;
-    } catch (err) {
-      if (isSequenceConflict(err)) return false;
-      throw err;
-    }
-  }
-
-  private async lastLogged(subject: string): Promise<LastLogged> {
-    try {
-      const m = await this.jsm.streams.getMessage(this.subjects.stream("DISRUPTIONS"), { last_by_subj: subject });
-      try {
-        return { seq: m.seq, kind: decodeDisruption(m.data).kind };
-      } catch {
-        return { seq: m.seq };
-      }
-    } catch (err) {
-      if (isNotFound(err)) return { seq: 0 };
-      throw err;
     }
   }
 }

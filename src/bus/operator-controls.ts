@@ -51,7 +51,7 @@ export class OperatorControls {
     if (jsm) {
       try {
         await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-        return new OperatorControls(g, jsm, new StreamDisruptionLog(nc, jsm, subjects, log));
+        return new OperatorControls(g, jsm, await StreamDisruptionLog.open(nc, subjects, log));
       } catch (err) {
         log.warn({ err: (err as Error).message }, "cannot use the disruption log stream: publishing disruption events directly");
       }

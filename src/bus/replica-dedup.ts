@@ -46,8 +46,3 @@ export function alreadyLogged(
   const sinceMs = Number(triggeredAt - last.triggeredAt) / 1e6;
   return sinceMs < repeatIntervalMs / 2;
 }
-
-/** The de-duplication id of an append: same subject position and kind, same id (retries collapse). */
-export function appendId(name: string, peer: string, lastSeq: number, kind: AlertKind): string {
-  return `${name}.${peer}.${lastSeq}.${kind}`;
-}

@@ -152,15 +152,21 @@ export class PeerSetStore {
   private async store(jsm: JetStreamManager, peerset: PeerSet, lastSeq?: number): Promise<PubAck> {
     const data = encodePeerSet(peerset);
     const options = lastSeq === undefined ? undefined : { expect: { lastSubjectSequence: lastSeq } };
-    for (let raised = false; ; raised = true) {
+    for (let raised = false, unanswered = 0; ; ) {
       try {
         return await this.nc.jetstream().publish(this.subjects.peerset, data, options);
       } catch (err) {
+        // No stream answered: one created a moment ago by another writer may not listen yet.
+        if (isNoResponders(err) && ++unanswered <= NO_STREAM_RETRIES) {
+          await backoff(unanswered);
+          continue;
+        }
         if (!isOverStreamLimit(err)) throw this.tooLarge(err, peerset, data) ?? err;
         const limit = await raiseLegacyLimit(jsm, this.subjects);
         if (raised || (limit > 0 && limit < data.length)) {
           throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, limit, this.stream, err);
         }
+        raised = true;
       }
     }
   }
@@ -189,6 +195,14 @@ export class PeerSetStore {
   }
 }
 
+
+/** Publishes retried when no stream answered (created concurrently and not yet listening). */
+const NO_STREAM_RETRIES = 5;
+
+/** True when a JetStream publish found no stream listening on its subject. */
+function isNoResponders(err: unknown): boolean {
+  return (err as NatsError).code === ErrorCode.NoResponders;
+}
 
 /** A short random pause, growing with the attempt, so that colliding writers spread out. */
 function backoff(attempt: number): Promise<void> {

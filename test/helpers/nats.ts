@@ -18,9 +18,13 @@ type Hooks = Pick<TestContext, "after"> | { after: (fn: () => unknown) => void }
 
 const stacks = new WeakMap<object, (() => unknown)[]>();
 
+/** A cleanup step that has not finished after this long fails the test instead of hanging the run. */
+const CLEANUP_TIMEOUT_MS = 30_000;
+
 /**
  * Registers `fn` to run after the test, last registered first (node:test runs `after` hooks in
  * registration order; resources must go in reverse: clients and monitors before their server).
+ * Every step runs even when an earlier one failed or hung; the first failure is reported.
  */
 export function cleanup(t: Hooks, fn: () => unknown): void {
   let stack = stacks.get(t);
@@ -28,11 +32,28 @@ export function cleanup(t: Hooks, fn: () => unknown): void {
     const fresh: (() => unknown)[] = [];
     stacks.set(t, fresh);
     t.after(async () => {
-      for (const f of fresh.reverse()) await f();
+      let failure: unknown;
+      for (const f of fresh.reverse()) {
+        try {
+          await bounded(Promise.resolve().then(f), CLEANUP_TIMEOUT_MS, `cleanup step ${f.toString().slice(0, 80)}`);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (failure) throw failure;
     });
     stack = fresh;
   }
   stack.push(fn);
+}
+
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A nats-server for this test (or suite), stopped in `after`. */

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alreadyLogged, appendId, type LoggedAlert } from "../../src/bus/replica-dedup.js";
+import { alreadyLogged, type LoggedAlert } from "../../src/bus/replica-dedup.js";
+import { appendId } from "../../src/bus/transition-log.js";
 
 const MS = 1_000_000n;
 const firing = (atMs: number): LoggedAlert => ({ kind: "firing", triggeredAt: BigInt(atMs) * MS });
@@ -32,7 +33,7 @@ for (const [title, last, kind, atMs, repeat, expected, unmutedRepeat] of CASES) 
 }
 
 test("replica dedup - append ids name the subject position and kind, so retries collapse", () => {
-  assert.equal(appendId("ping", "P1", 7, "firing"), "ping.P1.7.firing");
-  assert.notEqual(appendId("ping", "P1", 7, "firing"), appendId("ping", "P1", 8, "firing"));
-  assert.notEqual(appendId("ping", "P1", 7, "firing"), appendId("ping", "P1", 7, "resolved"));
+  assert.equal(appendId("peermon.alertlog.ping.P1", 7, "firing"), "peermon.alertlog.ping.P1.7.firing");
+  assert.notEqual(appendId("peermon.alertlog.ping.P1", 7, "firing"), appendId("peermon.alertlog.ping.P1", 8, "firing"));
+  assert.notEqual(appendId("peermon.alertlog.ping.P1", 7, "firing"), appendId("peermon.alertlog.ping.P1", 7, "resolved"));
 });
