@@ -115,6 +115,17 @@ export interface MonitorConfig {
    * @default 10 (below that, half the peers is a handful: alert them one by one)
    */
   disruptionMinPeers: number;
+  /**
+   * Early suspicion (ARCHITECTURE.md, "Suspicion"): a detector per window (`rhythm`,
+   * src/window/detectors/rhythm.ts, 72 bytes a window) announces a peer later than its own
+   * rhythm explains, before its ttl runs out, on `<prefix>.suspects.<name>.<peer>`; `latest` leaves
+   * suspects out when asked. It never fires an alert.
+   * @default false (docs/detection.md: at ttl = 2 x interval a crashed peer is known in 0.72-0.79 of
+   * the TTL's time, not the 0.5 that would make a second signal worth it for every consumer by
+   * default; turn it on where peers send 4 or more metrics per ttl: 0.46 with about one false
+   * suspicion per peer-week)
+   */
+  suspicion: boolean;
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
   http?: { host: string; port: number };
   // ---- delivery to people (src/delivery): Alertmanager and a webhook, from the alert log ----
@@ -283,6 +294,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   deliveryTimeoutMs: 10_000,
   disruptionThreshold: 0.5,
   disruptionMinPeers: 10,
+  suspicion: false,
 });
 
 /**

@@ -1,11 +1,12 @@
 /**
  * peermon's public surface: the wire types and codec, the client SDK, and the monitor itself.
  */
-export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, Silence } from "./api/types.js";
+export type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, Silence, SuspicionEvent, SuspicionKind } from "./api/types.js";
 export { encodeAlert, encodeDisruption, encodeMetric, encodeMetrics, encodePeerSet, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./api/codec.js";
 export { MAX_SILENCE_MS, type SilenceInput } from "./api/silence.js";
 export {
   decodeAlert,
+  decodeSuspicion,
   decodeDisruption,
   decodeMetric,
   decodeMetricList,
@@ -17,6 +18,7 @@ export { decodeHistory, encodeHistory, type HistoryEpisode, type PeerHistory } f
 export { PeerMonitorClient, type ClientOptions } from "./client/client.js";
 export { metricFrom, type MetricInput } from "./client/metric-input.js";
 export type { AlertFilter, AlertStream } from "./client/alerts.js";
+export type { SuspectFilter, SuspectStream } from "./client/suspects.js";
 export type { SilenceStore } from "./client/silences.js";
 export type { Informer, InformerOptions, Produced } from "./client/informer.js";
 export { Monitor, type MonitorOptions } from "./monitor.js";

@@ -8,12 +8,15 @@
 import type { JetStreamManager, NatsConnection, Service, Subscription } from "nats";
 import type { Server } from "node:http";
 import { Subjects } from "./api/subjects.js";
-import { Outbox } from "./actors/outbox.js";
+import { Outbox, type Transport } from "./actors/outbox.js";
+import { SUSPICION_ACCOUNT } from "./actors/suspicion.js";
+import { ensureSuspicionStream, StreamSuspicionTransport } from "./bus/suspicion-log.js";
+import { DEFAULT_RHYTHM, detectorFactory } from "./window/detectors/mod.js";
 import { Supervisor } from "./actors/supervisor.js";
 import { StreamAlertTransport, ensureAlertStream } from "./bus/alert-stream.js";
 import { openConnection } from "./bus/connection.js";
 import { watchConnection } from "./bus/connection-watch.js";
-import { CoreAlertTransport } from "./bus/core-alert-transport.js";
+import { CoreTransport } from "./bus/core-transport.js";
 import { MetricIntake } from "./bus/intake.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { LiveGate } from "./bus/live-gate.js";
@@ -31,7 +34,8 @@ import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import type { StatusSnapshot } from "./actors/window-views.js";
 import { silentLogger, type Logger } from "./log.js";
-import type { DisruptionEvent } from "./api/types.js";
+import type { Alert, DisruptionEvent, SuspicionEvent } from "./api/types.js";
+import { encodeAlert, encodeSuspicion } from "./api/codec.js";
 import { MonitorStats } from "./stats.js";
 import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
 import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
@@ -62,6 +66,8 @@ interface Ground {
 }
 
 interface Parts {
+  /** Early suspicion's events, when it is on. */
+  suspects: Outbox<SuspicionEvent> | undefined;
   /** Shared with the HTTP readiness probe: set once `stop()` was called. */
   life: { stopping: boolean };
   outbox: Outbox;
@@ -161,6 +167,7 @@ export class Monitor {
     await durable?.stop(TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
     await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
+    await this.parts.suspects?.settle(TUNING.stopStepMs);
     if (!(await outbox.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outbox.waiting }, "stopping with alerts the server has not confirmed");
     }
@@ -184,6 +191,7 @@ export class Monitor {
       maxInFlight: TUNING.maxAlertsInFlight,
       maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
     });
+    const suspects = config.suspicion ? await suspicionOutbox(g, jsm) : undefined;
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
     const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
     const supervisor = new Supervisor({
@@ -195,6 +203,7 @@ export class Monitor {
       log: root.child({ component: "supervisor" }),
       muter: controls.silences,
       disruption: disruptionSettings(config, controls),
+      suspects: suspects && { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: suspects.outbox },
     });
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followPeerSet(
@@ -227,18 +236,21 @@ export class Monitor {
     const service = await startQueries(g, supervisor, delivery, controls);
     // [issue 13] Checkpoints from now on, and answers to siblings that start.
     const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
-    probe.start({ impaired: (r) => supervisor.linkImpaired(r), recovered: (r) => supervisor.linkRecovered(r) });
+    probe.start({ impaired: (r) => supervisor.health.linkImpaired(r), recovered: (r) => supervisor.health.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
         alerts.transport.disconnected();
+        suspects?.transport.disconnected();
         probe.disconnected();
-        supervisor.linkImpaired("disconnected");
+        supervisor.health.linkImpaired("disconnected");
       },
       reconnected: () => {
         alerts.transport.reconnected();
+        suspects?.transport.reconnected();
         probe.reconnected();
-        supervisor.linkRecovered("disconnected");
+        supervisor.health.linkRecovered("disconnected");
         outbox.resume();
+        suspects?.outbox.resume();
       },
     });
     await nc.flush();
@@ -248,8 +260,34 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: alerts.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
+    return new Monitor(config, supervisor, nc, peerset.mode, { life, outbox, suspects: suspects?.outbox, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
   }
+}
+
+/** Early suspicion's outbox: the suspicion log with JetStream (once across replicas), plain publishes otherwise. */
+async function suspicionOutbox(g: Ground, jsm: JetStreamManager | undefined) {
+  const { config, nc, subjects, stats, clock } = g;
+  const log = g.root.child({ component: "suspicion" });
+  let transport: (Transport<SuspicionEvent> & { disconnected(): void; reconnected(): void }) | undefined;
+  if (jsm) {
+    try {
+      await ensureSuspicionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+      transport = await StreamSuspicionTransport.open(nc, subjects, stats);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "cannot use the suspicion log stream: publishing suspicion directly");
+    }
+  }
+  transport ??= new CoreTransport<SuspicionEvent>(nc, (e) => subjects.suspects(e.name, e.peer), encodeSuspicion);
+  const outbox = new Outbox<SuspicionEvent>({
+    transport,
+    account: SUSPICION_ACCOUNT,
+    clock,
+    stats,
+    log,
+    maxInFlight: TUNING.maxAlertsInFlight,
+    maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
+  });
+  return { outbox, transport };
 }
 
 /** The alert log when JetStream is there (exactly once across replicas), plain publishes otherwise. */
@@ -263,7 +301,7 @@ async function alertTransport(g: Ground, jsm: JetStreamManager | undefined) {
       g.root.child({ component: "alerts" }).warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
     }
   }
-  return { transport: new CoreAlertTransport(nc, subjects), logged: false };
+  return { transport: new CoreTransport<Alert>(nc, (a) => subjects.alert(a.name, a.peer), encodeAlert), logged: false };
 }
 
 /** Live metric subscriptions for the partitions this instance owns, held at a gate until the restore ends. */
@@ -284,13 +322,13 @@ async function subscribeMetrics(g: Ground, intake: MetricIntake) {
 async function restore(g: Ground, jsm: JetStreamManager | undefined, sup: Supervisor, gate: LiveGate, logged: boolean, log: Logger) {
   const { config, nc, subjects, clock } = g;
   if (!jsm) return gate.open();
-  sup.restoreStarted();
+  sup.health.restoreStarted();
   const restoreLog = g.root.child({ component: "restore" });
   const owned = ownedPartitions(config);
   const restored = await restoreWindows({ config, nc, jsm, clock, subjects, sup, owned, shardTag: shardTag(config), log: restoreLog });
   if (logged) await restoreEpisodes(config, nc, clock, subjects, sup, log);
   gate.open();
-  sup.restoreEnded(restored.metrics);
+  sup.health.restoreEnded(restored.metrics, sup.windowCount);
   return restored;
 }
 
@@ -320,7 +358,7 @@ function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
 
 /** What `peermon status` shows of operator control: silences muting now, open disruptions, held alerts. */
 function operatorStatus(supervisor: Supervisor, controls: OperatorControls) {
-  return { silences: controls.activeSilences(), disruptions: supervisor.disruptionReport(), alertsHeld: supervisor.alertsHeldNow };
+  return { silences: controls.activeSilences(), disruptions: supervisor.disruptions.report(), alertsHeld: supervisor.disruptions.held };
 }
 
 function startQueries(g: Ground, supervisor: Supervisor, delivery: Delivery | undefined, controls: OperatorControls): Promise<Service> {
@@ -354,12 +392,13 @@ function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts
         queries: g.queryStats,
         peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
         stateCounts: () => sup.views.stateCounts(),
+      suspectCounts: () => sup.views.suspectCounts(),
         neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
-        linkUp: () => !g.nc.isClosed() && !sup.guard.impaired,
-        graceLeftMs: () => sup.guard.report(g.clock.now()).graceLeftMs,
+        linkUp: () => !g.nc.isClosed() && !sup.health.guard.impaired,
+        graceLeftMs: () => sup.health.guard.report(g.clock.now()).graceLeftMs,
         silencesActive: () => controls.activeSilences(),
-        alertsHeld: () => sup.alertsHeldNow,
-        disruptionsOpen: () => sup.disruptionReport().map((d) => d.name),
+        alertsHeld: () => sup.disruptions.held,
+        disruptionsOpen: () => sup.disruptions.report().map((d) => d.name),
         info: { shard: g.shardLabel, prefix: g.config.prefix, version: SERVICE_VERSION },
       }),
       delivery,
@@ -376,13 +415,13 @@ function operatorPanels(g: Ground, sup: Supervisor, controls: OperatorControls):
     ...(x.name === undefined ? {} : { name: x.name }),
     ...(x.comment ? { comment: x.comment } : {}),
   }));
-  return { silences, disruptions: sup.disruptionReport() };
+  return { silences, disruptions: sup.disruptions.report() };
 }
 
 function readinessOf(nc: NatsConnection, sup: Supervisor, stopping: boolean): Readiness {
   if (stopping) return { ready: false, reason: "stopping" };
   if (nc.isClosed()) return { ready: false, reason: "the NATS connection is closed" };
-  if (sup.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
+  if (sup.health.guard.impaired) return { ready: false, reason: "the connection to NATS is impaired" };
   return { ready: true };
 }
 

@@ -52,6 +52,13 @@ export class MonitorStats {
   alertsHeld = 0;
   /** Disruptions this monitor declared (one event instead of an alert per peer). */
   disruptionsStarted = 0;
+  /** Early suspicion (when on): peers announced suspect, and suspect peers cleared by their next metric. */
+  suspicionsRaised = 0;
+  suspicionsCleared = 0;
+  /** Suspicion times held back by the monitor's own outage or grace (as convictionsDeferred). */
+  suspicionsDeferred = 0;
+  /** Suspicion events another replica had already logged. */
+  suspicionsDeduplicated = 0;
   /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
   convictionsDeferred = 0;
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */

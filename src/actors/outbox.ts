@@ -1,10 +1,13 @@
 /**
  * Outbox: the one place alerts wait between the window machines and the bus. An alert leaves its
- * machine into the outbox; the outbox hands it to an `AlertTransport`, keeps the alerts of one
+ * machine into the outbox; the outbox hands it to a `Transport`, keeps the alerts of one
  * (name, peer) in order (a resolved alert never overtakes its firing one), retries a failed attempt
  * after a backoff, holds everything while the bus cannot take it (until `resume()`), counts, and
  * tells the window once the server confirmed its firing alert. Alerts are never dropped: only a
  * window that is freed (its peer left) takes its untaken alerts with it.
+ *
+ * The same shape carries every per-window event the monitor publishes: an Outbox<SuspicionEvent>
+ * carries early suspicion, with its own transport and accounting.
  */
 import type { Clock, TimerHandle } from "../clock.js";
 import type { Alert } from "../api/types.js";
@@ -12,20 +15,42 @@ import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { backoffMs } from "../window/backoff.js";
 
-/** The bus side of the outbox: one attempt at a time per alert. */
-export interface AlertTransport {
+/** What the outbox carries: an event about one (name, peer) window. */
+export interface Outgoing {
+  name: string;
+  peer: string;
+  kind: string;
+  id: string;
+  /** The failure episode (alerts); events without one stand for themselves. */
+  episode?: string;
+  muted?: boolean;
+}
+
+/** The bus side of the outbox: one attempt at a time per event. */
+export interface Transport<T extends Outgoing> {
   /**
-   * Hands `alert` to the bus. Returns false when the bus cannot take it now (disconnected): the
+   * Hands `item` to the bus. Returns false when the bus cannot take it now (disconnected): the
    * outbox holds it until `resume()`. Once taken, `done()` is called when the server confirmed it,
    * `done(err)` when this attempt failed. A transition another replica had already stored is
    * confirmed with the `episode` it was stored under and whether that copy was `muted` (default:
-   * the alert's own).
+   * the item's own).
    */
-  send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean;
+  send(item: T, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean;
 }
 
-export interface OutboxOptions {
-  transport: AlertTransport;
+export type AlertTransport = Transport<Alert>;
+
+/** What the outbox counts and logs of its events. @default alert accounting (ALERT_ACCOUNT) */
+export interface OutboxAccount<T extends Outgoing> {
+  /** `item` was handed to the bus for the first time (`deadline`: a firing alert's window's). */
+  taken(item: T, deadline: number, stats: MonitorStats, now: number): void;
+  /** The server confirmed `item`: a log line, or undefined for none. */
+  describe(item: T): [fields: Record<string, unknown>, msg: string] | undefined;
+}
+
+export interface OutboxOptions<T extends Outgoing = Alert> {
+  transport: Transport<T>;
+  account?: OutboxAccount<T>;
   clock: Clock;
   stats: MonitorStats;
   log: Logger;
@@ -37,8 +62,8 @@ export interface OutboxOptions {
   random?: () => number;
 }
 
-interface Entry {
-  alert: Alert;
+interface Entry<T extends Outgoing> {
+  alert: T;
   /** Handed to the transport at least once: a consumer may have seen it. */
   taken: boolean;
   /** The window's deadline, for the detection lag of a firing alert (NaN otherwise). */
@@ -50,9 +75,9 @@ interface Entry {
 /** Log lines about published alerts allowed per interval before they are summarised. */
 const ALERT_LOG_BURST = 20;
 
-export class Outbox {
+export class Outbox<T extends Outgoing = Alert> {
   /** Alerts not yet confirmed, per (name, peer), oldest first; only a head is ever in flight. */
-  private readonly queues = new Map<string, Entry[]>();
+  private readonly queues = new Map<string, Entry<T>[]>();
   /** Keys whose head may be sent, in turn. */
   private readonly ready: string[] = [];
   /** Keys whose head the transport refused: they wait for `resume()`. */
@@ -65,9 +90,11 @@ export class Outbox {
   private count = 0;
   private drained: (() => void)[] = [];
   private readonly alertLog: RateLimitedLog;
+  private readonly account: OutboxAccount<T>;
 
-  constructor(private readonly o: OutboxOptions) {
+  constructor(private readonly o: OutboxOptions<T>) {
     this.alertLog = new RateLimitedLog((f, m) => o.log.info(f, m), 1_000, () => o.clock.now(), ALERT_LOG_BURST);
+    this.account = o.account ?? (ALERT_ACCOUNT as unknown as OutboxAccount<T>);
   }
 
   /** Alerts posted and not yet confirmed by the server. */
@@ -80,14 +107,14 @@ export class Outbox {
    * the detection lag; `confirmed` runs once the server has the alert. A repeat replaces a repeat
    * of the same episode that has not left yet (an outage does not pile them up).
    */
-  post(alert: Alert, options: { deadline?: number; confirmed?: (episode: string, muted: boolean) => void } = {}): void {
+  post(alert: T, options: { deadline?: number; confirmed?: (episode: string, muted: boolean) => void } = {}): void {
     const key = keyOf(alert.name, alert.peer);
     let queue = this.queues.get(key);
     if (!queue) {
       queue = [];
       this.queues.set(key, queue);
     }
-    const entry: Entry = { alert, taken: false, deadline: options.deadline ?? Number.NaN, confirmed: options.confirmed };
+    const entry: Entry<T> = { alert, taken: false, deadline: options.deadline ?? Number.NaN, confirmed: options.confirmed };
     const last = queue[queue.length - 1];
     if (last && !last.taken && isRepeat(alert) && isRepeat(last.alert) && last.alert.episode === alert.episode) {
       queue[queue.length - 1] = entry;
@@ -162,7 +189,7 @@ export class Outbox {
       if (settled) return;
       settled = true;
       this.inFlight--;
-      if (err === undefined) this.confirmed(key, entry, episode ?? entry.alert.episode, muted ?? entry.alert.muted === true);
+      if (err === undefined) this.confirmed(key, entry, episode ?? entry.alert.episode ?? entry.alert.id, muted ?? entry.alert.muted === true);
       else this.failed(key, err);
       this.pump();
     });
@@ -174,18 +201,19 @@ export class Outbox {
       this.o.stats.alertsDeferred++;
       return;
     }
-    if (!entry.taken) this.countTaken(entry);
+    if (!entry.taken) this.account.taken(entry.alert, entry.deadline, this.o.stats, this.o.clock.now());
     entry.taken = true;
   }
 
-  private confirmed(key: string, entry: Entry, episode: string, muted: boolean): void {
+  private confirmed(key: string, entry: Entry<T>, episode: string, muted: boolean): void {
     this.failures = 0;
     const queue = this.queues.get(key)!;
     queue.shift();
     this.count--;
     if (queue.length > 0) this.ready.unshift(key);
     else this.queues.delete(key);
-    this.logConfirmed(entry.alert);
+    const line = this.account.describe(entry.alert);
+    if (line) this.alertLog.note(...line);
     entry.confirmed?.(episode, muted);
     if (this.count === 0) for (const done of this.drained.splice(0)) done();
   }
@@ -205,27 +233,7 @@ export class Outbox {
     }, wait);
   }
 
-  /** Counted when first handed to the bus (the detection lag ends there), whatever the retries. */
-  private countTaken(entry: Entry): void {
-    const { alert } = entry;
-    const stats = this.o.stats;
-    if (alert.muted) stats.alertsMuted++;
-    if (alert.kind === "resolved") stats.alertsResolved++;
-    else if (isRepeat(alert)) stats.alertsRepeated++;
-    else {
-      stats.alertsFiring++;
-      if (!Number.isNaN(entry.deadline)) stats.recordDetectionLag(this.o.clock.now() - entry.deadline);
-    }
-  }
-
-  private logConfirmed(alert: Alert): void {
-    this.alertLog.note(
-      { kind: alert.kind, name: alert.name, peer: alert.peer, id: alert.id, episode: alert.episode, muted: alert.muted || undefined },
-      alert.kind === "resolved" ? "peer is back: resolved alert published" : "peer went silent: firing alert published",
-    );
-  }
-
-  private removeUntaken(key: string, match: (e: Entry) => boolean): void {
+  private removeUntaken(key: string, match: (e: Entry<T>) => boolean): void {
     const queue = this.queues.get(key);
     if (!queue) return;
     const kept = queue.filter((e) => e.taken || !match(e));
@@ -246,7 +254,7 @@ function keyOf(name: string, peer: string): string {
 }
 
 /** A firing alert that is not the first of its episode. */
-function isRepeat(alert: Alert): boolean {
+function isRepeat(alert: Outgoing): boolean {
   return alert.kind === "firing" && alert.episode !== alert.id;
 }
 
@@ -254,3 +262,25 @@ function removeFrom(list: string[], key: string): void {
   const i = list.indexOf(key);
   if (i >= 0) list.splice(i, 1);
 }
+
+/**
+ * Alerts are counted when first handed to the bus (the detection lag ends there), whatever the
+ * retries, and each confirmed alert is one log line (a storm is summarised).
+ */
+export const ALERT_ACCOUNT: OutboxAccount<Alert> = {
+  taken(alert, deadline, stats, now) {
+    if (alert.muted) stats.alertsMuted++;
+    if (alert.kind === "resolved") stats.alertsResolved++;
+    else if (isRepeat(alert)) stats.alertsRepeated++;
+    else {
+      stats.alertsFiring++;
+      if (!Number.isNaN(deadline)) stats.recordDetectionLag(now - deadline);
+    }
+  },
+  describe(alert) {
+    return [
+      { kind: alert.kind, name: alert.name, peer: alert.peer, id: alert.id, episode: alert.episode, muted: alert.muted || undefined },
+      alert.kind === "resolved" ? "peer is back: resolved alert published" : "peer went silent: firing alert published",
+    ];
+  },
+};

@@ -11,20 +11,21 @@
  */
 import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
-import type { DisruptionEvent, PeerSet } from "../api/types.js";
+import type { DisruptionEvent, PeerSet, SuspicionEvent } from "../api/types.js";
+import type { DetectorFactory } from "../window/detectors/mod.js";
 import type { WireMetric } from "../api/validate.js";
 import { MonitorStats } from "../stats.js";
-import { Conviction } from "../window/conviction.js";
-import type { SelfOutageGuard } from "../window/self-outage.js";
 import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
 import { EpisodeIndex } from "../window/history.js";
 import { isLate } from "../window/disruption.js";
-import { movedDeadline, type WallStep } from "../wall-clock.js";
+import type { WallStep } from "../wall-clock.js";
+import { followWallStep } from "./wall-steps.js";
 import { TUNING } from "../config.js";
 import { AlertFactory } from "./alert-factory.js";
-import { Disruptions, type DisruptionReport } from "./disruptions.js";
+import { Disruptions } from "./disruptions.js";
 import { EpisodeAlerts } from "./episode-alerts.js";
-import { GraceNotice } from "./grace-notice.js";
+import { SelfHealth, type RoundTrip } from "./self-health.js";
+import { Suspicion } from "./suspicion.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type MuteScope, type Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
@@ -34,10 +35,7 @@ import { WindowRegistry } from "./window-registry.js";
 import { WindowViews } from "./window-views.js";
 import { windowMachine, type WindowMachine } from "./window-machine.js";
 
-/** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
-export interface RoundTrip {
-  request(done: (ok: boolean) => void): void;
-}
+export type { RoundTrip };
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -59,6 +57,8 @@ export interface SupervisorOptions {
   muter?: Muter;
   /** Holding alerts when too many peers of a name fail at once. @default off */
   disruption?: DisruptionSettings;
+  /** Early suspicion: a detector per window and where its events go. @default off */
+  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
 }
 
 export interface DisruptionSettings {
@@ -76,9 +76,6 @@ export interface DisruptionSettings {
   announce(e: DisruptionEvent): void;
 }
 
-/** The guard's reason while windows are restored. */
-const RESTORING = "restoring";
-
 const TIMER = { type: "timer" } as const;
 const METRIC_VALID = { type: "metric.valid" } as const;
 const DEADLINE_PASSED = { type: "deadline.passed" } as const;
@@ -89,18 +86,20 @@ export class Supervisor {
   readonly views: WindowViews;
   /** Failure history: episodes per (name, peer), fed from the alert log (bus/history-feed.ts), for views. */
   readonly history: EpisodeIndex;
+  /** The monitor's own link, restore and event loop: outages, stalls, grace; due deadlines wait here. */
+  readonly health: SelfHealth<TrackedWindow>;
+  /** Alerts held when too many peers of a name fail at once: events, release, report. */
+  readonly disruptions: Disruptions<TrackedWindow>;
   private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
   private readonly scheduler: WakeScheduler<TrackedWindow>;
-  private readonly conviction: Conviction<TrackedWindow>;
   private readonly machine: WindowMachine;
   private readonly episodes: EpisodeAlerts;
-  private readonly disruptions: Disruptions<TrackedWindow>;
   private readonly limitLog: RateLimitedLog;
   private readonly outsiders: IgnoredMetrics;
-  private readonly graceNotice: GraceNotice;
   private readonly stopWallSteps: () => void;
+  private readonly suspicion: Suspicion | undefined;
   /**
    * wall − monotonic, ms: read once, then taken from each wall step. Reading both clocks per
    * metric made it jitter by tens of µs, enough to order two replayed metrics stored µs apart
@@ -113,7 +112,7 @@ export class Supervisor {
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
     this.history = new EpisodeIndex({ sinceMs: o.clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.guard.report(now), this.history);
+    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.health.guard.report(now), this.history);
     const muter = o.muter ?? NO_MUTER;
     this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
     this.disruptions = this.makeDisruptions(o.disruption);
@@ -124,24 +123,22 @@ export class Supervisor {
       clock: o.clock,
       stallThresholdMs: o.stallThresholdMs,
       onWake: (w) => this.wake(w),
-      onStall: (now, lateMs) => this.stalled(now, lateMs),
+      onStall: (now, lateMs) => this.health.stalled(now, lateMs),
     });
-    this.conviction = new Conviction<TrackedWindow>(o.graceMs, {
+    this.health = new SelfHealth<TrackedWindow>({
+      clock: o.clock,
+      roundTrip: o.roundTrip,
+      graceMs: o.graceMs,
+      stats: this.stats,
+      log: o.log,
       deadline: (w) => w.deadline,
       convict: (w) => w.actor.send(DEADLINE_PASSED),
       recheck: (w, at) => this.scheduler.schedule(w, at),
-      requestRoundTrip: (id) => this.requestRoundTrip(id),
-      deferred: () => this.stats.convictionsDeferred++,
     });
+    this.suspicion = o.suspects && this.makeSuspicion(o.suspects);
     this.machine = this.provideMachine();
-    this.graceNotice = new GraceNotice(this.guard, o.clock, this.stats, o.log);
     this.wallOffset = o.clock.wallNow() - o.clock.now();
     this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
-  }
-
-  /** The self-outage guard: impaired while the link is, with the grace that follows. */
-  get guard(): SelfOutageGuard {
-    return this.conviction.guard;
   }
 
   get windowCount(): number {
@@ -188,7 +185,8 @@ export class Supervisor {
       w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
       w.deadlineOnWall = isWallDeadline(m.l);
       if (endsEpisode(w)) w.actor.send(METRIC_VALID);
-      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+      const wakeAt = this.suspicion ? this.suspicion.observed(w, now) : w.deadline;
+      if (!this.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.scheduler.schedule(w, wakeAt);
     }
     return true;
   }
@@ -220,36 +218,6 @@ export class Supervisor {
   }
 
   /**
-   * Windows are being restored from storage while live metrics wait: nobody is convicted until
-   * `restoreEnded`, since what a peer sent meanwhile has not been applied yet.
-   */
-  restoreStarted(): void {
-    this.conviction.impaired(RESTORING, this.o.clock.now());
-  }
-
-  /** Restoring ended: deadlines that passed meanwhile wait for the grace (none when nothing was restored). */
-  restoreEnded(metrics: number): void {
-    this.conviction.recovered(RESTORING, this.o.clock.now(), metrics > 0);
-    this.o.log.info({ metrics, windows: this.windowCount, graceMs: metrics > 0 ? this.o.graceMs : 0 }, "windows restored");
-    this.graceNotice.watch();
-  }
-
-  /** The link to NATS is impaired (disconnected, probe unanswered): nobody is convicted. */
-  linkImpaired(reason: string): void {
-    if (this.conviction.impaired(reason, this.o.clock.now())) {
-      this.stats.outages++;
-      this.o.log.warn({ reason }, "connection to NATS impaired: no alerts until it recovers");
-    }
-  }
-
-  linkRecovered(reason: string): void {
-    if (this.conviction.recovered(reason, this.o.clock.now())) {
-      this.o.log.info({ reason, graceMs: this.o.graceMs }, "connection to NATS recovered: grace before alerting");
-      this.graceNotice.watch();
-    }
-  }
-
-  /**
    * Silences covering `scopes` ended (expired or removed): alerted windows whose firing alert was
    * muted get it delivered now, as an unmuted repeat of their episode.
    */
@@ -257,30 +225,10 @@ export class Supervisor {
     for (const { name, peer } of scopes) for (const w of this.windows.ofPeer(peer, name)) this.episodes.unmuteIfDue(w);
   }
 
-  /** A disruption event from the log (another replica's, or one open when this monitor started). */
-  disruptionObserved(e: DisruptionEvent): void {
-    this.disruptions.observed(e);
-  }
-
-  /** An operator releases the disruption of `name`: the held alerts fire. Undefined when none is open. */
-  releaseDisruption(name: string): number | undefined {
-    return this.disruptions.release(name);
-  }
-
-  /** The open disruptions, for status. */
-  disruptionReport(): DisruptionReport[] {
-    return this.disruptions.report();
-  }
-
-  /** Windows whose firing alert a disruption holds now. */
-  get alertsHeldNow(): number {
-    return this.disruptions.held;
-  }
-
   stop(): void {
     this.disruptions.stop();
     this.scheduler.stop();
-    this.graceNotice.stop();
+    this.health.stop();
     this.stopWallSteps();
   }
 
@@ -290,7 +238,7 @@ export class Supervisor {
     const of = ({ context }: { context: { key: unknown } }) => context.key as TrackedWindow;
     return windowMachine.provide({
       actions: {
-        checkDeadline: (a) => this.conviction.deadlineDue(of(a), this.o.clock.now()),
+        checkDeadline: (a) => this.health.deadlineDue(of(a), this.o.clock.now()),
         announceFiring: (a) => this.announceFiring(of(a)),
         withdrawFiring: (a) => {
           const w = of(a);
@@ -327,6 +275,7 @@ export class Supervisor {
       if (this.windows.size >= this.o.maxWindows) return undefined;
       if (!this.windows.hasName(name) && this.windows.nameCount >= this.o.maxNames) return undefined;
       w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
+      this.suspicion?.arm(w);
       this.windows.add(w);
       this.stats.windowsCreated++;
       if (this.openEpisodes.size > 0) {
@@ -350,7 +299,8 @@ export class Supervisor {
 
   private free(w: TrackedWindow): void {
     this.scheduler.cancel(w);
-    this.conviction.forget(w);
+    this.health.forget(w);
+    this.suspicion?.forget(w);
     this.disruptions.forget(w.name, w);
     this.o.outbox.forget(w.name, w.peer);
     this.windows.remove(w);
@@ -360,13 +310,33 @@ export class Supervisor {
 
   private wake(w: TrackedWindow): void {
     if (w.freed) return;
-    if (deadlineAhead(w, this.o.clock.now())) return this.scheduler.schedule(w, w.deadline);
-    w.actor.send(TIMER);
+    const now = this.o.clock.now();
+    if (!deadlineAhead(w, now)) return void w.actor.send(TIMER);
+    if (this.suspicion) this.suspicion.due(w, now);
+    else this.scheduler.schedule(w, w.deadline);
   }
 
   /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
   private announceFiring(w: TrackedWindow): void {
-    if (!this.disruptions.holds(w.name, w)) this.episodes.open(w);
+    if (!this.disruptions.holds(w.name, w)) this.openEpisode(w);
+  }
+
+  /** The firing alert that opens `w`'s episode; it supersedes a suspicion. */
+  private openEpisode(w: TrackedWindow): void {
+    this.suspicion?.superseded(w);
+    this.episodes.open(w);
+  }
+
+  private makeSuspicion(s: NonNullable<SupervisorOptions["suspects"]>): Suspicion {
+    return new Suspicion({
+      ...s,
+      clock: this.o.clock,
+      roundTrip: this.o.roundTrip,
+      guard: this.health.guard,
+      graceMs: this.o.graceMs,
+      stats: this.stats,
+      wake: (w, at) => this.scheduler.schedule(w, at),
+    });
   }
 
   private makeDisruptions(s: DisruptionSettings | undefined): Disruptions<TrackedWindow> {
@@ -380,62 +350,28 @@ export class Supervisor {
       ports: {
         windowsOf: (name) => this.windows.of(name),
         expired: (w) => w.state !== "healthy",
-        late: (w, at) => isSuspect(w) || isLate(at, w.armedAt, w.deadline),
+        late: (w, at) => (this.suspicion?.isSuspect(w, at) ?? false) || isLate(at, w.armedAt, w.deadline),
         fire: (w) => {
-          if (!w.freed && w.state === "expired" && w.episode === undefined) this.episodes.open(w);
+          if (!w.freed && w.state === "expired" && w.episode === undefined) this.openEpisode(w);
         },
         announce: (e) => s?.announce(e),
-        mayJudge: (now) => this.guard.convictableAt(now) <= now,
+        mayJudge: (now) => this.health.mayJudge(now),
       },
     });
   }
 
-  private requestRoundTrip(id: number): void {
-    this.o.roundTrip.request((ok) => {
-      const now = this.o.clock.now();
-      if (ok) this.conviction.roundTripBack(now, id);
-      else this.conviction.roundTripFailed(now, id);
-    });
-  }
-
-  /**
-   * The system clock was stepped and the wall clock followed: deadlines from `e` (the sender's
-   * wall clock) move with it on the monotonic timeline; `l` deadlines do not.
-   */
+  /** The system clock was stepped: the wall clock follows it, and so do the deadlines from `e`. */
   private wallStepped(step: WallStep): void {
     this.wallOffset = step.toOffsetMs;
-    let moved = 0;
-    for (const [, byPeer] of this.windows.byNames()) {
-      for (const w of byPeer.values()) {
-        if (!w.deadlineOnWall || Number.isNaN(w.deadline)) continue;
-        w.deadline = movedDeadline(w.deadline, step);
-        moved++;
-        // Only a healthy window waits for its deadline (an alerted one may wait for its next repeat).
-        if (w.state === "healthy" && (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline)) this.scheduler.schedule(w, w.deadline);
-      }
-    }
+    const moved = followWallStep(this.windows, step, (w) => {
+      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+    });
     this.o.log.warn(
       { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
       "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
     );
   }
 
-  private stalled(now: number, lateMs: number): void {
-    this.stats.stalls++;
-    this.conviction.stalled(now);
-    this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
-    this.graceNotice.watch();
-  }
-
-}
-
-/**
- * Suspect by the adaptive detector (ARCHITECTURE.md, "Suspicion"): the hook where the disruption
- * count will take suspicion into account once the detector is wired (issue 12). Until then a peer
- * counts as late only by the half-ttl rule (window/disruption.ts `isLate`).
- */
-function isSuspect(_w: TrackedWindow): boolean {
-  return false;
 }
 
 /**

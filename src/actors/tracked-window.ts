@@ -6,6 +6,7 @@
 import { createActor } from "xstate";
 import { MetricWindow } from "../window/metric-window.js";
 import type { Wakeable } from "../window/wake-heap.js";
+import type { Detector } from "../window/detectors/detector.js";
 import type { WindowActorRef, WindowMachine, WindowState } from "./window-machine.js";
 
 export class TrackedWindow implements Wakeable {
@@ -25,6 +26,10 @@ export class TrackedWindow implements Wakeable {
   freed = false;
   /** ULID of the firing alert that opened the current failure episode (the alerts' `x`). */
   episode: string | undefined;
+  /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
+  detector: Detector | undefined;
+  /** A `suspect` event was announced and no `cleared` or firing alert followed yet. */
+  suspect = false;
   readonly metrics: MetricWindow;
   private started: WindowActorRef | undefined;
 

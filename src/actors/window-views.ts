@@ -25,6 +25,8 @@ export interface PeerStatus {
   expiresInMs: number | null;
   /** ms since the newest metric arrived. */
   silentForMs: number;
+  /** Announced suspect by early suspicion (later than its rhythm explains); omitted when not. */
+  suspect?: true;
 }
 
 export interface NameStatus {
@@ -98,6 +100,11 @@ const SEVERITY: Record<WindowState, number> = { alerted: 0, expired: 1, healthy:
 const NEVER_SEEN_SCAN_BUDGET = 200_000;
 const NS_PER_MS = 1_000_000n;
 
+export interface LatestOptions {
+  /** Leave out peers announced suspect (the `Peermon-Exclude: suspect` request header). @default false */
+  excludeSuspects?: boolean;
+}
+
 export class WindowViews {
   private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
 
@@ -111,14 +118,17 @@ export class WindowViews {
     private readonly episodes: EpisodeIndex,
   ) {}
 
-  /** Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer. */
-  latest(name: string): Metric[] {
-    return this.fresh(name).map((w) => w.metrics.latest()!);
+  /**
+   * Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer.
+   * With `excludeSuspects`, peers announced suspect (early suspicion) are left out.
+   */
+  latest(name: string, options: LatestOptions = {}): Metric[] {
+    return this.fresh(name, options).map((w) => w.metrics.latest()!);
   }
 
   /** `latest(name)` as its msgpack reply (Metric[]), written straight from window storage. */
-  latestEncoded(name: string): Uint8Array {
-    const fresh = this.fresh(name);
+  latestEncoded(name: string, options: LatestOptions = {}): Uint8Array {
+    const fresh = this.fresh(name, options);
     const out = new MsgpackWriter(256 + fresh.length * 160);
     out.arrayHeader(fresh.length);
     for (const w of fresh) w.metrics.writeLatest(out);
@@ -151,6 +161,17 @@ export class WindowViews {
       const counts = zeroCounts();
       for (const w of byPeer.values()) counts[w.state]++;
       out[name] = counts;
+    }
+    return out;
+  }
+
+  /** Windows announced suspect now (early suspicion), per metric name. */
+  suspectCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, byPeer] of this.windows.byNames()) {
+      let n = 0;
+      for (const w of byPeer.values()) if (w.suspect) n++;
+      out[name] = n;
     }
     return out;
   }
@@ -266,10 +287,13 @@ export class WindowViews {
     return out;
   }
 
-  /** Windows of `name` whose latest metric is valid and fresh now, sorted by peer. */
-  private fresh(name: string): TrackedWindow[] {
+  /** Windows of `name` whose latest metric is valid and fresh now (and not suspect, when asked), sorted by peer. */
+  private fresh(name: string, options: LatestOptions): TrackedWindow[] {
     const now = this.clock.now();
-    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now));
+    const excludeSuspects = options.excludeSuspects === true;
+    return this.windows
+      .sorted(name)
+      .filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
 }
 
@@ -281,6 +305,7 @@ function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {
     valid: w.metrics.latestIsValid(),
     expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),
     silentForMs: Math.max(0, Math.round(wall - Number(w.metrics.latestReceivedAt() / NS_PER_MS))),
+    ...(w.suspect ? { suspect: true as const } : {}),
   };
 }
 

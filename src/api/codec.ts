@@ -3,7 +3,7 @@
  * int64 for every integer field, keys as IPFS Cluster's codec tags. Instances are built once.
  */
 import { Packr, Unpackr } from "msgpackr";
-import type { Alert, DisruptionEvent, Metric, PeerSet } from "./types.js";
+import type { Alert, DisruptionEvent, Metric, PeerSet, SuspicionEvent } from "./types.js";
 
 /** Metric messages over this size are rejected, never decoded (the metric limit; PeerSets have their own). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -63,6 +63,15 @@ export function encodeAlert(a: Alert): Uint8Array {
   wire.k = a.kind;
   wire.x = a.episode;
   if (a.muted) wire.m = true;
+  return packr.pack(wire);
+}
+
+/** A suspicion event: the latest Metric's map plus `r`, `i`, `k`. */
+export function encodeSuspicion(e: SuspicionEvent): Uint8Array {
+  const wire = metricToWire(e);
+  wire.r = e.triggeredAt;
+  wire.i = e.id;
+  wire.k = e.kind;
   return packr.pack(wire);
 }
 

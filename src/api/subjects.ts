@@ -12,6 +12,9 @@
  */
 
 const MAX_TOKEN_BYTES = 255;
+
+/** Request header of `latest`: `Peermon-Exclude: suspect` leaves peers announced suspect out. */
+export const EXCLUDE_HEADER = "Peermon-Exclude";
 /** Whitespace, the token separator and the wildcards. */
 const FORBIDDEN = /[\s.*>]/;
 
@@ -54,6 +57,9 @@ export class Subjects {
   readonly peerset: string;
   readonly alertsAll: string;
   readonly alertLogAll: string;
+  /** Suspicion events of every window, and their internal log. */
+  readonly suspectsAll: string;
+  readonly suspectLogAll: string;
   /** Disruption events of every name (`<prefix>.disruption.*`). */
   readonly disruptionsAll: string;
   readonly disruptionLogAll: string;
@@ -73,6 +79,8 @@ export class Subjects {
     this.peerset = `${prefix}.peerset`;
     this.alertsAll = `${prefix}.alerts.>`;
     this.alertLogAll = `${prefix}.alertlog.>`;
+    this.suspectsAll = `${prefix}.suspects.>`;
+    this.suspectLogAll = `${prefix}.suspectlog.>`;
     this.disruptionsAll = `${prefix}.disruption.*`;
     this.disruptionLogAll = `${prefix}.disruptionlog.*`;
     this.releaseAll = `${prefix}.release.*`;
@@ -104,6 +112,21 @@ export class Subjects {
   /** Internal: the alert log subject of a (name, peer); its stream republishes to `alert()`. */
   alertLog(name: string, peer: string): string {
     return `${this.prefix}.alertlog.${name}.${peer}`;
+  }
+
+  /** Where early suspicion of a peer is announced: the latest Metric plus `r`, `i`, `k`. */
+  suspects(name: string, peer: string): string {
+    return `${this.prefix}.suspects.${name}.${peer}`;
+  }
+
+  /** Subscription subject for suspicion events, narrowed to a name and/or a peer. */
+  suspectsFilter(name?: string, peer?: string): string {
+    return `${this.prefix}.suspects.${name ?? "*"}.${peer ?? "*"}`;
+  }
+
+  /** Internal: the suspicion log subject of a (name, peer); its stream republishes to `suspects()`. */
+  suspectLog(name: string, peer: string): string {
+    return `${this.prefix}.suspectlog.${name}.${peer}`;
   }
 
   /** Where a disruption of `name` is announced: `{ n, k, f, c, i, r }`. */
@@ -147,7 +170,7 @@ export class Subjects {
    * Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`,
    * `PEERMON_WINDOWS` (checkpoints), ...; `METRICS` is the every-metric stream of older versions.
    */
-  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES"): string {
+  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES" | "SUSPECTS"): string {
     return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 

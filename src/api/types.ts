@@ -73,6 +73,23 @@ export interface Silence {
   createdBy: string;
 }
 
+export type SuspicionKind = "suspect" | "cleared";
+
+/**
+ * Early suspicion (ARCHITECTURE.md, "Suspicion"): a peer later than its own rhythm explains,
+ * before its ttl runs out, on `<prefix>.suspects.<name>.<peer>`: the window's latest Metric plus
+ * `r`, `i` and `k`. It never fires an alert; the next valid metric clears it (or the firing alert
+ * supersedes it).
+ */
+export interface SuspicionEvent extends Metric {
+  /** `r`: when the monitor decided, Unix ns on its wall clock. */
+  triggeredAt: bigint;
+  /** `i`: ULID of this event. */
+  id: string;
+  /** `k`: suspect or cleared. */
+  kind: SuspicionKind;
+}
+
 export type DisruptionKind = "started" | "ended";
 
 /**

@@ -6,7 +6,7 @@
  */
 import { decode, int64, MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "./codec.js";
 import { isValidToken, tailMatches } from "./subjects.js";
-import type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet } from "./types.js";
+import type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, SuspicionEvent, SuspicionKind } from "./types.js";
 
 /** Reasons found by looking at one message alone. */
 export const MESSAGE_REJECT_REASONS = [
@@ -164,6 +164,20 @@ export function decodeDisruption(data: Uint8Array): DisruptionEvent {
     throw new TypeError("not a peermon disruption event (fields n, k, f, c, i, r)");
   }
   return { name: d.n, kind: d.k as DisruptionKind, fraction, count: Number(int64(d.c)), id: d.i, triggeredAt: int64(d.r) };
+}
+
+const SUSPICION_KINDS: readonly SuspicionKind[] = ["suspect", "cleared"];
+
+/** Decodes a suspicion event as consumers receive it. */
+export function decodeSuspicion(data: Uint8Array): SuspicionEvent {
+  const raw = decodeChecked(data);
+  const reason = checkMetric(raw);
+  if (reason) throw new TypeError(`not a peermon suspicion event (${reason})`);
+  const e = raw as WireMetric & { r?: unknown; i?: unknown; k?: unknown };
+  if (checkInt(e.r) || typeof e.i !== "string" || !SUSPICION_KINDS.includes(e.k as SuspicionKind)) {
+    throw new TypeError("not a peermon suspicion event (fields r, i, k)");
+  }
+  return { ...wireToMetric(e), triggeredAt: int64(e.r), id: e.i, kind: e.k as SuspicionKind };
 }
 
 /**

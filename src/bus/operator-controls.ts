@@ -63,13 +63,13 @@ export class OperatorControls {
   async attach(sup: Supervisor): Promise<void> {
     const { nc, subjects, log, clock, shardLabel } = this.g;
     const owns = ownsName(this.g.config);
-    this.subscriptions.push(followDisruptions(nc, subjects, owns, (e) => sup.disruptionObserved(e)));
-    this.subscriptions.push(answerReleases(nc, subjects, shardLabel, owns, (name) => sup.releaseDisruption(name)));
+    this.subscriptions.push(followDisruptions(nc, subjects, owns, (e) => sup.disruptions.observed(e)));
+    this.subscriptions.push(answerReleases(nc, subjects, shardLabel, owns, (name) => sup.disruptions.release(name)));
     await this.followSilences(sup);
     if (!this.jsm) return;
     try {
       const open = await openDisruptions(nc, clock, subjects, owns);
-      for (const e of open) sup.disruptionObserved(e);
+      for (const e of open) sup.disruptions.observed(e);
       if (open.length > 0) log.warn({ names: open.map((e) => e.name) }, "disruptions open at start (from the log): their firing alerts stay held");
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot read open disruptions from the log: they are decided afresh");

@@ -9,7 +9,7 @@
 import type { NatsConnection, Service, ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
+import { EXCLUDE_HEADER, isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
@@ -60,9 +60,10 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       ...o.metadata,
       windows: o.supervisor.windowCount,
       states: o.supervisor.views.stateCounts(),
+      suspects: o.supervisor.views.suspectCounts(),
       peers: o.supervisor.currentPeerSet?.peers.length ?? null,
       neverSeen: o.supervisor.views.neverSeenSummary(TUNING.neverSeenListed),
-      link: o.supervisor.guard.report(o.clock.now()),
+      link: o.supervisor.health.guard.report(o.clock.now()),
       delivery: o.delivery() ?? null,
       counters: o.supervisor.stats.snapshot(),
       ...o.operatorStatus?.(),
@@ -73,7 +74,8 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded("latest", (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
-    const reply = o.supervisor.views.latestEncoded(name);
+    const excludeSuspects = m.headers?.get(EXCLUDE_HEADER)?.split(",").some((v) => v.trim() === "suspect") === true;
+    const reply = o.supervisor.views.latestEncoded(name, { excludeSuspects });
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
     if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
       return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);

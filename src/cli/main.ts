@@ -10,6 +10,7 @@ import { SERVICE_VERSION } from "../bus/queries.js";
 import { resolveSettings, settingDefaults } from "./settings.js";
 import { serve } from "./serve.js";
 import { alertsCommand } from "./commands/alerts.js";
+import { suspectsCommand } from "./commands/suspects.js";
 import { latestCommand } from "./commands/latest.js";
 import { namesCommand } from "./commands/names.js";
 import { peerCommand } from "./commands/peer.js";
@@ -53,6 +54,7 @@ showDefaults(withConnection(program.command("serve")), settingDefaults())
   .option("--partitions <n>", "partition count of nats.conf's mappings (env PEERMON_PARTITIONS)")
   .option("--disruption-threshold <fraction>", "hold per-peer alerts when more than this share of a name's peers fail at once, 0 = off (env PEERMON_DISRUPTION_THRESHOLD)")
   .option("--disruption-min-peers <n>", "names with fewer tracked peers never go into a disruption (env PEERMON_DISRUPTION_MIN_PEERS)")
+  .option("--suspicion <on|off>", "announce peers later than their own rhythm before their ttl runs out, on peermon.suspects.<name>.<peer> (env PEERMON_SUSPICION)")
   .option("--no-durable-windows", "a restart starts with empty windows: no checkpoints, no transfer from a sibling (env PEERMON_DURABLE_WINDOWS=false)")
   .option("--no-jetstream", "use no JetStream: peerset in memory, no alert log (env PEERMON_JETSTREAM=false)")
   .option("--local-nats", "when nothing answers on the (loopback) --nats address, start a nats-server there with nats.conf (npm start does)")
@@ -81,6 +83,7 @@ Examples:
 program
   .addCommand(publishCommand())
   .addCommand(alertsCommand())
+  .addCommand(suspectsCommand())
   .addCommand(latestCommand())
   .addCommand(peerCommand())
   .addCommand(historyCommand())

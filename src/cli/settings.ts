@@ -78,6 +78,22 @@ function fractionSetting(key: string, flag: string, env: string, field: keyof Mo
   };
 }
 
+/** `on` or `off` (also true/false, yes/no, 1/0). */
+function switchSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+  return {
+    key,
+    flag,
+    env,
+    field,
+    apply: (input, v, source) => {
+      const word = String(v).trim().toLowerCase();
+      const on = ["on", "true", "yes", "1"].includes(word);
+      if (!on && !["off", "false", "no", "0"].includes(word)) throw new ConfigError(source, v, "write on or off");
+      (input as Record<string, unknown>)[field] = on;
+    },
+  };
+}
+
 function textSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
   return { key, flag, env, field, apply: (input, v) => ((input as Record<string, unknown>)[field] = text(v)) };
 }
@@ -115,6 +131,7 @@ export const SERVE_SETTINGS: Setting[] = [
   durationSetting("windowRetention", "--window-retention", "PEERMON_WINDOW_RETENTION", "windowRetentionMs"),
   fractionSetting("disruptionThreshold", "--disruption-threshold", "PEERMON_DISRUPTION_THRESHOLD", "disruptionThreshold", "0.5 (0 turns it off)"),
   intSetting("disruptionMinPeers", "--disruption-min-peers", "PEERMON_DISRUPTION_MIN_PEERS", "disruptionMinPeers", "peers, like 10"),
+  switchSetting("suspicion", "--suspicion", "PEERMON_SUSPICION", "suspicion"),
   durationSetting("checkpointInterval", "--checkpoint-interval", "PEERMON_CHECKPOINT_INTERVAL", "checkpointIntervalMs"),
   {
     key: "http",

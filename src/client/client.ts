@@ -8,9 +8,9 @@
  * with nats.js's default of 10 attempts an outage of ~20 s closes the connection for good, and
  * then informers stop and alert streams end with an error saying so.
  */
-import { ErrorCode, RequestStrategy, type NatsConnection, type NatsError, type Msg } from "nats";
+import { ErrorCode, RequestStrategy, headers, type NatsConnection, type NatsError, type Msg, type MsgHdrs } from "nats";
 import { encodeMetric, decode } from "../api/codec.js";
-import { Subjects, isValidToken } from "../api/subjects.js";
+import { EXCLUDE_HEADER, Subjects, isValidToken } from "../api/subjects.js";
 import { decodeHistory, type PeerHistory } from "../api/history.js";
 import type { Metric, PeerSet, Silence } from "../api/types.js";
 import { connectionClosed, followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
@@ -18,6 +18,7 @@ import { startInformer, type Informer, type InformerOptions } from "./informer.j
 import { decodeMetric, decodeMetricList } from "../api/validate.js";
 import { NoMonitorError, PeermonError, QueryError } from "../errors.js";
 import { MISSING_SHARDS_HEADER } from "../bus/names.js";
+import { followSuspects, type SuspectFilter, type SuspectStream } from "./suspects.js";
 import { PeerSetStore, type PeerSetChange } from "./peerset.js";
 import { SilenceStore } from "./silences.js";
 import type { SilenceInput } from "../api/silence.js";
@@ -93,11 +94,28 @@ export class PeerMonitorClient {
 
   /**
    * The latest valid, unexpired metric of `name` for each current peer: [] when none is fresh.
+   * With `excludeSuspects`, peers the monitor announced suspect (early suspicion, when it runs
+   * with `--suspicion on`) are left out: for cheap decisions such as where to place new data.
    * Throws QueryError (code 404) when no current peer ever sent `name` (a typo, or nothing yet).
    */
-  async latest(name: string): Promise<Metric[]> {
+  async latest(name: string, options: { excludeSuspects?: boolean } = {}): Promise<Metric[]> {
     requireToken("metric name", name);
-    return decodeMetricList((await this.query(this.subjects.latest(name))).data);
+    let h: MsgHdrs | undefined;
+    if (options.excludeSuspects) {
+      h = headers();
+      h.set(EXCLUDE_HEADER, "suspect");
+    }
+    return decodeMetricList((await this.query(this.subjects.latest(name), h)).data);
+  }
+
+  /**
+   * Early suspicion as it comes (`for await (const e of client.suspects({ name: "ping" }))`):
+   * `suspect` when a peer is later than its rhythm explains, `cleared` when it sends again.
+   */
+  suspects(filter: SuspectFilter = {}): SuspectStream {
+    if (filter.name !== undefined) requireToken("metric name", filter.name);
+    if (filter.peer !== undefined) requireToken("peer id", filter.peer);
+    return followSuspects(this.nc, this.subjects, filter);
   }
 
   /** The latest metric of `name` from `peer`, expired or not. Throws QueryError (404) when there is none. */
@@ -223,12 +241,12 @@ export class PeerMonitorClient {
    * One query. A request that times out is sent once more (each attempt gets half the timeout):
    * the replica that took it may have died with it, and another replica of the shard answers.
    */
-  private async query(subject: string): Promise<Msg> {
+  private async query(subject: string, h?: MsgHdrs): Promise<Msg> {
     let reply: Msg | undefined;
     const attemptMs = Math.max(1, Math.ceil(this.timeoutMs / 2));
     for (let attempt = 1; !reply; attempt++) {
       try {
-        reply = await this.nc.request(subject, undefined, { timeout: attemptMs });
+        reply = await this.nc.request(subject, undefined, { timeout: attemptMs, ...(h ? { headers: h } : {}) });
       } catch (err) {
         const code = (err as NatsError).code;
         if (code === ErrorCode.Timeout && attempt < 2) continue;

@@ -17,6 +17,8 @@ import { WINDOW_STATES, type WindowState } from "../actors/window-machine.js";
 export interface MetricsSource {
   stats: MonitorStats;
   stateCounts(): Record<string, Record<WindowState, number>>;
+  /** Windows announced suspect now, per name. */
+  suspectCounts(): Record<string, number>;
   /** Per metric name, the peerset members that never reported it. */
   neverSeen(): Record<string, { count: number }>;
   /** 1 while connected to NATS and not cut off. */
@@ -117,6 +119,8 @@ export function monitorMetrics(source: MetricsSource): Registry {
   total("peermon_disruptions_total", "Disruptions this monitor declared", () => stats.disruptionsStarted);
   operatorGauges(register, source);
   total("peermon_outages_total", "Times the link to NATS was impaired", () => stats.outages);
+  total("peermon_suspicions_total", "Peers announced suspect by early suspicion (serve --suspicion on)", () => stats.suspicionsRaised);
+  total("peermon_suspicions_cleared_total", "Suspect peers cleared by their next valid metric", () => stats.suspicionsCleared);
   total("peermon_stalls_total", "Times the event loop stalled", () => stats.stalls);
   total("peermon_metrics_stale_total", "Metrics older than their window's newest when applied (dropped)", () => stats.metricsStale);
   total("peermon_checkpoint_batches_total", "Checkpoint buckets the server stored", () => stats.checkpointBatches);
@@ -143,6 +147,16 @@ export function monitorMetrics(source: MetricsSource): Registry {
       this.inc({ kind: "firing" }, stats.alertsFiring);
       this.inc({ kind: "resolved" }, stats.alertsResolved);
       this.inc({ kind: "repeated" }, stats.alertsRepeated);
+    },
+  });
+  new Gauge({
+    name: "peermon_suspects",
+    help: "Windows announced suspect now (early suspicion), by metric name",
+    labelNames: ["name"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [name, n] of Object.entries(source.suspectCounts())) this.set({ name }, n);
     },
   });
   new Gauge({

@@ -149,6 +149,9 @@ function cell(c: Cell | undefined, name: string): string {
   const cls = CLASS[c.state];
   if (c.state === "healthy") {
     const value = p.value.length > 24 ? `${p.value.slice(0, 23)}…` : p.value;
+    if (p.suspect) {
+      return `<span role="cell" class="${cls} s" title="suspect: later than its rhythm explains; its ttl has not run out">suspect, silent for ${coarse(p.silentForMs)}</span>`;
+    }
     return `<span role="cell" class="${cls}">${esc(value || "ok")}${p.valid ? "" : ` <em>invalid</em>`}</span>`;
   }
   const what = c.state === "alerted" ? "alerted" : "expired, alert pending";

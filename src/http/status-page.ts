@@ -36,6 +36,7 @@ const STYLE = `
   [role="rowheader"] { font-family: ui-monospace, monospace; font-size: .8rem; }
   .muted { font-family: system-ui, sans-serif; font-style: normal; font-size: .7rem; color: #5b6474; background: #eceef2; border-radius: 3px; padding: 0 .3rem; }
   .r > .h { background: #dcf5e3; color: #17602c; }
+  .r > .h.s { background: #fdf6d8; color: #6b5300; }
   .r > .e { background: #fff1cc; color: #7a5600; }
   .r > .a { background: #fde0e0; color: #8a1c1c; font-weight: 600; }
   .r > .n { background: #eceef2; color: #5b6474; font-style: italic; }

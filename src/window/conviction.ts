@@ -8,6 +8,9 @@
  *    round trip.
  * 2. Suspect yourself first (the SelfOutageGuard): while the monitor's own link is impaired nobody
  *    is convicted; after it recovers, or after a stall, deadlines wait for the grace.
+ *
+ * The "deadline" is the port's to say: the TTL's deadline for alerts, the detector's suspicion time
+ * for early suspicion (actors/suspicion.ts), which so waits for the same proof.
  */
 import { SelfOutageGuard } from "./self-outage.js";
 
@@ -32,11 +35,13 @@ export class Conviction<W> {
   /** Id of the round trip out; an answer to an older one (sent before an outage) proves nothing. */
   private roundTripId = 0;
 
+  /** `guard` may be shared: early suspicion judges its own due times under the same guard. */
   constructor(
     private readonly graceMs: number,
     private readonly ports: ConvictionPorts<W>,
+    guard?: SelfOutageGuard,
   ) {
-    this.guard = new SelfOutageGuard(graceMs);
+    this.guard = guard ?? new SelfOutageGuard(graceMs);
   }
 
   /** `w` woke at `now`: wait again if its deadline moved, else join the next round trip (or the grace). */

@@ -7,11 +7,13 @@
  */
 import { ManualClock } from "../../src/clock.js";
 import { encode } from "../../src/api/codec.js";
-import type { Alert, DisruptionEvent } from "../../src/api/types.js";
+import type { Alert, DisruptionEvent, SuspicionEvent } from "../../src/api/types.js";
 import type { Muter } from "../../src/actors/muter.js";
 import { silentLogger } from "../../src/log.js";
 import { Supervisor, type DisruptionSettings, type RoundTrip } from "../../src/actors/supervisor.js";
-import { Outbox, type AlertTransport } from "../../src/actors/outbox.js";
+import { Outbox, type Outgoing, type Transport } from "../../src/actors/outbox.js";
+import { SUSPICION_ACCOUNT } from "../../src/actors/suspicion.js";
+import { DEFAULT_RHYTHM, detectorFactory } from "../../src/window/detectors/mod.js";
 import { MetricIntake } from "../../src/bus/intake.js";
 import { MonitorStats } from "../../src/stats.js";
 
@@ -19,13 +21,13 @@ export const T0 = 1_700_000_000_000;
 /** Nanoseconds per second, for `l` and `e`. */
 export const SEC = 1_000_000_000;
 
-/** A transport that takes every alert and confirms it at once, unless told to refuse (disconnected). */
-export class FakeSink implements AlertTransport {
-  readonly accepted: Alert[] = [];
+/** A transport that takes every alert (or other event) and confirms it at once, unless told to refuse (disconnected). */
+export class FakeSink<T extends Outgoing = Alert> implements Transport<T> {
+  readonly accepted: T[] = [];
   refuse = false;
   refused = 0;
 
-  send(alert: Alert, done: (err?: unknown) => void): boolean {
+  send(alert: T, done: (err?: unknown) => void): boolean {
     if (this.refuse) {
       this.refused++;
       return false;
@@ -74,6 +76,8 @@ export interface SetupOptions {
   muter?: Muter;
   /** Disruption mode; events are recorded in `disruptions`. @default off */
   disruption?: Partial<Omit<DisruptionSettings, "announce">>;
+  /** Early suspicion with the rhythm detector; events are recorded in `suspicions`. @default off */
+  suspicion?: boolean;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -83,9 +87,20 @@ export function setup(options: SetupOptions = {}) {
   const stats = new MonitorStats();
   const disruptions: DisruptionEvent[] = [];
   const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, maxRetryPauseMs: 1_000 });
+  const suspicionSink = new FakeSink<SuspicionEvent>();
+  const suspicionOutbox = new Outbox<SuspicionEvent>({
+    transport: suspicionSink,
+    account: SUSPICION_ACCOUNT,
+    clock,
+    stats,
+    log: silentLogger,
+    maxInFlight: 64,
+    maxRetryPauseMs: 1_000,
+  });
   const sup = new Supervisor({
     clock,
     outbox,
+    suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: suspicionOutbox } : undefined,
     roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,
@@ -143,7 +158,9 @@ export function setup(options: SetupOptions = {}) {
   const state = (name = "ping") => sup.views.stateCounts()[name];
   const elapsed = () => clock.now() - T0;
 
-  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions };
+  /** Published suspicion events as "kind peer", in order. */
+  const suspicions = () => suspicionSink.accepted.map((e) => `${e.kind} ${e.peer}`);
+  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions, suspicionSink };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

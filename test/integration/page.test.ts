@@ -171,7 +171,7 @@ test("page - the disruption and silence panels show what the monitor holds", { s
   const pm = new PeerMonitorClient(nc);
   await pm.addSilence({ peer: "Q19", forMs: 2 * 3_600_000, comment: "kernel update" });
   for (const p of peers.slice(8)) quiet.add(p);
-  await waitUntil(() => monitor.supervisor.alertsHeldNow === 12, "12 alerts held by the disruption", 15_000);
+  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held by the disruption", 15_000);
 
   const browser = await launchBrowser(t);
   const { page } = await open(browser, `http://127.0.0.1:${port}/`);

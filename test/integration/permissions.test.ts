@@ -16,10 +16,10 @@ import { encode } from "../../src/api/codec.js";
 import { partitionOf } from "../../src/api/subjects.js";
 import { freePort } from "../../src/cli/local-nats.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { resolveConfig, TEST_CONFIG } from "../../src/config.js";
+import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
 import { Monitor } from "../../src/monitor.js";
 import { natsBlock, natsField, natsMappings, natsText } from "../helpers/deploy-artefacts.js";
-import { AlertCollector, cleanup, natsServer, publishMetric, REPO_NATS_CONF, waitUntil } from "../helpers/nats.js";
+import { AlertCollector, cleanup, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, waitUntil } from "../helpers/nats.js";
 
 const SECURE_CONF = fileURLToPath(new URL("../../deploy/secure/nats-secure.conf", import.meta.url));
 /** The example passwords whose bcrypt hashes the config holds. */
@@ -87,11 +87,11 @@ function mapped(subject: string): string {
 }
 
 /** A server with the secure config, a monitor logged in as `monitor`, and the warnings it logged. */
-async function secureSetup(t: Hooks) {
+async function secureSetup(t: Hooks, overrides: ConfigInput = {}) {
   const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
-  const config = resolveConfig({ ...TEST_CONFIG, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
+  const config = resolveConfig({ ...TEST_CONFIG, ...overrides, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
   const monitor = await Monitor.start(config, { log });
   cleanup(t, () => monitor.stop());
   const as = (user: string) => Conn.open(t, server.url, user);
@@ -230,6 +230,29 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   assert.equal(monitor.stats.metricsReceived, 2, "only P1's two metrics reached the monitor");
   assert.equal(monitor.supervisor.currentPeerSet, undefined);
   assert.deepEqual(warnings, [], "the monitor did all of it without a permission error");
+});
+
+test("monitor - announces early suspicion under the secure config; consumers follow it; a peer cannot forge it", async (t) => {
+  const { monitor, warnings, as } = await secureSetup(t, { suspicion: true });
+  const [p1, repinner] = await Promise.all([as("P1"), as("repinner")]);
+  const stream = new PeerMonitorClient(repinner.nc).suspects({ name: "ping" });
+  cleanup(t, () => stream.stop());
+  await stream.ready;
+  const kinds: string[] = [];
+  void (async () => {
+    for await (const e of stream) kinds.push(`${e.kind} ${e.peer}`);
+  })();
+  // 20 punctual metrics teach P1's rhythm (200 ms); then it stops and is suspect before its ttl (1 s).
+  for (let i = 0; i < 20; i++) {
+    publishMetric(p1.nc, { n: "ping", p: "P1", ttlMs: 1_000 });
+    await quietPeriod(200);
+  }
+  await waitUntil(() => kinds.includes("suspect P1"), "P1 suspect", 5_000);
+  assert.equal(monitor.stats.suspicionsRaised, 1);
+  await p1.refusedPublish("peermon.suspects.ping.P1");
+  await p1.refusedPublish("peermon.suspectlog.ping.P1");
+  assert.equal((await p1.refusedSubscribe("peermon.suspects.>")).code, ErrorCode.PermissionsViolation);
+  assert.deepEqual(warnings, [], "the monitor created the suspicion log and appended to it without a permission error");
 });
 
 test("monitor - a query whose reply subject is a JetStream API cannot make it delete the alert log", async (t) => {

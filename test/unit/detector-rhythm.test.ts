@@ -27,11 +27,23 @@ const GAIN = DEFAULT_RHYTHM.slackGain;
 const HALF_LIFE = DEFAULT_RHYTHM.slackHalfLifeMetrics;
 const close = (a: number, b: number, eps: number, what: string) => assert.ok(Math.abs(a - b) <= eps, `${what}: ${a} vs ${b}`);
 
-test("rhythm detector - no history: never before the first metric, after the deadline with one", () => {
+test("rhythm detector - no history: nothing before the first plausible gap, then past the deadline", () => {
   assert.equal(new RhythmDetector().suspectAt(), Infinity);
-  // Prior: interval ttl/2 = 15 s, spread ttl/8 = 3.75 s, margin 6 spreads = 22.5 s: past the 30 s deadline.
-  const { d, last } = fed([]);
+  assert.equal(fed([]).d.suspectAt(), Infinity, "one metric: no gap yet");
+  assert.equal(fed([1_000]).d.suspectAt(), Infinity, "a restart's burst (under ttl/16) is not a rhythm");
+  assert.equal(fed([31_000]).d.suspectAt(), Infinity, "a gap past the ttl is an outage, not a rhythm");
+  // First gap 15 s: interval 15 s, spread ttl/8 = 3.75 s, margin 6 spreads = 22.5 s: past the 30 s deadline.
+  const { d, last } = fed([15_000]);
   assert.equal(d.suspectAt() - last, 15_000 + 22_500);
+});
+
+test("rhythm detector - a peer that sends more often than ttl / 2 is learned (regression: 5 metrics per ttl never were)", () => {
+  // 6 s gaps with a 30 s ttl: a prior of ttl/2 took every gap for a restart and never learned.
+  const { d, last } = fed(punctual(60, 6_000));
+  const early = d.suspectAt() - last;
+  assert.ok(early < 7_000, `suspect ${early} ms after the last metric, well before the 30 s deadline`);
+  const first = fed(punctual(1, 6_000));
+  assert.equal(first.d.suspectAt() - first.last, 6_000 + 22_500, "after one gap the margin is as wide as for ttl/2 senders: no early suspicion yet");
 });
 
 test("rhythm detector - what each gap teaches, after 150 punctual metrics (interval 15 s, margin at its floor: 15 s / 64)", () => {

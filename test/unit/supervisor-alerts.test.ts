@@ -278,11 +278,11 @@ test("supervisor - after its own outage the monitor convicts only peers silent t
   const { sup, reach, publish, run, alerts } = setup();
   for (const p of ["P1", "P2", "P3"]) publish(p);
   await run(500);
-  sup.linkImpaired("disconnected");
+  sup.health.linkImpaired("disconnected");
   await run(4_500);
   assert.deepEqual(alerts(), [], "deadlines passed during the outage");
   assert.equal(reach.requests, 0);
-  sup.linkRecovered("disconnected");
+  sup.health.linkRecovered("disconnected");
   await run(500);
   publish("P2");
   await run(400);

@@ -36,15 +36,15 @@ test("supervisor disruption - 12 of 20 silent together: one started event, no pe
   assert.deepEqual({ ...disruptions[0], id: "", triggeredAt: 0n }, { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "", triggeredAt: 0n });
   assert.deepEqual(state(), counts(8, 12, 0), "held windows stay expired");
   assert.equal(sup.stats.alertsHeld, 12);
-  assert.equal(sup.alertsHeldNow, 12);
-  assert.deepEqual(sup.disruptionReport().map((d) => [d.name, d.count, d.tracked, d.held]), [["ping", 12, 20, 12]]);
+  assert.equal(sup.disruptions.held, 12);
+  assert.deepEqual(sup.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]), [["ping", 12, 20, 12]]);
 
-  assert.equal(sup.releaseDisruption("ping"), 12);
+  assert.equal(sup.disruptions.release("ping"), 12);
   await live(500);
   assert.deepEqual(firing(), PEERS.slice(8), "every held alert fired on release");
   assert.deepEqual(state(), counts(8, 0, 12));
   assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
-  assert.equal(sup.releaseDisruption("ping"), undefined, "nothing open any more");
+  assert.equal(sup.disruptions.release("ping"), undefined, "nothing open any more");
 });
 
 test("supervisor disruption - 4 of 20 silent: per-peer alerts as without disruption mode", async () => {
@@ -115,7 +115,7 @@ test("supervisor disruption - a peerset change during a disruption: removed peer
   const keep = [...PEERS.slice(0, 8), ...PEERS.slice(16)]; // 8 live, 4 silent: 4 of 12 (0.33)
   sup.applyPeerSet({ peers: keep, id: "PS" });
   for (const p of PEERS.slice(8, 16)) quiet.delete(p);
-  assert.equal(sup.alertsHeldNow, 4, "the freed windows are no longer held");
+  assert.equal(sup.disruptions.held, 4, "the freed windows are no longer held");
   await live(1_500);
   assert.deepEqual(disruptions.map((e) => `${e.kind} ${e.count}`), ["started 12", "ended 4"]);
   assert.deepEqual(firing(), PEERS.slice(16));
@@ -127,7 +127,7 @@ test("supervisor disruption - after a release the name is not held again until i
   await live(1_000);
   silent(12);
   await live(3_000);
-  sup.releaseDisruption("ping");
+  sup.disruptions.release("ping");
   await live(500);
   quiet.add(PEERS[7]!); // one more fails while 13 of 20 are down: it fires
   await live(3_000);
@@ -156,13 +156,13 @@ test("supervisor disruption - another replica's events hold and release here, wi
   const { sup, clock, live, silent, disruptions, firing } = fleet();
   await live(1_000);
   const started = { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "01J0000000000000000000000A" } as const;
-  sup.disruptionObserved({ ...started, triggeredAt: ns(clock.now()) });
+  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now()) });
   silent(12);
   await live(3_000);
   assert.deepEqual(firing(), [], "held: the log says ping is disrupted");
-  assert.equal(sup.alertsHeldNow, 12);
-  sup.disruptionObserved({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
-  sup.disruptionObserved({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
+  assert.equal(sup.disruptions.held, 12);
+  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
+  sup.disruptions.observed({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
   await live(100);
   assert.deepEqual(firing(), PEERS.slice(8), "released with the other replica");
   assert.equal(disruptions.length, 0, "nothing announced by this replica");
@@ -174,7 +174,7 @@ test("supervisor disruption - a held window whose peer returns ends silently; th
   silent(12);
   await live(3_000);
   back([PEERS[19]!]);
-  assert.equal(sup.alertsHeldNow, 11);
+  assert.equal(sup.disruptions.held, 11);
   assert.equal(sink.accepted.length, 0);
   assert.equal(sup.stats.alertsHeld, 12);
   assert.equal(sup.stats.disruptionsStarted, 1);

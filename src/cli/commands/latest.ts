@@ -12,16 +12,18 @@ export function latestCommand(): Command {
     .description("the latest valid metric of <name> from each current peer")
     .argument("<name>", "metric name (list them with `peermon names`)")
     .option("--json", "print a JSON array of metrics")
+    .option("--exclude-suspects", "leave out peers the monitor announced suspect (serve --suspicion on)")
     .addHelpText(
       "after",
       `
 Examples:
   peermon latest ping
-  peermon latest freespace --json | jq -r 'sort_by(-.weight) | .[0].peer'   # the emptiest peer`,
+  peermon latest freespace --json | jq -r 'sort_by(-.weight) | .[0].peer'   # the emptiest peer
+  peermon latest freespace --exclude-suspects                              # where to place new data`,
     )
-    .action(async (name: string, flags: { json?: boolean } & Record<string, unknown>) => {
+    .action(async (name: string, flags: { json?: boolean; excludeSuspects?: boolean } & Record<string, unknown>) => {
       checkTokens({ "metric name": name });
-      const metrics = await withSession(flags, "latest", (s) => s.client.latest(name));
+      const metrics = await withSession(flags, "latest", (s) => s.client.latest(name, { excludeSuspects: flags.excludeSuspects === true }));
       if (flags.json) return printLine(toJson(metrics.map(metricJson)));
       if (metrics.length === 0) {
         return printNote(`no valid ${name} metrics from current peers (known names: \`peermon names\`)`);

@@ -33,6 +33,8 @@ export interface MonitorStatus {
   link?: LinkReport;
   /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
   neverSeen?: Record<string, { count: number; peers: string[] }>;
+  /** Windows announced suspect now, per name (monitors with `--suspicion on`). */
+  suspects?: Record<string, number>;
   /** Silences muting now (absent from monitors without operator control). */
   silences?: number;
   /** Metric names in a disruption, their alerts held. */
@@ -133,11 +135,12 @@ function printTotal(monitors: readonly MonitorStatus[], c: Palette): void {
   printStates(t.states, c);
 }
 
-function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: MonitorStatus["neverSeen"]): void {
+function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: MonitorStatus["neverSeen"], suspects?: MonitorStatus["suspects"]): void {
   for (const [name, n] of Object.entries(states).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
-    printLine(`  ${printable(name)}: healthy ${n.healthy}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
+    const suspect = suspects?.[name] ? ` (${c.yellow(`${suspects[name]} suspect`)})` : "";
+    printLine(`  ${printable(name)}: healthy ${n.healthy}${suspect}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
   }
 }
 
@@ -150,7 +153,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
   if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
-  printStates(st.states, c, st.neverSeen);
+  printStates(st.states, c, st.neverSeen, st.suspects);
   printLine(`  rejected: ${byReason(st.counters.rejected)}`);
   if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
   for (const line of deliveryLines(st.delivery, c)) printLine(line);

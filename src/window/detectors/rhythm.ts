@@ -6,9 +6,10 @@
  *               + max(marginSpreads x spread, slackGain x slack, minMargin, interval / 64)
  *
  * - interval, spread: moving averages (weight 1/16) of the gaps between valid arrivals and of
- *   their absolute deviation from the interval. They start from a prior of ttl / 2 ± a quarter
- *   (the senders' convention ttl = 2 x interval), so the margin is wider than the ttl until real
- *   gaps have taught it otherwise: no early suspicion without history, and no counter for it.
+ *   their absolute deviation from the interval. They start from the first plausible gap (not a
+ *   restart's burst, not past the ttl) ± a quarter of at least ttl / 2, so the margin is wider
+ *   than the ttl until real gaps have taught it otherwise: no early suspicion without history, and
+ *   no counter for it. A peer may send as often as it likes (4, 5, 10 metrics per ttl).
  * - slack: the largest lateness (gap - interval) seen lately, halving every `slackHalfLifeMetrics`
  *   metrics: a running estimate of the tail that a spread cannot give. After a pause the
  *   next one like it is no mistake; after a lost metric (lateness of a whole interval) suspicion
@@ -65,6 +66,8 @@ const LEARN = 16;
 const LEARN_OFF_BEAT = 128;
 /** The margin is never below interval / 64 (1.6%). */
 const MARGIN_FLOOR_DIVISOR = 64;
+/** A first gap shorter than ttl / this is a burst (a restart), not the peer's rhythm. */
+const FIRST_GAP_TTL_DIVISOR = 16;
 /** A gap of this many intervals or more is an outage, not a late metric. */
 const OUTAGE_INTERVALS = 4;
 /** The slack never exceeds this many intervals. */
@@ -100,10 +103,14 @@ export class RhythmDetector implements Detector {
   }
 
   observe(arrivalMs: number, deadlineMs: number, learn = true): void {
-    if (Number.isNaN(this.lastAt)) return this.start(arrivalMs, deadlineMs);
+    const first = Number.isNaN(this.lastAt);
     const gap = arrivalMs - this.lastAt;
     this.lastAt = arrivalMs;
-    if (!(gap > 0)) return;
+    if (first || !(gap > 0)) return;
+    if (this.interval === 0) {
+      if (learn) this.start(gap, deadlineMs - arrivalMs);
+      return;
+    }
     this.slack = Math.floor(this.slack * this.params.slackDecay) | 0;
     if (learn) this.learn(gap * SCALE);
   }
@@ -119,12 +126,17 @@ export class RhythmDetector implements Detector {
     return { intervalMs: this.interval / SCALE, spreadMs: this.spread / SCALE, slackMs: this.slack / SCALE };
   }
 
-  private start(arrivalMs: number, deadlineMs: number): void {
-    this.lastAt = arrivalMs;
-    const priorMs = Math.max(0, deadlineMs - arrivalMs) / 2;
-    if (priorMs > MAX_RHYTHM_INTERVAL_MS) return; // off: interval 0
-    this.interval = fixed(priorMs * SCALE);
-    this.spread = fixed((priorMs * SCALE) / 4);
+  /**
+   * The first plausible gap sets the rhythm: not a burst (a restart sends two metrics close
+   * together: under ttl / FIRST_GAP_TTL_DIVISOR) and not past the ttl (an outage); until one comes
+   * the detector knows nothing. The spread starts at a quarter of the larger of that gap and
+   * ttl / 2 (the senders' convention ttl = 2 x interval), so that the margin is wider than the ttl
+   * until real gaps have taught it otherwise, however often the peer sends.
+   */
+  private start(gapMs: number, ttlMs: number): void {
+    if (gapMs > MAX_RHYTHM_INTERVAL_MS || gapMs * FIRST_GAP_TTL_DIVISOR < ttlMs || gapMs >= ttlMs) return;
+    this.interval = fixed(gapMs * SCALE);
+    this.spread = fixed((Math.max(gapMs, ttlMs / 2) * SCALE) / 4);
   }
 
   /** Takes one gap (fixed point) into the averages and the slack, by what it says about the peer. */

@@ -1,17 +1,15 @@
 /**
- * CoreAlertTransport: alerts as plain publishes to `<prefix>.alerts.<name>.<peer>` (no JetStream).
- * An alert is taken only while connected, and confirmed once a flush (PING/PONG) that left after it
- * came back: the server has it. A flush that fails (disconnect) fails its alerts, which the outbox
- * sends again after the reconnect with the same id: consumers may see an alert twice after an
- * outage, and can tell by its `i`; they never miss one.
+ * CoreTransport: events as plain publishes (no JetStream): alerts to
+ * `<prefix>.alerts.<name>.<peer>`, suspicion to `<prefix>.suspects.<name>.<peer>`. An event is
+ * taken only while connected, and confirmed once a flush (PING/PONG) that left after it came back:
+ * the server has it. A flush that fails (disconnect) fails its events, which the outbox sends again
+ * after the reconnect with the same id: consumers may see one twice after an outage, and can tell
+ * by its `i`; they never miss one.
  */
 import type { NatsConnection } from "nats";
-import { encodeAlert } from "../api/codec.js";
-import type { Subjects } from "../api/subjects.js";
-import type { Alert } from "../api/types.js";
-import type { AlertTransport } from "../actors/outbox.js";
+import type { Outgoing, Transport } from "../actors/outbox.js";
 
-export class CoreAlertTransport implements AlertTransport {
+export class CoreTransport<T extends Outgoing> implements Transport<T> {
   private connected = true;
   /** Alerts published since the last flush left, waiting for the next one. */
   private unflushed: ((err?: unknown) => void)[] = [];
@@ -19,12 +17,14 @@ export class CoreAlertTransport implements AlertTransport {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly subjects: Subjects,
+    /** The subject an event is published on. */
+    private readonly subject: (item: T) => string,
+    private readonly encode: (item: T) => Uint8Array,
   ) {}
 
-  send(alert: Alert, done: (err?: unknown) => void): boolean {
+  send(item: T, done: (err?: unknown) => void): boolean {
     if (!this.connected || this.nc.isClosed()) return false;
-    this.nc.publish(this.subjects.alert(alert.name, alert.peer), encodeAlert(alert));
+    this.nc.publish(this.subject(item), this.encode(item));
     this.unflushed.push(done);
     this.flush();
     return true;
