@@ -68,6 +68,8 @@ export class MonitorStats {
   windowsRestored = 0;
   /** Checkpoint rounds done; the buckets the server stored, their bytes, and writes that failed (retried next round). */
   checkpointRounds = 0;
+  /** How long the last checkpoint round took, ms (a restored window may be this much older than the interval). */
+  checkpointRoundMs = 0;
   checkpointBatches = 0;
   checkpointBytes = 0;
   checkpointFailures = 0;

@@ -68,6 +68,9 @@ interface Written {
 /** A turn of the event loop: metrics and deadlines queued meanwhile go first. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Work between two turns of the event loop, ms: a round never holds the loop longer. */
+const SLICE_MS = 5;
+
 /** A writer's id in its announcements: others skip their round when they hear one. */
 const writerId = () => Math.random().toString(36).slice(2, 12);
 
@@ -86,6 +89,8 @@ export class CheckpointWriter {
   private stopped = false;
   /** Rounds stop writing at this time (set by `stop`), ms. */
   private cutoff = Infinity;
+  /** When the current slice of work between two turns of the event loop began, ms. */
+  private sliceStart = 0;
   /** A window's bytes in a batch, as measured; it only grows, so that bucket counts stay put. */
   private bytesPerWindow = BATCH_BYTES_PER_WINDOW;
 
@@ -140,6 +145,7 @@ export class CheckpointWriter {
     // A sibling wrote this interval's round: this one would write the same windows again.
     if (this.o.clock.now() - this.siblingRoundAt < this.o.intervalMs * 0.9) return this.schedule(this.o.intervalMs);
     this.inRound = true;
+    const startedAt = this.o.clock.now();
     this.round()
       .then(
         (r) => this.o.log.debug(r, "checkpoint written"),
@@ -147,7 +153,8 @@ export class CheckpointWriter {
       )
       .finally(() => {
         this.inRound = false;
-        if (!this.stopped) this.schedule(this.o.intervalMs);
+        // Rounds start an interval apart (a long round does not push the next one back).
+        if (!this.stopped) this.schedule(Math.max(0, startedAt + this.o.intervalMs - this.o.clock.now()));
       });
   }
 
@@ -176,6 +183,7 @@ export class CheckpointWriter {
     }
     await Promise.all(pending);
     this.o.stats.checkpointRounds++;
+    this.o.stats.checkpointRoundMs = Math.round(this.o.clock.now() - started);
     if (report.failed === 0 && !this.o.nc.isClosed()) this.o.nc.publish(this.o.subjects.checkpointed(this.o.shardTag), encode({ i: this.id }));
     report.ms = Math.round(this.o.clock.now() - started);
     return report;
@@ -189,7 +197,7 @@ export class CheckpointWriter {
       let list = out.get(k);
       if (!list) out.set(k, (list = []));
       for (const w of windows) list.push(w);
-      await turn();
+      await this.maybeTurn();
     }
     return out;
   }
@@ -232,10 +240,17 @@ export class CheckpointWriter {
       if (!fresh && !this.changed(subject, bucket, now)) continue;
       if (!this.send(subject, bucket, report, pending)) return true;
       while (pending.size >= TUNING.checkpointsInFlight) await Promise.race(pending);
-      await turn();
+      await this.maybeTurn();
       if (this.o.clock.now() >= this.cutoff) return false;
     }
     return false;
+  }
+
+  /** A turn of the event loop once the current slice of work is used up. */
+  private async maybeTurn(): Promise<void> {
+    if (this.o.clock.now() - this.sliceStart < SLICE_MS) return;
+    await turn();
+    this.sliceStart = this.o.clock.now();
   }
 
   private changed(subject: string, bucket: readonly MetricWindow[], now: number): boolean {

@@ -32,6 +32,8 @@ export class MetricWindow {
   private latestWire: Uint8Array | undefined;
   /** Slot of the newest metric. */
   private head = -1;
+  /** Whether the newest metric is valid: a field, so that `latest` filtering 10k windows reads no buffer. */
+  private newestIsValid = false;
   private count = 0;
 
   constructor(
@@ -66,6 +68,7 @@ export class MetricWindow {
     const hasTtl = m.l !== undefined && m.l !== null;
     this.ints[TTL * cap + slot] = hasTtl ? int64(m.l) : 0n;
     this.bytes[this.flagAt(slot)] = (m.d ? VALID : 0) | (m.o ? PARTITIONABLE : 0) | (hasTtl ? HAS_TTL : 0);
+    this.newestIsValid = m.d === true;
   }
 
   /** The newest metric, or undefined for an empty window. */
@@ -80,7 +83,7 @@ export class MetricWindow {
 
   /** True when the newest metric is valid (`d`). */
   latestIsValid(): boolean {
-    return this.count > 0 && (this.bytes[this.flagAt(this.head)]! & VALID) !== 0;
+    return this.newestIsValid;
   }
 
   /** Every stored metric, newest first (at most `capacity`). */

@@ -117,7 +117,8 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     const receiver = await startReceiver();
     const unbatched = await startReceiver();
     const monitorWith = (config: Record<string, unknown>) =>
-      Child.start("receiver.ts", ["--mode", "monitor", "--nats", server.url, "--config", JSON.stringify({ graceMs: 500, ...config })]);
+      // Every peer of a name here dies: disruption mode would hold their alerts as one disruption.
+      Child.start("receiver.ts", ["--mode", "monitor", "--nats", server.url, "--config", JSON.stringify({ graceMs: 500, disruptionThreshold: 0, ...config })]);
     const monitor = await monitorWith({ webhookUrl: receiver.url });
     // A replica delivering to another receiver without a batch window, during the lone alerts only:
     // the same alerts, so the window's share of the lag is the difference.

@@ -43,8 +43,8 @@ const METHODS = `
 - Then a second replica starts beside it (windows from the live sibling): process start to serving; its answers are checked by SIGKILLing the first.
 
 **steady_*** (\`steady.ts\`)
-- A publisher process sends 100k peers x 10 names = 1M windows, each every 15 s with a 30 s ttl (67k msgs/s), to a monitor process with the default config, 45 s of warm-up then 5 minutes measured (quick: 50k windows every 5 s, 30 s), while 1,000 peers (100 quick) stop publishing in 10 batches.
-- Held = received >= 99% of sent, sent >= 97% of the schedule, no outage or stall; alert lag = arrival minus t + l from the alert; every dead window alerted once, nothing else; RSS sampled every 15 s (drift from a third of the run to its end); what the checkpoint stream holds and the server writes.
+- A publisher process sends 100k peers x 10 names = 1M windows, each every 15 s with a 30 s ttl (67k msgs/s), to a monitor process with the default config, 150 s of warm-up (every window full) then 5 minutes measured (quick: 50k windows every 5 s, 20 s + 30 s), while 1,000 peers (100 quick) stop publishing in 10 batches.
+- Held = received >= 99% of sent, sent >= 97% of the schedule, no outage or stall; alert lag = arrival minus t + l from the alert; every dead window alerted once, nothing else; RSS sampled every 15 s (drift: mean of the second half against the first; judged in full mode); what the checkpoint stream holds and the server writes.
 
 **churn_windows_per_s** (\`churn.ts\`)
 - A Supervisor driven directly; per cycle a PeerSet of 10k new peers replaces the previous one (timed: stopping 10k windows and actors), then one metric message per new peer (timed: creating 10k windows and actors).
