@@ -67,7 +67,7 @@ test("cli - history prints last seen, availability, flaps and episodes, human an
   ]);
   ok(human);
   const lines = human.stdout.trimEnd().split("\n");
-  assert.match(lines[0]!, /^P2 \| ping: last seen \d+(\.\d)?(ms|s) ago \| \d{1,2}\.\d\d% available over \d+(\.\d)?s \| 2 flaps$/);
+  assert.match(lines[0]!, /^P2 \| ping: last seen \d+(\.\d)?(ms|s) ago \| \d{1,2}\.\d\d% available over (\d+ms|\d+(\.\d)?s) \| 2 flaps$/);
   assert.equal(lines.length, 3, "one line per episode");
   for (const line of lines.slice(1)) assert.match(line, /^ {2}down \d{4}-\d\d-\d\dT[\d:.]+Z -> \d{4}-\d\d-\d\dT[\d:.]+Z \((\d+ms|\d+(\.\d)?s)\)$/);
   const h = JSON.parse(json.stdout) as { name: string; flaps: number; availability: number; episodes: { id: string }[]; last_seen: number };
