@@ -36,62 +36,49 @@ function natsSetting(key: keyof NatsSettings & string, flag: string, env: string
   };
 }
 
-function durationSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+/**
+ * A setting of one config field whose text (or number, from a config file) `parse` turns into the
+ * field's value; undefined means the value is wrong, and the error says `hint`.
+ */
+function fieldSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, parse: (v: Raw) => unknown, hint: string): Setting {
   return {
     key,
     flag,
     env,
     field,
     apply: (input, v, source) => {
-      const ms = typeof v === "number" ? v : parseDuration(text(v));
-      if (ms === undefined) throw new ConfigError(source, v, "write a duration like 500ms, 30s or 5m");
-      (input as Record<string, unknown>)[field] = ms;
+      const value = parse(v);
+      if (value === undefined) throw new ConfigError(source, v, hint);
+      (input as Record<string, unknown>)[field] = value;
     },
   };
+}
+
+function durationSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
+  const parse = (v: Raw) => (typeof v === "number" ? v : parseDuration(text(v)));
+  return fieldSetting(key, flag, env, field, parse, "write a duration like 500ms, 30s or 5m");
 }
 
 function intSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, example: string): Setting {
-  return {
-    key,
-    flag,
-    env,
-    field,
-    apply: (input, v, source) => {
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new ConfigError(source, v, `give a whole number of ${example}`);
-      (input as Record<string, unknown>)[field] = n;
-    },
-  };
+  const parse = (v: Raw) => (Number.isInteger(Number(v)) ? Number(v) : undefined);
+  return fieldSetting(key, flag, env, field, parse, `give a whole number of ${example}`);
 }
 
 function fractionSetting(key: string, flag: string, env: string, field: keyof MonitorConfig, example: string): Setting {
-  return {
-    key,
-    flag,
-    env,
-    field,
-    apply: (input, v, source) => {
-      const n = typeof v === "number" ? v : Number(text(v).trim() === "" ? Number.NaN : v);
-      if (!Number.isFinite(n)) throw new ConfigError(source, v, `give a fraction like ${example}`);
-      (input as Record<string, unknown>)[field] = n;
-    },
+  const parse = (v: Raw) => {
+    const n = typeof v === "number" ? v : text(v).trim() === "" ? Number.NaN : Number(v);
+    return Number.isFinite(n) ? n : undefined;
   };
+  return fieldSetting(key, flag, env, field, parse, `give a fraction like ${example}`);
 }
 
 /** `on` or `off` (also true/false, yes/no, 1/0). */
 function switchSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
-  return {
-    key,
-    flag,
-    env,
-    field,
-    apply: (input, v, source) => {
-      const word = String(v).trim().toLowerCase();
-      const on = ["on", "true", "yes", "1"].includes(word);
-      if (!on && !["off", "false", "no", "0"].includes(word)) throw new ConfigError(source, v, "write on or off");
-      (input as Record<string, unknown>)[field] = on;
-    },
+  const parse = (v: Raw) => {
+    const word = String(v).trim().toLowerCase();
+    return ["on", "true", "yes", "1"].includes(word) ? true : ["off", "false", "no", "0"].includes(word) ? false : undefined;
   };
+  return fieldSetting(key, flag, env, field, parse, "write on or off");
 }
 
 function textSetting(key: string, flag: string, env: string, field: keyof MonitorConfig): Setting {
