@@ -3,6 +3,7 @@
  * made, the limits and timings of config.ts, and the optional operator and detection units.
  */
 import type { Clock } from "../clock.js";
+import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { DisruptionEvent, SuspicionEvent } from "../api/types.js";
 import type { MonitorStats } from "../stats.js";
@@ -11,21 +12,17 @@ import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
 
-export interface SupervisorOptions {
+/** The settings the supervisor reads, as config.ts documents them (units, defaults, reasons). */
+type SupervisorSettings = Pick<
+  MonitorConfig,
+  "windowCapacity" | "maxWindows" | "maxNames" | "repeatIntervalMs" | "graceMs" | "stallThresholdMs" | "rejectLogIntervalMs"
+>;
+
+export interface SupervisorOptions extends SupervisorSettings {
   clock: Clock;
   outbox: Outbox;
   roundTrip: RoundTrip;
   log: Logger;
-  windowCapacity: number;
-  /** Windows tracked at most; metrics that would open more are refused (`over_limit`). */
-  maxWindows: number;
-  /** Metric names tracked at most (same). */
-  maxNames: number;
-  repeatIntervalMs: number;
-  graceMs: number;
-  stallThresholdMs: number;
-  /** Minimum ms between two log lines about refused windows. */
-  rejectLogIntervalMs: number;
   stats?: MonitorStats;
   /** Whether an alert is muted (the silences). @default NO_MUTER */
   muter?: Muter;

@@ -13,10 +13,9 @@ import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
 import { alreadyLogged, type LoggedAlert } from "./replica-dedup.js";
-import { TransitionLog } from "./transition-log.js";
+import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
 import { LinkedTransport } from "./linked-transport.js";
 import type { MonitorStats } from "../stats.js";
-import { ensureStream } from "./jetstream.js";
 
 /** The alert log's size, bytes; the oldest alerts go first when full. */
 const ALERT_STREAM_MAX_BYTES = 256 * 1024 ** 2;
@@ -33,15 +32,14 @@ export interface AlertStreamOptions {
 
 /** Creates the alert log stream when missing. */
 export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subjects, o: AlertStreamOptions): Promise<void> {
-  await ensureStream(jsm, {
+  await ensureTransitionLog(jsm, {
+    ...o,
     name: subjects.stream("ALERTS"),
-    subjects: [subjects.alertLog("*", "*")],
+    subject: subjects.alertLog("*", "*"),
     republish: { src: subjects.alertLogAll, dest: subjects.alertsAll },
-    max_msgs_per_subject: ALERT_HISTORY,
-    max_age: o.retentionMs * 1_000_000,
-    max_msg_size: MAX_MESSAGE_BYTES,
-    max_bytes: ALERT_STREAM_MAX_BYTES,
-    num_replicas: o.replicas,
+    history: ALERT_HISTORY,
+    maxMsgBytes: MAX_MESSAGE_BYTES,
+    maxBytes: ALERT_STREAM_MAX_BYTES,
     description: "peermon: alert log, republished to the alert subjects (exactly once per transition)",
   });
 }

@@ -21,8 +21,8 @@ import type { Clock } from "../clock.js";
 import { TUNING } from "../config.js";
 import type { Logger } from "../log.js";
 import { backoffMs } from "../window/backoff.js";
-import { delay, ensureStream } from "./jetstream.js";
-import { TransitionLog } from "./transition-log.js";
+import { delay } from "./jetstream.js";
+import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
 import { isInbox } from "./names.js";
 import { replayStream } from "./stream-replay.js";
 
@@ -36,15 +36,14 @@ export interface DisruptionPublisher {
 
 /** Creates the disruption log stream when missing. */
 export async function ensureDisruptionStream(jsm: JetStreamManager, subjects: Subjects, o: { replicas: number; retentionMs: number }): Promise<void> {
-  await ensureStream(jsm, {
+  await ensureTransitionLog(jsm, {
+    ...o,
     name: subjects.stream("DISRUPTIONS"),
-    subjects: [subjects.disruptionLog("*")],
+    subject: subjects.disruptionLog("*"),
     republish: { src: subjects.disruptionLog(">"), dest: subjects.disruption(">") },
-    max_msgs_per_subject: DISRUPTION_HISTORY,
-    max_age: o.retentionMs * 1_000_000,
-    max_msg_size: 1024,
-    max_bytes: 16 * 1024 ** 2,
-    num_replicas: o.replicas,
+    history: DISRUPTION_HISTORY,
+    maxMsgBytes: 1024,
+    maxBytes: 16 * 1024 ** 2,
     description: "peermon: disruption events, republished to the disruption subjects (exactly once per start and end)",
   });
 }

@@ -12,8 +12,7 @@ import type { Subjects } from "../api/subjects.js";
 import type { SuspicionEvent, SuspicionKind } from "../api/types.js";
 import { decodeSuspicion } from "../api/validate.js";
 import type { MonitorStats } from "../stats.js";
-import { ensureStream } from "./jetstream.js";
-import { TransitionLog } from "./transition-log.js";
+import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
 import { LinkedTransport } from "./linked-transport.js";
 
 /** Events kept per window: the last tells whether the peer is suspect; the rest is short history. */
@@ -23,15 +22,14 @@ const SUSPICION_STREAM_MAX_BYTES = 64 * 1024 ** 2;
 
 /** Creates the suspicion log stream when missing. */
 export async function ensureSuspicionStream(jsm: JetStreamManager, subjects: Subjects, o: { replicas: number; retentionMs: number }): Promise<void> {
-  await ensureStream(jsm, {
+  await ensureTransitionLog(jsm, {
+    ...o,
     name: subjects.stream("SUSPECTS"),
-    subjects: [subjects.suspectLog("*", "*")],
+    subject: subjects.suspectLog("*", "*"),
     republish: { src: subjects.suspectLogAll, dest: subjects.suspectsAll },
-    max_msgs_per_subject: SUSPICION_HISTORY,
-    max_age: o.retentionMs * 1_000_000,
-    max_msg_size: MAX_MESSAGE_BYTES,
-    max_bytes: SUSPICION_STREAM_MAX_BYTES,
-    num_replicas: o.replicas,
+    history: SUSPICION_HISTORY,
+    maxMsgBytes: MAX_MESSAGE_BYTES,
+    maxBytes: SUSPICION_STREAM_MAX_BYTES,
     description: "peermon: early suspicion, republished to the suspects subjects (once per transition)",
   });
 }

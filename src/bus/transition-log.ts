@@ -13,7 +13,38 @@
  */
 import type { JetStreamClient, JetStreamManager, NatsConnection } from "nats";
 import { TUNING } from "../config.js";
-import { isNotFound, isSequenceConflict } from "./jetstream.js";
+import { ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
+
+/** The stream that holds one of peermon's transition logs. */
+export interface TransitionLogStream {
+  /** Stream name, e.g. PEERMON_ALERTS. */
+  name: string;
+  /** The internal log subjects it captures (wildcards), and their public form it republishes to. */
+  subject: string;
+  republish: { src: string; dest: string };
+  /** Events kept per subject. */
+  history: number;
+  maxMsgBytes: number;
+  maxBytes: number;
+  replicas: number;
+  retentionMs: number;
+  description: string;
+}
+
+/** Creates a transition log's stream when missing: file storage, oldest events dropped first. */
+export async function ensureTransitionLog(jsm: JetStreamManager, o: TransitionLogStream): Promise<void> {
+  await ensureStream(jsm, {
+    name: o.name,
+    subjects: [o.subject],
+    republish: o.republish,
+    max_msgs_per_subject: o.history,
+    max_age: o.retentionMs * 1_000_000,
+    max_msg_size: o.maxMsgBytes,
+    max_bytes: o.maxBytes,
+    num_replicas: o.replicas,
+    description: o.description,
+  });
+}
 
 /** What an append came to: stored here (`duplicate`: a retry the server had already stored), or already logged by another replica. */
 export type Appended<L> = { stored: true; duplicate: boolean } | { stored: false; last: L | undefined };
