@@ -9,6 +9,7 @@ import (
 
 	ipfscluster "github.com/ipfs-cluster/ipfs-cluster"
 	"github.com/ipfs-cluster/ipfs-cluster/api"
+	crypto "github.com/libp2p/go-libp2p/core/crypto"
 	peer "github.com/libp2p/go-libp2p/core/peer"
 	"github.com/nats-io/nats.go"
 	"github.com/peermon/peermon/go/internal/harness"
@@ -249,4 +250,28 @@ func containsPeer(xs []peer.ID, x peer.ID) bool {
 		}
 	}
 	return false
+}
+
+// randomPeer is the id of a new Ed25519 identity (a peer that is not in the cluster).
+func randomPeer(t *testing.T) peer.ID {
+	t.Helper()
+	priv, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := peer.IDFromPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// publish sends one valid metric of name for pid with the given ttl, from outside the cluster.
+func publish(t *testing.T, c *peermon.Client, name string, pid peer.ID, ttl time.Duration) {
+	t.Helper()
+	m := api.Metric{Name: name, Peer: pid, Valid: true, Value: "1"}
+	m.SetTTL(ttl)
+	if err := c.Publish(m); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -229,13 +229,18 @@ func IDs(ps []*Peer) []peer.ID {
 	return out
 }
 
-// Eventually polls cond every 100 ms until it holds or timeout passes.
-func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+// Eventually polls cond every 100 ms until it holds or timeout passes; state (optional) says
+// what was seen instead.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, what)
+			seen := ""
+			for _, s := range state {
+				seen += "; seen: " + s()
+			}
+			t.Fatalf("after %s: %s%s", timeout, what, seen)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
