@@ -143,3 +143,41 @@ func (p *process) exited() bool {
 }
 
 var errNotReady = errors.New("not ready")
+
+// Process is a program a test started; it is killed when the test ends.
+type Process struct{ p *process }
+
+// StartProcess runs cmd; when ready is set, it waits (up to timeout) for a line of the process's
+// standard error that ready accepts.
+func StartProcess(tb testing.TB, name string, cmd *exec.Cmd, ready func(line string) bool, timeout time.Duration) *Process {
+	tb.Helper()
+	p, err := start(name, cmd, ready, timeout)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		p.kill()
+		if tb.Failed() {
+			tb.Logf("%s printed:\n%s", name, p.out.String())
+		}
+	})
+	return &Process{p: p}
+}
+
+// Kill ends the process at once, as a crash would.
+func (p *Process) Kill() { p.p.kill() }
+
+// Signal sends sig to the process and waits up to timeout for it to exit; it reports the exit
+// error, or an error when it did not exit.
+func (p *Process) Signal(sig syscall.Signal, timeout time.Duration) error {
+	_ = p.p.cmd.Process.Signal(sig)
+	select {
+	case <-p.p.done:
+		return p.p.err
+	case <-time.After(timeout):
+		return fmt.Errorf("%s did not exit within %s of %s", p.p.name, timeout, sig)
+	}
+}
+
+// Output is what the process printed so far.
+func (p *Process) Output() string { return p.p.out.String() }
