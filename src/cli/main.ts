@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --user,
- * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
+ * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --nkey,
+ * --user, --password; env NATS_URL, NATS_CREDS, NATS_NKEY, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
  * to do, and exit with the code of exit.ts's convention (1: could not be done, 2: usage).
  */
 import { Command, CommanderError, Option } from "commander";
