@@ -44,6 +44,27 @@ export function peerNkey(text: string): PeerNkey {
   return { peer: id, nkey: userNkey(key.publicKey) };
 }
 
+/**
+ * The NATS users of a list of peer ids (any text form): one per peer, sorted by peer id (a re-run
+ * from a peerset in another order gives the same file), the same peer written twice counted once;
+ * and every id that cannot be one, with why.
+ */
+export function peerNkeys(texts: string[]): { peers: PeerNkey[]; refused: PeerIdError[] } {
+  const byPeer = new Map<string, PeerNkey>();
+  const refused: PeerIdError[] = [];
+  for (const text of texts) {
+    try {
+      const p = peerNkey(text);
+      byPeer.set(p.peer, p);
+    } catch (err) {
+      if (!(err instanceof PeerIdError)) throw err;
+      refused.push(err);
+    }
+  }
+  const peers = [...byPeer.values()].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  return { peers, refused };
+}
+
 /** The NATS user public key (`U…`) of a raw 32-byte Ed25519 public key. */
 export function userNkey(publicKey: Uint8Array): string {
   const raw = new Uint8Array(1 + publicKey.length + 2);

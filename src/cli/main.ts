@@ -22,6 +22,7 @@ import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 import { silenceCommand } from "./commands/silence.js";
 import { disruptionCommand } from "./commands/disruption.js";
+import { authCommand } from "./commands/auth.js";
 import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
 import { showDefaults } from "./help-defaults.js";
 import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
@@ -92,7 +93,8 @@ program
   .addCommand(demoCommand())
   .addCommand(statusCommand())
   .addCommand(silenceCommand())
-  .addCommand(disruptionCommand());
+  .addCommand(disruptionCommand())
+  .addCommand(authCommand());
 
 program.addHelpText("after", EXIT_CODES_HELP);
 throwUsageErrors(program);
