@@ -133,7 +133,7 @@ test("nkey auth - peermon auth's config runs a server; a peer logs in with its l
   assert.doesNotMatch(serve.stderr, /Permissions Violation|permission/i, "the monitor did its part with its rights");
 });
 
-test("nkey auth - an unknown nkey and a peer left out cannot connect; run auth again with that peer and reload the server: it can, and connected peers stay", async (t) => {
+test("nkey auth - an unknown nkey and a peer left out cannot connect; auth again and a reload: an added peer gets in, a removed one is put out, the others stay", async (t) => {
   const { dir, monitor } = workDir(t);
   const ids = IN_LIST.map((p) => p.peer_id);
   const file = join(dir, "peers.txt");
@@ -144,9 +144,9 @@ test("nkey auth - an unknown nkey and a peer left out cannot connect; run auth a
   await assert.rejects(open(t, server.url, new TextDecoder().decode(nkeys.createUser().getSeed())), refusedLogin, "an unknown nkey");
   await assert.rejects(asPeer(t, server.url, OUTSIDER), refusedLogin, "a peer not in the list");
   await assert.rejects(connect({ servers: server.url, maxReconnectAttempts: 0 }), refusedLogin, "no credentials");
-  const c = await asPeer(t, server.url, C);
+  const [a, c] = [await asPeer(t, server.url, A), await asPeer(t, server.url, C)];
 
-  writeFileSync(file, [...ids, OUTSIDER.cid_v1].join("\n")); // any form of its id
+  writeFileSync(file, [B.peer_id, C.peer_id, OUTSIDER.cid_v1].join("\n")); // A removed, OUTSIDER added (any form of its id)
   await authFile(t, dir, ["--file", file, "--monitor", monitor.nkey]);
   const reload = spawnSync("nats-server", ["--signal", `reload=${server.pid}`], { encoding: "utf8" });
   assert.equal(reload.status, 0, reload.stderr);
@@ -154,6 +154,9 @@ test("nkey auth - an unknown nkey and a peer left out cannot connect; run auth a
   c.publish(`peermon.metrics.ping.${C.peer_id}`, metric("ping", C.peer_id));
   await c.flush();
   assert.equal(c.isClosed(), false, "a peer connected before the reload is still connected (it may not reconnect: maxReconnectAttempts 0)");
+  await waitUntil(() => a.isClosed(), "the removed peer's connection closed", 15_000);
+  const closedWith = await a.closed();
+  assert.match(String(closedWith), /Authorization Violation/, "the removed peer was disconnected by the reload, and refused");
 });
 
 test("nkey auth - --from-peerset: the peer manager (--nkey) reads the stored peerset, and auth writes exactly its peers", async (t) => {
