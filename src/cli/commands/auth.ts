@@ -30,7 +30,7 @@ export function authCommand(): Command {
     .option("--monitor <credential>", "the monitor's nkey public key (U…) or bcrypt hash, [name=] before it to name it (env PEERMON_AUTH_MONITOR); required")
     .option("--peermgr <credential>", "the peer manager's, likewise (env PEERMON_AUTH_PEERMGR)")
     .option("--operator <credential>", "the operator's, likewise (env PEERMON_AUTH_OPERATOR)")
-    .option("--consumer <name=credential>", `an alert consumer (a repinner, an allocator); repeat it for each (env ${CONSUMERS_ENV}, comma separated)`, collect, [])
+    .option("--consumer <name=credential>", `an alert consumer (a repinner, an allocator); repeat it for each (env ${CONSUMERS_ENV}, comma separated)`, collect)
     .option("--sys <credential>", "a user of the system account SYS, likewise (env PEERMON_AUTH_SYS)")
     .option("--partitions <n>", "the partition() count of the account's mappings, as peermon's --partitions (env PEERMON_PARTITIONS; default: 32)")
     .option("--out <file>", "write the file here (replaced whole, never half written) instead of printing it")
@@ -66,8 +66,8 @@ Examples:
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The peer ids from the arguments, --file, or the peerset stored on the server: one way only. */
