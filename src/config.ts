@@ -21,6 +21,11 @@ export interface NatsSettings {
   servers: string;
   /** Path of a NATS credentials file. @default undefined */
   creds?: string;
+  /**
+   * Path of a file holding an nkey seed (`SU…`): the client signs the server's nonce with it.
+   * A cluster peer's libp2p Ed25519 key is one (`peermon auth`). @default undefined
+   */
+  nkey?: string;
   /** User name for user/password authentication. @default undefined */
   user?: string;
   /** Password for user/password authentication. @default undefined */
@@ -272,6 +277,9 @@ export function validateConfig(c: MonitorConfig): void {
   }
   if ((c.nats.user === undefined) !== (c.nats.password === undefined)) {
     throw new ConfigError("nats.user", c.nats.user, "give both a user and a password, or neither");
+  }
+  if (c.nats.nkey !== undefined && (c.nats.creds !== undefined || c.nats.user !== undefined)) {
+    throw new ConfigError("nats.nkey", c.nats.nkey, "log in one way: an nkey seed, a credentials file or a user and password, not several");
   }
   if (c.shard) validateShard(c.shard, c.partitions);
   validateDelivery(c);

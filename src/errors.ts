@@ -26,6 +26,20 @@ export class UsageError extends PeermonError {
   override name = "UsageError";
 }
 
+/**
+ * A text that should be a libp2p peer id is not one, or names a key that cannot be a NATS nkey.
+ * `reason` says what is wrong (and, for a key, what to do); the message starts with the peer.
+ */
+export class PeerIdError extends PeermonError {
+  override name = "PeerIdError";
+  constructor(
+    readonly peer: string,
+    readonly reason: string,
+  ) {
+    super(`peer ${peer}: ${reason}`);
+  }
+}
+
 /** The NATS server could not be reached or refused the connection. */
 export class ConnectError extends PeermonError {
   override name = "ConnectError";

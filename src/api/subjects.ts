@@ -15,6 +15,12 @@ const MAX_TOKEN_BYTES = 255;
 
 /** Request header of `latest`: `Peermon-Exclude: suspect` leaves peers announced suspect out. */
 export const EXCLUDE_HEADER = "Peermon-Exclude";
+/**
+ * Reply header of every successful `latest` and `peer` answer: the monitor's wall-clock time when it
+ * answered, as decimal Unix nanoseconds, on the clock of the metrics' `t`. A client computes each
+ * metric's remaining validity (`t + l − now`, or `e − now` without `l`) without trusting its own clock.
+ */
+export const NOW_HEADER = "Peermon-Now";
 /** Whitespace, the token separator and the wildcards. */
 const FORBIDDEN = /[\s.*>]/;
 

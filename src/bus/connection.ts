@@ -1,10 +1,10 @@
 /**
- * Opening a NATS connection from peermon's settings: servers, credentials or user/password,
+ * Opening a NATS connection from peermon's settings: servers, credentials, an nkey seed or user/password,
  * reconnecting forever (a monitor must come back by itself), and pings frequent enough that a
  * half-open connection is noticed in seconds rather than minutes.
  */
 import { readFileSync } from "node:fs";
-import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "nats";
+import { connect, credsAuthenticator, nkeyAuthenticator, nkeys, type ConnectionOptions, type NatsConnection } from "nats";
 import { TUNING, type NatsSettings } from "../config.js";
 import { ConnectError, ConfigError } from "../errors.js";
 
@@ -30,6 +30,7 @@ export async function openConnection(settings: NatsSettings, options: ConnectOpt
     noAsyncTraces: true,
   };
   if (settings.creds) opts.authenticator = credsAuthenticator(readCreds(settings.creds));
+  if (settings.nkey) opts.authenticator = nkeyAuthenticator(readSeed(settings.nkey));
   if (settings.user !== undefined) {
     opts.user = settings.user;
     opts.pass = settings.password;
@@ -38,6 +39,25 @@ export async function openConnection(settings: NatsSettings, options: ConnectOpt
     return await connect(opts);
   } catch (err) {
     throw new ConnectError(settings.servers, err);
+  }
+}
+
+/** The nkey seed in `path`: the first line that is one (a file may hold the public key too). */
+export function readSeed(path: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError("nats.nkey", path, `cannot read the nkey seed file (${(err as Error).message}); check the path`);
+  }
+  const seed = text.split(/\s+/).find((word) => word.startsWith("S"));
+  try {
+    if (seed === undefined) throw new Error("no seed");
+    const encoded = new TextEncoder().encode(seed);
+    nkeys.fromSeed(encoded);
+    return encoded;
+  } catch {
+    throw new ConfigError("nats.nkey", path, "the file holds no nkey seed: write the seed (SU…, 58 characters) as `nk -gen user` prints it");
   }
 }
 

@@ -4,16 +4,18 @@
  * `names`. Replicas of one shard share a queue group, so each query is answered once. Errors travel
  * as the framework's error headers (`Nats-Service-Error`, `Nats-Service-Error-Code`): 400 bad name,
  * 404 unknown name (latest), no such metric (peer) or nothing known (history), 413 reply over
- * max_payload, 500 internal.
+ * max_payload, 500 internal. Successful `latest` and `peer` replies carry the `Peermon-Now` header
+ * (the monitor's wall clock, Unix ns: see NOW_HEADER).
  */
-import type { NatsConnection, Service, ServiceMsg } from "nats";
+import { headers, type MsgHdrs, type NatsConnection, type Service, type ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { EXCLUDE_HEADER, isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
+import { EXCLUDE_HEADER, NOW_HEADER, isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
+import { msToNs } from "../window/deadline.js";
 import type { DeliveryStatus } from "../delivery/delivery.js";
 import { gatherNames, isInbox } from "./names.js";
 import { outcomeOf, type QueryEndpoint, type QueryOutcome, type QueryStats } from "./query-stats.js";
@@ -75,6 +77,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
     const excludeSuspects = m.headers?.get(EXCLUDE_HEADER)?.split(",").some((v) => v.trim() === "suspect") === true;
+    const now = stampNow(o.clock); // before the answer is built: every metric in it is fresh at `now`
     const reply = o.supervisor.views.latestEncoded(name, { excludeSuspects });
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
     if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
@@ -89,7 +92,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
           "raise max_payload in the nats-server config (peermon's nats.conf uses 8MB)",
       );
     }
-    m.respond(reply);
+    m.respond(reply, now);
     return "ok";
   });
   const peer = guarded("peer", (m) => {
@@ -101,7 +104,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     if (!metric) {
       return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
-    m.respond(encodeMetric(metric));
+    m.respond(encodeMetric(metric), stampNow(o.clock));
     return "ok";
   });
   const shard = o.shard;
@@ -149,6 +152,13 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   // Any instance may answer `names`: one queue group across all shards and replicas.
   svc.addEndpoint("names", { subject: o.subjects.names, handler: names, queue: `${o.subjects.prefix}-names` });
   return svc;
+}
+
+/** Reply options with the `Peermon-Now` header: the wall clock that stamps `t`, in Unix ns. */
+function stampNow(clock: Clock): { headers: MsgHdrs } {
+  const h = headers();
+  h.set(NOW_HEADER, msToNs(clock.wallNow()).toString());
+  return { headers: h };
 }
 
 /** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */

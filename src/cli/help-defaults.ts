@@ -13,6 +13,7 @@ const WORDS: Record<string, string> = {
   shard: "all partitions",
   http: "off",
   "nats.creds": "none",
+  "nats.nkey": "none",
   "nats.user": "none",
   "nats.password": "none",
   repeatIntervalMs: "0, never",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --user,
- * --password; env NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
+ * The `peermon` command line. Each command takes the connection flags (--nats, --creds, --nkey,
+ * --user, --password; env NATS_URL, NATS_CREDS, NATS_NKEY, NATS_USER, NATS_PASSWORD). Errors go to stderr, say what
  * to do, and exit with the code of exit.ts's convention (1: could not be done, 2: usage).
  */
 import { Command, CommanderError, Option } from "commander";
@@ -22,6 +22,7 @@ import { withConnection } from "./commands/session.js";
 import { statusCommand } from "./commands/status.js";
 import { silenceCommand } from "./commands/silence.js";
 import { disruptionCommand } from "./commands/disruption.js";
+import { authCommand } from "./commands/auth.js";
 import { EXIT_CODES_HELP, exitCodeOf, throwUsageErrors } from "./exit.js";
 import { showDefaults } from "./help-defaults.js";
 import { exitQuietlyWhenStdoutCloses } from "./stdout.js";
@@ -92,7 +93,8 @@ program
   .addCommand(demoCommand())
   .addCommand(statusCommand())
   .addCommand(silenceCommand())
-  .addCommand(disruptionCommand());
+  .addCommand(disruptionCommand())
+  .addCommand(authCommand());
 
 program.addHelpText("after", EXIT_CODES_HELP);
 throwUsageErrors(program);

@@ -88,6 +88,7 @@ function textSetting(key: string, flag: string, env: string, field: keyof Monito
 export const CONNECTION_SETTINGS: Setting[] = [
   natsSetting("servers", "--nats", "NATS_URL"),
   natsSetting("creds", "--creds", "NATS_CREDS"),
+  natsSetting("nkey", "--nkey", "NATS_NKEY"),
   natsSetting("user", "--user", "NATS_USER"),
   natsSetting("password", "--password", "NATS_PASSWORD"),
   {

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { cleanup, waitUntil } from "./nats.js";
 
 export const BIN = fileURLToPath(new URL("../../bin/peermon.js", import.meta.url));
+/** Node's arguments that run the command from its TypeScript sources: integration tests need no build. */
+export const sourceCli = ["--import", "tsx", fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))];
 
 type Hooks = Parameters<typeof cleanup>[0];
 
@@ -46,9 +48,12 @@ export class CliProcess {
   }
 }
 
-/** Starts `peermon <args>`; it is killed after the test if still running. */
-export function spawnCli(t: Hooks, args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * Starts `peermon <args>` (the build, or with `fromSources` the TypeScript sources); it is killed
+ * after the test if still running.
+ */
+export function spawnCli(t: Hooks, args: string[], env: NodeJS.ProcessEnv = {}, options: { fromSources?: boolean } = {}): CliProcess {
+  const child = spawn(process.execPath, [...(options.fromSources ? sourceCli : [BIN]), ...args], {
     env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -60,8 +65,14 @@ export function spawnCli(t: Hooks, args: string[], env: NodeJS.ProcessEnv = {}):
 }
 
 /** Runs `peermon <args>` to completion. */
-export async function runCli(t: Hooks, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
-  const proc = spawnCli(t, args, env);
+export async function runCli(
+  t: Hooks,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+  options: { fromSources?: boolean } = {},
+): Promise<CliResult> {
+  const proc = spawnCli(t, args, env, options);
   const timer = setTimeout(() => proc.stop("SIGKILL"), timeoutMs);
   try {
     return await proc.exited;

@@ -1,5 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import type { Msg } from "nats";
+import { NOW_HEADER } from "../../src/api/subjects.js";
+import { decodeMetric, decodeMetricList } from "../../src/api/validate.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { QueryError } from "../../src/errors.js";
 import { client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
@@ -52,6 +55,43 @@ for (const [label, configFile] of [
         (await pm.latest("freespace")).map((m) => m.peer),
         ["fresh"],
       );
+    });
+
+    test("latest and peer - every answer carries Peermon-Now: the monitor's wall clock in Unix ns, from which each metric's remaining validity follows", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      const expire = BigInt(Date.now() + 30_000) * 1_000_000n;
+      publishMetric(nc, { n: "freespace", p: "P1", v: "10", ttlMs: 60_000 });
+      publishMetric(nc, { n: "freespace", p: "P2", v: "20", e: expire });
+      await waitUntil(() => monitor.stats.metricsStored === 2, "2 stored metrics");
+
+      const nowOf = (m: Msg) => {
+        const text = m.headers?.get(NOW_HEADER) ?? "";
+        assert.match(text, /^[1-9][0-9]{18}$/, "decimal Unix nanoseconds");
+        return BigInt(text);
+      };
+      const before = BigInt(Date.now()) * 1_000_000n;
+      const latest = await nc.request("peermon.latest.freespace", undefined, { timeout: 5_000 });
+      const peer = await nc.request("peermon.peer.freespace.P1", undefined, { timeout: 5_000 });
+      const after = BigInt(Date.now()) * 1_000_000n;
+      for (const reply of [latest, peer]) {
+        const now = nowOf(reply);
+        assert.ok(now >= before - 200_000_000n && now <= after + 200_000_000n, `${now} is this machine's time (${before}..${after})`);
+      }
+      const now = nowOf(latest);
+      const [p1, p2] = decodeMetricList(latest.data);
+      assert.ok(p1!.receivedAt <= now, "t and Peermon-Now are one clock: the metric was stamped before the answer");
+      const ttlLeft = p1!.receivedAt + p1!.ttl! - now;
+      assert.ok(ttlLeft > 55_000_000_000n && ttlLeft <= 60_000_000_000n, `t + l - now = ${ttlLeft} ns`);
+      const expireLeft = p2!.expire - now;
+      assert.ok(expireLeft > 25_000_000_000n && expireLeft <= 30_000_000_000n, `e - now = ${expireLeft} ns`);
+      assert.ok(nowOf(peer) >= now, "a later answer, a later time");
+      assert.equal(decodeMetric(peer.data).receivedAt, p1!.receivedAt);
+
+      const notFound = await nc.request("peermon.peer.freespace.nobody", undefined, { timeout: 5_000 });
+      assert.equal(notFound.headers?.get("Nats-Service-Error-Code"), "404");
+      assert.equal(notFound.headers?.has(NOW_HEADER), false, "only successful answers carry it");
     });
 
     test("peer - gives the latest metric of one peer even when expired, 404 when none", async (t) => {

@@ -158,6 +158,11 @@ test("settings - shard, log level and connection settings reach the config", () 
   assert.equal(resolveSettings({ jetstream: false }, {}, "serve").jetstream, false);
 });
 
+test("settings - --nkey (NATS_NKEY) is a seed file to log in with; the flag beats the variable", () => {
+  assert.equal(resolveSettings({}, { NATS_NKEY: "/env/peer.nk" }, "client").nats.nkey, "/env/peer.nk");
+  assert.equal(resolveSettings({ nkey: "/flag/peer.nk" }, { NATS_NKEY: "/env/peer.nk" }, "serve").nats.nkey, "/flag/peer.nk");
+});
+
 test("settings - the client scope reads connection settings only", () => {
   const c = resolveSettings({}, { PEERMON_WINDOW: "abc", PEERMON_GRACE: "nope", NATS_URL: "nats://env:4222" }, "client");
   assert.equal(c.windowCapacity, DEFAULT_CONFIG.windowCapacity);
@@ -176,6 +181,8 @@ const SETTING_ERRORS: [what: string, flags: Record<string, unknown>, env: NodeJS
   ["shard that is not I/N in a flag", { shard: "x" }, {}, ["--shard"]],
   ["bad prefix", {}, { PEERMON_PREFIX: "a.b" }, ["--prefix", "PEERMON_PREFIX"]],
   ["user without password", { user: "alice" }, {}, ["--user", "NATS_USER"]],
+  ["an nkey and a user", { nkey: "/etc/peermon/monitor.nk", user: "alice", password: "pw" }, {}, ["--nkey", "NATS_NKEY", "log in one way"]],
+  ["an nkey and a credentials file", {}, { NATS_NKEY: "/etc/peermon/monitor.nk", NATS_CREDS: "/etc/nats.creds" }, ["--nkey", "NATS_NKEY"]],
   ["unknown log level", {}, { PEERMON_LOG_LEVEL: "loud" }, ["--log-level", "PEERMON_LOG_LEVEL"]],
 ];
 

@@ -4,12 +4,11 @@
  * cluster of 10,000 peers does not fit on a command line. The reading and writing is the SDK's
  * (PeerSetStore); this file only reads arguments and prints.
  */
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { PeerMonitorClient } from "../../client/client.js";
 import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
-import { UsageError } from "../../errors.js";
 import { printable, toJson } from "../format.js";
+import { peerList } from "../peer-list.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
 type Flags = { json?: boolean; file?: string } & Record<string, unknown>;
@@ -77,7 +76,7 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
     .option("--json", 'print {"id", "peers", "changed", "stored", "seq"}')
     .addHelpText("after", `\nExample:\n  peermon peerset ${name} ${name === "set" ? "P1 P2 P3" : "P4"}`)
     .action(async (peersArg: string | string[], flags: Flags) => {
-      const peers = peersOf(peersArg, flags.file);
+      const peers = peerList(Array.isArray(peersArg) ? peersArg : [peersArg], flags.file);
       peers.forEach((p) => checkTokens({ "peer id": p }));
       const result = await withSession(flags, `peerset ${name}`, (s) => change(s.client, peers));
       if (!result.stored && result.changed) {
@@ -92,25 +91,6 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
       }
       printLine(describeChange(name, peers, result));
     });
-}
-
-/** The peers given as arguments, or read from `--file` (only `set` has it). */
-function peersOf(peersArg: string | string[], file: string | undefined): string[] {
-  const args = Array.isArray(peersArg) ? peersArg : [peersArg];
-  if (file === undefined) {
-    if (args.length === 0) throw new UsageError("give the peer ids, as arguments or with --file <path>");
-    return args;
-  }
-  if (args.length > 0) throw new UsageError("give the peer ids either as arguments or with --file, not both");
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read --file ${file}: ${(err as Error).message}; give a readable file of peer ids`, {
-      cause: err,
-    });
-  }
-  return text.split(/\s+/).filter((p) => p !== "");
 }
 
 function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetChange): string {

@@ -11,11 +11,12 @@ import { ConfigError } from "../../errors.js";
 import type { MonitorConfig } from "../../config.js";
 import { resolveSettings } from "../settings.js";
 
-/** Adds --nats, --creds, --user, --password, --prefix and --config to `cmd`. */
+/** Adds --nats, --creds, --nkey, --user, --password, --prefix and --config to `cmd`. */
 export function withConnection(cmd: Command): Command {
   return cmd
     .option("--nats <url>", "NATS server URL(s), comma separated (env NATS_URL)", undefined)
     .option("--creds <file>", "NATS credentials file (env NATS_CREDS)")
+    .option("--nkey <file>", "NATS nkey seed file (SU…): log in as that nkey user (env NATS_NKEY)")
     .option("--user <name>", "NATS user (env NATS_USER)")
     .option("--password <secret>", "NATS password (env NATS_PASSWORD)")
     .option("--prefix <token>", "first token of every peermon subject (env PEERMON_PREFIX)", undefined)
