@@ -31,6 +31,13 @@ export interface DisruptionPorts<W> {
   windowsOf(name: string): Iterable<W>;
   /** Out of `healthy`: expired or alerted. */
   expired(w: W): boolean;
+  /**
+   * Its failure episode fired before (alerted): a peer that failed earlier is not part of a wave
+   * of failures now, so it counts neither as failing nor as tracked. Without this, peers that died
+   * one by one and stay dead (a CRDT cluster has no peerset to free them) add up until any single
+   * death looks like a disruption.
+   */
+  alerted(w: W): boolean;
   /** Late at `at`: suspect, or nothing valid for over half its ttl. */
   late(w: W, at: number): boolean;
   /** `w`'s firing alert was held: post it now (when the window is still expired). */
@@ -207,6 +214,7 @@ export class Disruptions<W> {
     let tracked = 0;
     const ports = this.o.ports;
     for (const w of ports.windowsOf(name)) {
+      if (ports.alerted(w)) continue;
       tracked++;
       if (ports.expired(w) || ports.late(w, now)) count++;
     }

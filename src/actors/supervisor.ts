@@ -294,6 +294,7 @@ export class Supervisor {
       ports: {
         windowsOf: (name) => this.windows.of(name),
         expired: (w) => w.state !== "healthy",
+        alerted: (w) => w.state === "alerted",
         late: (w, at) => (this.suspicion?.isSuspect(w, at) ?? false) || isLate(at, w.armedAt, w.deadline),
         fire: (w) => {
           if (!w.freed && w.state === "expired" && w.episode === undefined) this.openEpisode(w);

@@ -9,6 +9,7 @@ import { isLate } from "../../src/window/disruption.js";
 
 interface FakeWindow {
   expired: boolean;
+  alerted?: boolean;
   armedAt: number;
   deadline: number;
 }
@@ -33,6 +34,7 @@ function unit(recountMs = 100) {
     ports: {
       windowsOf: () => (walks++, windows),
       expired: (w) => w.expired,
+      alerted: (w) => w.alerted === true,
       late: (w, at) => isLate(at, w.armedAt, w.deadline),
       fire: (w) => fired.push(w),
       announce: (e) => events.push(e),
@@ -89,4 +91,22 @@ test("disruptions - no end is decided while the monitor cannot judge (its grace)
   clock.advance(1_000);
   assert.deepEqual(events.map((e) => e.kind), ["started", "ended"]);
   assert.ok(fired.includes(windows[19]!), "the held windows are handed back to fire (the supervisor posts only what is still expired)");
+});
+
+test("disruptions - peers alerted before (dead one by one, still tracked) are not part of a wave", () => {
+  const { clock, windows, fire, events } = unit();
+  // 9 of 20 died one at a time and were alerted long ago: they stay tracked (no peerset frees them).
+  for (const w of windows.slice(0, 9)) (w.expired = true), (w.alerted = true);
+  for (const w of windows.slice(9)) (w.armedAt = T0 + 1_500), (w.deadline = T0 + 3_500);
+  clock.advance(2_050);
+  windows[9]!.deadline = T0 + 2_000;
+  assert.equal(fire(windows[9]!), false, "one death among the 11 that were up: not a disruption (10 of 20 would be, counting the old ones)");
+  windows[10]!.expired = true;
+  windows[11]!.expired = true;
+  windows[12]!.expired = true;
+  windows[13]!.expired = true;
+  clock.advance(200);
+  assert.equal(fire(windows[14]!), true, "6 of the 11 that were up fail at once: a disruption");
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.count, 6);
 });
