@@ -82,6 +82,26 @@ func TestClient(t *testing.T) {
 		}
 	})
 
+	t.Run("a reader whose clock is an hour ahead sees the monitor's answer on its own clock", func(t *testing.T) {
+		ahead := func() time.Time { return time.Now().Add(time.Hour) }
+		reader := connect(t, ns.URL(), peermon.WithClock(ahead))
+		p := newPeer(t)
+		if err := c.Publish(metric("ahead", p, time.Now(), 30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		waitLatest(t, c, "ahead", 1)
+		ms, err := reader.Latest(ctx, "ahead")
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("latest: %v %v", ms, err)
+		}
+		// The metric expires in about 30 s by the monitor's clock (Peermon-Now): on the reader's
+		// clock that is about an hour and 30 s from the real now.
+		left := time.Unix(0, ms[0].Expire).Sub(ahead())
+		if left < 25*time.Second || left > 31*time.Second {
+			t.Fatalf("on the reader's clock the metric has %s left, want about 30 s", left)
+		}
+	})
+
 	t.Run("errors say what happened", func(t *testing.T) {
 		if _, err := c.Latest(ctx, "nosuchname"); !errors.Is(err, peermon.ErrUnknownName) {
 			t.Fatalf("latest of an unknown name: %v", err)

@@ -41,6 +41,9 @@ type Options struct {
 	Monitor string
 	// WithAPIs starts the HTTP APIs the configuration defines (REST, pinning service, proxy).
 	WithAPIs bool
+	// WrapMonitor (optional) wraps the monitor before the cluster gets it: fault injection in
+	// tests and benchmarks (lost metrics), the same for either monitor.
+	WrapMonitor func(ipfscluster.PeerMonitor) ipfscluster.PeerMonitor
 }
 
 // Peer is a running cluster peer and what it runs on.
@@ -143,6 +146,9 @@ func (p *Peer) build(ctx context.Context, cfg *Config, consensus string, opts Op
 	}
 	if p.Monitor, err = makeMonitor(ctx, cfg, p.MonitorName, psub, peersF); err != nil {
 		return err
+	}
+	if opts.WrapMonitor != nil {
+		p.Monitor = opts.WrapMonitor(p.Monitor)
 	}
 	p.Cluster, err = ipfscluster.NewCluster(ctx, host, bwc, dht, cfgs.Cluster, p.Store, cons, apis,
 		connector, tracker, p.Monitor, alloc, informers, tracer)

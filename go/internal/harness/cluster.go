@@ -12,6 +12,7 @@ import (
 	"github.com/ipfs-cluster/ipfs-cluster/api"
 	"github.com/ipfs-cluster/ipfs-cluster/test"
 	cid "github.com/ipfs/go-cid"
+	crypto "github.com/libp2p/go-libp2p/core/crypto"
 	peer "github.com/libp2p/go-libp2p/core/peer"
 	peerstore "github.com/libp2p/go-libp2p/core/peerstore"
 	ma "github.com/multiformats/go-multiaddr"
@@ -28,7 +29,7 @@ type ClusterSpec struct {
 	NatsURL string
 	// PingInterval is monitor_ping_interval (a ping's ttl is twice it).
 	PingInterval time.Duration
-	// InformerTTL is the disk informer's metric_ttl (its metrics are sent every half of it).
+	// InformerTTL is the informers' metric_ttl (disk, tags, pinqueue: sent every half of it).
 	InformerTTL time.Duration
 	// CheckInterval is pubsubmon's check_interval (IPFS Cluster's default equals the ping interval).
 	CheckInterval time.Duration
@@ -38,6 +39,10 @@ type ClusterSpec struct {
 	ReplicationMin, ReplicationMax int
 	// Tune changes the peermon section further (auth, cache, …) before the peer starts.
 	Tune func(*peermonitor.Config)
+	// Keys are the peers' identities, in order (a new Ed25519 key for each peer past them).
+	Keys []crypto.PrivKey
+	// WrapMonitor wraps each peer's monitor (fault injection).
+	WrapMonitor func(ipfscluster.PeerMonitor) ipfscluster.PeerMonitor
 }
 
 // Cluster is a running test cluster under CRDT consensus, its peers in this process on loopback,
@@ -66,7 +71,6 @@ func StartCluster(t *testing.T, n int, spec ClusterSpec) *Cluster {
 		t.Fatal(err)
 	}
 	c := &Cluster{t: t, spec: spec, secret: secret}
-	t.Cleanup(c.stopAll)
 	first := c.startPeer(0, nil)
 	c.waitReady(first)
 	boot := []ma.Multiaddr{clusterAddr(first)}
@@ -86,19 +90,21 @@ func (c *Cluster) startPeer(i int, bootstrap []ma.Multiaddr) *Peer {
 	mock := test.NewIpfsMock(c.t)
 	c.t.Cleanup(mock.Close)
 	name := fmt.Sprintf("peer-%d", i)
-	cfg := c.writeConfig(dir, name, mock)
-	sp, err := service.Start(context.Background(), cfg, service.Options{Bootstrap: bootstrap, Monitor: c.spec.Monitor})
+	cfg := c.writeConfig(i, dir, name, mock)
+	sp, err := service.Start(context.Background(), cfg, service.Options{Bootstrap: bootstrap, Monitor: c.spec.Monitor, WrapMonitor: c.spec.WrapMonitor})
 	if err != nil {
 		c.t.Fatalf("starting %s: %v", name, err)
 	}
 	p := &Peer{Peer: sp, Name: name, Dir: dir, Mock: mock}
 	c.Peers = append(c.Peers, p)
+	// Cleanups run last registered first: the peer stops before its IPFS mock and its folder go.
+	c.t.Cleanup(func() { c.Stop(p) })
 	return p
 }
 
 // writeConfig writes the peer's service.json and identity.json as `init` would, then loads them
 // back as the daemon does.
-func (c *Cluster) writeConfig(dir, name string, mock *test.IpfsMock) *service.Config {
+func (c *Cluster) writeConfig(i int, dir, name string, mock *test.IpfsMock) *service.Config {
 	c.t.Helper()
 	cfgPath, idPath := filepath.Join(dir, "service.json"), filepath.Join(dir, "identity.json")
 	cfg := service.NewConfig(cfgPath, idPath, "crdt", "pebble")
@@ -117,7 +123,7 @@ func (c *Cluster) writeConfig(dir, name string, mock *test.IpfsMock) *service.Co
 	cl.ResourceMgr.Enabled = false
 	cfgs.Crdt.TrustAll, cfgs.Crdt.RebroadcastInterval = true, time.Second
 	cfgs.Ipfshttp.NodeAddr = node
-	cfgs.DiskInf.MetricTTL = c.spec.InformerTTL
+	cfgs.DiskInf.MetricTTL, cfgs.TagsInf.MetricTTL, cfgs.PinQueueInf.MetricTTL = c.spec.InformerTTL, c.spec.InformerTTL, c.spec.InformerTTL
 	if c.spec.CheckInterval > 0 {
 		cfgs.Pubsubmon.CheckInterval = c.spec.CheckInterval
 	}
@@ -132,8 +138,16 @@ func (c *Cluster) writeConfig(dir, name string, mock *test.IpfsMock) *service.Co
 	if err := cfg.Helper.SaveConfigToDisk(); err != nil {
 		c.t.Fatal(err)
 	}
-	if err := cfg.Helper.Identity().Default(); err != nil {
+	ident := cfg.Helper.Identity()
+	if err := ident.Default(); err != nil {
 		c.t.Fatal(err)
+	}
+	if i < len(c.spec.Keys) {
+		id, err := peer.IDFromPrivateKey(c.spec.Keys[i])
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		ident.ID, ident.PrivateKey = id, c.spec.Keys[i]
 	}
 	if err := cfg.Helper.SaveIdentityToDisk(); err != nil {
 		c.t.Fatal(err)
@@ -200,12 +214,6 @@ func (c *Cluster) Stop(p *Peer) {
 	defer cancel()
 	if err := p.Shutdown(ctx); err != nil {
 		c.t.Logf("stopping %s: %v", p.Name, err)
-	}
-}
-
-func (c *Cluster) stopAll() {
-	for i := len(c.Peers) - 1; i >= 0; i-- {
-		c.Stop(c.Peers[i])
 	}
 }
 

@@ -13,16 +13,24 @@ import (
 
 // Monitor is a `peermon serve` process of this checkout.
 type Monitor struct {
-	tb   testing.TB
-	args []string
-	proc *process
+	tb    testing.TB
+	args  []string
+	proc  *process
+	check []nats.Option
 }
 
-// StartMonitor runs `peermon serve --nats url args...` and waits until it answers the services
-// framework's PING; it is stopped when the test ends.
+// StartMonitor runs `peermon serve --nats url args...` and waits until it answers a `names`
+// query; it is stopped when the test ends.
 func StartMonitor(tb testing.TB, url string, args ...string) *Monitor {
 	tb.Helper()
-	m := &Monitor{tb: tb, args: append([]string{"serve", "--nats", url, "--log-level", "warn"}, args...)}
+	return StartMonitorAs(tb, url, nil, args...)
+}
+
+// StartMonitorAs is StartMonitor on a server with authentication: check are the credentials of
+// the client that asks whether the monitor answers.
+func StartMonitorAs(tb testing.TB, url string, check []nats.Option, args ...string) *Monitor {
+	tb.Helper()
+	m := &Monitor{tb: tb, check: check, args: append([]string{"serve", "--nats", url, "--log-level", "warn"}, args...)}
 	m.start(url)
 	tb.Cleanup(func() {
 		m.proc.stop(5 * time.Second)
@@ -43,15 +51,15 @@ func (m *Monitor) start(url string) {
 		m.tb.Fatal(err)
 	}
 	m.proc = p
-	if err := waitAnswering(url, p, 60*time.Second); err != nil {
+	if err := waitAnswering(url, m.check, p, 60*time.Second); err != nil {
 		p.kill()
 		m.tb.Fatalf("harness: %s:\n%s", err, p.out.String())
 	}
 }
 
-// waitAnswering waits until a peermon service answers $SRV.PING.peermon on url.
-func waitAnswering(url string, p *process, timeout time.Duration) error {
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+// waitAnswering waits until a peermon monitor answers `peermon.names` on url.
+func waitAnswering(url string, check []nats.Option, p *process, timeout time.Duration) error {
+	nc, err := nats.Connect(url, append([]nats.Option{nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true)}, check...)...)
 	if err != nil {
 		return err
 	}
@@ -61,7 +69,7 @@ func waitAnswering(url string, p *process, timeout time.Duration) error {
 		if p.exited() {
 			return fmt.Errorf("peermon serve exited (%v)", p.err)
 		}
-		if _, err := nc.Request("$SRV.PING.peermon", nil, 500*time.Millisecond); err == nil {
+		if _, err := nc.Request("peermon.names", nil, 500*time.Millisecond); err == nil {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -81,3 +89,12 @@ func (m *Monitor) Restart(url string) {
 
 // Log is what the monitor printed.
 func (m *Monitor) Log() string { return m.proc.out.String() }
+
+// CLI runs a peermon command of this checkout (`peermon args...`) and returns what it printed.
+func CLI(tb testing.TB, args ...string) (string, error) {
+	tb.Helper()
+	cmd := exec.Command("node", append([]string{filepath.Join(RepoRoot(tb), "bin", "peermon.js")}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
