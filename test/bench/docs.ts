@@ -54,6 +54,10 @@ const METHODS = `
 - The alert log is filled with 10k peers' closed failure episodes (32 each, the 64 alerts per pair it keeps at most; 3 in quick mode); a monitor started on it is timed until its episode index holds them all (the replay); the index's heap is measured alone beforehand (full GCs).
 - 1000 sequential \`history\` queries through the SDK for random peers (200 quick), the same lookup in memory, the page's snapshot and render with 10k peers, and for comparison a client reading one peer's alerts from the log with an ordered consumer per query (200, 50 quick).
 
+**ipfs_cluster_*** (\`ipfs-cluster.ts\`, go/internal/sidebyside)
+- The same cluster of IPFS Cluster peers (its own Go code, CRDT, libp2p on loopback, its IPFS mock, repinning on, replication 2; 7 peers quick, 12 full) runs once with pubsubmon and once with peermon (nats-server + \`peermon serve --disruption-min-peers 4\`), intervals divided by 15: a ping every 1 s with a 2 s ttl, pubsubmon checking every 1 s, informers every 1 s.
+- 1% of the metrics lost at random for 40 s (240 s full), no peer down: alerts per peer on Alerts(); then peers die one at a time (4, 8 full), each at a seeded random phase after one of its pings (the same phases for both): the mean over live peers of death to the alert on Alerts(), and death to its first pin moved; then a fresh cluster loses 5 of 8 (6 of 10) at once: pins re-allocated over the next ttl + 8 s.
+
 **failover_*** (\`failover.ts\`)
 - deploy/local's cluster (3 nats-servers, 2 shards x 2 replicas, streams R3), 50 peers x 5 names every 300 ms (ttl 1.5 s); one replica of each shard is SIGKILLed as 10 peers go silent, then one nats-server as 10 more do.
 - Alert delay = arrival minus the deadline from the alert's own fields; every (name, peer) must alert exactly once; SDK \`latest\` queries run during the replica kill; reconnect = until all 4 monitors answer \`$SRV.PING\`.
@@ -183,6 +187,20 @@ const TARGETS: Target[] = [
     target: "p99 <= 100 ms",
     figure: (l) => `p50 ${l.delivery_lone_p50_ms} ms, p99 ${l.delivery_lone_p99_ms} ms (delivery path alone: p50 ${l.delivery_lone_path_p50_ms} ms)`,
     met: (l) => (l.delivery_lone_p99_ms === undefined ? undefined : num(l, "delivery_lone_p99_ms") <= 100),
+  },
+  {
+    what: "IPFS Cluster: a peer's death to the alert on Alerts(), peermon / pubsubmon",
+    target: "ratio <= 0.6",
+    figure: (l) =>
+      `${l.ipfs_cluster_detect_ratio} (${l.ipfs_cluster_alert_ms_peermon} vs ${l.ipfs_cluster_alert_ms_pubsubmon} ms; ` +
+      `after the ping expired: ${l.ipfs_cluster_after_expiry_ms_peermon} vs ${l.ipfs_cluster_after_expiry_ms_pubsubmon} ms)`,
+    met: (l) => (l.ipfs_cluster_detect_ratio === undefined ? undefined : num(l, "ipfs_cluster_detect_ratio") <= 0.6),
+  },
+  {
+    what: "IPFS Cluster: repins when most peers die at once, peermon (pubsubmon)",
+    target: "peermon 0",
+    figure: (l) => `${l.ipfs_cluster_storm_repins_peermon} (${l.ipfs_cluster_storm_repins_pubsubmon})`,
+    met: (l) => (l.ipfs_cluster_storm_repins_peermon === undefined ? undefined : num(l, "ipfs_cluster_storm_repins_peermon") === 0),
   },
   {
     what: "Actor churn",

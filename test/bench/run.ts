@@ -5,6 +5,7 @@
  *   npm run bench                      full mode (the figures of docs/benchmarks.md)
  *   npm run bench -- --quick           quick mode (under a minute)
  *   npm run bench -- --only ingest,queries
+ *   npm run bench -- --quick --only ipfs-cluster   IPFS Cluster with pubsubmon and with peermon (Go)
  *   npm run bench -- --profile DIR     CPU profiles of the receivers over the timed phase (ingest:
  *                                      monitor and baseline; queries: monitor), hottest functions
  *   npm run bench -- --docs            rewrites docs/benchmarks.md from this run
@@ -18,7 +19,7 @@ import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } 
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
 
-const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection", "history"] as const;
+const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection", "history", "ipfs-cluster"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The keys of the JSON line, in this order, before any extra figure. */
