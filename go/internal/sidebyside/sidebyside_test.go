@@ -394,15 +394,17 @@ func round(x float64, digits int) float64 {
 func writeFigures(path string, p plan, r map[string]*result) error {
 	ps, pm := r[service.Pubsubmon], r[service.Peermon]
 	figures := map[string]any{
-		"ipfs_cluster_alert_ms_pubsubmon":     round(mean(ps.AlertMs), 1),
-		"ipfs_cluster_alert_ms_peermon":       round(mean(pm.AlertMs), 1),
-		"ipfs_cluster_detect_ratio":           round(mean(pm.AlertMs)/mean(ps.AlertMs), 3),
-		"ipfs_cluster_repin_ms_pubsubmon":     round(mean(ps.RepinMs), 1),
-		"ipfs_cluster_repin_ms_peermon":       round(mean(pm.RepinMs), 1),
-		"ipfs_cluster_storm_repins_pubsubmon": ps.StormRepins,
-		"ipfs_cluster_storm_repins_peermon":   pm.StormRepins,
-		"ipfs_cluster_loss_alerts_pubsubmon":  round(ps.LossAlerts, 2),
-		"ipfs_cluster_loss_alerts_peermon":    round(pm.LossAlerts, 2),
+		"ipfs_cluster_alert_ms_pubsubmon":        round(mean(ps.AlertMs), 1),
+		"ipfs_cluster_alert_ms_peermon":          round(mean(pm.AlertMs), 1),
+		"ipfs_cluster_detect_ratio":              round(mean(pm.AlertMs)/mean(ps.AlertMs), 3),
+		"ipfs_cluster_after_expiry_ms_pubsubmon": round(mean(ps.LateMs), 1),
+		"ipfs_cluster_after_expiry_ms_peermon":   round(mean(pm.LateMs), 1),
+		"ipfs_cluster_repin_ms_pubsubmon":        round(mean(ps.RepinMs), 1),
+		"ipfs_cluster_repin_ms_peermon":          round(mean(pm.RepinMs), 1),
+		"ipfs_cluster_storm_repins_pubsubmon":    ps.StormRepins,
+		"ipfs_cluster_storm_repins_peermon":      pm.StormRepins,
+		"ipfs_cluster_loss_alerts_pubsubmon":     round(ps.LossAlerts, 2),
+		"ipfs_cluster_loss_alerts_peermon":       round(pm.LossAlerts, 2),
 		"detail": map[string]any{
 			"plan":      p,
 			"pubsubmon": ps,
