@@ -134,7 +134,7 @@ func (mon *Monitor) PublishMetric(ctx context.Context, m api.Metric) error {
 func (mon *Monitor) LatestMetrics(ctx context.Context, name string) []api.Metric {
 	ms, how, err := mon.latest.get(ctx, name)
 	mon.stats.latest(how)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		logger.Warnf("latest %s from peermon failed (%s): %s", name, describeFallback(how, len(ms)), err)
 	}
 	ms = mon.local.merge(name, ms, mon.now())
@@ -159,7 +159,7 @@ func (mon *Monitor) LatestForPeer(ctx context.Context, name string, pid peer.ID)
 	if local, ok := mon.local.get(name, pid); ok {
 		return local
 	}
-	if !isNotFound(err) {
+	if !isNotFound(err) && ctx.Err() == nil {
 		logger.Warnf("peer %s %s from peermon failed: %s", name, pid, err)
 	}
 	return api.Metric{}
@@ -169,7 +169,9 @@ func (mon *Monitor) LatestForPeer(ctx context.Context, name string, pid peer.ID)
 func (mon *Monitor) MetricNames(ctx context.Context) []string {
 	names, err := mon.client.Names(ctx)
 	if err != nil {
-		logger.Warnf("metric names from peermon failed: %s", err)
+		if ctx.Err() == nil {
+			logger.Warnf("metric names from peermon failed: %s", err)
+		}
 		return mon.latest.names()
 	}
 	return names
