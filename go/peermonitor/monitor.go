@@ -122,9 +122,11 @@ func (mon *Monitor) PublishMetric(ctx context.Context, m api.Metric) error {
 	}
 	if err := mon.client.Publish(m); err != nil {
 		mon.stats.publishErrors.Add(1)
+		record(publishedM, "error")
 		return fmt.Errorf("publishing metric %s to peermon: %w", m.Name, err)
 	}
 	mon.stats.published.Add(1)
+	record(publishedM, "ok")
 	return nil
 }
 

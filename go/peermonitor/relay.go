@@ -49,16 +49,21 @@ func (r *alertRelay) relay(a peermon.Alert) {
 	switch {
 	case !r.seen.add(a.ID):
 		c.duplicates.Add(1)
+		record(alertsM, "duplicate")
 	case a.Kind == peermon.Resolved:
 		c.resolved.Add(1)
+		record(alertsM, "resolved")
 	case a.Muted:
 		c.muted.Add(1)
+		record(alertsM, "muted")
 	default:
 		select {
 		case r.out <- a.Alert:
 			c.delivered.Add(1)
+			record(alertsM, "delivered")
 		default:
 			r.onDrop(c.droppedFull.Add(1))
+			record(alertsM, "dropped_full")
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/ipfs-cluster/ipfs-cluster/api"
 	"github.com/ipfs-cluster/ipfs-cluster/test"
 	"github.com/peermon/peermon/go/peermon"
+	"go.opencensus.io/stats/view"
 )
 
 func alert(id string, kind peermon.AlertKind, muted bool) peermon.Alert {
@@ -51,5 +52,24 @@ func TestRecentIDsForgetsTheOldest(t *testing.T) {
 	}
 	if !s.add("a") || s.add("c") {
 		t.Fatal("a was forgotten after two newer ids; c is remembered")
+	}
+}
+
+func TestWhatTheRelayDropsReachesIPFSClustersMetrics(t *testing.T) {
+	r := newAlertRelay(1, func(string) {}, func(uint64) {})
+	r.relay(alert("M1", peermon.Firing, false))
+	r.relay(alert("M2", peermon.Firing, false)) // full
+	rows, err := view.RetrieveData("peermon_alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, row := range rows {
+		for _, tg := range row.Tags {
+			seen[tg.Value] = true
+		}
+	}
+	if !seen["delivered"] || !seen["dropped_full"] {
+		t.Fatalf("peermon_alerts rows by outcome: %v", seen)
 	}
 }

@@ -30,12 +30,16 @@ func (c *counters) latest(how latestResult) {
 	switch how {
 	case fromCache:
 		c.latestCached.Add(1)
+		record(latestM, "cache")
 	case fromQuery:
 		c.latestQueried.Add(1)
+		record(latestM, "query")
 	case fromStale:
 		c.latestStale.Add(1)
+		record(latestM, "stale")
 	default:
 		c.latestFailed.Add(1)
+		record(latestM, "failed")
 	}
 }
 
