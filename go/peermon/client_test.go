@@ -9,22 +9,11 @@ import (
 	"time"
 
 	"github.com/ipfs-cluster/ipfs-cluster/api"
-	crypto "github.com/libp2p/go-libp2p/core/crypto"
 	peer "github.com/libp2p/go-libp2p/core/peer"
 	"github.com/nats-io/nats.go"
 	"github.com/peermon/peermon/go/internal/harness"
 	"github.com/peermon/peermon/go/peermon"
 )
-
-func newPeer(t *testing.T) peer.ID {
-	t.Helper()
-	priv, _, err := crypto.GenerateEd25519Key(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ := peer.IDFromPrivateKey(priv)
-	return id
-}
 
 func connect(t *testing.T, url string, opts ...peermon.Option) *peermon.Client {
 	t.Helper()
@@ -65,7 +54,7 @@ func TestClient(t *testing.T) {
 	t.Run("a peer whose clock is an hour behind publishes metrics that live their ttl", func(t *testing.T) {
 		behind := time.Now().Add(-time.Hour)
 		skewed := connect(t, ns.URL(), peermon.WithClock(func() time.Time { return behind }))
-		p := newPeer(t)
+		p := harness.NewPeerID(t)
 		if err := skewed.Publish(metric("skewed", p, behind, 30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +74,7 @@ func TestClient(t *testing.T) {
 	t.Run("a reader whose clock is an hour ahead sees the monitor's answer on its own clock", func(t *testing.T) {
 		ahead := func() time.Time { return time.Now().Add(time.Hour) }
 		reader := connect(t, ns.URL(), peermon.WithClock(ahead))
-		p := newPeer(t)
+		p := harness.NewPeerID(t)
 		if err := c.Publish(metric("ahead", p, time.Now(), 30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +95,7 @@ func TestClient(t *testing.T) {
 		if _, err := c.Latest(ctx, "nosuchname"); !errors.Is(err, peermon.ErrUnknownName) {
 			t.Fatalf("latest of an unknown name: %v", err)
 		}
-		if _, err := c.Peer(ctx, "skewed", newPeer(t)); !errors.Is(err, peermon.ErrNoMetric) {
+		if _, err := c.Peer(ctx, "skewed", harness.NewPeerID(t)); !errors.Is(err, peermon.ErrNoMetric) {
 			t.Fatalf("peer without a metric: %v", err)
 		}
 		if _, err := c.Latest(ctx, "two.tokens"); !errors.Is(err, peermon.ErrBadToken) {
@@ -119,7 +108,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("names and peer", func(t *testing.T) {
-		p := newPeer(t)
+		p := harness.NewPeerID(t)
 		if err := c.Publish(metric("named", p, time.Now(), time.Minute)); err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +124,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("the peerset decides who is queried", func(t *testing.T) {
-		a, b := newPeer(t), newPeer(t)
+		a, b := harness.NewPeerID(t), harness.NewPeerID(t)
 		for _, p := range []peer.ID{a, b} {
 			if err := c.Publish(metric("members", p, time.Now(), time.Minute)); err != nil {
 				t.Fatal(err)
@@ -182,14 +171,14 @@ func TestFollowAlertsRidesOutANatsRestart(t *testing.T) {
 			return false
 		}
 	}
-	before := newPeer(t)
+	before := harness.NewPeerID(t)
 	if err := c.Publish(metric("beat", before, time.Now(), time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 15*time.Second, "the firing alert of a peer that went silent", firingOf(before))
 
 	ns.Restart(time.Second)
-	after := newPeer(t)
+	after := harness.NewPeerID(t)
 	// A peer keeps publishing: the first metrics after the restart may reach the server before
 	// the monitor has reconnected.
 	harness.Eventually(t, 15*time.Second, "the monitor holds a metric published after the restart", func() bool {

@@ -3,13 +3,11 @@ package service_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	ipfscluster "github.com/ipfs-cluster/ipfs-cluster"
 	"github.com/ipfs-cluster/ipfs-cluster/api"
-	crypto "github.com/libp2p/go-libp2p/core/crypto"
 	peer "github.com/libp2p/go-libp2p/core/peer"
 	"github.com/nats-io/nats.go"
 	"github.com/peermon/peermon/go/internal/harness"
@@ -44,7 +42,7 @@ type stack struct {
 	monitor *harness.Monitor
 	cluster *harness.Cluster
 	client  *peermon.Client
-	alerts  *alertLog
+	alerts  *harness.AlertLog
 }
 
 func startStack(t *testing.T, peers int, spec harness.ClusterSpec, serveArgs ...string) *stack {
@@ -61,7 +59,7 @@ func startStack(t *testing.T, peers int, spec harness.ClusterSpec, serveArgs ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := followAlerts(t, client)
+	log := harness.FollowAlerts(t, client)
 	spec.Monitor = service.Peermon
 	spec.NatsURL = ns.URL()
 	if spec.PingInterval == 0 {
@@ -82,7 +80,7 @@ func (s *stack) waitPeerset(want []*harness.Peer) {
 	ids := harness.IDs(want)
 	harness.Eventually(s.t, 60*time.Second, "every live peer's LatestMetrics(ping) lists the live peers", func() bool {
 		for _, p := range want {
-			if !samePeers(pingPeers(p), ids) {
+			if !harness.SamePeers(pingPeers(p), ids) {
 				return false
 			}
 		}
@@ -94,68 +92,6 @@ func pingPeers(p *harness.Peer) []peer.ID {
 	var out []peer.ID
 	for _, m := range p.Monitor.LatestMetrics(context.Background(), "ping") {
 		out = append(out, m.Peer)
-	}
-	return out
-}
-
-func samePeers(a, b []peer.ID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	set := map[peer.ID]bool{}
-	for _, p := range a {
-		set[p] = true
-	}
-	for _, p := range b {
-		if !set[p] {
-			return false
-		}
-	}
-	return true
-}
-
-// alertLog records every alert peermon publishes, as an outside consumer sees them.
-type alertLog struct {
-	mu  sync.Mutex
-	all []peermon.Alert
-}
-
-func followAlerts(t *testing.T, c *peermon.Client) *alertLog {
-	t.Helper()
-	l := &alertLog{}
-	f, err := c.FollowAlerts(context.Background(), peermon.AlertHandlers{Alert: func(a peermon.Alert) {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.all = append(l.all, a)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
-	return l
-}
-
-// count is how many alerts of kind for (name, pid) were published.
-func (l *alertLog) count(kind peermon.AlertKind, name string, pid peer.ID) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, a := range l.all {
-		if a.Kind == kind && a.Name == name && a.Peer == pid {
-			n++
-		}
-	}
-	return n
-}
-
-func (l *alertLog) firing() []peermon.Alert {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []peermon.Alert
-	for _, a := range l.all {
-		if a.Kind == peermon.Firing {
-			out = append(out, a)
-		}
 	}
 	return out
 }
@@ -176,7 +112,7 @@ func TestClusterPeersRunOnPeermon(t *testing.T) {
 				for _, m := range ms {
 					got = append(got, m.Peer)
 				}
-				return samePeers(got, live)
+				return harness.SamePeers(got, live)
 			})
 		}
 		names, err := s.client.Names(ctx)
@@ -190,7 +126,7 @@ func TestClusterPeersRunOnPeermon(t *testing.T) {
 
 	t.Run("the cluster's peerset is peermon's latest pings", func(t *testing.T) {
 		for _, p := range s.cluster.Peers {
-			if got := pingPeers(p); !samePeers(got, live) {
+			if got := pingPeers(p); !harness.SamePeers(got, live) {
 				t.Fatalf("%s: LatestMetrics(ping) = %v, want %v", p.Name, got, live)
 			}
 			out := make(chan api.ID, 16)
@@ -212,7 +148,7 @@ func TestClusterPeersRunOnPeermon(t *testing.T) {
 				t.Fatalf("pin %s allocated to %d peers, want 2", c, len(allocs))
 			}
 			for _, a := range allocs {
-				if !containsPeer(live, a) {
+				if !harness.ContainsPeer(live, a) {
 					t.Fatalf("pin %s allocated to %s, not a live peer", c, a)
 				}
 			}
@@ -241,29 +177,6 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-func containsPeer(xs []peer.ID, x peer.ID) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-// randomPeer is the id of a new Ed25519 identity (a peer that is not in the cluster).
-func randomPeer(t *testing.T) peer.ID {
-	t.Helper()
-	priv, _, err := crypto.GenerateEd25519Key(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := peer.IDFromPrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // publish sends one valid metric of name for pid with the given ttl, from outside the cluster.

@@ -30,7 +30,7 @@ func TestADeadPeerIsAlertedOnceAndItsPinsMoveToLivePeers(t *testing.T) {
 	s.cluster.Stop(dead)
 
 	harness.Eventually(t, 20*time.Second, "peermon alerts the dead peer's ping", func() bool {
-		return s.alerts.count(peermon.Firing, "ping", dead.Host.ID()) == 1
+		return s.alerts.Count(peermon.Firing, "ping", dead.Host.ID()) == 1
 	})
 	harness.Eventually(t, 10*time.Second, "the live peers' Alerts() got the alert", func() bool {
 		for _, p := range s.cluster.Live() {
@@ -49,13 +49,13 @@ func TestADeadPeerIsAlertedOnceAndItsPinsMoveToLivePeers(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, a := range pin.Allocations {
-			if !containsPeer(harness.IDs(s.cluster.Live()), a) {
+			if !harness.ContainsPeer(harness.IDs(s.cluster.Live()), a) {
 				t.Fatalf("pin %s allocated to %s, not a live peer", c, a)
 			}
 		}
 	}
 	time.Sleep(quiet)
-	if n := s.alerts.count(peermon.Firing, "ping", dead.Host.ID()); n != 1 {
+	if n := s.alerts.Count(peermon.Firing, "ping", dead.Host.ID()); n != 1 {
 		t.Fatalf("the dead peer's ping alerted %d times, want once", n)
 	}
 }
@@ -95,7 +95,7 @@ func TestHalfTheClusterLostAtOnceIsOneDisruptionAndNoRepin(t *testing.T) {
 		t.Fatalf("%d disruptions of ping started, want one", started)
 	}
 	for _, p := range lost {
-		if n := s.alerts.count(peermon.Firing, "ping", p.Host.ID()); n != 0 {
+		if n := s.alerts.Count(peermon.Firing, "ping", p.Host.ID()); n != 0 {
 			t.Fatalf("%s's ping fired %d times during the disruption", p.Name, n)
 		}
 	}
@@ -116,7 +116,7 @@ func TestHalfTheClusterLostAtOnceIsOneDisruptionAndNoRepin(t *testing.T) {
 		return repinned(t, s.cluster.Live()[0], pins) > 0
 	})
 	for _, p := range lost {
-		if n := s.alerts.count(peermon.Firing, "ping", p.Host.ID()); n != 1 {
+		if n := s.alerts.Count(peermon.Firing, "ping", p.Host.ID()); n != 1 {
 			t.Fatalf("%s's ping fired %d times after the release, want once", p.Name, n)
 		}
 	}
@@ -127,7 +127,7 @@ func TestNobodyReadingAlertsBlocksNothingAndDropsAreCounted(t *testing.T) {
 	// alert and never reads Alerts() again.
 	s := startStack(t, 2, harness.ClusterSpec{})
 	ctx := context.Background()
-	ghost := randomPeer(t)
+	ghost := harness.NewPeerID(t)
 	publish(t, s.client, "ping", ghost, time.Second)
 	harness.Eventually(t, 20*time.Second, "the cluster saw a ping alert (and stopped reading)", func() bool {
 		return hasPingAlert(s.cluster.Peers[0], ghost)
@@ -136,7 +136,7 @@ func TestNobodyReadingAlertsBlocksNothingAndDropsAreCounted(t *testing.T) {
 	// disruption, which holds their alerts.
 	const burst = 320
 	for i := 0; i < burst; i++ {
-		publish(t, s.client, fmt.Sprintf("burst%d", i), randomPeer(t), time.Second)
+		publish(t, s.client, fmt.Sprintf("burst%d", i), harness.NewPeerID(t), time.Second)
 	}
 	mon := s.cluster.Peers[0].Monitor.(*peermonitor.Monitor)
 	harness.Eventually(t, 30*time.Second, "the burst's alerts arrive: what finds Alerts() full is dropped and counted", func() bool {
@@ -150,7 +150,7 @@ func TestNobodyReadingAlertsBlocksNothingAndDropsAreCounted(t *testing.T) {
 	}
 	// Nothing blocked: the peers still publish and the peerset still answers.
 	live := harness.IDs(s.cluster.Peers)
-	if got := pingPeers(s.cluster.Peers[0]); !samePeers(got, live) {
+	if got := pingPeers(s.cluster.Peers[0]); !harness.SamePeers(got, live) {
 		t.Fatalf("LatestMetrics(ping) = %v after the burst, want %v", got, live)
 	}
 	before, err := s.client.Peer(ctx, "ping", live[1])
@@ -174,7 +174,7 @@ func TestNatsAndPeermonRestartsRaiseNoAlertAndMoveNoPin(t *testing.T) {
 	s.waitPeerset(s.cluster.Peers)
 	time.Sleep(quiet)
 
-	if f := s.alerts.firing(); len(f) != 0 {
+	if f := s.alerts.Alerts(func(a peermon.Alert) bool { return a.Kind == peermon.Firing }); len(f) != 0 {
 		t.Fatalf("%d firing alerts, want none: %v", len(f), f)
 	}
 	for _, p := range s.cluster.Peers {
@@ -210,7 +210,7 @@ func countStarted(events []peermon.Disruption, name string) int {
 func pinsOn(pins map[api.Cid][]peer.ID, pid peer.ID) []api.Cid {
 	var out []api.Cid
 	for c, allocs := range pins {
-		if containsPeer(allocs, pid) {
+		if harness.ContainsPeer(allocs, pid) {
 			out = append(out, c)
 		}
 	}
@@ -225,7 +225,7 @@ func pinsOnNow(t *testing.T, p *harness.Peer, pins map[api.Cid][]peer.ID, pid pe
 		if err != nil {
 			t.Fatal(err)
 		}
-		if containsPeer(pin.Allocations, pid) {
+		if harness.ContainsPeer(pin.Allocations, pid) {
 			out = append(out, c)
 		}
 	}
@@ -240,7 +240,7 @@ func repinned(t *testing.T, p *harness.Peer, pins map[api.Cid][]peer.ID) int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !samePeers(pin.Allocations, before) {
+		if !harness.SamePeers(pin.Allocations, before) {
 			n++
 		}
 	}

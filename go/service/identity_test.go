@@ -81,7 +81,7 @@ func TestAPeersLibp2pKeyIsItsNatsIdentity(t *testing.T) {
 	})
 	harness.Eventually(t, 60*time.Second, "the peers, signed in with their own keys, are each other's peerset", func() bool {
 		for _, p := range c.Peers {
-			if !samePeers(pingPeers(p), ids) {
+			if !harness.SamePeers(pingPeers(p), ids) {
 				return false
 			}
 		}

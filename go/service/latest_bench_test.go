@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/ipfs-cluster/ipfs-cluster/api"
-	crypto "github.com/libp2p/go-libp2p/core/crypto"
-	peer "github.com/libp2p/go-libp2p/core/peer"
 	"github.com/nats-io/nats.go"
 	"github.com/peermon/peermon/go/internal/harness"
 	"github.com/peermon/peermon/go/peermon"
@@ -31,7 +29,7 @@ func BenchmarkLatestMetrics(b *testing.B) {
 	client, _ := peermon.New(nc)
 	const peers = 100
 	for i := 0; i < peers; i++ {
-		m := api.Metric{Name: "freespace", Peer: benchPeer(b), Valid: true, Value: fmt.Sprint(i * 1000)}
+		m := api.Metric{Name: "freespace", Peer: harness.NewPeerID(b), Valid: true, Value: fmt.Sprint(i * 1000)}
 		m.SetTTL(time.Hour)
 		if err := client.Publish(m); err != nil {
 			b.Fatal(err)
@@ -60,13 +58,4 @@ func BenchmarkLatestMetrics(b *testing.B) {
 			}
 		})
 	}
-}
-
-func benchPeer(b *testing.B) peer.ID {
-	priv, _, err := crypto.GenerateEd25519Key(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	id, _ := peer.IDFromPrivateKey(priv)
-	return id
 }

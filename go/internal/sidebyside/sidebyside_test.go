@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,7 +143,7 @@ func timeDeath(t *testing.T, c *harness.Cluster, victim *harness.Peer, pins map[
 	observer := c.Peers[0]
 	var theirs []api.Cid
 	for cid, allocs := range pins {
-		if containsPeer(allocs, id) {
+		if harness.ContainsPeer(allocs, id) {
 			theirs = append(theirs, cid)
 		}
 	}
@@ -298,7 +297,7 @@ func pinOf(p *harness.Peer, c api.Cid) api.Pin {
 
 func moved(p *harness.Peer, cids []api.Cid, id peer.ID) bool {
 	for _, c := range cids {
-		if pin := pinOf(p, c); pin.Defined() && !containsPeer(pin.Allocations, id) {
+		if pin := pinOf(p, c); pin.Defined() && !harness.ContainsPeer(pin.Allocations, id) {
 			return true
 		}
 	}
@@ -307,7 +306,7 @@ func moved(p *harness.Peer, cids []api.Cid, id peer.ID) bool {
 
 func anyOn(p *harness.Peer, cids []api.Cid, id peer.ID) bool {
 	for _, c := range cids {
-		if containsPeer(pinOf(p, c).Allocations, id) {
+		if harness.ContainsPeer(pinOf(p, c).Allocations, id) {
 			return true
 		}
 	}
@@ -318,7 +317,7 @@ func anyOn(p *harness.Peer, cids []api.Cid, id peer.ID) bool {
 func changed(t *testing.T, p *harness.Peer, before map[api.Cid][]peer.ID) int {
 	n := 0
 	for c, allocs := range before {
-		if !samePeers(pinOf(p, c).Allocations, allocs) {
+		if !harness.SamePeers(pinOf(p, c).Allocations, allocs) {
 			n++
 		}
 	}
@@ -337,37 +336,12 @@ func current(t *testing.T, p *harness.Peer, pins map[api.Cid][]peer.ID) map[api.
 func holder(c *harness.Cluster, pins map[api.Cid][]peer.ID) *harness.Peer {
 	for _, p := range c.Live()[1:] {
 		for _, allocs := range pins {
-			if containsPeer(allocs, p.Host.ID()) {
+			if harness.ContainsPeer(allocs, p.Host.ID()) {
 				return p
 			}
 		}
 	}
 	return nil
-}
-
-func containsPeer(xs []peer.ID, x peer.ID) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func samePeers(a, b []peer.ID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	x := append([]peer.ID(nil), a...)
-	y := append([]peer.ID(nil), b...)
-	sort.Slice(x, func(i, j int) bool { return x[i] < x[j] })
-	sort.Slice(y, func(i, j int) bool { return y[i] < y[j] })
-	for i := range x {
-		if x[i] != y[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
