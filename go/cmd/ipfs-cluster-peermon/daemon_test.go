@@ -149,17 +149,7 @@ func TestTheDaemonRunsIPFSClusterPeersOnPeermon(t *testing.T) {
 	}
 	defer nc.Close()
 	client, _ := peermon.New(nc)
-	var mu sync.Mutex
-	var alerts []peermon.Alert
-	f, err := client.FollowAlerts(context.Background(), peermon.AlertHandlers{Alert: func(a peermon.Alert) {
-		mu.Lock()
-		defer mu.Unlock()
-		alerts = append(alerts, a)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop()
+	alerts := harness.FollowAlerts(t, client)
 
 	secretBytes := make([]byte, 32)
 	_, _ = rand.Read(secretBytes)
@@ -175,14 +165,7 @@ func TestTheDaemonRunsIPFSClusterPeersOnPeermon(t *testing.T) {
 
 	b.proc.Kill()
 	harness.Eventually(t, 20*time.Second, "peermon alerts the killed daemon's ping", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, al := range alerts {
-			if al.Name == "ping" && al.Peer == b.id && al.Kind == peermon.Firing {
-				return true
-			}
-		}
-		return false
+		return alerts.Count(peermon.Firing, "ping", b.id) == 1
 	})
 	harness.Eventually(t, 10*time.Second, "the live daemon's /health/alerts (IPFS Cluster's own API) shows it", func() bool {
 		resp, err := http.Get(a.restAPI(t) + "/health/alerts")
