@@ -255,7 +255,11 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("windowRetentionMs", c.windowRetentionMs, 1_000);
   requireDuration("checkpointIntervalMs", c.checkpointIntervalMs, 100);
   if (c.checkpointIntervalMs * 4 > c.windowRetentionMs) {
-    throw new ConfigError("checkpointIntervalMs", c.checkpointIntervalMs, "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it");
+    throw new ConfigError(
+      "checkpointIntervalMs",
+      c.checkpointIntervalMs,
+      "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it",
+    );
   }
   requireInt("disruptionMinPeers", c.disruptionMinPeers, 1, 10_000_000, "a disruption needs at least one tracked peer");
   if (typeof c.disruptionThreshold !== "number" || !(c.disruptionThreshold >= 0 && c.disruptionThreshold < 1)) {

@@ -12,19 +12,19 @@
  */
 import type { JetStreamManager, NatsConnection, Service, Subscription } from "nats";
 import type { Server } from "node:http";
-import { Subjects } from "./api/subjects.js";
-import { OutgoingBus } from "./bus/outgoing.js";
-import { Supervisor } from "./actors/supervisor.js";
-import { MetricIntake } from "./bus/intake.js";
-import { LinkProbe } from "./bus/link-probe.js";
+import type { Subjects } from "./api/subjects.js";
+import type { OutgoingBus } from "./bus/outgoing.js";
+import type { Supervisor } from "./actors/supervisor.js";
+import type { MetricIntake } from "./bus/intake.js";
+import type { LinkProbe } from "./bus/link-probe.js";
 import { LiveGate } from "./bus/live-gate.js";
 import type { PeerSetSource } from "./bus/peerset-source.js";
 import type { HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
-import { QueryStats } from "./bus/query-stats.js";
+import type { QueryStats } from "./bus/query-stats.js";
 import { DurableWindows } from "./bus/durable-windows.js";
 import { restoreEpisodes, restoreWindows, type RestoredWindows } from "./bus/restore.js";
-import { OperatorControls } from "./bus/operator-controls.js";
+import type { OperatorControls } from "./bus/operator-controls.js";
 import type { Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
@@ -32,7 +32,7 @@ import { startHttpServer, type HttpAddress, type Readiness } from "./http/server
 import type { StatusSnapshot } from "./actors/window-views.js";
 import type { Logger } from "./log.js";
 import type { DisruptionEvent } from "./api/types.js";
-import { MonitorStats } from "./stats.js";
+import type { MonitorStats } from "./stats.js";
 import type { Delivery } from "./delivery/delivery.js";
 import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
 
@@ -80,7 +80,10 @@ export async function subscribeMetrics(g: Ground, intake: MetricIntake) {
   const { config, nc, subjects, clock } = g;
   const owned = ownedPartitions(config);
   const list = owned ? owned.map((k) => subjects.partitionedMetrics(k)) : [subjects.metricsAll, subjects.partitionedMetricsAll];
-  const gate = new LiveGate((subject, data, at) => intake.receive(subject, data, at), () => clock.now());
+  const gate = new LiveGate(
+    (subject, data, at) => intake.receive(subject, data, at),
+    () => clock.now(),
+  );
   const subscriptions = list.map((subject) => nc.subscribe(subject, { callback: (err, m) => err || gate.receive(m.subject, m.data) }));
   await nc.flush();
   return { subjects: list, gate, subscriptions };
@@ -152,7 +155,14 @@ export function startQueries(g: Ground, supervisor: Supervisor, delivery: Delive
   });
 }
 
-export function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life: Parts["life"], delivery: Delivery | undefined, controls: OperatorControls): Promise<Server> {
+export function startHttp(
+  g: Ground,
+  address: HttpAddress,
+  sup: Supervisor,
+  life: Parts["life"],
+  delivery: Delivery | undefined,
+  controls: OperatorControls,
+): Promise<Server> {
   return startHttpServer(address, {
     readiness: () => readinessOf(g.nc, sup, life.stopping),
     // [issue 11: page] the snapshot with its shard, the active silences and the open disruptions.
@@ -163,7 +173,7 @@ export function startHttp(g: Ground, address: HttpAddress, sup: Supervisor, life
         queries: g.queryStats,
         peersetSize: () => sup.currentPeerSet?.peers.length ?? null,
         stateCounts: () => sup.views.stateCounts(),
-      suspectCounts: () => sup.views.suspectCounts(),
+        suspectCounts: () => sup.views.suspectCounts(),
         neverSeen: () => sup.views.neverSeenSummary(0), // [issue 11: never-seen peers]
         linkUp: () => !g.nc.isClosed() && !sup.health.guard.impaired,
         graceLeftMs: () => sup.health.guard.report(g.clock.now()).graceLeftMs,
@@ -201,7 +211,13 @@ export async function bounded(p: Promise<unknown>, ms: number): Promise<boolean>
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => false), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

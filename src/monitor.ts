@@ -183,8 +183,15 @@ export class Monitor {
     });
     // [issue 11: history] the alert log into the episode index, for history queries and the page.
     const history = await followHistory({
-      nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
-      index: supervisor.history, logged: outgoing.logged, log: root.child({ component: "history" }),
+      nc,
+      clock,
+      subjects: g.subjects,
+      shard: config.shard,
+      partitions: config.partitions,
+      retentionMs: config.alertRetentionMs,
+      index: supervisor.history,
+      logged: outgoing.logged,
+      log: root.child({ component: "history" }),
     });
     const service = await startQueries(g, supervisor, delivery, controls);
     // [issue 13] Checkpoints from now on, and answers to siblings that start.
@@ -209,6 +216,19 @@ export class Monitor {
       { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: outgoing.logged ? "alert stream" : "core", subjects: metrics.subjects },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outgoing, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
+    return new Monitor(config, supervisor, nc, peerset.mode, {
+      life,
+      outgoing,
+      probe,
+      controls,
+      peerset,
+      subscriptions,
+      history,
+      service,
+      durable,
+      http,
+      log,
+      delivery,
+    });
   }
 }

@@ -116,9 +116,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 async function startNatsNodes(cluster: LocalCluster, readyTimeoutMs: number): Promise<void> {
   const ports = await nodePorts(NATS_NODES);
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(", ");
-  const started = await Promise.allSettled(
-    ports.map((p, i) => NatsNode.start(`peermon-local-${i}`, p, join(cluster.dir, `nats-${i}`), routes)),
-  );
+  const started = await Promise.allSettled(ports.map((p, i) => NatsNode.start(`peermon-local-${i}`, p, join(cluster.dir, `nats-${i}`), routes)));
   for (const r of started) if (r.status === "fulfilled") cluster.servers.push(r.value);
   const failed = started.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -133,17 +131,21 @@ async function startMonitors(cluster: LocalCluster, o: Required<LocalClusterOpti
     for (let replica = 0; replica < o.replicas; replica++) {
       const httpPort = ports[shard * o.replicas + replica]!;
       const args = [
-        "--nats", cluster.natsUrls.join(","),
-        "--shard", `${shard}/${o.shards}`,
-        "--replicas", String(NATS_NODES),
-        "--grace", `${o.graceMs}ms`,
-        "--http", `127.0.0.1:${httpPort}`,
-        "--log-level", "info",
+        "--nats",
+        cluster.natsUrls.join(","),
+        "--shard",
+        `${shard}/${o.shards}`,
+        "--replicas",
+        String(NATS_NODES),
+        "--grace",
+        `${o.graceMs}ms`,
+        "--http",
+        `127.0.0.1:${httpPort}`,
+        "--log-level",
+        "info",
         ...o.extraServeArgs,
       ];
-      cluster.monitors.push(
-        new MonitorProcess({ shard, shards: o.shards, replica, httpPort, args, readyTimeoutMs: o.readyTimeoutMs }),
-      );
+      cluster.monitors.push(new MonitorProcess({ shard, shards: o.shards, replica, httpPort, args, readyTimeoutMs: o.readyTimeoutMs }));
     }
   }
   const started = await Promise.allSettled(cluster.monitors.map((m) => m.start()));
@@ -155,9 +157,7 @@ async function startMonitors(cluster: LocalCluster, o: Required<LocalClusterOpti
 export function describe(cluster: LocalCluster): string {
   const lines = [`peermon local cluster (${cluster.dir})`];
   for (const s of cluster.servers) {
-    lines.push(
-      `  ${s.name}  ${s.url}  routes 127.0.0.1:${s.clusterPort}  monitoring ${s.monitorUrl}  pid ${s.pid}`,
-    );
+    lines.push(`  ${s.name}  ${s.url}  routes 127.0.0.1:${s.clusterPort}  monitoring ${s.monitorUrl}  pid ${s.pid}`);
   }
   for (const m of cluster.monitors) {
     lines.push(`  peermon --shard ${m.shardLabel} replica ${m.replica}  http://127.0.0.1:${m.httpPort}/readyz  pid ${m.pid}`);

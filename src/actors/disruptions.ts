@@ -128,7 +128,10 @@ export class Disruptions<W> {
     if (e.kind === "started" && !this.open.has(e.name)) {
       this.released.delete(e.name);
       this.opened(e.name, e.id, atMs, this.tally(e.name, this.o.clock.now()));
-      this.o.log.warn({ name: e.name, fraction: e.fraction, count: e.count, id: e.id }, "disruption open (logged by another replica or before this start): firing alerts of this name are held");
+      this.o.log.warn(
+        { name: e.name, fraction: e.fraction, count: e.count, id: e.id },
+        "disruption open (logged by another replica or before this start): firing alerts of this name are held",
+      );
     } else if (e.kind === "ended" && this.open.has(e.name)) {
       this.end(e.name, "ended elsewhere", false);
     }
@@ -170,8 +173,7 @@ export class Disruptions<W> {
     this.o.ports.announce({ name, kind: "started", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     this.o.log.warn(
       { name, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, id },
-      `disruption: too many ${name} peers late or expired at once; their firing alerts are held until it ends ` +
-        `(or \`peermon disruption release ${name}\`)`,
+      `disruption: too many ${name} peers late or expired at once; their firing alerts are held until it ends ` + `(or \`peermon disruption release ${name}\`)`,
     );
     return d;
   }

@@ -93,7 +93,12 @@ export class Outbox<T extends Outgoing = Alert> {
   private readonly account: OutboxAccount<T>;
 
   constructor(private readonly o: OutboxOptions<T>) {
-    this.alertLog = new RateLimitedLog((f, m) => o.log.info(f, m), 1_000, () => o.clock.now(), ALERT_LOG_BURST);
+    this.alertLog = new RateLimitedLog(
+      (f, m) => o.log.info(f, m),
+      1_000,
+      () => o.clock.now(),
+      ALERT_LOG_BURST,
+    );
     this.account = o.account ?? (ALERT_ACCOUNT as unknown as OutboxAccount<T>);
   }
 

@@ -70,11 +70,21 @@ export class Supervisor {
   constructor(private readonly o: SupervisorOptions) {
     this.stats = o.stats ?? new MonitorStats();
     this.history = new EpisodeIndex({ sinceMs: o.clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.health.guard.report(now), this.history);
+    this.views = new WindowViews(
+      this.windows,
+      o.clock,
+      () => this.peerset,
+      (now) => this.health.guard.report(now),
+      this.history,
+    );
     const muter = o.muter ?? NO_MUTER;
     this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
     this.disruptions = this.makeDisruptions(o.disruption);
-    this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    this.limitLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      o.rejectLogIntervalMs,
+      () => o.clock.now(),
+    );
     const now = () => o.clock.now();
     this.outsiders = new IgnoredMetrics({ stats: this.stats, log: o.log, logIntervalMs: o.rejectLogIntervalMs, now, remember: TUNING.removedPeersRemembered });
     this.scheduler = new WakeScheduler<TrackedWindow>({
@@ -214,8 +224,7 @@ export class Supervisor {
         },
       },
       guards: {
-        isCurrentEpisode: ({ context, event }) =>
-          event.type === "alert.published" && event.episode === (context.key as TrackedWindow).episode,
+        isCurrentEpisode: ({ context, event }) => event.type === "alert.published" && event.episode === (context.key as TrackedWindow).episode,
         firingLeft: (a) => {
           const w = of(a);
           // A held window (disruption) has no firing alert at all: its episode ends silently.
@@ -315,7 +324,6 @@ export class Supervisor {
       "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
     );
   }
-
 }
 
 /**

@@ -291,9 +291,7 @@ export class WindowViews {
   private fresh(name: string, options: LatestOptions): TrackedWindow[] {
     const now = this.clock.now();
     const excludeSuspects = options.excludeSuspects === true;
-    return this.windows
-      .sorted(name)
-      .filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
 }
 

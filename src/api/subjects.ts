@@ -144,8 +144,6 @@ export class Subjects {
     return `${this.prefix}.release.${name}`;
   }
 
-
-
   /**
    * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
    * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.

@@ -96,7 +96,11 @@ export class CheckpointWriter {
 
   constructor(private readonly o: CheckpointWriterOptions) {
     for (const [k, n] of o.stored ?? []) this.buckets.set(k, n);
-    this.failureLog = new RateLimitedLog((f, m) => o.log.warn(f, m), 10_000, () => o.clock.now());
+    this.failureLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      10_000,
+      () => o.clock.now(),
+    );
   }
 
   /** Writes a round every interval from now on (the first after a random part of one, so that replicas fall out of step). */
@@ -226,13 +230,7 @@ export class CheckpointWriter {
   }
 
   /** Writes the changed buckets; true when one was too large for a message (nothing more written then). */
-  private async writeBuckets(
-    k: number,
-    buckets: MetricWindow[][],
-    fresh: boolean,
-    report: RoundReport,
-    pending: Set<Promise<void>>,
-  ): Promise<boolean> {
+  private async writeBuckets(k: number, buckets: MetricWindow[][], fresh: boolean, report: RoundReport, pending: Set<Promise<void>>): Promise<boolean> {
     const now = this.o.clock.now();
     for (let b = 0; b < buckets.length; b++) {
       const subject = this.o.subjects.checkpoint(k, b);

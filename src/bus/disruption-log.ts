@@ -87,7 +87,8 @@ export class StreamDisruptionLog implements DisruptionPublisher {
         return;
       } catch (err) {
         failures++;
-        if (failures === 1) this.logger.warn({ name: e.name, kind: e.kind, err: (err as Error).message }, "disruption event not stored yet: retrying until it is");
+        if (failures === 1)
+          this.logger.warn({ name: e.name, kind: e.kind, err: (err as Error).message }, "disruption event not stored yet: retrying until it is");
         await delay(backoffMs(failures, { baseMs: 100, maxMs: TUNING.maxAlertRetryPauseMs }));
       }
     }
@@ -123,7 +124,12 @@ export async function openDisruptions(nc: NatsConnection, clock: Clock, subjects
 }
 
 /** Follows the public events of the names this monitor owns (its own come back too: the receiver ignores them). */
-export function followDisruptions(nc: NatsConnection, subjects: Subjects, owns: (name: string) => boolean, observed: (e: DisruptionEvent) => void): Subscription {
+export function followDisruptions(
+  nc: NatsConnection,
+  subjects: Subjects,
+  owns: (name: string) => boolean,
+  observed: (e: DisruptionEvent) => void,
+): Subscription {
   return nc.subscribe(subjects.disruptionsAll, {
     callback: (err, m) => {
       if (err) return;

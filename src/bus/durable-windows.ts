@@ -32,7 +32,16 @@ export class DurableWindows {
   ) {}
 
   static start(o: DurableWindowsOptions): DurableWindows {
-    const common = { nc: o.nc, clock: o.clock, subjects: o.subjects, windows: o.windows, partitions: o.config.partitions, shardTag: o.shardTag, stats: o.stats, log: o.log };
+    const common = {
+      nc: o.nc,
+      clock: o.clock,
+      subjects: o.subjects,
+      windows: o.windows,
+      partitions: o.config.partitions,
+      shardTag: o.shardTag,
+      stats: o.stats,
+      log: o.log,
+    };
     const writer = new CheckpointWriter({ ...common, intervalMs: o.config.checkpointIntervalMs, refreshMs: o.config.windowRetentionMs / 4, stored: o.stored });
     const responder = new TransferResponder(common);
     writer.start();

@@ -10,6 +10,7 @@
  */
 import { DeliverPolicy, type NatsConnection, type Subscription } from "nats";
 import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { TUNING, type ShardSpec } from "../config.js";
@@ -67,7 +68,7 @@ async function openSource(o: HistoryFeedOptions): Promise<{ stop(): void }> {
 
 /** One alert's bytes into the index, when it is an alert of a name this instance owns. */
 function recordAlert(o: HistoryFeedOptions, data: Uint8Array): void {
-  let alert;
+  let alert: Alert;
   try {
     alert = decodeAlert(data);
   } catch {

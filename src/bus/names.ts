@@ -18,12 +18,7 @@ export function isInbox(reply: string | undefined): boolean {
 }
 
 /** Answers the internal scatter: `{ s: shard index, n: names }`. */
-export function answerShardNames(
-  nc: NatsConnection,
-  subjects: Subjects,
-  shard: ShardSpec,
-  names: () => string[],
-): Subscription {
+export function answerShardNames(nc: NatsConnection, subjects: Subjects, shard: ShardSpec, names: () => string[]): Subscription {
   return nc.subscribe(subjects.internalNames, {
     callback: (err, m) => {
       if (!err && isInbox(m.reply)) m.respond(encode({ s: shard.index, c: shard.count, n: names() }));

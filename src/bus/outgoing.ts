@@ -44,12 +44,10 @@ export class OutgoingBus {
   static async open(g: OutgoingGround, jsm: JetStreamManager | undefined): Promise<OutgoingBus> {
     const alerts = await alertTransport(g, jsm);
     const suspects = g.config.suspicion ? await suspicionTransport(g, jsm) : undefined;
-    return new OutgoingBus(
-      outbox(g, alerts.transport, "alerts"),
-      suspects && outbox(g, suspects, "suspicion", SUSPICION_ACCOUNT),
-      alerts.logged,
-      [alerts.transport, ...(suspects ? [suspects] : [])] as BusTransport<never>[],
-    );
+    return new OutgoingBus(outbox(g, alerts.transport, "alerts"), suspects && outbox(g, suspects, "suspicion", SUSPICION_ACCOUNT), alerts.logged, [
+      alerts.transport,
+      ...(suspects ? [suspects] : []),
+    ] as BusTransport<never>[]);
   }
 
   disconnected(): void {
@@ -70,7 +68,12 @@ export class OutgoingBus {
   }
 }
 
-function outbox<T extends Outgoing>(g: OutgoingGround, transport: Transport<T>, component: string, account?: ConstructorParameters<typeof Outbox<T>>[0]["account"]) {
+function outbox<T extends Outgoing>(
+  g: OutgoingGround,
+  transport: Transport<T>,
+  component: string,
+  account?: ConstructorParameters<typeof Outbox<T>>[0]["account"],
+) {
   return new Outbox<T>({
     transport,
     ...(account ? { account } : {}),

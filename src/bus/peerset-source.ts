@@ -13,14 +13,7 @@
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import {
-  ensurePeerSetStream,
-  newestValidPeerSet,
-  peersetLimit,
-  peersetStreamName,
-  removeLimitCommand,
-  type PeerSetStreamState,
-} from "./peerset-stream.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetLimit, peersetStreamName, removeLimitCommand, type PeerSetStreamState } from "./peerset-stream.js";
 import type { PeerSet } from "../api/types.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 
@@ -89,9 +82,7 @@ async function followStream(
   const done = (async () => {
     for await (const m of messages) target.receivePeerSet(m.data, limit());
   })();
-  const refused = streamBelowServer(stream, nc.info?.max_payload)
-    ? watchRefused(nc, subjects, target, name, stream.maxMsgSize, log)
-    : undefined;
+  const refused = streamBelowServer(stream, nc.info?.max_payload) ? watchRefused(nc, subjects, target, name, stream.maxMsgSize, log) : undefined;
   return {
     mode: "jetstream",
     stop: async () => {
@@ -112,8 +103,7 @@ function reportStreamLimit(stream: PeerSetStreamState, name: string, maxPayload:
   if (stream.outcome === "raised") {
     log.info(
       { stream: name, maxPayload },
-      "raised the peerset stream's 64 KiB message limit (left by an older peermon): " +
-        "a PeerSet may be as large as the server's max_payload",
+      "raised the peerset stream's 64 KiB message limit (left by an older peermon): " + "a PeerSet may be as large as the server's max_payload",
     );
   } else if (streamBelowServer(stream, maxPayload)) {
     log.warn(
@@ -125,15 +115,12 @@ function reportStreamLimit(stream: PeerSetStreamState, name: string, maxPayload:
 }
 
 /** Counts and logs each PeerSet on the subject that is over the stream's limit (the stream refused it). */
-function watchRefused(
-  nc: NatsConnection,
-  subjects: Subjects,
-  target: PeerSetTarget,
-  stream: string,
-  maxMsgSize: number,
-  log: Logger,
-): Subscription {
-  const refusedLog = new RateLimitedLog((f, m) => log.warn(f, m), REFUSED_LOG_INTERVAL_MS, () => performance.now());
+function watchRefused(nc: NatsConnection, subjects: Subjects, target: PeerSetTarget, stream: string, maxMsgSize: number, log: Logger): Subscription {
+  const refusedLog = new RateLimitedLog(
+    (f, m) => log.warn(f, m),
+    REFUSED_LOG_INTERVAL_MS,
+    () => performance.now(),
+  );
   return nc.subscribe(subjects.peerset, {
     callback: (err, m) => {
       if (err || m.data.length <= maxMsgSize) return;

@@ -74,7 +74,11 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded("latest", (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
-    const excludeSuspects = m.headers?.get(EXCLUDE_HEADER)?.split(",").some((v) => v.trim() === "suspect") === true;
+    const excludeSuspects =
+      m.headers
+        ?.get(EXCLUDE_HEADER)
+        ?.split(",")
+        .some((v) => v.trim() === "suspect") === true;
     const reply = o.supervisor.views.latestEncoded(name, { excludeSuspects });
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
     if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
@@ -170,29 +174,34 @@ function fail(m: ServiceMsg, code: number, text: string): QueryOutcome {
 function guard(o: QueryServiceOptions, queryStats: QueryStats) {
   const { log, clock } = o;
   const stats = o.supervisor.stats;
-  const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), o.rejectLogIntervalMs, () => clock.now());
-  return (endpoint: QueryEndpoint, fn: (m: ServiceMsg) => Answered) => (err: Error | null, m: ServiceMsg): void => {
-    if (err) {
-      log.warn({ err: err.message }, "query endpoint stopped");
-      return;
-    }
-    if (!isInbox(m.reply)) {
-      stats.queriesRefused++;
-      refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
-      return;
-    }
-    const started = clock.now();
-    const failed = (e: unknown): QueryOutcome => {
-      log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
-      return fail(m, 500, `peermon could not answer: ${(e as Error).message}`);
+  const refusedLog = new RateLimitedLog(
+    (f, msg) => log.warn(f, msg),
+    o.rejectLogIntervalMs,
+    () => clock.now(),
+  );
+  return (endpoint: QueryEndpoint, fn: (m: ServiceMsg) => Answered) =>
+    (err: Error | null, m: ServiceMsg): void => {
+      if (err) {
+        log.warn({ err: err.message }, "query endpoint stopped");
+        return;
+      }
+      if (!isInbox(m.reply)) {
+        stats.queriesRefused++;
+        refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
+        return;
+      }
+      const started = clock.now();
+      const failed = (e: unknown): QueryOutcome => {
+        log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
+        return fail(m, 500, `peermon could not answer: ${(e as Error).message}`);
+      };
+      const record = (outcome: QueryOutcome) => queryStats.record(endpoint, outcome, clock.now() - started);
+      try {
+        const answered = fn(m);
+        if (typeof answered === "string") record(answered);
+        else void answered.catch(failed).then(record);
+      } catch (e) {
+        record(failed(e));
+      }
     };
-    const record = (outcome: QueryOutcome) => queryStats.record(endpoint, outcome, clock.now() - started);
-    try {
-      const answered = fn(m);
-      if (typeof answered === "string") record(answered);
-      else void answered.catch(failed).then(record);
-    } catch (e) {
-      record(failed(e));
-    }
-  };
 }

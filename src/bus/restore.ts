@@ -62,7 +62,10 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
     if (sibling) {
       restored.source = "sibling";
       if (sibling.failure) {
-        c.log.warn({ err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length }, "a sibling's transfer stopped short: the rest from checkpoints");
+        c.log.warn(
+          { err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length },
+          "a sibling's transfer stopped short: the rest from checkpoints",
+        );
         pending = (c.owned ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
       } else pending = [];
     }
@@ -85,8 +88,7 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
 
 /** The checkpoint stream, created when missing, after an older version's every-metric stream is retired. */
 async function prepareCheckpoints(c: RestoreContext): Promise<void> {
-  const ensure = () =>
-    ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
+  const ensure = () => ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
   const hasCheckpoints = await c.jsm.streams.info(c.subjects.stream("WINDOWS")).then(
     (si) => si.state.messages > 0,
     (err) => {

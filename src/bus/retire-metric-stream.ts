@@ -7,7 +7,7 @@
  * it again; the next start of this version deletes it again, its checkpoints existing by then.)
  */
 import { DeliverPolicy, type JetStreamManager, type NatsConnection } from "nats";
-import { Subjects, type MetricSubjectTail } from "../api/subjects.js";
+import type { Subjects, MetricSubjectTail } from "../api/subjects.js";
 import { decodeMetricMessage } from "../api/validate.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";

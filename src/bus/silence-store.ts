@@ -63,7 +63,11 @@ export class SilenceFollower {
   rejected = 0;
 
   private constructor(private readonly o: SilenceFollowerOptions) {
-    this.badLog = new RateLimitedLog((f, m) => o.log.warn(f, m), 10_000, () => o.clock.now());
+    this.badLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      10_000,
+      () => o.clock.now(),
+    );
   }
 
   /**

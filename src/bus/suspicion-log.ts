@@ -51,13 +51,15 @@ export class StreamSuspicionTransport extends LinkedTransport implements Transpo
 
   send(e: SuspicionEvent, done: (err?: unknown) => void): boolean {
     if (!this.up) return false;
-    this.log.append(this.subjects.suspectLog(e.name, e.peer), e.kind, encodeSuspicion(e), (last) => last === e.kind).then(
-      (appended) => {
-        if (!appended.stored || appended.duplicate) this.stats.suspicionsDeduplicated++;
-        done();
-      },
-      (err: unknown) => done(err ?? new Error("suspicion append failed")),
-    );
+    this.log
+      .append(this.subjects.suspectLog(e.name, e.peer), e.kind, encodeSuspicion(e), (last) => last === e.kind)
+      .then(
+        (appended) => {
+          if (!appended.stored || appended.duplicate) this.stats.suspicionsDeduplicated++;
+          done();
+        },
+        (err: unknown) => done(err ?? new Error("suspicion append failed")),
+      );
     return true;
   }
 }

@@ -91,11 +91,7 @@ export class LocalNatsServer {
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
     const spawnError = new Promise<never>((_, reject) =>
       child.once("error", (err) =>
-        reject(
-          new PeermonError(
-            `cannot run nats-server (${err.message}); install it (Debian: apt-get install nats-server) or pass --nats <url>`,
-          ),
-        ),
+        reject(new PeermonError(`cannot run nats-server (${err.message}); install it (Debian: apt-get install nats-server) or pass --nats <url>`)),
       ),
     );
     await Promise.race([this.waitReady(o.readyTimeoutMs ?? 10_000), spawnError]);

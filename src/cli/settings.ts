@@ -209,11 +209,7 @@ export function readConfigFile(path: string): Record<string, Raw> {
  * Builds a validated MonitorConfig from commander's options, the environment and an optional file.
  * `scope` is "serve" for the monitor, "client" for the other commands (connection settings only).
  */
-export function resolveSettings(
-  flags: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-  scope: "serve" | "client",
-): MonitorConfig {
+export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, scope: "serve" | "client"): MonitorConfig {
   const configPath = (flags.config as string | undefined) ?? env.PEERMON_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
   if (configPath) rejectUnknownKeys(file, configPath);

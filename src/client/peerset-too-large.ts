@@ -19,10 +19,7 @@ export class PeerSetTooLarge extends UsageError {
     hint: string,
     cause: unknown,
   ) {
-    super(
-      `the peerset of ${peers} peer${peers === 1 ? "" : "s"} is ${formatBytes(bytes)} encoded, over ${hint}, then try again`,
-      { cause },
-    );
+    super(`the peerset of ${peers} peer${peers === 1 ? "" : "s"} is ${formatBytes(bytes)} encoded, over ${hint}, then try again`, { cause });
   }
 
   /** The server refused it: its `max_payload` is `maxPayload` bytes. */

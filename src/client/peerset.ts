@@ -17,13 +17,7 @@ import { ulid } from "ulid";
 import { encodePeerSet } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
-import {
-  ensurePeerSetStream,
-  newestValidPeerSet,
-  peersetStreamBounds,
-  peersetStreamName,
-  raiseLegacyLimit,
-} from "../bus/peerset-stream.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName, raiseLegacyLimit } from "../bus/peerset-stream.js";
 import { isOverMaxPayload, isOverStreamLimit, isSequenceConflict } from "../bus/jetstream.js";
 import { JetStreamMissing, PeermonError } from "../errors.js";
 import { PeerSetTooLarge } from "./peerset-too-large.js";
@@ -39,8 +33,8 @@ const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT = 10039;
 
 /** What the stream holds: the current peerset, none yet, or no stream at all. */
 export type PeerSetReading =
-  | { type: "current"; peerset: PeerSet; /** its stream sequence */ seq: number; lastSeq: number }
-  | { type: "none"; /** sequence of the subject's last (invalid) message, 0 if none */ lastSeq: number }
+  | { type: "current"; peerset: PeerSet /** its stream sequence */; seq: number; lastSeq: number }
+  | { type: "none" /** sequence of the subject's last (invalid) message, 0 if none */; lastSeq: number }
   | { type: "no-stream"; stream: string };
 
 /** The outcome of a change. */
@@ -124,10 +118,7 @@ export class PeerSetStore {
       } catch (err) {
         if (!isSequenceConflict(err)) throw err;
         if (attempt >= this.attempts) {
-          throw new PeermonError(
-            `the peerset kept changing under ${this.attempts} attempts to update it (other writers); try again`,
-            { cause: err },
-          );
+          throw new PeermonError(`the peerset kept changing under ${this.attempts} attempts to update it (other writers); try again`, { cause: err });
         }
         await backoff(attempt);
       }
@@ -194,7 +185,6 @@ export class PeerSetStore {
     await ensurePeerSetStream(jsm, this.subjects);
   }
 }
-
 
 /** Publishes retried when no stream answered (created concurrently and not yet listening). */
 const NO_STREAM_RETRIES = 5;

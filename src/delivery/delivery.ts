@@ -99,11 +99,11 @@ export class Delivery {
           poster,
           clock,
           rng: o.rng ?? Math.random,
-      log: o.log,
+          log: o.log,
           muter: flagMuter,
           batchMs: s.deliveryBatchMs,
           batchMax: s.deliveryBatchMax,
-      ackWaitMs: s.deliveryAckWaitMs,
+          ackWaitMs: s.deliveryAckWaitMs,
           feed: o.jsm ? consumerName(destination) : "memory",
         }),
     );
@@ -165,17 +165,17 @@ async function followLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[
     for (const sink of sinks) {
       const d = sink.destination;
       const feed = await followDurable({
-    nc: o.nc,
-    jsm,
-    stream,
-    durable: consumerName(d),
+        nc: o.nc,
+        jsm,
+        stream,
+        durable: consumerName(d),
         filter: o.subjects.alertLogAll,
         description: `peermon: delivery to ${d.kind} ${d.redacted}`,
-    ackWaitMs: s.deliveryAckWaitMs,
-    maxPending: s.deliveryMaxPending,
+        ackWaitMs: s.deliveryAckWaitMs,
+        maxPending: s.deliveryMaxPending,
         // Unused for the log's retention (every monitor gone or reconfigured): nothing left to deliver.
-    inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
-    log: o.log,
+        inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
+        log: o.log,
         onMessage: (m, backlog) => sink.accept(m, backlog),
       });
       feeds.push(feed);
@@ -195,8 +195,26 @@ function followMemory(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, cl
   feeds.push(followSubjectState(o.nc, o.subjects.disruptionsAll, nextSeq, recorder(table, clock, decodeDisruptionEvent)));
   for (const sink of sinks) {
     const queue = `${o.subjects.prefix}-deliver-${sink.id}`;
-    feeds.push(followQueue(o.nc, o.subjects.alertsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m)));
-    feeds.push(followQueue(o.nc, o.subjects.disruptionsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m, 0, decodeDisruptionEvent)));
+    feeds.push(
+      followQueue(
+        o.nc,
+        o.subjects.alertsAll,
+        queue,
+        nextSeq,
+        () => clock.now(),
+        (m) => sink.accept(m),
+      ),
+    );
+    feeds.push(
+      followQueue(
+        o.nc,
+        o.subjects.disruptionsAll,
+        queue,
+        nextSeq,
+        () => clock.now(),
+        (m) => sink.accept(m, 0, decodeDisruptionEvent),
+      ),
+    );
   }
   return Promise.resolve(feeds);
 }

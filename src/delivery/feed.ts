@@ -7,16 +7,7 @@
  * - Without JetStream, the same two from the live subject: a queue subscription (each alert to one
  *   instance, lost if it dies: best effort) and a plain one.
  */
-import {
-  AckPolicy,
-  ConsumerEvents,
-  DeliverPolicy,
-  nanos,
-  type ConsumerConfig,
-  type JetStreamManager,
-  type JsMsg,
-  type NatsConnection,
-} from "nats";
+import { AckPolicy, ConsumerEvents, DeliverPolicy, nanos, type ConsumerConfig, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
 import type { Logger } from "../log.js";
 import { isNotFound } from "../bus/jetstream.js";
 

@@ -56,10 +56,7 @@ export class RetryStage implements Stage {
         return await this.inner.exec(open);
       } catch (err) {
         if (!(err instanceof RetryableFailure)) throw err;
-        const wait = Math.max(
-          backoffMs(attempt, { ...DELIVERY_BACKOFF, random: this.o.rng }),
-          Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
-        );
+        const wait = Math.max(backoffMs(attempt, { ...DELIVERY_BACKOFF, random: this.o.rng }), Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
         this.o.onRetry(open, attempt, err, wait);
         await this.sleep(wait);
       }

@@ -131,7 +131,11 @@ export class Sink implements PostReport {
       onRetry: (items) => (this.counters.retried += items.length),
     });
     this.intake = pipeline(muteStage(o.muter), new BatchStage(this.retry, { clock: o.clock, windowMs: o.batchMs, max: o.batchMax }));
-    this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), REJECT_LOG_INTERVAL_MS, () => o.clock.now());
+    this.rejectLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      REJECT_LOG_INTERVAL_MS,
+      () => o.clock.now(),
+    );
     this.sweep = o.clock.setTimer(() => this.confirmWorking(), o.ackWaitMs / 3);
   }
 

@@ -106,7 +106,11 @@ export function monitorMetrics(source: MetricsSource): Registry {
       for (const reason of IGNORE_REASONS) this.inc({ reason }, stats.ignored[reason]);
     },
   });
-  total("peermon_metrics_ignored_total", "Deprecated alias of peermon_metric_messages_ignored_total (summed over reasons): removed after 0.2", () => stats.metricsIgnored);
+  total(
+    "peermon_metrics_ignored_total",
+    "Deprecated alias of peermon_metric_messages_ignored_total (summed over reasons): removed after 0.2",
+    () => stats.metricsIgnored,
+  );
   total("peermon_queries_refused_total", "Queries dropped unanswered: their reply subject was not an _INBOX", () => stats.queriesRefused);
   total("peermon_windows_created_total", "Windows created", () => stats.windowsCreated);
   total("peermon_windows_freed_total", "Windows freed (peer left the peerset)", () => stats.windowsFreed);
@@ -197,10 +201,7 @@ export function monitorMetrics(source: MetricsSource): Registry {
       this.set(source.graceLeftMs() / 1_000);
     },
   });
-  new Gauge({ name: "peermon_info", help: "This monitor", labelNames: Object.keys(source.info), registers: [register] }).set(
-    source.info,
-    1,
-  );
+  new Gauge({ name: "peermon_info", help: "This monitor", labelNames: Object.keys(source.info), registers: [register] }).set(source.info, 1);
   const lag = new Histogram({
     name: "peermon_detection_lag_seconds",
     help: "From a window's deadline to its firing alert handed to the bus",

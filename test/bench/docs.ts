@@ -176,7 +176,11 @@ const TARGETS: Target[] = [
       `${l.steady_windows} windows, ${l.steady_msgs_per_s} of ${l.steady_target_msgs_per_s} msgs/s, lag p50/p99/max ${l.steady_alert_lag_p50_ms}/${l.steady_alert_lag_p99_ms}/${l.steady_alert_lag_max_ms} ms, ` +
       `false/missed ${l.steady_false_alerts}/${l.steady_missed_alerts}, outages/stalls ${l.steady_outages}/${l.steady_stalls}, RSS drift ${l.steady_rss_drift_pct}%`,
     met: (l) =>
-      l.steady_held === true && l.steady_false_alerts === 0 && l.steady_missed_alerts === 0 && Math.abs(num(l, "steady_rss_drift_pct")) < 5 && num(l, "steady_windows") >= 1_000_000,
+      l.steady_held === true &&
+      l.steady_false_alerts === 0 &&
+      l.steady_missed_alerts === 0 &&
+      Math.abs(num(l, "steady_rss_drift_pct")) < 5 &&
+      num(l, "steady_windows") >= 1_000_000,
   },
   {
     what: "Deadline -> webhook receiver, lone alert",

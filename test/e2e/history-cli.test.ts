@@ -72,7 +72,10 @@ test("cli - history prints last seen, availability, flaps and episodes, human an
   for (const line of lines.slice(1)) assert.match(line, /^ {2}down \d{4}-\d\d-\d\dT[\d:.]+Z -> \d{4}-\d\d-\d\dT[\d:.]+Z \((\d+ms|\d+(\.\d)?s)\)$/);
   const h = JSON.parse(json.stdout) as { name: string; flaps: number; availability: number; episodes: { id: string }[]; last_seen: number };
   assert.deepEqual([h.name, h.flaps, h.episodes.length], ["ping", 2, 2]);
-  assert.deepEqual(h.episodes.map((e) => e.id), alerts.of("firing").map((a) => a.id));
+  assert.deepEqual(
+    h.episodes.map((e) => e.id),
+    alerts.of("firing").map((a) => a.id),
+  );
   assert.match(json.stdout, /"last_seen":\d{19},/, "nanoseconds written as exact numbers");
   ok(never);
   const help = await runCli(t, ["history", "--help"]);

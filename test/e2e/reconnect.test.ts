@@ -36,8 +36,14 @@ test("reconnect - publish --every survives a nats-server restart: says so on std
   const result = await proc.stop("SIGTERM");
   assert.equal(result.code, 0, result.stderr);
   assert.doesNotMatch(result.stderr, /DISCONNECT|Error/);
-  const printed = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as { valid: boolean });
-  assert.ok(printed.every((m) => m.valid), "each printed line is a confirmed publish");
+  const printed = result.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { valid: boolean });
+  assert.ok(
+    printed.every((m) => m.valid),
+    "each printed line is a confirmed publish",
+  );
 });
 
 test("reconnect - alerts keeps following across a nats-server restart and says when it is back", async (t) => {

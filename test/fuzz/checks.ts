@@ -24,7 +24,11 @@ export function counts(stats: MonitorStats): Counts {
 
 /** Resolves once the monitor received `expected` metric messages in all. */
 export function settled(monitor: Monitor, expected: number, timeoutMs = 30_000): Promise<void> {
-  return waitUntil(() => monitor.stats.metricsReceived >= expected, `the monitor to receive ${expected} messages (got ${monitor.stats.metricsReceived})`, timeoutMs);
+  return waitUntil(
+    () => monitor.stats.metricsReceived >= expected,
+    `the monitor to receive ${expected} messages (got ${monitor.stats.metricsReceived})`,
+    timeoutMs,
+  );
 }
 
 /** Problems with the accounting since `before`, given that `sent` messages were published meanwhile. */

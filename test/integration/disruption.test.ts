@@ -53,10 +53,19 @@ test("disruption - 12 of 20 peers silent together: one disruption event, no per-
   const pm = new PeerMonitorClient(nc);
   assert.deepEqual(await pm.releaseDisruption("ping"), { released: 12, shards: ["all"] });
   await alerts.waitFor((a) => a.length === 12, "the 12 held alerts");
-  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), PEERS.slice(8));
+  assert.deepEqual(
+    alerts
+      .of("firing")
+      .map((a) => a.peer)
+      .sort(),
+    PEERS.slice(8),
+  );
   await waitUntil(() => events.length === 2, "the ended event");
   assert.equal(events[1]!.kind, "ended");
-  await assert.rejects(pm.releaseDisruption("ping"), (err: unknown) => err instanceof QueryError && err.code === 404 && /no disruption of ping is open/.test(err.message));
+  await assert.rejects(
+    pm.releaseDisruption("ping"),
+    (err: unknown) => err instanceof QueryError && err.code === 404 && /no disruption of ping is open/.test(err.message),
+  );
 });
 
 test("disruption - 4 of 20 peers silent: per-peer alerts as without disruption mode", async (t) => {
@@ -70,7 +79,13 @@ test("disruption - 4 of 20 peers silent: per-peer alerts as without disruption m
   peers.silence(4);
   await alerts.waitFor((a) => a.length === 4, "4 firing alerts");
   await quietPeriod(1_000);
-  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), PEERS.slice(16));
+  assert.deepEqual(
+    alerts
+      .of("firing")
+      .map((a) => a.peer)
+      .sort(),
+    PEERS.slice(16),
+  );
   assert.equal(events.length, 0);
 });
 
@@ -91,7 +106,11 @@ test("disruption - a monitor restarted during a disruption does not fire the hel
   await a.stop();
   await b.stop();
   const c = await startMonitor(t, server, { ...DISRUPTION, graceMs: 1_000 });
-  assert.deepEqual(c.supervisor.disruptions.report().map((d) => d.name), ["ping"], "the open disruption is restored from the log");
+  assert.deepEqual(
+    c.supervisor.disruptions.report().map((d) => d.name),
+    ["ping"],
+    "the open disruption is restored from the log",
+  );
   await waitUntil(() => c.supervisor.disruptions.held === 12, "the restored monitor holds the 12 again after its grace", 10_000);
   await quietPeriod(1_500);
   assert.equal(alerts.alerts.length, 0, "no held alert fired because of the restart");
@@ -149,6 +168,12 @@ test("disruption - the sinks get one PeermonDisruption instead of a page per pee
   await new PeerMonitorClient(nc).releaseDisruption("ping");
   await receiver.waitFor(() => received().length === 14, "12 peers paged and the disruption resolved", 15_000);
   const after = received().slice(1);
-  assert.deepEqual(after.filter((x) => x.startsWith("resolved")), ["resolved PeermonDisruption ping"]);
-  assert.deepEqual(after.filter((x) => x.startsWith("firing")).sort(), PEERS.slice(8).map((p) => `firing PeermonMetricExpired ${p}`));
+  assert.deepEqual(
+    after.filter((x) => x.startsWith("resolved")),
+    ["resolved PeermonDisruption ping"],
+  );
+  assert.deepEqual(
+    after.filter((x) => x.startsWith("firing")).sort(),
+    PEERS.slice(8).map((p) => `firing PeermonMetricExpired ${p}`),
+  );
 });

@@ -56,7 +56,11 @@ test("durable windows - the server stores no metric, only checkpoint buckets, an
     assert.ok(!s.subjects.some((x) => x.includes(".metrics.")), `stream ${name} captures no metric subject: ${s.subjects}`);
   }
   const partitions = new Set(NAMES.map((n) => partitionOf(n, 32))).size;
-  assert.equal(all.get("PEERMON_WINDOWS")?.messages, partitions, "one bucket per partition holds these 200 windows: 1,000 metrics cost the server 8 writes a round");
+  assert.equal(
+    all.get("PEERMON_WINDOWS")?.messages,
+    partitions,
+    "one bucket per partition holds these 200 windows: 1,000 metrics cost the server 8 writes a round",
+  );
 
   const written = monitor.stats.checkpointBatches;
   await rounds(monitor, 4);
@@ -158,7 +162,10 @@ test("durable windows - an older version's every-metric stream is carried over i
   const shard1 = await startMonitor(t, server, { shard: { index: 1, count: 2 } });
   const names = [...shard0.supervisor.views.names(), ...shard1.supervisor.views.names()].sort();
   assert.deepEqual(names, [...NAMES].sort(), "each shard found its windows, the second from the carried-over checkpoints");
-  for (const [m, n] of [...shard0.supervisor.views.names().map((n) => [shard0, n] as const), ...shard1.supervisor.views.names().map((n) => [shard1, n] as const)]) {
+  for (const [m, n] of [
+    ...shard0.supervisor.views.names().map((n) => [shard0, n] as const),
+    ...shard1.supervisor.views.names().map((n) => [shard1, n] as const),
+  ]) {
     assert.equal(m.supervisor.views.latestForPeer(n, "P1")?.value, "3", `${n}: the newest metric`);
   }
 });
@@ -193,7 +200,10 @@ test("durable windows - replicas of a shard take turns: the server gets one chec
   const rounds = a.stats.checkpointBatches + b.stats.checkpointBatches - start;
   const intervals = (Date.now() - startedAt) / intervalMs;
   assert.ok(rounds >= intervals * 0.4, `rounds went on: ${rounds} in ${intervals.toFixed(1)} intervals`);
-  assert.ok(rounds <= intervals * 1.5, `${rounds} rounds in ${intervals.toFixed(1)} intervals: the replicas took turns (each alone would make ${Math.round(intervals * 2)})`);
+  assert.ok(
+    rounds <= intervals * 1.5,
+    `${rounds} rounds in ${intervals.toFixed(1)} intervals: the replicas took turns (each alone would make ${Math.round(intervals * 2)})`,
+  );
 
   // Whichever wrote, the other writes once it stops.
   const [gone, left] = a.stats.checkpointBatches >= b.stats.checkpointBatches ? [a, b] : [b, a];

@@ -9,14 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encode, MAX_MESSAGE_BYTES } from "../../src/api/codec.js";
 import { Subjects } from "../../src/api/subjects.js";
-import {
-  checkMetric,
-  decodeAlert,
-  decodeMetricMessage,
-  decodePeerSetMessage,
-  MESSAGE_REJECT_REASONS,
-  type RejectReason,
-} from "../../src/api/validate.js";
+import { checkMetric, decodeAlert, decodeMetricMessage, decodePeerSetMessage, MESSAGE_REJECT_REASONS, type RejectReason } from "../../src/api/validate.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { client, natsServer, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 import { accountingErrors, counts, heapAfterGc, mib, settled, validWindowErrors } from "../fuzz/checks.js";

@@ -69,7 +69,9 @@ test("http - /events streams status snapshots: names, states per peer, troubled 
   );
 });
 
-test("http - the status page shows each name's peers and states, live, in a real browser", { skip: !hasChromium() && "install Debian's chromium (apt-get install chromium)" }, async (t) => {
+test("http - the status page shows each name's peers and states, live, in a real browser", {
+  skip: !hasChromium() && "install Debian's chromium (apt-get install chromium)",
+}, async (t) => {
   const { nc, base } = await monitorWithHttp(t);
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
@@ -84,9 +86,7 @@ test("http - the status page shows each name's peers and states, live, in a real
   const shot = await page.screenshot({ fullPage: true });
   assert.ok(shot.length > 10_000, "a screenshot with real content");
   // The rendered pixels hold the alerted cell's red (#fde0e0 background) and the healthy green.
-  const colors = (await page.evaluate(
-    "[...document.querySelectorAll('#matrix [role=cell]')].map((el) => getComputedStyle(el).backgroundColor)",
-  )) as string[];
+  const colors = (await page.evaluate("[...document.querySelectorAll('#matrix [role=cell]')].map((el) => getComputedStyle(el).backgroundColor)")) as string[];
   assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted cell is drawn");
   assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy cells are drawn");
 });

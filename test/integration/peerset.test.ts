@@ -3,17 +3,7 @@ import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import {
-  AlertCollector,
-  client,
-  natsServer,
-  publishMetric,
-  publishPeerSet,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, client, natsServer, publishMetric, publishPeerSet, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("peerset - once known, only members are tracked and queried; removal frees windows without alert", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });

@@ -205,7 +205,10 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   await live.waitFor((a) => a.some((x) => x.kind === "firing" && x.name === "ping" && x.peer === "P1"), "ping P1 firing");
 
   const queries = new PeerMonitorClient(allocator.nc);
-  assert.deepEqual((await queries.latest("freespace")).map((m) => [m.peer, m.value]), [["P1", "42"]]);
+  assert.deepEqual(
+    (await queries.latest("freespace")).map((m) => [m.peer, m.value]),
+    [["P1", "42"]],
+  );
   assert.equal((await queries.latestForPeer("ping", "P1")).peer, "P1");
   assert.deepEqual(await queries.names(), ["freespace", "ping"]);
   assert.equal((await queries.history("freespace", "P1")).peer, "P1", "history is a query consumers may ask");
@@ -272,7 +275,10 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
   const [operator, p1, repinner] = await Promise.all([as("operator"), as("P1"), as("repinner")]);
   const ops = new PeerMonitorClient(operator.nc);
   const silence = await ops.addSilence({ peer: "P1", forMs: 60_000, comment: "maintenance" });
-  assert.deepEqual((await ops.listSilences()).map((s) => s.id), [silence.id]);
+  assert.deepEqual(
+    (await ops.listSilences()).map((s) => s.id),
+    [silence.id],
+  );
   await waitUntil(() => monitor.controls.activeSilences() === 1, "the monitor follows the silence");
   const live = await AlertCollector.start(t, repinner.nc, "peermon.alerts.>");
   publishMetric(p1.nc, { n: "ping", p: "P1", ttlMs: 300 });

@@ -3,17 +3,7 @@ import assert from "node:assert/strict";
 import { pino } from "pino";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import type { LinkReport } from "../../src/window/self-outage.js";
-import {
-  AlertCollector,
-  cleanup,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("shutdown - stopping twice (and concurrently) is fine", async (t) => {
   const server = await natsServer(t);

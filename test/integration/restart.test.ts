@@ -2,16 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { systemClock, type Clock } from "../../src/clock.js";
-import {
-  AlertCollector,
-  cleanup,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-} from "../helpers/nats.js";
+import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor } from "../helpers/nats.js";
 
 test("restart - a restarted monitor comes back with its windows and alerts peers that died meanwhile, once", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
@@ -39,7 +30,10 @@ test("restart - a restarted monitor comes back with its windows and alerts peers
   assert.equal((await pm.latest("freespace")).length, 1, "queries answer from restored windows at once");
   await alerts.waitFor((a) => a.some((x) => x.peer === "dies-while-away"), "the alert for the peer that died meanwhile");
   await quietPeriod(1_500);
-  const firing = alerts.of("firing").map((a) => a.peer).sort();
+  const firing = alerts
+    .of("firing")
+    .map((a) => a.peer)
+    .sort();
   assert.deepEqual(firing, ["died-before", "dies-while-away"], "each dead peer alerted exactly once, live ones never");
 });
 
@@ -103,7 +97,14 @@ for (const [how, offsetMs] of [
     const restartedAt = Date.now();
     const second = await startMonitor(t, server, { graceMs: 500 }, { clock: skewedClock(offsetMs) });
     await alerts.waitFor((a) => a.length === 3, "the three silent peers alerted", 10_000);
-    assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), ["S1", "S2", "S3"], "the live peer is never alerted");
+    assert.deepEqual(
+      alerts
+        .of("firing")
+        .map((a) => a.peer)
+        .sort(),
+      ["S1", "S2", "S3"],
+      "the live peer is never alerted",
+    );
     assert.ok(Date.now() - restartedAt < 5_000, "alerted after the grace, not an hour later");
     const stored = second.supervisor.views.latestForPeer("ping", "S1")!;
     const ageMs = second.supervisor.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;

@@ -37,7 +37,10 @@ test("sdk - an informer keeps its peer healthy; stopping it gives one firing ale
   await waitUntil(() => alerts.seen.length === 2, "the resolved alert");
   await again.stop();
   await alerts.stop();
-  assert.deepEqual(alerts.seen.map((a) => a.kind), ["firing", "resolved"]);
+  assert.deepEqual(
+    alerts.seen.map((a) => a.kind),
+    ["firing", "resolved"],
+  );
   assert.equal(monitor.stats.alertsFiring, 1);
 });
 
@@ -73,10 +76,7 @@ test("sdk - alerts from the stream: a consumer that was offline catches up, then
   pm.publishMetric({ name: "numpin", peer: "P3", ttlMs: 0 });
   await waitUntil(() => late.seen.length === 3, "then a live one");
   await late.stop();
-  assert.deepEqual(
-    late.seen.map((a) => `${a.name}/${a.peer}`).slice(2),
-    ["numpin/P3"],
-  );
+  assert.deepEqual(late.seen.map((a) => `${a.name}/${a.peer}`).slice(2), ["numpin/P3"]);
   assert.deepEqual(new Set(late.seen.slice(0, 2).map((a) => a.peer)), new Set(["P1", "P2"]));
 });
 
@@ -128,7 +128,10 @@ test("sdk - an informer and alert streams, live and from the log, carry on acros
   await live.stop();
   await logged.stop();
   for (const stream of [live, logged]) {
-    assert.deepEqual(stream.seen.map((a) => `${a.kind} ${a.peer}`), ["firing gone-before", "firing gone-after"]);
+    assert.deepEqual(
+      stream.seen.map((a) => `${a.kind} ${a.peer}`),
+      ["firing gone-before", "firing gone-after"],
+    );
   }
   assert.deepEqual(errors, [], "the informer never failed");
 });

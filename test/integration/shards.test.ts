@@ -8,10 +8,7 @@ const NAMES = ["ping", "freespace", "numpin", "pinqueue", "tag:group", "reposize
 
 test("shards - each shard receives only its partitions, queries reach the owner, names spans all shards", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const shards = [
-    await startMonitor(t, server, { shard: { index: 0, count: 2 } }),
-    await startMonitor(t, server, { shard: { index: 1, count: 2 } }),
-  ];
+  const shards = [await startMonitor(t, server, { shard: { index: 0, count: 2 } }), await startMonitor(t, server, { shard: { index: 1, count: 2 } })];
   const nc = await client(t, server);
   const pm = new PeerMonitorClient(nc);
   const owner = (name: string) => partitionOf(name, 32) % 2;

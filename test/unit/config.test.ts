@@ -207,10 +207,7 @@ test("settings - a config file that is not a JSON object is rejected", () => {
       file.cleanup();
     }
   }
-  throwsConfigError(
-    () => resolveSettings({ config: join(tmpdir(), "peermon-no-such-dir", "none.json") }, {}, "serve"),
-    "--config",
-  );
+  throwsConfigError(() => resolveSettings({ config: join(tmpdir(), "peermon-no-such-dir", "none.json") }, {}, "serve"), "--config");
 });
 
 test("settings - an unknown key in the config file is refused, naming it and the closest valid key (regression: typos were ignored)", () => {

@@ -36,7 +36,10 @@ test("destination url - the hash names a destination stably, ignores credentials
 
 test("destination url - only http and https, with errors that do not repeat the URL", () => {
   for (const bad of ["ftp://x/y", "am:9093", "", "http//nope"]) {
-    assert.throws(() => parseDestinationUrl(bad), (err: Error) => err instanceof TypeError && !err.message.includes(bad || "\u0000"));
+    assert.throws(
+      () => parseDestinationUrl(bad),
+      (err: Error) => err instanceof TypeError && !err.message.includes(bad || "\u0000"),
+    );
   }
 });
 

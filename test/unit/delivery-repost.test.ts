@@ -43,8 +43,18 @@ test("repost - every interval, what fires now goes to Alertmanager again, groupe
   await run(clock, 1_000, 1_000);
   assert.deepEqual(poster.alertsPerCall(), [2, 1, 1]);
   assert.ok(poster.calls.every((c) => c.url === "http://am:9093/api/v2/alerts"));
-  assert.ok((JSON.parse(poster.calls[0]!.body) as Posted).every((a) => a.endsAt === undefined), "firing: no endsAt");
-  assert.deepEqual(verdicts.map(([n, v]) => [n, v.kind]), [[2, "delivered"], [1, "delivered"], [1, "delivered"]]);
+  assert.ok(
+    (JSON.parse(poster.calls[0]!.body) as Posted).every((a) => a.endsAt === undefined),
+    "firing: no endsAt",
+  );
+  assert.deepEqual(
+    verdicts.map(([n, v]) => [n, v.kind]),
+    [
+      [2, "delivered"],
+      [1, "delivered"],
+      [1, "delivered"],
+    ],
+  );
   await run(clock, INTERVAL, 1_000);
   assert.equal(poster.calls.length, 6, "and again the next interval");
   await reposter.stop();
@@ -74,7 +84,10 @@ test("repost - only alerts in scope (the windows this instance tracks)", async (
   log({ peer: "B" });
   reposter.start();
   await run(clock, INTERVAL, 1_000);
-  assert.deepEqual((JSON.parse(poster.calls[0]!.body) as Posted).map((a) => a.labels.peer), ["A"]);
+  assert.deepEqual(
+    (JSON.parse(poster.calls[0]!.body) as Posted).map((a) => a.labels.peer),
+    ["A"],
+  );
   await reposter.stop();
 });
 

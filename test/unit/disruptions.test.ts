@@ -84,9 +84,16 @@ test("disruptions - no end is decided while the monitor cannot judge (its grace)
   for (const w of windows) (w.expired = false), (w.armedAt = clock.now()), (w.deadline = clock.now() + 2_000);
   windows[19]!.expired = true;
   d.forget("ping", windows[8]!); // (the supervisor forgets the windows whose peer came back)
-  assert.deepEqual(events.map((e) => e.kind), ["started"], "still open: the monitor could not judge");
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["started"],
+    "still open: the monitor could not judge",
+  );
   judge(true);
   clock.advance(1_000);
-  assert.deepEqual(events.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["started", "ended"],
+  );
   assert.ok(fired.includes(windows[19]!), "the held windows are handed back to fire (the supervisor posts only what is still expired)");
 });

@@ -113,7 +113,11 @@ test("outbox - a failed attempt is retried after a backoff with the same alert; 
   clock.advance(49);
   assert.equal(transport.sent.length, 1);
   clock.advance(1);
-  assert.deepEqual(transport.sent.slice(1).map((s) => s.split(" ")[1]), ["P1", "P2"], "the retry first, then the newcomer");
+  assert.deepEqual(
+    transport.sent.slice(1).map((s) => s.split(" ")[1]),
+    ["P1", "P2"],
+    "the retry first, then the newcomer",
+  );
   assert.equal(transport.sent[1], `F P1 ${f.id}`, "the same alert, same id");
   transport.answer("P1");
   transport.answer("P2");
@@ -156,7 +160,10 @@ test("outbox - at most maxInFlight alerts are with the bus at once", () => {
   assert.equal(transport.inFlight, 2);
   transport.answer("P1");
   assert.equal(transport.inFlight, 2);
-  assert.deepEqual(transport.sent.map((s) => s.split(" ")[1]), ["P1", "P2", "P3"]);
+  assert.deepEqual(
+    transport.sent.map((s) => s.split(" ")[1]),
+    ["P1", "P2", "P3"],
+  );
 });
 
 test("outbox - a freed window takes its untaken alerts with it; settle waits for the rest", async () => {

@@ -45,7 +45,10 @@ test("peerset size - refused by the server: the error names max_payload, its siz
   const err = PeerSetTooLarge.byServer(155_342, 8_388_609, 8_388_608, new Error("MAX_PAYLOAD_EXCEEDED"));
   assert.ok(err instanceof PeermonError, "a user error: the CLI exits 2 with its message");
   assert.deepEqual([err.limitedBy, err.limitBytes, err.bytes, err.peers], ["server", 8_388_608, 8_388_609, 155_342]);
-  assert.match(err.message, /^the peerset of 155342 peers is 8,388,609 bytes \(8\.0 MiB\) encoded, over the NATS server's max_payload of 8,388,608 bytes \(8 MiB\)/);
+  assert.match(
+    err.message,
+    /^the peerset of 155342 peers is 8,388,609 bytes \(8\.0 MiB\) encoded, over the NATS server's max_payload of 8,388,608 bytes \(8 MiB\)/,
+  );
   assert.match(err.message, /raise max_payload in the server's config \(for example `max_payload: 16MB`; nats-server takes up to 64MB\)/);
   assert.match(err.message, /try again$/);
 });

@@ -21,7 +21,11 @@ function fleet(options: Parameters<typeof setup>[0] = { disruption: {} }) {
   };
   const silent = (n: number) => PEERS.slice(PEERS.length - n).forEach((p) => quiet.add(p));
   const back = (peers: string[]) => peers.forEach((p) => (quiet.delete(p), s.publish(p)));
-  const firing = () => s.sink.accepted.filter((a) => a.kind === "firing").map((a) => a.peer).sort();
+  const firing = () =>
+    s.sink.accepted
+      .filter((a) => a.kind === "firing")
+      .map((a) => a.peer)
+      .sort();
   const events = () => s.disruptions.map((e) => `${e.kind} ${e.count}/${Math.round(e.count / e.fraction)}`);
   return { ...s, live, silent, back, firing, events, quiet };
 }
@@ -37,13 +41,19 @@ test("supervisor disruption - 12 of 20 silent together: one started event, no pe
   assert.deepEqual(state(), counts(8, 12, 0), "held windows stay expired");
   assert.equal(sup.stats.alertsHeld, 12);
   assert.equal(sup.disruptions.held, 12);
-  assert.deepEqual(sup.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]), [["ping", 12, 20, 12]]);
+  assert.deepEqual(
+    sup.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]),
+    [["ping", 12, 20, 12]],
+  );
 
   assert.equal(sup.disruptions.release("ping"), 12);
   await live(500);
   assert.deepEqual(firing(), PEERS.slice(8), "every held alert fired on release");
   assert.deepEqual(state(), counts(8, 0, 12));
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
   assert.equal(sup.disruptions.release("ping"), undefined, "nothing open any more");
 });
 
@@ -64,7 +74,10 @@ test("supervisor disruption - when most peers come back it ends by itself: the r
   await live(3_000);
   back(PEERS.slice(8, 14)); // 6 back: 6 of 20 (0.3) still down, below 0.4
   await live(1_500);
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
   assert.equal(disruptions[1]!.count, 6);
   assert.deepEqual(firing(), PEERS.slice(14), "only the peers still expired fire");
   assert.equal(sink.accepted.filter((a) => a.kind === "resolved").length, 0, "the returned ones never fired: no resolved");
@@ -117,7 +130,10 @@ test("supervisor disruption - a peerset change during a disruption: removed peer
   for (const p of PEERS.slice(8, 16)) quiet.delete(p);
   assert.equal(sup.disruptions.held, 4, "the freed windows are no longer held");
   await live(1_500);
-  assert.deepEqual(disruptions.map((e) => `${e.kind} ${e.count}`), ["started 12", "ended 4"]);
+  assert.deepEqual(
+    disruptions.map((e) => `${e.kind} ${e.count}`),
+    ["started 12", "ended 4"],
+  );
   assert.deepEqual(firing(), PEERS.slice(16));
   assert.deepEqual(state(), counts(8, 0, 4));
 });
@@ -132,12 +148,19 @@ test("supervisor disruption - after a release the name is not held again until i
   quiet.add(PEERS[7]!); // one more fails while 13 of 20 are down: it fires
   await live(3_000);
   assert.deepEqual(firing(), PEERS.slice(7));
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
   back(PEERS.slice(7)); // all back: recovered, the release is forgotten
   await live(2_000);
   silent(12);
   await live(3_000);
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended", "started"], "held again");
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended", "started"],
+    "held again",
+  );
   assert.equal(firing().length, 13, "no new firing alert");
 });
 

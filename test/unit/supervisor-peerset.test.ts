@@ -15,7 +15,10 @@ test("supervisor - before any peerset every publishing peer is tracked", () => {
   assert.equal(sup.currentPeerSet, undefined);
   assert.equal(sup.windowCount, 3);
   assert.deepEqual(sup.views.names(), ["freespace", "ping"]);
-  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1", "P2"]);
+  assert.deepEqual(
+    sup.views.latest("ping").map((m) => m.peer),
+    ["P1", "P2"],
+  );
 });
 
 test("supervisor - a peerset frees the windows of non-members without alerts and ignores their metrics", async () => {
@@ -32,7 +35,11 @@ test("supervisor - a peerset frees the windows of non-members without alerts and
   assert.equal(sup.stats.metricsIgnored, 1);
   assert.equal(sup.windowCount, 1);
   assert.equal(sup.views.latestForPeer("ping", "P2"), undefined);
-  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1"], "only members are listed");
+  assert.deepEqual(
+    sup.views.latest("ping").map((m) => m.peer),
+    ["P1"],
+    "only members are listed",
+  );
   await run(5_000);
   assert.deepEqual(alerts(), ["firing ping/P1"], "no alert for the departed P2");
 
@@ -40,7 +47,11 @@ test("supervisor - a peerset frees the windows of non-members without alerts and
   assert.equal(sup.windowCount, 1, "a re-added peer is tracked from its next metric");
   publish("P2", { v: "again" });
   assert.equal(sup.windowCount, 2);
-  assert.deepEqual(sup.views.history("ping", "P2").map((m) => m.value), ["again"], "a fresh window");
+  assert.deepEqual(
+    sup.views.history("ping", "P2").map((m) => m.value),
+    ["again"],
+    "a fresh window",
+  );
   await run(2_000);
   assert.deepEqual(alerts(), ["firing ping/P1", "firing ping/P2"]);
 });
@@ -150,17 +161,17 @@ test("supervisor - latest lists valid fresh metrics by peer; latestForPeer and h
   publish("Pinvalid", { d: false, v: "bad" });
   for (let i = 1; i <= 12; i++) publish("Pb", { v: String(i) });
   await run(1_000);
-  assert.deepEqual(sup.views.latest("ping").map((m) => [m.peer, m.value]), [
-    ["Pa", "1"],
-    ["Pb", "12"],
-    ["Pc", "1"],
-  ]);
+  assert.deepEqual(
+    sup.views.latest("ping").map((m) => [m.peer, m.value]),
+    [
+      ["Pa", "1"],
+      ["Pb", "12"],
+      ["Pc", "1"],
+    ],
+  );
   assert.deepEqual(sup.views.latest("unknown"), []);
   assert.equal(sup.views.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
-  assert.deepEqual(
-    [sup.views.latestForPeer("ping", "Pinvalid")?.valid, sup.views.latestForPeer("ping", "Pinvalid")?.value],
-    [false, "bad"],
-  );
+  assert.deepEqual([sup.views.latestForPeer("ping", "Pinvalid")?.valid, sup.views.latestForPeer("ping", "Pinvalid")?.value], [false, "bad"]);
   assert.equal(sup.views.latestForPeer("ping", "nobody"), undefined);
   assert.deepEqual(
     sup.views.history("ping", "Pb").map((m) => m.value),
@@ -192,7 +203,10 @@ test("supervisor - interleaved publishers of one (name, peer): the latest is the
     assert.equal(sup.views.latest("ping")[0]!.value, value);
     await run(10);
   }
-  assert.deepEqual(sup.views.history("ping", "P1").map((m) => m.value), [...order].reverse());
+  assert.deepEqual(
+    sup.views.history("ping", "P1").map((m) => m.value),
+    [...order].reverse(),
+  );
   assert.equal(sup.windowCount, 1);
 });
 

@@ -90,7 +90,10 @@ test("supervisor silences - repeats during a silence are muted; its end delivers
   sup.silencesEnded(book.expire(clock.now()));
   await run(3_000);
   assert.deepEqual(log(sink.accepted).slice(2), ["firing P1 -", "firing P1 -"], "at the silence's end (9.5 s), then the repeat at 12 s");
-  assert.ok(sink.accepted.every((a) => a.episode === sink.accepted[0]!.id), "one episode throughout");
+  assert.ok(
+    sink.accepted.every((a) => a.episode === sink.accepted[0]!.id),
+    "one episode throughout",
+  );
 });
 
 test("supervisor silences - a silence that ends while the muted alert is still on its way: delivered once the server has it", async () => {

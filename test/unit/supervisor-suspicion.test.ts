@@ -48,11 +48,20 @@ test("suspicion - a suspect peer's next metric clears it; latest leaves suspects
   await h.run(700, 50); // P1 silent 1.7 s: later than its rhythm has taught (20 metrics), within its 2 s ttl
   assert.deepEqual(h.suspicions(), ["suspect P1"]);
   assert.deepEqual(h.state(), counts(2, 0, 0), "suspicion changes no state");
-  assert.deepEqual(h.sup.views.latest("ping").map((m) => m.peer), ["P1", "P2"]);
-  assert.deepEqual(h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer), ["P2"]);
+  assert.deepEqual(
+    h.sup.views.latest("ping").map((m) => m.peer),
+    ["P1", "P2"],
+  );
+  assert.deepEqual(
+    h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer),
+    ["P2"],
+  );
   h.publish("P1", { l: 2 * SEC });
   assert.deepEqual(h.suspicions(), ["suspect P1", "cleared P1"]);
-  assert.deepEqual(h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer), ["P1", "P2"]);
+  assert.deepEqual(
+    h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer),
+    ["P1", "P2"],
+  );
   assert.deepEqual(h.alerts(), []);
   assert.equal(h.sup.stats.suspicionsCleared, 1);
 });
@@ -66,7 +75,11 @@ test("suspicion - a steady peer with jitter is never suspected; a new window sus
   await h.run(1_000);
   h.publish("NEW", { l: 2 * SEC });
   await h.run(1_900, 50);
-  assert.deepEqual(h.suspicions().filter((s) => s.endsWith("NEW")), [], "no history, no early suspicion: the ttl decides");
+  assert.deepEqual(
+    h.suspicions().filter((s) => s.endsWith("NEW")),
+    [],
+    "no history, no early suspicion: the ttl decides",
+  );
 });
 
 test("suspicion - nobody is suspected while the monitor is cut off, nor in its grace", async () => {

@@ -29,19 +29,19 @@ interface Guards {
 function startWindow(key: unknown = "ping/P1", guards: Partial<Guards> = {}, all = false) {
   const ran: ActionName[] = [];
   const keys: unknown[] = [];
-  const record = (name: ActionName) => ({ context }: { context: { key: unknown } }) => {
-    ran.push(name);
-    keys.push(context.key);
-  };
+  const record =
+    (name: ActionName) =>
+    ({ context }: { context: { key: unknown } }) => {
+      ran.push(name);
+      keys.push(context.key);
+    };
   const g: Guards = { firingLeft: false, repeats: true, isCurrentEpisode: true, ...guards };
   const machine = windowMachine.provide({
     actions: {
       announceFiring: record("announceFiring"),
       announceResolved: record("announceResolved"),
       announceRepeat: record("announceRepeat"),
-      ...(all
-        ? { checkDeadline: record("checkDeadline"), withdrawFiring: record("withdrawFiring"), armRepeat: record("armRepeat") }
-        : {}),
+      ...(all ? { checkDeadline: record("checkDeadline"), withdrawFiring: record("withdrawFiring"), armRepeat: record("armRepeat") } : {}),
     },
     guards: { firingLeft: () => g.firingLeft, repeats: () => g.repeats, isCurrentEpisode: () => g.isCurrentEpisode },
   });

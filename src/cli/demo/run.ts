@@ -129,7 +129,10 @@ export async function runDemo(o: DemoOptions, view: DemoView): Promise<void> {
     outcome = await ended.promise;
   } finally {
     signals.stopping();
-    for (const step of teardown.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+    for (const step of teardown.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch(() => undefined);
     signals.release();
     if (outcome.reason !== "error") view.end({ elapsedMs: elapsed(), reason: outcome.reason, alerts: totals });
     view.close();
