@@ -2,15 +2,21 @@
  * Monitor: the wiring, and only the wiring. `Monitor.start` runs the stages in order (their code is
  * in monitor-stages.ts); each builds one part from the parts before it and returns it, so that
  * nothing is used before it exists: the connection, JetStream, the outgoing bus (alert and
- * suspicion outboxes), the operator controls, the supervisor with its link probe, the intake with
- * the peerset and metric subscriptions, the restore, delivery, history, the queries, durable
+ * suspicion outboxes), the operator controls, the windows' units with their link probe, the intake
+ * with the peerset and metric subscriptions, the restore, delivery, history, the queries, durable
  * windows, the connection watch, and the HTTP side.
  */
 import type { NatsConnection } from "nats";
 import { Subjects } from "./api/subjects.js";
+import type { SelfHealth } from "./actors/self-health.js";
+import type { TrackedWindow } from "./actors/tracked-window.js";
+import type { WindowViews } from "./actors/window-views.js";
+import { wireWindows } from "./actors/window-units.js";
+import type { Disruptions } from "./actors/disruptions.js";
+import type { EpisodeIndex } from "./window/history.js";
 import { OutgoingBus } from "./bus/outgoing.js";
 import { DEFAULT_RHYTHM, detectorFactory } from "./window/detectors/mod.js";
-import { Supervisor } from "./actors/supervisor.js";
+import type { Supervisor } from "./actors/supervisor.js";
 import { openConnection } from "./bus/connection.js";
 import { watchConnection } from "./bus/connection-watch.js";
 import { MetricIntake } from "./bus/intake.js";
@@ -20,6 +26,7 @@ import { followPeerSet, type PeerSetMode } from "./bus/peerset-source.js";
 import { followHistory } from "./bus/history-feed.js";
 import { QueryStats } from "./bus/query-stats.js";
 import { OperatorControls } from "./bus/operator-controls.js";
+import { ownershipOf } from "./bus/ownership.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import type { Readiness } from "./http/server.js";
@@ -34,7 +41,6 @@ import {
   startHttp,
   startQueries,
   subscribeMetrics,
-  ownedPartitions,
   type Ground,
   type Parts,
 } from "./monitor-stages.js";
@@ -46,13 +52,12 @@ export interface MonitorOptions {
   clock?: Clock;
 }
 
-export { ownedPartitions };
-
 export class Monitor {
   private stopped: Promise<void> | undefined;
 
   private constructor(
     readonly config: MonitorConfig,
+    /** The registry and router of this monitor's windows. */
     readonly supervisor: Supervisor,
     readonly nc: NatsConnection,
     readonly peersetMode: PeerSetMode,
@@ -60,8 +65,8 @@ export class Monitor {
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
-    const shardLabel = config.shard ? `${config.shard.index}/${config.shard.count}` : "all";
-    const nc = await openConnection(config.nats, { name: `peermon-serve shard ${shardLabel}` });
+    const ownership = ownershipOf(config);
+    const nc = await openConnection(config.nats, { name: `peermon-serve shard ${ownership.label}` });
     const ground: Ground = {
       config,
       nc,
@@ -70,7 +75,7 @@ export class Monitor {
       subjects: new Subjects(config.prefix),
       queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
-      shardLabel,
+      ownership,
     };
     try {
       return await Monitor.build(ground);
@@ -82,7 +87,7 @@ export class Monitor {
 
   /** Ready when connected to NATS and not cut off: its answers and alerts can be relied on. */
   readiness(): Readiness {
-    return readinessOf(this.nc, this.supervisor, this.parts.life.stopping);
+    return readinessOf(this.nc, this.parts.units, this.parts.life.stopping);
   }
 
   /** The port of the HTTP server (health, metrics, status page), when one runs. */
@@ -97,7 +102,27 @@ export class Monitor {
   }
 
   get stats(): MonitorStats {
-    return this.supervisor.stats;
+    return this.parts.units.stats;
+  }
+
+  /** The windows, read-only: latest metrics, states, history, the status snapshot. */
+  get views(): WindowViews {
+    return this.parts.units.views;
+  }
+
+  /** The monitor's own link, outages and grace. */
+  get health(): SelfHealth<TrackedWindow> {
+    return this.parts.units.health;
+  }
+
+  /** Failure history: episodes per (name, peer), fed from the alert log. */
+  get history(): EpisodeIndex {
+    return this.parts.units.history;
+  }
+
+  /** Alerts held when too many peers of a name fail at once. */
+  get disruptions(): Disruptions<TrackedWindow> {
+    return this.parts.units.disruptions;
   }
 
   /** Alert delivery to people, when a destination is set. */
@@ -115,18 +140,18 @@ export class Monitor {
   private async shutdown(): Promise<void> {
     const { outgoing, probe, peerset, service, durable, log, http, delivery, controls, history } = this.parts;
     probe.stop();
-    history.stop(); // [issue 11: history]
+    history.stop();
     http?.close();
-    this.supervisor.stop();
+    this.parts.units.stop();
     controls.stop();
     if (this.nc.isClosed()) {
-      // [issue 13] Closed under it (a crash as far as the server knows): stop what still holds timers.
+      // Closed under it (a crash as far as the server knows): stop what still holds timers.
       await bounded(peerset.stop(), TUNING.stopStepMs);
       return durable?.stop();
     }
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(service.stop(), TUNING.stopStepMs);
-    // [issue 13] A last checkpoint, so that a restart finds the windows as they are now.
+    // A last checkpoint, so that a restart finds the windows as they are now.
     await durable?.stop(TUNING.stopStepMs);
     await bounded(peerset.stop(), TUNING.stopStepMs);
     await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
@@ -147,7 +172,7 @@ export class Monitor {
     const outgoing = await OutgoingBus.open(g, jsm);
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
     const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
-    const supervisor = new Supervisor({
+    const units = wireWindows({
       ...config,
       clock,
       outbox: outgoing.alerts,
@@ -158,6 +183,7 @@ export class Monitor {
       disruption: disruptionSettings(config, controls),
       suspects: outgoing.suspects && { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: outgoing.suspects },
     });
+    const { supervisor, health } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followPeerSet(
       nc,
@@ -167,10 +193,10 @@ export class Monitor {
       { jsm, replicas: config.streamReplicas },
     );
     const metrics = await subscribeMetrics(g, intake);
-    await controls.attach(supervisor);
-    const restored = await restore(g, jsm, supervisor, metrics.gate, outgoing.logged, log);
+    await controls.attach(units);
+    const restored = await restore(g, jsm, units, metrics.gate, outgoing.logged, log);
     const subscriptions = metrics.subscriptions;
-    if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
+    if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => units.views.names()));
     // Alerts to people, downstream of the alert log (never in detection's way).
     const delivery = await startMonitorDelivery({
       nc,
@@ -179,44 +205,49 @@ export class Monitor {
       config,
       clock,
       log: root,
-      sup: supervisor.views,
+      views: units.views,
     });
-    // [issue 11: history] the alert log into the episode index, for history queries and the page.
+    // The alert log into the episode index, for history queries and the page.
     const history = await followHistory({
       nc,
       clock,
       subjects: g.subjects,
-      shard: config.shard,
-      partitions: config.partitions,
+      owns: g.ownership.owns,
       retentionMs: config.alertRetentionMs,
-      index: supervisor.history,
+      index: units.history,
       logged: outgoing.logged,
       log: root.child({ component: "history" }),
     });
-    const service = await startQueries(g, supervisor, delivery, controls);
-    // [issue 13] Checkpoints from now on, and answers to siblings that start.
-    const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
-    probe.start({ impaired: (r) => supervisor.health.linkImpaired(r), recovered: (r) => supervisor.health.linkRecovered(r) });
+    const service = await startQueries(g, units, delivery, controls);
+    const durable = restored && config.durableWindows ? startDurableWindows(g, units, restored) : undefined;
+    probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
     watchConnection(nc, root.child({ component: "connection" }), {
       disconnected: () => {
         outgoing.disconnected();
         probe.disconnected();
-        supervisor.health.linkImpaired("disconnected");
+        health.linkImpaired("disconnected");
       },
       reconnected: () => {
         probe.reconnected();
-        supervisor.health.linkRecovered("disconnected");
+        health.linkRecovered("disconnected");
         outgoing.reconnected();
       },
     });
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
+    const http = config.http ? await startHttp(g, config.http, units, life, delivery, controls) : undefined;
     log.info(
-      { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: outgoing.logged ? "alert stream" : "core", subjects: metrics.subjects },
+      {
+        servers: nc.getServer(),
+        shard: g.ownership.label,
+        peerset: peerset.mode,
+        alerts: outgoing.logged ? "alert stream" : "core",
+        subjects: metrics.subjects,
+      },
       "peermon monitor serving",
     );
     return new Monitor(config, supervisor, nc, peerset.mode, {
+      units,
       life,
       outgoing,
       probe,

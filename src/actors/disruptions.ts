@@ -1,12 +1,13 @@
 /**
  * Disruptions: holding the firing alerts of a metric name while too many of its peers fail at
  * once (ARCHITECTURE.md, "Disruption: when too many fail at once"; the arithmetic is
- * window/disruption.ts). The decision is taken before the first alert leaves: the supervisor asks
- * `holds` in the window's `announceFiring`, and a held window stays `expired` with no alert.
+ * window/disruption.ts). The decision is taken before the first alert leaves: a window's machine
+ * asks to fire (`fire.asked`), `holds` answers, and a held window waits in `expired.held` with no
+ * alert; the hold is the machine's state, not kept here.
  *
  * A disruption ends when the fraction falls back below the threshold less the hysteresis (checked
  * every `checkIntervalMs`, never while the monitor's own view is impaired or in its grace), or
- * when an operator releases it; then the windows still expired fire. After a release, the name is
+ * when an operator releases it; then the name's held windows are released (`release`) and fire. After a release, the name is
  * not held again until its fraction has recovered once (an operator who released wants alerts).
  *
  * Counting walks the name's windows; while windows of the name keep firing (many peers failing,
@@ -33,8 +34,10 @@ export interface DisruptionPorts<W> {
   expired(w: W): boolean;
   /** Late at `at`: suspect, or nothing valid for over half its ttl. */
   late(w: W, at: number): boolean;
-  /** `w`'s firing alert was held: post it now (when the window is still expired). */
-  fire(w: W): void;
+  /** `w`'s firing alert is held now (its machine is in `expired.held`). */
+  held(w: W): boolean;
+  /** The disruption of `name` ended: its held windows fire. */
+  release(name: string): void;
   /** A disruption started or ended here: publish it (exactly once across replicas: the bus's job). */
   announce(e: DisruptionEvent): void;
   /** False while the monitor cannot trust its own view (link impaired, grace): no end is decided. */
@@ -66,16 +69,15 @@ export interface DisruptionReport {
   held: number;
 }
 
-interface Open<W> {
+interface Open {
   id: string;
   /** When it started, wall-clock ms. */
   sinceMs: number;
   tally: Tally;
-  held: Set<W>;
 }
 
 export class Disruptions<W> {
-  private readonly open = new Map<string, Open<W>>();
+  private readonly open = new Map<string, Open>();
   /** Names released by an operator: not held again until their fraction recovered once. */
   private readonly released = new Set<string>();
   /** When each name last started or ended here, wall-clock ms: an event logged before that is old news. */
@@ -90,7 +92,7 @@ export class Disruptions<W> {
   /** Windows whose firing alert is held now. */
   get held(): number {
     let n = 0;
-    for (const d of this.open.values()) n += d.held.size;
+    for (const name of this.open.keys()) n += this.heldIn(name);
     return n;
   }
 
@@ -100,22 +102,14 @@ export class Disruptions<W> {
    */
   holds(name: string, w: W): boolean {
     if (this.o.rule.threshold <= 0) return false;
-    let d = this.open.get(name);
-    if (!d) {
+    if (!this.open.has(name)) {
       if (this.released.has(name)) return false;
-      const now = this.o.clock.now();
-      const tally = this.estimate(name, w, now);
+      const tally = this.estimate(name, w, this.o.clock.now());
       if (!disruptionStarts(this.o.rule, tally)) return false;
-      d = this.start(name, tally);
+      this.start(name, tally);
     }
-    d.held.add(w);
     this.o.stats.alertsHeld++;
     return true;
-  }
-
-  /** `w` no longer waits to fire: its peer came back, or it was freed. */
-  forget(name: string, w: W): void {
-    this.open.get(name)?.held.delete(w);
   }
 
   /**
@@ -139,9 +133,8 @@ export class Disruptions<W> {
 
   /** An operator releases `name`: its held alerts fire now. The count released, or undefined when none was open. */
   release(name: string): number | undefined {
-    const d = this.open.get(name);
-    if (!d) return undefined;
-    const count = d.held.size;
+    if (!this.open.has(name)) return undefined;
+    const count = this.heldIn(name);
     this.end(name, "released by an operator", true);
     this.released.add(name);
     this.arm();
@@ -156,7 +149,7 @@ export class Disruptions<W> {
       fraction: fractionOf(d.tally),
       count: d.tally.count,
       tracked: d.tally.tracked,
-      held: d.held.size,
+      held: this.heldIn(name),
     }));
   }
 
@@ -165,7 +158,7 @@ export class Disruptions<W> {
     this.timer = undefined;
   }
 
-  private start(name: string, tally: Tally): Open<W> {
+  private start(name: string, tally: Tally): Open {
     const wall = this.o.clock.wallNow(); // r and the ULID agree with other machines' clocks
     const id = this.newId(Math.floor(wall));
     const d = this.opened(name, id, wall, tally);
@@ -178,8 +171,8 @@ export class Disruptions<W> {
     return d;
   }
 
-  private opened(name: string, id: string, sinceMs: number, tally: Tally): Open<W> {
-    const d: Open<W> = { id, sinceMs, tally, held: new Set() };
+  private opened(name: string, id: string, sinceMs: number, tally: Tally): Open {
+    const d: Open = { id, sinceMs, tally };
     this.open.set(name, d);
     this.changedAt.set(name, sinceMs);
     this.arm();
@@ -188,7 +181,7 @@ export class Disruptions<W> {
 
   /** Ends the disruption of `name` (announcing it unless another replica did) and fires what it held. */
   private end(name: string, why: string, announce: boolean): void {
-    const d = this.open.get(name)!;
+    const held = this.heldIn(name);
     this.open.delete(name);
     const wall = this.o.clock.wallNow();
     this.changedAt.set(name, wall);
@@ -198,10 +191,17 @@ export class Disruptions<W> {
       this.o.ports.announce({ name, kind: "ended", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     }
     this.o.log.info(
-      { name, why, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, released: d.held.size },
+      { name, why, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, released: held },
       "disruption over: the alerts it held fire now",
     );
-    for (const w of d.held) this.o.ports.fire(w);
+    this.o.ports.release(name);
+  }
+
+  /** Windows of `name` whose firing alert is held. */
+  private heldIn(name: string): number {
+    let n = 0;
+    for (const w of this.o.ports.windowsOf(name)) if (this.o.ports.held(w)) n++;
+    return n;
   }
 
   private tally(name: string, now: number): Tally {

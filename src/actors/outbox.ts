@@ -68,7 +68,19 @@ interface Entry<T extends Outgoing> {
   taken: boolean;
   /** The window's deadline, for the detection lag of a firing alert (NaN otherwise). */
   deadline: number;
+  /** Called once, when the alert is first handed to the bus. */
+  onTaken?: () => void;
   /** Called once the server confirmed the alert, with the episode it is stored under and its mute. */
+  confirmed?: (episode: string, muted: boolean) => void;
+}
+
+/** What a poster wants to hear about its alert. */
+export interface PostOptions {
+  /** The window's deadline (firing alerts): the detection lag ends when the alert is taken. */
+  deadline?: number;
+  /** The alert was first handed to the bus: a consumer may have it. */
+  taken?: () => void;
+  /** The server has the alert, stored under `episode` (another replica's, when it logged first), muted or not. */
   confirmed?: (episode: string, muted: boolean) => void;
 }
 
@@ -109,17 +121,18 @@ export class Outbox<T extends Outgoing = Alert> {
 
   /**
    * Queues `alert` behind the earlier alerts of its (name, peer). `deadline` (firing alerts) feeds
-   * the detection lag; `confirmed` runs once the server has the alert. A repeat replaces a repeat
-   * of the same episode that has not left yet (an outage does not pile them up).
+   * the detection lag; `taken` runs when it is first handed to the bus, `confirmed` once the server
+   * has it. A repeat replaces a repeat of the same episode that has not left yet (an outage does
+   * not pile them up).
    */
-  post(alert: T, options: { deadline?: number; confirmed?: (episode: string, muted: boolean) => void } = {}): void {
+  post(alert: T, options: PostOptions = {}): void {
     const key = keyOf(alert.name, alert.peer);
     let queue = this.queues.get(key);
     if (!queue) {
       queue = [];
       this.queues.set(key, queue);
     }
-    const entry: Entry<T> = { alert, taken: false, deadline: options.deadline ?? Number.NaN, confirmed: options.confirmed };
+    const entry: Entry<T> = { alert, taken: false, deadline: options.deadline ?? Number.NaN, onTaken: options.taken, confirmed: options.confirmed };
     const last = queue[queue.length - 1];
     if (last && !last.taken && isRepeat(alert) && isRepeat(last.alert) && last.alert.episode === alert.episode) {
       queue[queue.length - 1] = entry;
@@ -135,12 +148,6 @@ export class Outbox<T extends Outgoing = Alert> {
     }
     this.ready.push(key);
     this.pump();
-  }
-
-  /** Where the firing alert of `episode` is: "untaken" (never handed to the bus), "taken", or undefined (not here). */
-  firingOf(name: string, peer: string, episode: string | undefined): "untaken" | "taken" | undefined {
-    const entry = this.queues.get(keyOf(name, peer))?.find((e) => e.alert.kind === "firing" && e.alert.id === episode);
-    return entry ? (entry.taken ? "taken" : "untaken") : undefined;
   }
 
   /** Drops the firing alert of `episode` if it was never handed to the bus: its episode ended silently. */
@@ -206,8 +213,10 @@ export class Outbox<T extends Outgoing = Alert> {
       this.o.stats.alertsDeferred++;
       return;
     }
-    if (!entry.taken) this.account.taken(entry.alert, entry.deadline, this.o.stats, this.o.clock.now());
+    if (entry.taken) return;
     entry.taken = true;
+    this.account.taken(entry.alert, entry.deadline, this.o.stats, this.o.clock.now());
+    entry.onTaken?.();
   }
 
   private confirmed(key: string, entry: Entry<T>, episode: string, muted: boolean): void {

@@ -1,6 +1,7 @@
 /**
- * What a Supervisor is built from: the clock, where alerts go (the outbox) and how round trips are
- * made, the limits and timings of config.ts, and the optional operator and detection units.
+ * What a monitor's windows are built from (window-units.ts): the clock, where what they announce
+ * goes (the outbox) and how round trips are made, the limits and timings of config.ts, and the
+ * optional operator and detection units.
  */
 import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
@@ -12,8 +13,8 @@ import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
 
-/** The settings the supervisor reads, as config.ts documents them (units, defaults, reasons). */
-type SupervisorSettings = Pick<
+/** The settings the windows read, as config.ts documents them (units, defaults, reasons). */
+export type SupervisorSettings = Pick<
   MonitorConfig,
   "windowCapacity" | "maxWindows" | "maxNames" | "repeatIntervalMs" | "graceMs" | "stallThresholdMs" | "rejectLogIntervalMs"
 >;

@@ -118,6 +118,16 @@ export class WindowViews {
     private readonly episodes: EpisodeIndex,
   ) {}
 
+  /** Windows tracked. */
+  get windowCount(): number {
+    return this.windows.size;
+  }
+
+  /** Peers in the current peerset, or null before one is known. */
+  get peerCount(): number | null {
+    return this.peerset()?.size ?? null;
+  }
+
   /**
    * Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer.
    * With `excludeSuspects`, peers announced suspect (early suspicion) are left out.

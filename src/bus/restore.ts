@@ -7,12 +7,14 @@
  * restored. Best effort: a failure is logged and the monitor starts without what failed.
  */
 import type { NatsConnection, JetStreamManager } from "nats";
-import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { Subjects } from "../api/subjects.js";
 import type { WireMetric } from "../api/validate.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { MonitorConfig } from "../config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
+import type { MonitorStats } from "../stats.js";
+import type { Ownership } from "./ownership.js";
 import { ensureCheckpointStream, readCheckpoints } from "./checkpoint-stream.js";
 import { isNotFound } from "./jetstream.js";
 import { retireMetricStream } from "./retire-metric-stream.js";
@@ -26,9 +28,9 @@ export interface RestoreContext {
   clock: Clock;
   subjects: Subjects;
   sup: Supervisor;
-  /** Partitions this instance owns; undefined: all. */
-  owned: number[] | undefined;
-  shardTag: string;
+  stats: MonitorStats;
+  /** The names and partitions this instance owns. */
+  ownership: Ownership;
   log: Logger;
 }
 
@@ -55,10 +57,10 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
   const apply = (m: WireMetric, receivedAtMs: number) => {
     if (c.sup.ingest(m, receivedAtMs)) restored.metrics++;
   };
-  let pending: number[] | undefined = c.owned;
+  let pending: number[] | undefined = c.ownership.partitions;
   try {
     await prepareCheckpoints(c);
-    const sibling = await takeWindowsFromSibling({ ...c, partitions: c.config.partitions, apply });
+    const sibling = await takeWindowsFromSibling({ ...c, shardTag: c.ownership.tag, partitions: c.config.partitions, apply });
     if (sibling) {
       restored.source = "sibling";
       if (sibling.failure) {
@@ -66,7 +68,7 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
           { err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length },
           "a sibling's transfer stopped short: the rest from checkpoints",
         );
-        pending = (c.owned ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
+        pending = (c.ownership.partitions ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
       } else pending = [];
     }
     if (pending === undefined || pending.length > 0) {
@@ -78,7 +80,7 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
   } catch (err) {
     c.log.warn({ err: (err as Error).message }, "cannot restore windows: starting with those restored so far");
   }
-  c.sup.stats.windowsRestored = c.sup.windowCount;
+  c.stats.windowsRestored = c.sup.windowCount;
   c.log.info(
     { source: restored.source, windows: c.sup.windowCount, metrics: restored.metrics, ms: Math.round(c.clock.now() - started) },
     "window restore finished",
@@ -118,10 +120,18 @@ function allPartitions(count: number): number[] {
   return Array.from({ length: count }, (_, k) => k);
 }
 
+/** What restoring open episodes needs. */
+export interface EpisodeRestore {
+  nc: NatsConnection;
+  clock: Clock;
+  subjects: Subjects;
+  sup: Supervisor;
+  owns: (name: string) => boolean;
+  log: Logger;
+}
+
 /** Windows whose episode was alerted before this start begin `alerted` (best effort: a failure is logged). */
-export async function restoreEpisodes(config: MonitorConfig, nc: NatsConnection, clock: Clock, subjects: Subjects, sup: Supervisor, log: Logger) {
-  const shard = config.shard;
-  const owns = (name: string) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
+export async function restoreEpisodes({ nc, clock, subjects, sup, owns, log }: EpisodeRestore) {
   try {
     const open = await openEpisodes(nc, clock, subjects, owns);
     sup.episodesRestored(open);

@@ -301,8 +301,8 @@ export interface MonitorDeliveryOptions {
   config: DeliverySettings & { streamReplicas: number };
   clock: Clock;
   log: Logger;
-  /** Its supervisor: a window it tracks is one whose firing alert it keeps alive in Alertmanager. */
-  sup: { latestForPeer(name: string, peer: string): unknown };
+  /** Its windows: a window it tracks is one whose firing alert it keeps alive in Alertmanager. */
+  views: { latestForPeer(name: string, peer: string): unknown };
 }
 
 /**
@@ -320,7 +320,7 @@ export async function startMonitorDelivery(o: MonitorDeliveryOptions): Promise<D
       streamReplicas: o.config.streamReplicas,
       clock: o.clock,
       log,
-      tracks: (name, peer) => o.sup.latestForPeer(name, peer) !== undefined,
+      tracks: (name, peer) => o.views.latestForPeer(name, peer) !== undefined,
     });
   } catch (err) {
     log.error({ err: (err as Error).message }, "alert delivery could not start: alerts reach NATS but nobody is paged; restart once JetStream answers");

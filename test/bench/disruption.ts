@@ -47,7 +47,7 @@ async function expiry(failing: number, on: boolean): Promise<number> {
     await settle();
   }
   const ms = performance.now() - t0;
-  const firedOrHeld = s.sup.stats.alertsFiring + s.sup.stats.alertsHeld;
+  const firedOrHeld = s.units.stats.alertsFiring + s.units.stats.alertsHeld;
   s.sup.stop();
   if (firedOrHeld !== failing) throw new Error(`expected ${failing} firing or held, got ${firedOrHeld}`);
   return ms;

@@ -61,7 +61,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
 
       const started = performance.now();
       monitor = await Monitor.start(resolveConfig({ nats: { servers: url }, logLevel: "silent", durableWindows: false }));
-      const index = monitor.supervisor.history;
+      const index = monitor.history;
       const last = peers[peers.length - 1]!;
       await pollUntil(
         () => index.episodes(NAME, last).length === episodes && index.episodes(NAME, last)[episodes - 1]!.endMs !== null,
@@ -87,7 +87,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         const h = await client.history(NAME, pick());
         if (h.episodes.length !== episodes) throw new Error(`history has ${h.episodes.length} episodes, expected ${episodes}`);
       });
-      const views = monitor.supervisor.views;
+      const views = monitor.views;
       const lookupUs = inMemory(() => views.historyOf(NAME, pick()), 10_000) * 1_000;
       const page = inMemory(() => renderSections(views.statusSnapshot(TUNING.pagePeersPerName)), 20);
       const events = inMemory(() => JSON.stringify(views.statusSnapshot(TUNING.statusPeersPerName)), 20);

@@ -44,7 +44,7 @@ test("cli - --json output uses IPFS Cluster field names and writes int64 values 
   ok(published);
   assert.match(published.stdout, new RegExp(`"weight":${INT64_MAX},`));
   await waitUntil(() => monitor.stats.metricsStored === 1, "metric stored");
-  const stored = monitor.supervisor.views.latestForPeer("freespace", "P1")!;
+  const stored = monitor.views.latestForPeer("freespace", "P1")!;
 
   const [latest, peer, names] = await Promise.all([
     runCli(t, ["latest", "freespace", "--json"], env),

@@ -59,7 +59,7 @@ test("cli - history prints last seen, availability, flaps and episodes, human an
     publishMetric(nc, { n: "ping", p: "P2", ttlMs: 60_000 });
     await alerts.waitFor((a) => a.filter((x) => x.kind === "resolved").length === flap, `P2 back (${flap})`);
   }
-  await eventually(async () => monitor.supervisor.views.historyOf("ping", "P2")?.flaps === 2, "two flaps in the history");
+  await eventually(async () => monitor.views.historyOf("ping", "P2")?.flaps === 2, "two flaps in the history");
   const [human, json, never] = await Promise.all([
     runCli(t, ["history", "ping", "P2"], env),
     runCli(t, ["history", "ping", "P2", "--json"], env),

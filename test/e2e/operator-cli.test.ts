@@ -67,7 +67,7 @@ test("cli - disruption release fires held alerts, and says so when nothing is he
     for (let i = 0; i < 8; i++) publishMetric(nc, { n: "ping", p: `alive-${i}`, ttlMs: 1_000 });
   }, 250);
   cleanup(t, () => clearInterval(alive));
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held", 10_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held", 10_000);
   const status = await runCli(t, ["status"], env);
   ok(status);
   assert.match(

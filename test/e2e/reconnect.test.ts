@@ -57,7 +57,7 @@ test("reconnect - alerts keeps following across a nats-server restart and says w
 
   await restart(server);
   await proc.waitForOutput(/reconnected to NATS at /, "stderr", 20_000);
-  await waitUntil(() => !monitor.supervisor.health.guard.impaired, "the monitor reconnected", 20_000);
+  await waitUntil(() => !monitor.health.impaired, "the monitor reconnected", 20_000);
   publishMetric(nc, { n: "ping", p: "after", ttlMs: 0 });
   await proc.waitForOutput(/FIRING +after \| ping/, "stdout", 20_000);
   assert.match(proc.stderr, /lost the NATS connection to .*; reconnecting until it is back/);

@@ -48,7 +48,7 @@ export function validWindowErrors(monitor: Monitor, driver: FuzzDriver): string[
   const errors: string[] = [];
   for (const [pair, value] of driver.lastValue) {
     const { name, peer } = driver.pool[pair]!;
-    const latest = monitor.supervisor.views.latestForPeer(name, peer);
+    const latest = monitor.views.latestForPeer(name, peer);
     if (latest?.value !== value) errors.push(`${name}/${peer}: latest is ${latest?.value ?? "missing"}, last sent ${value}`);
   }
   return errors;

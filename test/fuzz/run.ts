@@ -80,7 +80,7 @@ async function run(monitor: Monitor): Promise<void> {
       const rate = Math.round(tried / ((Date.now() - started) / 1000));
       const { heapUsed, rss } = process.memoryUsage();
       console.log(
-        `  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.supervisor.views.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`,
+        `  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.views.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`,
       );
     }
   }
@@ -112,7 +112,7 @@ async function run(monitor: Monitor): Promise<void> {
         .map(([r, n]) => `${r} ${n}`)
         .join(", "),
     ],
-    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.supervisor.views.names().length}`],
+    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.views.names().length}`],
     ["alerts firing / resolved / append retries", `${s.alertsFiring} / ${s.alertsResolved} / ${s.alertsResent}`],
     ["heap after GC, before → after", `${mib(heapBefore)} → ${mib(heapAfter)} MiB`],
     ["RSS before → after", `${mib(rssBefore)} → ${mib(rssAfter)} MiB`],

@@ -1,5 +1,5 @@
 /**
- * A Supervisor on a ManualClock with fakes for its two narrow interfaces: an AlertTransport (behind
+ * A monitor's windows (wireWindows: the Supervisor and its units) on a ManualClock with fakes for its two narrow interfaces: an AlertTransport (behind
  * the real outbox) that records what it accepted, confirming at once, and can refuse; and a
  * RoundTrip whose round trips the test answers, by hand (`reach.back()`, `reach.fail()`) or
  * automatically on the next microtask (`auto`, then `await settle()`). Messages enter through the
@@ -10,7 +10,9 @@ import { encode } from "../../src/api/codec.js";
 import type { Alert, DisruptionEvent, SuspicionEvent } from "../../src/api/types.js";
 import type { Muter } from "../../src/actors/muter.js";
 import { silentLogger } from "../../src/log.js";
-import { Supervisor, type DisruptionSettings, type RoundTrip } from "../../src/actors/supervisor.js";
+import type { RoundTrip } from "../../src/actors/self-health.js";
+import type { DisruptionSettings } from "../../src/actors/supervisor-options.js";
+import { wireWindows } from "../../src/actors/window-units.js";
 import { Outbox, type Outgoing, type Transport } from "../../src/actors/outbox.js";
 import { SUSPICION_ACCOUNT } from "../../src/actors/suspicion.js";
 import { DEFAULT_RHYTHM, detectorFactory } from "../../src/window/detectors/mod.js";
@@ -97,7 +99,7 @@ export function setup(options: SetupOptions = {}) {
     maxInFlight: 64,
     maxRetryPauseMs: 1_000,
   });
-  const sup = new Supervisor({
+  const units = wireWindows({
     clock,
     outbox,
     suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: suspicionOutbox } : undefined,
@@ -122,6 +124,7 @@ export function setup(options: SetupOptions = {}) {
       announce: (e) => disruptions.push(e),
     },
   });
+  const sup = units.supervisor;
   const intake = new MetricIntake({
     target: sup,
     stats,
@@ -155,12 +158,12 @@ export function setup(options: SetupOptions = {}) {
 
   /** Accepted alerts as "kind name/peer", in order. */
   const alerts = () => sink.accepted.map((a) => `${a.kind} ${a.name}/${a.peer}`);
-  const state = (name = "ping") => sup.views.stateCounts()[name];
+  const state = (name = "ping") => units.views.stateCounts()[name];
   const elapsed = () => clock.now() - T0;
 
   /** Published suspicion events as "kind peer", in order. */
   const suspicions = () => suspicionSink.accepted.map((e) => `${e.kind} ${e.peer}`);
-  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions, suspicionSink };
+  return { clock, sink, reach, sup, units, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions, suspicionSink };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

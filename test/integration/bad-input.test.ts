@@ -89,7 +89,7 @@ test("bad input - past the limits on names and windows, new windows are rejected
   }
   await waitUntil(() => monitor.stats.metricsStored + monitor.stats.rejectedTotal() === 5, "all handled");
   assert.equal(monitor.stats.rejected.over_limit, 2, "a third name and a fourth window");
-  assert.deepEqual(monitor.supervisor.views.names(), ["freespace", "ping"]);
+  assert.deepEqual(monitor.views.names(), ["freespace", "ping"]);
   publishMetric(nc, { n: "ping", p: "P1", v: "again", ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 4, "a known window still takes metrics");
 });

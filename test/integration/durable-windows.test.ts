@@ -35,7 +35,7 @@ function skewedClock(offsetMs: number): Clock {
 
 /** How old a metric a monitor holds is, on that monitor's own clock, ms. */
 function ageOn(m: Monitor, clock: Clock, name: string, peer: string): number {
-  const metric = m.supervisor.views.latestForPeer(name, peer);
+  const metric = m.views.latestForPeer(name, peer);
   assert.ok(metric, `${name}/${peer} restored`);
   return clock.wallNow() - Number(metric.receivedAt) / 1e6;
 }
@@ -81,12 +81,12 @@ test("durable windows - a replica that starts takes the newest windows from a li
   await waitUntil(() => leaving.supervisor.windowCount === 300 && sibling.supervisor.windowCount === 300, "both replicas hold 300 windows");
   await leaving.stop(); // its last checkpoint has v1
   for (const p of peers) publishMetric(nc, { n: "freespace", p, v: "2", ttlMs: 600_000 });
-  await waitUntil(() => sibling.supervisor.views.latestForPeer("freespace", "P299")?.value === "2", "the sibling has v2");
+  await waitUntil(() => sibling.views.latestForPeer("freespace", "P299")?.value === "2", "the sibling has v2");
 
   const back = await startMonitor(t, server);
   assert.equal(back.supervisor.windowCount, 300);
   assert.equal(back.stats.windowsRestored, 300);
-  const values = new Set(peers.map((p) => back.supervisor.views.latestForPeer("freespace", p)?.value));
+  const values = new Set(peers.map((p) => back.views.latestForPeer("freespace", p)?.value));
   assert.deepEqual([...values], ["2"], "every window as the sibling holds it, not as the last checkpoint had it");
   assert.ok(sibling.stats.transferBatches >= 1, "the sibling handed the windows over");
 });
@@ -103,7 +103,7 @@ test("durable windows - with no sibling, a monitor that crashed comes back with 
 
   const second = await startMonitor(t, server);
   assert.deepEqual(
-    ["P1", "P2", "P3"].map((p) => second.supervisor.views.latestForPeer("ping", p)?.value),
+    ["P1", "P2", "P3"].map((p) => second.views.latestForPeer("ping", p)?.value),
     ["before", "before", "before"],
   );
 });
@@ -160,13 +160,10 @@ test("durable windows - an older version's every-metric stream is carried over i
   const shard0 = await startMonitor(t, server, { shard: { index: 0, count: 2 } });
   assert.ok(!(await streams(nc)).has("PEERMON_METRICS"), "the every-metric stream is gone");
   const shard1 = await startMonitor(t, server, { shard: { index: 1, count: 2 } });
-  const names = [...shard0.supervisor.views.names(), ...shard1.supervisor.views.names()].sort();
+  const names = [...shard0.views.names(), ...shard1.views.names()].sort();
   assert.deepEqual(names, [...NAMES].sort(), "each shard found its windows, the second from the carried-over checkpoints");
-  for (const [m, n] of [
-    ...shard0.supervisor.views.names().map((n) => [shard0, n] as const),
-    ...shard1.supervisor.views.names().map((n) => [shard1, n] as const),
-  ]) {
-    assert.equal(m.supervisor.views.latestForPeer(n, "P1")?.value, "3", `${n}: the newest metric`);
+  for (const [m, n] of [...shard0.views.names().map((n) => [shard0, n] as const), ...shard1.views.names().map((n) => [shard1, n] as const)]) {
+    assert.equal(m.views.latestForPeer(n, "P1")?.value, "3", `${n}: the newest metric`);
   }
 });
 

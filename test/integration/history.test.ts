@@ -84,7 +84,7 @@ test("history - with shards, the owner of the name answers and the other stays s
   for await (const _ of replies) count++;
   assert.equal(count, 1, "one answer per query");
   assert.ok(
-    shards.every((s) => s.supervisor.views.names().length > 0),
+    shards.every((s) => s.views.names().length > 0),
     "both shards hold names",
   );
 });

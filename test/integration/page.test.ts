@@ -43,7 +43,7 @@ async function fleet(t: Parameters<typeof natsServer>[0]) {
   }
   for (const p of PEERS.slice(0, 5)) publishMetric(nc, { n: "ping", p, ttlMs: 0 });
   await alerts.waitFor((a) => a.filter((x) => x.kind === "firing" && x.id === x.episode).length === 7, "five peers alerted");
-  await waitUntil(() => monitor.supervisor.views.historyOf("ping", "P0005")?.flaps === 2, "P0005's flaps in the history");
+  await waitUntil(() => monitor.views.historyOf("ping", "P0005")?.flaps === 2, "P0005's flaps in the history");
   return { nc, alerts, base: `http://127.0.0.1:${port}/` };
 }
 
@@ -171,7 +171,7 @@ test("page - the disruption and silence panels show what the monitor holds", { s
   const pm = new PeerMonitorClient(nc);
   await pm.addSilence({ peer: "Q19", forMs: 2 * 3_600_000, comment: "kernel update" });
   for (const p of peers.slice(8)) quiet.add(p);
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held by the disruption", 15_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held by the disruption", 15_000);
 
   const browser = await launchBrowser(t);
   const { page } = await open(browser, `http://127.0.0.1:${port}/`);

@@ -130,7 +130,7 @@ test("peer - publishes its own metrics, public or partitioned; another peer's me
   publishMetric(p1.nc, { n: "marker", p: "P1", ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 3, "the marker sent after the refused ones stored");
   assert.equal(monitor.stats.metricsReceived, 3, "nothing else reached the monitor");
-  assert.equal(monitor.supervisor.views.latestForPeer("ping", "P2"), undefined);
+  assert.equal(monitor.views.latestForPeer("ping", "P2"), undefined);
   assert.deepEqual(warnings, []);
 });
 
@@ -328,14 +328,14 @@ test("monitor - keeps its windows across restarts under the secure config: an ol
   }, "the older stream holding P1's metric");
 
   const first = await start();
-  assert.equal(first.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "carried over from the older stream");
+  assert.equal(first.views.latestForPeer("ping", "P1")?.value, "7", "carried over from the older stream");
   await assert.rejects(jsm.streams.info("PEERMON_METRICS"), "the older stream was deleted");
   const sibling = await start();
-  assert.equal(sibling.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "from the sibling");
+  assert.equal(sibling.views.latestForPeer("ping", "P1")?.value, "7", "from the sibling");
   assert.ok(first.stats.transferBatches > 0);
   await first.stop();
   await sibling.stop();
   const later = await start();
-  assert.equal(later.supervisor.views.latestForPeer("ping", "P1")?.value, "7", "from the checkpoint");
+  assert.equal(later.views.latestForPeer("ping", "P1")?.value, "7", "from the checkpoint");
   assert.deepEqual(warnings, []);
 });

@@ -23,7 +23,7 @@ test("restart - a restarted monitor comes back with its windows and alerts peers
   await quietPeriod(ttlMs + 500); // "dies-while-away" passes its deadline while nobody watches
   const second = await startMonitor(t, server, { graceMs: 1_000 });
   assert.deepEqual(
-    second.supervisor.views.history("freespace", "alive").map((m) => m.value),
+    second.views.history("freespace", "alive").map((m) => m.value),
     ["3"],
     "the window's newest metric is back (a restore brings no deeper history)",
   );
@@ -48,10 +48,10 @@ test("restart - a sharded monitor restores the windows of its own partitions", a
   for (const n of names) publishMetric(nc, { n, p: "P1", ttlMs: 600_000 });
   await nc.flush();
   await quietPeriod(300);
-  assert.deepEqual(first.supervisor.views.names(), mine);
+  assert.deepEqual(first.views.names(), mine);
   await first.stop();
   const second = await startMonitor(t, server, { shard });
-  assert.deepEqual(second.supervisor.views.names(), mine, "only its own partitions, all of them");
+  assert.deepEqual(second.views.names(), mine, "only its own partitions, all of them");
   assert.equal(second.stats.rejectedTotal(), 0);
 });
 
@@ -106,8 +106,8 @@ for (const [how, offsetMs] of [
       "the live peer is never alerted",
     );
     assert.ok(Date.now() - restartedAt < 5_000, "alerted after the grace, not an hour later");
-    const stored = second.supervisor.views.latestForPeer("ping", "S1")!;
-    const ageMs = second.supervisor.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;
+    const stored = second.views.latestForPeer("ping", "S1")!;
+    const ageMs = second.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;
     assert.ok(ageMs > BigInt(ttlMs) * 1_000_000n, "the replayed metric keeps its age on the monitor's clock");
   });
 }

@@ -118,7 +118,7 @@ test("sdk - an informer and alert streams, live and from the log, carry on acros
   await server.kill();
   await quietPeriod(1_000);
   await server.restart();
-  await waitUntil(() => !monitor.supervisor.health.guard.impaired, "the monitor back", 20_000);
+  await waitUntil(() => !monitor.health.impaired, "the monitor back", 20_000);
   const stored = monitor.stats.metricsStored;
   await waitUntil(() => monitor.stats.metricsStored >= stored + 2, "the informer publishing again", 20_000);
   pm.publishMetric({ name: "ping", peer: "gone-after", ttlMs: 0 });

@@ -76,13 +76,11 @@ test("outbox - the window hears of its firing alert only once the server confirm
   const { transport, outbox } = setup();
   const heard: string[] = [];
   const f = alert("P1", "firing");
-  outbox.post(f, { confirmed: (episode) => heard.push(episode) });
-  assert.deepEqual(heard, []);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), "taken");
+  outbox.post(f, { taken: () => heard.push("taken"), confirmed: (episode) => heard.push(episode) });
+  assert.deepEqual(heard, ["taken"], "taken: handed to the bus, not confirmed yet");
   transport.answer("P1", undefined, "OTHER-REPLICA");
-  assert.deepEqual(heard, ["OTHER-REPLICA"]);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), undefined);
-  assert.equal(outbox.waiting, 0);
+  assert.deepEqual(heard, ["taken", "OTHER-REPLICA"]);
+  assert.equal(outbox.waiting, 0, "confirmed: no longer in the outbox");
 });
 
 test("outbox - a refused alert waits for resume, counted each time the bus refuses it", () => {
@@ -90,10 +88,11 @@ test("outbox - a refused alert waits for resume, counted each time the bus refus
   transport.down = true;
   const f = alert("P1", "firing");
   const g = alert("P2", "firing");
-  outbox.post(f);
+  let taken = false;
+  outbox.post(f, { taken: () => (taken = true) });
   outbox.post(g);
   assert.equal(stats.alertsDeferred, 2);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), "untaken");
+  assert.equal(taken, false, "untaken: the bus refused it");
   outbox.resume();
   assert.equal(stats.alertsDeferred, 3, "refused again; P2 is not tried while the bus refuses");
   transport.down = false;

@@ -62,21 +62,21 @@ test("peerset size - refused by the stream: the error names its max_msg_size and
 });
 
 test("peerset size - the intake applies a PeerSet of 10,000 libp2p ids", () => {
-  const { sup, intake } = setup();
+  const { sup, units, intake } = setup();
   const peers = libp2pIds(10_000);
   intake.receivePeerSet(encodePeerSet({ peers, id: PS_ID }), MB8);
   assert.equal(sup.currentPeerSet?.peers.length, 10_000);
-  assert.equal(sup.stats.peersetsApplied, 1);
-  assert.equal(sup.stats.rejectedTotal(), 0);
+  assert.equal(units.stats.peersetsApplied, 1);
+  assert.equal(units.stats.rejectedTotal(), 0);
 });
 
 test("peerset size - a PeerSet one byte over the given limit is counted as too_large and changes nothing", () => {
-  const { sup, intake } = setup();
+  const { sup, units, intake } = setup();
   sup.applyPeerSet({ peers: ["P1"], id: PS_ID });
   const data = encodePeerSet({ peers: peersEncodingTo(100_001), id: PS_ID });
   intake.receivePeerSet(data, 100_000);
-  assert.equal(sup.stats.rejected.too_large, 1);
-  assert.equal(sup.stats.rejectedTotal(), 1);
+  assert.equal(units.stats.rejected.too_large, 1);
+  assert.equal(units.stats.rejectedTotal(), 1);
   assert.deepEqual(sup.currentPeerSet, { peers: ["P1"], id: PS_ID }, "the previous peerset stays");
   intake.receivePeerSet(data, 100_001);
   assert.equal(sup.currentPeerSet?.peers.length, peersEncodingTo(100_001).length, "at the limit it is applied");

@@ -31,7 +31,7 @@ function fleet(options: Parameters<typeof setup>[0] = { disruption: {} }) {
 }
 
 test("supervisor disruption - 12 of 20 silent together: one started event, no per-peer alert, windows held in expired; release fires them", async () => {
-  const { sup, live, silent, alerts, state, disruptions, firing } = fleet();
+  const { units, live, silent, alerts, state, disruptions, firing } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
@@ -39,14 +39,14 @@ test("supervisor disruption - 12 of 20 silent together: one started event, no pe
   assert.equal(disruptions.length, 1);
   assert.deepEqual({ ...disruptions[0], id: "", triggeredAt: 0n }, { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "", triggeredAt: 0n });
   assert.deepEqual(state(), counts(8, 12, 0), "held windows stay expired");
-  assert.equal(sup.stats.alertsHeld, 12);
-  assert.equal(sup.disruptions.held, 12);
+  assert.equal(units.stats.alertsHeld, 12);
+  assert.equal(units.disruptions.held, 12);
   assert.deepEqual(
-    sup.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]),
+    units.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]),
     [["ping", 12, 20, 12]],
   );
 
-  assert.equal(sup.disruptions.release("ping"), 12);
+  assert.equal(units.disruptions.release("ping"), 12);
   await live(500);
   assert.deepEqual(firing(), PEERS.slice(8), "every held alert fired on release");
   assert.deepEqual(state(), counts(8, 0, 12));
@@ -54,17 +54,17 @@ test("supervisor disruption - 12 of 20 silent together: one started event, no pe
     disruptions.map((e) => e.kind),
     ["started", "ended"],
   );
-  assert.equal(sup.disruptions.release("ping"), undefined, "nothing open any more");
+  assert.equal(units.disruptions.release("ping"), undefined, "nothing open any more");
 });
 
 test("supervisor disruption - 4 of 20 silent: per-peer alerts as without disruption mode", async () => {
-  const { live, silent, disruptions, firing, sup } = fleet();
+  const { live, silent, disruptions, firing, units } = fleet();
   await live(1_000);
   silent(4);
   await live(3_000);
   assert.deepEqual(firing(), PEERS.slice(16));
   assert.equal(disruptions.length, 0);
-  assert.equal(sup.stats.alertsHeld, 0);
+  assert.equal(units.stats.alertsHeld, 0);
 });
 
 test("supervisor disruption - when most peers come back it ends by itself: the returned are silent, the still-expired fire", async () => {
@@ -121,14 +121,14 @@ test("supervisor disruption - peers whose deadlines spread over a whole publish 
 });
 
 test("supervisor disruption - a peerset change during a disruption: removed peers never fire, the rest is counted again", async () => {
-  const { sup, live, silent, quiet, disruptions, firing, state } = fleet();
+  const { sup, live, silent, quiet, disruptions, firing, state, units } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
   const keep = [...PEERS.slice(0, 8), ...PEERS.slice(16)]; // 8 live, 4 silent: 4 of 12 (0.33)
   sup.applyPeerSet({ peers: keep, id: "PS" });
   for (const p of PEERS.slice(8, 16)) quiet.delete(p);
-  assert.equal(sup.disruptions.held, 4, "the freed windows are no longer held");
+  assert.equal(units.disruptions.held, 4, "the freed windows are no longer held");
   await live(1_500);
   assert.deepEqual(
     disruptions.map((e) => `${e.kind} ${e.count}`),
@@ -139,11 +139,11 @@ test("supervisor disruption - a peerset change during a disruption: removed peer
 });
 
 test("supervisor disruption - after a release the name is not held again until it recovered once", async () => {
-  const { sup, live, silent, back, quiet, disruptions, firing } = fleet();
+  const { units, live, silent, back, quiet, disruptions, firing } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
-  sup.disruptions.release("ping");
+  units.disruptions.release("ping");
   await live(500);
   quiet.add(PEERS[7]!); // one more fails while 13 of 20 are down: it fires
   await live(3_000);
@@ -176,29 +176,29 @@ test("supervisor disruption - threshold 0 (off), and fewer peers than the minimu
 });
 
 test("supervisor disruption - another replica's events hold and release here, without announcing them again", async () => {
-  const { sup, clock, live, silent, disruptions, firing } = fleet();
+  const { units, clock, live, silent, disruptions, firing } = fleet();
   await live(1_000);
   const started = { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "01J0000000000000000000000A" } as const;
-  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now()) });
+  units.disruptions.observed({ ...started, triggeredAt: ns(clock.now()) });
   silent(12);
   await live(3_000);
   assert.deepEqual(firing(), [], "held: the log says ping is disrupted");
-  assert.equal(sup.disruptions.held, 12);
-  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
-  sup.disruptions.observed({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
+  assert.equal(units.disruptions.held, 12);
+  units.disruptions.observed({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
+  units.disruptions.observed({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
   await live(100);
   assert.deepEqual(firing(), PEERS.slice(8), "released with the other replica");
   assert.equal(disruptions.length, 0, "nothing announced by this replica");
 });
 
 test("supervisor disruption - a held window whose peer returns ends silently; the counters say what was held", async () => {
-  const { sup, live, silent, back, sink } = fleet();
+  const { units, live, silent, back, sink } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
   back([PEERS[19]!]);
-  assert.equal(sup.disruptions.held, 11);
+  assert.equal(units.disruptions.held, 11);
   assert.equal(sink.accepted.length, 0);
-  assert.equal(sup.stats.alertsHeld, 12);
-  assert.equal(sup.stats.disruptionsStarted, 1);
+  assert.equal(units.stats.alertsHeld, 12);
+  assert.equal(units.stats.disruptionsStarted, 1);
 });

@@ -20,12 +20,12 @@ function log(accepted: { kind: string; peer: string; muted?: boolean }[]): strin
 
 test("supervisor silences - a silenced peer's alert is still published, muted; the others are not", async () => {
   const { book } = silenced("P1", T0 + H);
-  const { sink, publish, run, sup } = setup({ muter: book });
+  const { sink, publish, run, units } = setup({ muter: book });
   publish("P1");
   publish("P2");
   await run(3_000);
   assert.deepEqual(log(sink.accepted), ["firing P1 muted", "firing P2 -"]);
-  assert.equal(sup.stats.alertsMuted, 1);
+  assert.equal(units.stats.alertsMuted, 1);
 });
 
 test("supervisor silences - a silence of one name mutes only that name", async () => {
