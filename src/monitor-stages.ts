@@ -25,7 +25,6 @@ import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
 import type { StatusSnapshot } from "./actors/window-views.js";
 import type { Logger } from "./log.js";
-import type { DisruptionEvent } from "./api/types.js";
 import type { MonitorStats } from "./stats.js";
 import type { Delivery } from "./delivery/delivery.js";
 import { registerDeliveryMetrics } from "./http/delivery-metrics.js";
@@ -40,6 +39,8 @@ export interface Ground {
   /** What the query service counts, read by /metrics. */
   queryStats: QueryStats;
   root: Logger;
+  /** Randomness (backoff jitter, checkpoint spread). */
+  random: () => number;
   /** The names and partitions this instance owns (its shard). */
   ownership: Ownership;
 }
@@ -103,15 +104,14 @@ export function startDurableWindows(g: Ground, units: WindowUnits, restored: Res
   return DurableWindows.start({ config, nc, clock, subjects, windows: units.views, shardTag: g.ownership.tag, stored: restored.stored, stats, log });
 }
 
-/** Disruption mode as configured: holds announced through the operator controls' publisher. */
-export function disruptionSettings(config: MonitorConfig, controls: OperatorControls) {
+/** Disruption mode as configured. */
+export function disruptionSettings(config: MonitorConfig) {
   return {
     threshold: config.disruptionThreshold,
     minPeers: config.disruptionMinPeers,
     hysteresis: TUNING.disruptionHysteresis,
     checkIntervalMs: TUNING.disruptionCheckMs,
     recountMs: TUNING.disruptionRecountMs,
-    announce: (e: DisruptionEvent) => controls.publisher.announce(e),
   };
 }
 

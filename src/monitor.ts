@@ -50,6 +50,8 @@ import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
 export interface MonitorOptions {
   log?: Logger;
   clock?: Clock;
+  /** Randomness in [0, 1): backoff jitter, checkpoint spread. @default Math.random */
+  random?: () => number;
 }
 
 export class Monitor {
@@ -75,6 +77,7 @@ export class Monitor {
       subjects: new Subjects(config.prefix),
       queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
+      random: options.random ?? Math.random,
       ownership,
     };
     try {
@@ -156,7 +159,7 @@ export class Monitor {
     await bounded(peerset.stop(), TUNING.stopStepMs);
     await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outgoing.settle(TUNING.stopStepMs))) {
-      log.warn({ pending: outgoing.alerts.waiting }, "stopping with alerts the server has not confirmed");
+      log.warn({ pending: outgoing.outbox.waiting }, "stopping with alerts or events the server has not confirmed");
     }
     await bounded(this.nc.drain(), TUNING.drainMs);
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
@@ -171,17 +174,17 @@ export class Monitor {
     const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
     const outgoing = await OutgoingBus.open(g, jsm);
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
-    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const controls = new OperatorControls({ ...g, log: root.child({ component: "operator" }) }, jsm);
     const units = wireWindows({
       ...config,
       clock,
-      outbox: outgoing.alerts,
+      outbox: outgoing.outbox,
       roundTrip: probe,
       stats,
       log: root.child({ component: "supervisor" }),
       muter: controls.silences,
-      disruption: disruptionSettings(config, controls),
-      suspects: outgoing.suspects && { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: outgoing.suspects },
+      disruption: disruptionSettings(config),
+      suspects: config.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM) } : undefined,
     });
     const { supervisor, health } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
@@ -204,6 +207,7 @@ export class Monitor {
       subjects: g.subjects,
       config,
       clock,
+      rng: g.random,
       log: root,
       views: units.views,
     });

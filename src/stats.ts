@@ -49,6 +49,8 @@ export class MonitorStats {
   alertsHeld = 0;
   /** Disruptions this monitor declared (one event instead of an alert per peer). */
   disruptionsStarted = 0;
+  /** Disruption events another replica had already logged. */
+  disruptionsDeduplicated = 0;
   /** Early suspicion (when on): peers announced suspect, and suspect peers cleared by their next metric. */
   suspicionsRaised = 0;
   suspicionsCleared = 0;

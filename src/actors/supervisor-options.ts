@@ -6,7 +6,6 @@
 import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import type { DisruptionEvent, SuspicionEvent } from "../api/types.js";
 import type { MonitorStats } from "../stats.js";
 import type { DetectorFactory } from "../window/detectors/mod.js";
 import type { Muter } from "./muter.js";
@@ -21,6 +20,7 @@ export type SupervisorSettings = Pick<
 
 export interface SupervisorOptions extends SupervisorSettings {
   clock: Clock;
+  /** The one road out: alerts, suspicion and disruption events. */
   outbox: Outbox;
   roundTrip: RoundTrip;
   log: Logger;
@@ -29,8 +29,8 @@ export interface SupervisorOptions extends SupervisorSettings {
   muter?: Muter;
   /** Holding alerts when too many peers of a name fail at once. @default off */
   disruption?: DisruptionSettings;
-  /** Early suspicion: a detector per window and where its events go. @default off */
-  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
+  /** Early suspicion: a detector per window. @default off */
+  suspects?: { detectors: DetectorFactory };
 }
 
 export interface DisruptionSettings {
@@ -44,6 +44,4 @@ export interface DisruptionSettings {
   checkIntervalMs: number;
   /** How long a count taken before a firing is reused for the name's next firings, ms. */
   recountMs: number;
-  /** Publishes a started/ended event. */
-  announce(e: DisruptionEvent): void;
 }

@@ -41,8 +41,8 @@ export interface SupervisorParts {
   health: SelfHealth<TrackedWindow>;
   suspicion: Suspicion | undefined;
   outsiders: IgnoredMetrics;
-  /** Every outbox a window posts to: a freed window's untaken events go with it. */
-  outboxes: Outbox<never>[];
+  /** The one road out: a freed window's untaken emissions go with it. */
+  outbox: Outbox;
   machine: WindowMachine;
   effects: EffectRunner;
 }
@@ -225,7 +225,7 @@ export class Supervisor {
     this.o.scheduler.cancel(w);
     this.o.health.forget(w);
     this.o.suspicion?.forget(w);
-    for (const outbox of this.o.outboxes) outbox.forget(w.name, w.peer);
+    this.o.outbox.forget(w.name, w.peer);
     this.o.windows.remove(w);
     w.free();
     this.o.stats.windowsFreed++;

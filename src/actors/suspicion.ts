@@ -12,12 +12,10 @@
  * grace; and the gaps seen meanwhile teach the detector nothing.
  */
 import type { Clock } from "../clock.js";
-import type { SuspicionEvent } from "../api/types.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import type { DetectorFactory } from "../window/detectors/mod.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
-import type { OutboxAccount } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
@@ -105,12 +103,3 @@ export class Suspicion {
     if (!Number.isNaN(this.dueAt(w))) this.o.proved(w);
   }
 }
-
-/** Suspicion events are counted when first handed to the bus; they are not logged one by one. */
-export const SUSPICION_ACCOUNT: OutboxAccount<SuspicionEvent> = {
-  taken(e, _deadline, stats) {
-    if (e.kind === "suspect") stats.suspicionsRaised++;
-    else stats.suspicionsCleared++;
-  },
-  describe: () => undefined,
-};

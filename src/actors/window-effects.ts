@@ -7,7 +7,6 @@
  * window hears at once.
  */
 import type { Clock } from "../clock.js";
-import type { SuspicionEvent } from "../api/types.js";
 import type { AlertFactory } from "./alert-factory.js";
 import type { Disruptions } from "./disruptions.js";
 import type { Outbox } from "./outbox.js";
@@ -23,9 +22,8 @@ const HOLD = { type: "hold" } as const;
 export interface WindowEffectsOptions {
   clock: Clock;
   alerts: AlertFactory;
+  /** The one road out. */
   outbox: Outbox;
-  /** Where suspicion events go, when suspicion is on. */
-  suspects: Outbox<SuspicionEvent> | undefined;
   scheduler: WakeScheduler<TrackedWindow>;
   health: SelfHealth<TrackedWindow>;
   disruptions: Disruptions<TrackedWindow>;
@@ -56,10 +54,10 @@ export class WindowEffects {
       case "withdrawn":
         return o.outbox.withdraw(w.name, w.peer, effect.episode);
       case "suspect":
-        o.suspects?.post(o.alerts.suspicion(w.metrics.latest()!, "suspect"));
+        o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "suspect"));
         return o.scheduler.schedule(w, w.deadline);
       case "cleared":
-        return o.suspects?.post(o.alerts.suspicion(w.metrics.latest()!, "cleared"));
+        return o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "cleared"));
     }
   };
 

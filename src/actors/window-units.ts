@@ -83,7 +83,6 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     clock,
     alerts,
     outbox: o.outbox,
-    suspects: o.suspects?.outbox,
     scheduler,
     health,
     disruptions,
@@ -100,7 +99,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     health,
     suspicion,
     outsiders: new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered }),
-    outboxes: [o.outbox, ...(o.suspects ? [o.suspects.outbox] : [])] as never[],
+    outbox: o.outbox,
     machine: provideMachine(alerts, o.muter ?? NO_MUTER, o.repeatIntervalMs, () => clock.wallNow()),
     effects: effects.run,
   });
@@ -161,7 +160,7 @@ function makeDisruptions(
       late: (w, at) => (suspicion?.isSuspect(w, at) ?? false) || isLate(at, w.armedAt, w.deadline),
       held: (w) => w.snapshot?.matches({ life: { expired: "held" } }) === true,
       release,
-      announce: (e) => s?.announce(e),
+      announce: (e) => o.outbox.post(e),
       mayJudge: (now) => health.mayJudge(now),
     },
   });

@@ -1,9 +1,9 @@
 /**
  * Operator control on the bus, for one monitor: the silences it follows (a SilenceBook fed from
- * the KV bucket: the windows' Muter) and its disruption events (the log that de-duplicates
- * them across replicas, the events of other replicas, the disruptions open at start, and release
- * requests). Made in two steps because the windows need the book and the publisher, and the
- * followers need the windows: `prepare` before them, `attach` after them and before the restore.
+ * the KV bucket: the windows' Muter) and the disruptions of others (the events other replicas
+ * logged, the disruptions open at start, and release requests; its own events leave through the
+ * outbox). Made in two steps because the windows need the book, and the followers need the
+ * windows: constructed before them, `attach`ed after them and before the restore.
  */
 import type { JetStreamManager, NatsConnection, Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
@@ -14,15 +14,7 @@ import type { Ownership } from "./ownership.js";
 import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import {
-  answerReleases,
-  CoreDisruptionPublisher,
-  ensureDisruptionStream,
-  followDisruptions,
-  openDisruptions,
-  StreamDisruptionLog,
-  type DisruptionPublisher,
-} from "./disruption-log.js";
+import { answerReleases, followDisruptions, openDisruptions } from "./disruption-log.js";
 import { openSilenceBucket, SilenceFollower } from "./silence-store.js";
 
 export interface OperatorGround {
@@ -40,26 +32,10 @@ export class OperatorControls {
   private follower: SilenceFollower | undefined;
   private readonly subscriptions: Subscription[] = [];
 
-  private constructor(
+  constructor(
     private readonly g: OperatorGround,
     private readonly jsm: JetStreamManager | undefined,
-    /** Where this monitor's disruption events go. */
-    readonly publisher: DisruptionPublisher,
   ) {}
-
-  /** Before the windows: the disruption log (a stream with JetStream, plain publishes without). */
-  static async prepare(g: OperatorGround, jsm: JetStreamManager | undefined): Promise<OperatorControls> {
-    const { config, nc, subjects, log } = g;
-    if (jsm) {
-      try {
-        await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-        return new OperatorControls(g, jsm, await StreamDisruptionLog.open(nc, subjects, log));
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, "cannot use the disruption log stream: publishing disruption events directly");
-      }
-    }
-    return new OperatorControls(g, undefined, new CoreDisruptionPublisher(nc, subjects));
-  }
 
   /** After the windows, before the restore: silences loaded, open disruptions restored, events and releases followed. */
   async attach({ disruptions, supervisor }: Pick<WindowUnits, "disruptions" | "supervisor">): Promise<void> {
@@ -85,7 +61,6 @@ export class OperatorControls {
 
   stop(): void {
     this.follower?.stop();
-    this.publisher.stop();
     for (const s of this.subscriptions) s.unsubscribe();
   }
 

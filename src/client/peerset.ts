@@ -12,6 +12,7 @@
  * limit, fails with PeerSetTooLarge, which says what the limit is and what to change; a stream
  * left with an older peermon's 64 KiB limit is raised first, when these credentials may.
  */
+import { backoffMs, RETRY } from "../retry-policy.js";
 import { ErrorCode, type JetStreamManager, type NatsConnection, type NatsError, type PubAck } from "nats";
 import { ulid } from "ulid";
 import { encodePeerSet } from "../api/codec.js";
@@ -194,7 +195,7 @@ function isNoResponders(err: unknown): boolean {
   return (err as NatsError).code === ErrorCode.NoResponders;
 }
 
-/** A short random pause, growing with the attempt, so that colliding writers spread out. */
+/** A short random pause, growing with the attempt, so that colliding writers spread out (RETRY.contention). */
 function backoff(attempt: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+  return new Promise((r) => setTimeout(r, backoffMs(attempt, { ...RETRY.contention, random: Math.random })));
 }

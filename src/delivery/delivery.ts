@@ -13,7 +13,7 @@
  */
 import type { JetStreamManager, NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import { systemClock, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ensureAlertStream } from "../bus/alert-stream.js";
 import { destinationsOf, statusPageUrl, type DeliverySettings } from "./destinations.js";
@@ -38,8 +38,9 @@ export interface DeliveryOptions {
   /** Stream replicas, for creating the alert log when this runs before any monitor did. */
   streamReplicas?: number;
   log: Logger;
-  clock?: Clock;
-  rng?: () => number;
+  clock: Clock;
+  /** Randomness in [0, 1): the retry stage's jitter. */
+  rng: () => number;
   /**
    * Whether this instance answers for keeping (name, peer)'s firing alert alive in Alertmanager:
    * in a monitor, whether it tracks that window. @default every alert
@@ -80,9 +81,9 @@ export class Delivery {
     const links = { statusPage: statusPageUrl(s) };
     const destinations = destinationsOf(s, links);
     if (destinations.length === 0) return undefined;
-    const clock = o.clock ?? systemClock;
+    const clock = o.clock;
     const abort = new AbortController();
-    const poster = o.poster ?? httpPoster({ timeoutMs: s.deliveryTimeoutMs, signal: abort.signal, userAgent: USER_AGENT });
+    const poster = o.poster ?? httpPoster({ timeoutMs: s.deliveryTimeoutMs, signal: abort.signal, userAgent: USER_AGENT, wallNow: () => clock.wallNow() });
     const table = new EpisodeTable();
     if (!o.jsm) {
       o.log.warn(
@@ -98,7 +99,7 @@ export class Delivery {
           table,
           poster,
           clock,
-          rng: o.rng ?? Math.random,
+          rng: o.rng,
           log: o.log,
           muter: flagMuter,
           batchMs: s.deliveryBatchMs,
@@ -114,7 +115,7 @@ export class Delivery {
       await Promise.all(sinks.map((k) => k.stop()));
       throw err;
     }
-    const reposters = startReposters(o, sinks, table, poster, clock);
+    const reposters = startReposters(o, sinks, table, clock);
     const stopPruning = pruneEvery(table, clock);
     o.log.info(
       { destinations: destinations.map((d) => `${d.id} ${d.redacted}`), mode: o.jsm ? "alert log" : "memory", statusPage: links.statusPage || null },
@@ -257,20 +258,14 @@ function followDisruptions(o: DeliveryOptions, jsm: JetStreamManager, sink: Sink
   });
 }
 
-/** One re-poster per Alertmanager, for the alerts this instance tracks. */
-function startReposters(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, poster: Poster, clock: Clock): Reposter[] {
+/** One re-poster per Alertmanager, for the alerts this instance tracks, through its sink's re-post stages. */
+function startReposters(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, clock: Clock): Reposter[] {
   const tracks = o.tracks;
   const scope = (e: DeliveryEvent) => !tracks || e.type !== "metric" || tracks(e.name, e.peer);
   return sinks
     .filter((sink) => sink.destination.kind === "alertmanager")
     .map((sink) => {
-      const r = new Reposter(sink.destination, table, poster, {
-        clock,
-        intervalMs: o.settings.alertmanagerRepostMs,
-        max: o.settings.deliveryBatchMax,
-        scope,
-        posted: (events, verdict) => sink.reposted(events.length, verdict),
-      });
+      const r = new Reposter(table, sink.reposts, { clock, intervalMs: o.settings.alertmanagerRepostMs, scope });
       r.start();
       return r;
     });
@@ -290,8 +285,6 @@ export function consumerName(d: Destination): string {
   return `peermon-deliver-${d.id}`;
 }
 
-export const startDelivery = Delivery.start;
-
 /** What a monitor gives its delivery. */
 export interface MonitorDeliveryOptions {
   nc: NatsConnection;
@@ -300,6 +293,7 @@ export interface MonitorDeliveryOptions {
   subjects: Subjects;
   config: DeliverySettings & { streamReplicas: number };
   clock: Clock;
+  rng: () => number;
   log: Logger;
   /** Its windows: a window it tracks is one whose firing alert it keeps alive in Alertmanager. */
   views: { latestForPeer(name: string, peer: string): unknown };
@@ -319,6 +313,7 @@ export async function startMonitorDelivery(o: MonitorDeliveryOptions): Promise<D
       settings: o.config,
       streamReplicas: o.config.streamReplicas,
       clock: o.clock,
+      rng: o.rng,
       log,
       tracks: (name, peer) => o.views.latestForPeer(name, peer) !== undefined,
     });

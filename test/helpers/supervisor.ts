@@ -13,8 +13,8 @@ import { silentLogger } from "../../src/log.js";
 import type { RoundTrip } from "../../src/actors/self-health.js";
 import type { DisruptionSettings } from "../../src/actors/supervisor-options.js";
 import { wireWindows } from "../../src/actors/window-units.js";
-import { Outbox, type Outgoing, type Transport } from "../../src/actors/outbox.js";
-import { SUSPICION_ACCOUNT } from "../../src/actors/suspicion.js";
+import { isAlert, type Emission } from "../../src/actors/emission.js";
+import { Outbox, type Transport } from "../../src/actors/outbox.js";
 import { DEFAULT_RHYTHM, detectorFactory } from "../../src/window/detectors/mod.js";
 import { MetricIntake } from "../../src/bus/intake.js";
 import { MonitorStats } from "../../src/stats.js";
@@ -23,18 +23,27 @@ export const T0 = 1_700_000_000_000;
 /** Nanoseconds per second, for `l` and `e`. */
 export const SEC = 1_000_000_000;
 
-/** A transport that takes every alert (or other event) and confirms it at once, unless told to refuse (disconnected). */
-export class FakeSink<T extends Outgoing = Alert> implements Transport<T> {
-  readonly accepted: T[] = [];
+/**
+ * A transport that takes every emission and confirms it at once, unless told to refuse
+ * (disconnected); what it took is listed by kind.
+ */
+export class FakeSink implements Transport {
+  readonly accepted: Alert[] = [];
+  /** The suspicion events taken, in order. */
+  readonly suspicions: SuspicionEvent[] = [];
+  /** The disruption events taken, in order. */
+  readonly disruptions: DisruptionEvent[] = [];
   refuse = false;
   refused = 0;
 
-  send(alert: T, done: (err?: unknown) => void): boolean {
+  send(item: Emission, done: (err?: unknown) => void): boolean {
     if (this.refuse) {
       this.refused++;
       return false;
     }
-    this.accepted.push(alert);
+    if (isAlert(item)) this.accepted.push(item);
+    else if (item.kind === "suspect" || item.kind === "cleared") this.suspicions.push(item as SuspicionEvent);
+    else this.disruptions.push(item as DisruptionEvent);
     done();
     return true;
   }
@@ -87,22 +96,11 @@ export function setup(options: SetupOptions = {}) {
   const sink = new FakeSink();
   const reach = new FakeReachability(options.auto ?? true);
   const stats = new MonitorStats();
-  const disruptions: DisruptionEvent[] = [];
-  const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, maxRetryPauseMs: 1_000 });
-  const suspicionSink = new FakeSink<SuspicionEvent>();
-  const suspicionOutbox = new Outbox<SuspicionEvent>({
-    transport: suspicionSink,
-    account: SUSPICION_ACCOUNT,
-    clock,
-    stats,
-    log: silentLogger,
-    maxInFlight: 64,
-    maxRetryPauseMs: 1_000,
-  });
+  const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, random: Math.random });
   const units = wireWindows({
     clock,
     outbox,
-    suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: suspicionOutbox } : undefined,
+    suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM) } : undefined,
     roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,
@@ -121,7 +119,6 @@ export function setup(options: SetupOptions = {}) {
       checkIntervalMs: 1_000,
       recountMs: 100,
       ...options.disruption,
-      announce: (e) => disruptions.push(e),
     },
   });
   const sup = units.supervisor;
@@ -162,8 +159,9 @@ export function setup(options: SetupOptions = {}) {
   const elapsed = () => clock.now() - T0;
 
   /** Published suspicion events as "kind peer", in order. */
-  const suspicions = () => suspicionSink.accepted.map((e) => `${e.kind} ${e.peer}`);
-  return { clock, sink, reach, sup, units, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions, suspicionSink };
+  const suspicions = () => sink.suspicions.map((e) => `${e.kind} ${e.peer}`);
+  const disruptions = sink.disruptions;
+  return { clock, sink, reach, sup, units, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

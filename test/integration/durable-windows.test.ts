@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DiscardPolicy, StorageType, type NatsConnection } from "nats";
 import { partitionOf } from "../../src/api/subjects.js";
-import { systemClock, type Clock } from "../../src/clock.js";
+import { SystemClock, type Clock } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
 import type { Monitor } from "../../src/monitor.js";
 import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { systemClock, type Clock } from "../../src/clock.js";
+import { SystemClock, type Clock } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
 import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor } from "../helpers/nats.js";
 
 test("restart - a restarted monitor comes back with its windows and alerts peers that died meanwhile, once", async (t) => {

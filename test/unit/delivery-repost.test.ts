@@ -5,7 +5,8 @@ import { alertmanagerDestination } from "../../src/delivery/destinations.js";
 import { EpisodeTable } from "../../src/delivery/episodes.js";
 import { decodeMetricEvent, type DeliveryEvent } from "../../src/delivery/event.js";
 import { classify, type Verdict } from "../../src/delivery/post.js";
-import { Reposter } from "../../src/delivery/repost.js";
+import { flagMuter } from "../../src/delivery/mute.js";
+import { Reposter, repostPipeline } from "../../src/delivery/repost.js";
 import { FakePoster, message, run, status, T0 } from "../helpers/delivery.js";
 
 const INTERVAL = 60_000;
@@ -15,13 +16,16 @@ function setup(scope: (e: DeliveryEvent) => boolean = () => true) {
   const poster = new FakePoster(clock);
   const table = new EpisodeTable();
   const verdicts: [number, Verdict][] = [];
-  const reposter = new Reposter(alertmanagerDestination("http://am:9093", { statusPage: "" }), table, poster, {
+  const stages = repostPipeline({
+    destination: alertmanagerDestination("http://am:9093", { statusPage: "" }),
+    poster,
+    muter: flagMuter,
     clock,
-    intervalMs: INTERVAL,
+    batchMs: 0,
     max: 2,
-    scope,
-    posted: (events, verdict) => verdicts.push([events.length, verdict]),
+    report: { posted: (events, verdict) => verdicts.push([events.length, verdict]) },
   });
+  const reposter = new Reposter(table, stages, { clock, intervalMs: INTERVAL, scope });
   const log = (over: Parameters<typeof message>[1]) => {
     const m = message(clock, over);
     table.record(m.seq, decodeMetricEvent(m.data), clock.now());

@@ -4,16 +4,18 @@ import { ManualClock } from "../../src/clock.js";
 import type { Alert, AlertKind } from "../../src/api/types.js";
 import { silentLogger } from "../../src/log.js";
 import { MonitorStats } from "../../src/stats.js";
-import { Outbox, type AlertTransport } from "../../src/actors/outbox.js";
+import type { Emission } from "../../src/actors/emission.js";
+import { Outbox, type Transport } from "../../src/actors/outbox.js";
 
 /** A transport the test drives: it refuses while `down`, and attempts stay open until answered. */
-class ScriptedTransport implements AlertTransport {
+class ScriptedTransport implements Transport {
   down = false;
   readonly sent: string[] = [];
   private readonly open: { label: string; done: (err?: unknown, episode?: string) => void }[] = [];
 
-  send(alert: Alert, done: (err?: unknown, episode?: string) => void): boolean {
+  send(item: Emission, done: (err?: unknown, episode?: string) => void): boolean {
     if (this.down) return false;
+    const alert = item as Alert;
     const label = `${alert.kind === "resolved" ? "R" : alert.id === alert.episode ? "F" : "r"} ${alert.peer} ${alert.episode}`;
     this.sent.push(label);
     this.open.push({ label, done });
@@ -56,7 +58,7 @@ function setup(maxInFlight = 64) {
   const clock = new ManualClock();
   const transport = new ScriptedTransport();
   const stats = new MonitorStats();
-  const outbox = new Outbox({ transport, clock, stats, log: silentLogger, maxInFlight, maxRetryPauseMs: 1_000, random: () => 0 });
+  const outbox = new Outbox({ transport, clock, stats, log: silentLogger, maxInFlight, retry: { baseMs: 100, maxMs: 1_000 }, random: () => 0 });
   return { clock, transport, stats, outbox };
 }
 

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock, SystemClock, systemClock, type Clock, type WallStep } from "../../src/clock.js";
+import { ManualClock, SystemClock, type Clock, type WallStep } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
 import { DEFAULT_CONFIG } from "../../src/config.js";
 import { DEFAULT_WALL_STEP_THRESHOLD_MS, driftOf, monotonicAt, movedDeadline, offsetOf, stepFor, WallClock } from "../../src/wall-clock.js";
 import { deadlineOf, isWallDeadline } from "../../src/window/deadline.js";
