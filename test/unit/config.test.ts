@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CONFIG, parseShard, resolveConfig, type ConfigInput } from "../../src/config.js";
-import { resolveSettings } from "../../src/cli/settings.js";
+import { resolveSettings } from "../../src/cli/resolve-settings.js";
 import { ConfigError } from "../../src/errors.js";
 
 /** Asserts that `fn` throws a ConfigError whose field and message name `field`. */

@@ -5,7 +5,7 @@ import { consumerName } from "../../src/delivery/delivery.js";
 import { parseDestinationUrl, redactUrl } from "../../src/delivery/destination-url.js";
 import { destinationsOf, statusPageUrl } from "../../src/delivery/destinations.js";
 import { ConfigError } from "../../src/errors.js";
-import { resolveSettings } from "../../src/cli/settings.js";
+import { resolveSettings } from "../../src/cli/resolve-settings.js";
 
 test("destination url - what may be shown: scheme, host and port; credentials and paths are hidden", () => {
   const table: [string, string][] = [
