@@ -19,7 +19,7 @@ import type { QueryStats } from "./bus/query-stats.js";
 import { DurableWindows } from "./bus/durable-windows.js";
 import { restoreEpisodes, restoreWindows, type RestoredWindows } from "./bus/restore.js";
 import type { OperatorControls } from "./bus/operator-controls.js";
-import type { Clock } from "./clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
@@ -101,7 +101,18 @@ export async function restore(g: Ground, jsm: JetStreamManager | undefined, unit
 export function startDurableWindows(g: Ground, units: WindowUnits, restored: RestoredWindows): DurableWindows {
   const { config, nc, clock, subjects, stats } = g;
   const log = g.root.child({ component: "checkpoints" });
-  return DurableWindows.start({ config, nc, clock, subjects, windows: units.views, shardTag: g.ownership.tag, stored: restored.stored, stats, log });
+  return DurableWindows.start({
+    config,
+    nc,
+    clock,
+    random: g.random,
+    subjects,
+    windows: units.views,
+    shardTag: g.ownership.tag,
+    stored: restored.stored,
+    stats,
+    log,
+  });
 }
 
 /** Disruption mode as configured. */
@@ -152,6 +163,7 @@ export function startHttp(
 ): Promise<Server> {
   const { views, health, disruptions } = units;
   return startHttpServer(address, {
+    clock: g.clock,
     readiness: () => readinessOf(g.nc, units, life.stopping),
     // The snapshot with its shard, the active silences and the open disruptions.
     status: (perName) => ({ ...views.statusSnapshot(perName), shard: g.ownership.label, ...operatorPanels(g, units, controls) }),
@@ -194,20 +206,18 @@ export function readinessOf(nc: NatsConnection, units: WindowUnits, stopping: bo
   return { ready: true };
 }
 
-/** Waits for `p` at most `ms`; true when it settled without error in time. */
-export async function bounded(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+/** Waits for `p` at most `ms` on `clock`; true when it settled without error in time. */
+export async function bounded(clock: Clock, p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: TimerHandle | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = clock.setTimer(() => resolve(false), ms)));
+  const settled = p.then(
+    () => true,
+    () => false,
+  );
   try {
-    return await Promise.race([
-      p.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
+    return await Promise.race([settled, timeout]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimer(timer);
   }
 }
 

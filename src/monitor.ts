@@ -15,7 +15,7 @@ import { wireWindows } from "./actors/window-units.js";
 import type { Disruptions } from "./actors/disruptions.js";
 import type { EpisodeIndex } from "./window/history.js";
 import { OutgoingBus } from "./bus/outgoing.js";
-import { DEFAULT_RHYTHM, detectorFactory } from "./window/detectors/mod.js";
+import { rhythmDetectors } from "./window/detectors/rhythm.js";
 import type { Supervisor } from "./actors/supervisor.js";
 import { openConnection } from "./bus/connection.js";
 import { watchConnection } from "./bus/connection-watch.js";
@@ -59,6 +59,7 @@ export class Monitor {
 
   private constructor(
     readonly config: MonitorConfig,
+    private readonly clock: Clock,
     /** The registry and router of this monitor's windows. */
     readonly supervisor: Supervisor,
     readonly nc: NatsConnection,
@@ -149,19 +150,19 @@ export class Monitor {
     controls.stop();
     if (this.nc.isClosed()) {
       // Closed under it (a crash as far as the server knows): stop what still holds timers.
-      await bounded(peerset.stop(), TUNING.stopStepMs);
+      await bounded(this.clock, peerset.stop(), TUNING.stopStepMs);
       return durable?.stop();
     }
     // Each step is bounded: a monitor whose server is gone must still stop.
-    await bounded(service.stop(), TUNING.stopStepMs);
+    await bounded(this.clock, service.stop(), TUNING.stopStepMs);
     // A last checkpoint, so that a restart finds the windows as they are now.
     await durable?.stop(TUNING.stopStepMs);
-    await bounded(peerset.stop(), TUNING.stopStepMs);
-    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
+    await bounded(this.clock, peerset.stop(), TUNING.stopStepMs);
+    await bounded(this.clock, delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outgoing.settle(TUNING.stopStepMs))) {
       log.warn({ pending: outgoing.outbox.waiting }, "stopping with alerts or events the server has not confirmed");
     }
-    await bounded(this.nc.drain(), TUNING.drainMs);
+    await bounded(this.clock, this.nc.drain(), TUNING.drainMs);
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
     if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");
@@ -184,7 +185,7 @@ export class Monitor {
       log: root.child({ component: "supervisor" }),
       muter: controls.silences,
       disruption: disruptionSettings(config),
-      suspects: config.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM) } : undefined,
+      suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
     });
     const { supervisor, health } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
@@ -193,7 +194,7 @@ export class Monitor {
       g.subjects,
       { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
       root.child({ component: "peerset" }),
-      { jsm, replicas: config.streamReplicas },
+      { jsm, replicas: config.streamReplicas, clock },
     );
     const metrics = await subscribeMetrics(g, intake);
     await controls.attach(units);
@@ -250,7 +251,7 @@ export class Monitor {
       },
       "peermon monitor serving",
     );
-    return new Monitor(config, supervisor, nc, peerset.mode, {
+    return new Monitor(config, clock, supervisor, nc, peerset.mode, {
       units,
       life,
       outgoing,

@@ -7,7 +7,7 @@ import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import type { DetectorFactory } from "../window/detectors/mod.js";
+import type { DetectorFactory } from "../window/detectors/detector.js";
 import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";

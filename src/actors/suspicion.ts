@@ -14,7 +14,7 @@
 import type { Clock } from "../clock.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import type { DetectorFactory } from "../window/detectors/mod.js";
+import type { DetectorFactory } from "../window/detectors/detector.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
 import type { RoundTrip } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";

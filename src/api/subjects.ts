@@ -166,9 +166,9 @@ export class Subjects {
 
   /**
    * Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`,
-   * `PEERMON_WINDOWS` (checkpoints), ...; `METRICS` is the every-metric stream of older versions.
+   * `PEERMON_WINDOWS` (checkpoints), ...
    */
-  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES" | "SUSPECTS"): string {
+  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "DISRUPTIONS" | "SILENCES" | "SUSPECTS"): string {
     return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 

@@ -16,6 +16,8 @@ export interface DurableWindowsOptions {
   config: MonitorConfig;
   nc: NatsConnection;
   clock: Clock;
+  /** Randomness in [0, 1), for the checkpoint writer. */
+  random: () => number;
   subjects: Subjects;
   windows: WindowSource;
   shardTag: string;
@@ -42,7 +44,13 @@ export class DurableWindows {
       stats: o.stats,
       log: o.log,
     };
-    const writer = new CheckpointWriter({ ...common, intervalMs: o.config.checkpointIntervalMs, refreshMs: o.config.windowRetentionMs / 4, stored: o.stored });
+    const writer = new CheckpointWriter({
+      ...common,
+      random: o.random,
+      intervalMs: o.config.checkpointIntervalMs,
+      refreshMs: o.config.windowRetentionMs / 4,
+      stored: o.stored,
+    });
     const responder = new TransferResponder(common);
     writer.start();
     responder.start();

@@ -146,7 +146,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   svc.addEndpoint("history", { subject: o.subjects.historyEndpoint(), handler: history });
   const names = shard
     ? guarded("names", (m) =>
-        gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) => {
+        gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs, o.clock).then((g) => {
           m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined);
           return "ok" as const;
         }),

@@ -16,8 +16,6 @@ import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import type { Ownership } from "./ownership.js";
 import { ensureCheckpointStream, readCheckpoints } from "./checkpoint-stream.js";
-import { isNotFound } from "./jetstream.js";
-import { retireMetricStream } from "./retire-metric-stream.js";
 import { openEpisodes } from "./stream-replay.js";
 import { takeWindowsFromSibling } from "./window-transfer.js";
 
@@ -44,22 +42,18 @@ export interface RestoredWindows {
 
 /**
  * Brings this shard's windows back: from a sibling, else from checkpoints (a failure is logged).
- * Without durable windows nothing comes back (but an older version's every-metric stream is still
- * deleted: it would make the server store every metric).
+ * Without durable windows nothing comes back.
  */
 export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows> {
   const started = c.clock.now();
   const restored: RestoredWindows = { source: "nothing", metrics: 0, stored: new Map() };
-  if (!c.config.durableWindows) {
-    await retireOrWarn(c, true, async () => undefined);
-    return restored;
-  }
+  if (!c.config.durableWindows) return restored;
   const apply = (m: WireMetric, receivedAtMs: number) => {
     if (c.sup.ingest(m, receivedAtMs)) restored.metrics++;
   };
   let pending: number[] | undefined = c.ownership.partitions;
   try {
-    await prepareCheckpoints(c);
+    await ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
     const sibling = await takeWindowsFromSibling({ ...c, shardTag: c.ownership.tag, partitions: c.config.partitions, apply });
     if (sibling) {
       restored.source = "sibling";
@@ -86,34 +80,6 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
     "window restore finished",
   );
   return restored;
-}
-
-/** The checkpoint stream, created when missing, after an older version's every-metric stream is retired. */
-async function prepareCheckpoints(c: RestoreContext): Promise<void> {
-  const ensure = () => ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
-  const hasCheckpoints = await c.jsm.streams.info(c.subjects.stream("WINDOWS")).then(
-    (si) => si.state.messages > 0,
-    (err) => {
-      if (isNotFound(err)) return false;
-      throw err;
-    },
-  );
-  await retireOrWarn(c, hasCheckpoints, ensure);
-  await ensure();
-}
-
-async function retireOrWarn(c: RestoreContext, hasCheckpoints: boolean, ensure: () => Promise<void>): Promise<void> {
-  const stream = c.subjects.stream("METRICS");
-  try {
-    const carried = await retireMetricStream({ ...c, partitions: c.config.partitions }, hasCheckpoints, ensure);
-    if (carried > 0) c.log.info({ windows: carried }, "the older stream's windows were carried over into checkpoints");
-  } catch (err) {
-    c.log.warn(
-      { err: (err as Error).message, stream },
-      `cannot retire the every-metric window stream of an older peermon, so the server still stores every metric: ` +
-        `delete it (nats stream rm ${stream}) or allow $JS.API.STREAM.DELETE.${stream} to the monitor`,
-    );
-  }
 }
 
 function allPartitions(count: number): number[] {

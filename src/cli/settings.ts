@@ -257,7 +257,7 @@ export const CONFIG_OPTION = { flag: "--config <file>", env: "PEERMON_CONFIG", h
  * The commander option of `s`, its help saying its choices, env name and default (commander's own
  * default would beat the env). A flag outside its choices is a usage error, as commander's own.
  */
-export function optionOf(s: Setting): Option {
+function optionOf(s: Setting): Option {
   const listed = s.choices ? `: ${s.choices.join(", ")}` : "";
   const option = new Option(s.flag, `${s.help}${listed} (env ${s.env}; default: ${s.shownDefault ?? defaultText(s.field)})`);
   const choices = s.choices;

@@ -18,7 +18,7 @@ import { ulid } from "ulid";
 import { encodePeerSet } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
-import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName, raiseLegacyLimit } from "../bus/peerset-stream.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName, peersetStreamLimit } from "../bus/peerset-stream.js";
 import { isOverMaxPayload, isOverStreamLimit, isSequenceConflict } from "../bus/jetstream.js";
 import { JetStreamMissing, PeermonError } from "../errors.js";
 import { PeerSetTooLarge } from "./peerset-too-large.js";
@@ -137,14 +137,13 @@ export class PeerSetStore {
   }
 
   /**
-   * Stores `peerset` through JetStream (after `lastSeq` when given). A set over the stream's limit
-   * raises an older peermon's 64 KiB limit and is tried once more; over any limit it is a
-   * PeerSetTooLarge.
+   * Stores `peerset` through JetStream (after `lastSeq` when given); a set over the server's or the
+   * stream's limit is a PeerSetTooLarge.
    */
   private async store(jsm: JetStreamManager, peerset: PeerSet, lastSeq?: number): Promise<PubAck> {
     const data = encodePeerSet(peerset);
     const options = lastSeq === undefined ? undefined : { expect: { lastSubjectSequence: lastSeq } };
-    for (let raised = false, unanswered = 0; ; ) {
+    for (let unanswered = 0; ; ) {
       try {
         return await this.nc.jetstream().publish(this.subjects.peerset, data, options);
       } catch (err) {
@@ -154,11 +153,7 @@ export class PeerSetStore {
           continue;
         }
         if (!isOverStreamLimit(err)) throw this.tooLarge(err, peerset, data) ?? err;
-        const limit = await raiseLegacyLimit(jsm, this.subjects);
-        if (raised || (limit > 0 && limit < data.length)) {
-          throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, limit, this.stream, err);
-        }
-        raised = true;
+        throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, await peersetStreamLimit(jsm, this.subjects), this.stream, err);
       }
     }
   }

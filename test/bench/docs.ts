@@ -63,7 +63,7 @@ const METHODS = `
 - Lag = the receiver's arrival time minus the alert's startsAt (its deadline, t + l, to the ms); "of which" = arrival minus the alert's arrival on \`peermon.alerts.>\` (republished once logged): consumer fetch, batch window, POST; alerts/s = alerts / (last arrival - first arrival).
 
 **detection_*** (\`detection.ts\`, \`detection/\`)
-- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors of src/window/detectors and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
+- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors (rhythm in src/window/detectors, the others in test/bench/detection/detectors) and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
 - Rows: the chosen detector on the mixed fleet, the issue's targets, its bytes per window (1M instances); \`npm run bench:detection -- --docs\` adds the sweeps and rewrites docs/detection.md.
 `;
 

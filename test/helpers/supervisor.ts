@@ -15,7 +15,7 @@ import type { DisruptionSettings } from "../../src/actors/supervisor-options.js"
 import { wireWindows } from "../../src/actors/window-units.js";
 import { isAlert, type Emission } from "../../src/actors/emission.js";
 import { Outbox, type Transport } from "../../src/actors/outbox.js";
-import { DEFAULT_RHYTHM, detectorFactory } from "../../src/window/detectors/mod.js";
+import { rhythmDetectors } from "../../src/window/detectors/rhythm.js";
 import { MetricIntake } from "../../src/bus/intake.js";
 import { MonitorStats } from "../../src/stats.js";
 
@@ -100,7 +100,7 @@ export function setup(options: SetupOptions = {}) {
   const units = wireWindows({
     clock,
     outbox,
-    suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM) } : undefined,
+    suspects: options.suspicion ? { detectors: rhythmDetectors() } : undefined,
     roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiscardPolicy, StorageType, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import { partitionOf } from "../../src/api/subjects.js";
 import { SystemClock, type Clock } from "../../src/clock.js";
 
@@ -137,37 +137,6 @@ for (const [how, offsetMs] of [
     assert.ok(checkpointAge > 1_000 && checkpointAge < realAge + 500, `from the checkpoint: ${checkpointAge} ms old, published ${realAge} ms ago`);
   });
 }
-
-test("durable windows - an older version's every-metric stream is carried over into checkpoints for every shard, then deleted", async (t) => {
-  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const nc = await client(t, server);
-  const jsm = await nc.jetstreamManager();
-  // The stream as peermon before checkpoints created it.
-  await jsm.streams.add({
-    name: "PEERMON_METRICS",
-    subjects: ["peermon.metrics.*.*", "peermon.part.*.metrics.*.*"],
-    max_msgs_per_subject: 10,
-    max_bytes: 512 * 1024 ** 2,
-    discard: DiscardPolicy.Old,
-    storage: StorageType.File,
-    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
-  });
-  for (const n of NAMES) for (const v of ["1", "2", "3"]) publishMetric(nc, { n, p: "P1", v, ttlMs: 600_000 });
-  await nc.flush();
-  for (let i = 0; (await jsm.streams.info("PEERMON_METRICS")).state.messages < NAMES.length * 3; i++) {
-    assert.ok(i < 100, "the older stream stored the metrics");
-    await quietPeriod(50);
-  }
-
-  const shard0 = await startMonitor(t, server, { shard: { index: 0, count: 2 } });
-  assert.ok(!(await streams(nc)).has("PEERMON_METRICS"), "the every-metric stream is gone");
-  const shard1 = await startMonitor(t, server, { shard: { index: 1, count: 2 } });
-  const names = [...shard0.views.names(), ...shard1.views.names()].sort();
-  assert.deepEqual(names, [...NAMES].sort(), "each shard found its windows, the second from the carried-over checkpoints");
-  for (const [m, n] of [...shard0.views.names().map((n) => [shard0, n] as const), ...shard1.views.names().map((n) => [shard1, n] as const)]) {
-    assert.equal(m.views.latestForPeer(n, "P1")?.value, "3", `${n}: the newest metric`);
-  }
-});
 
 test("durable windows - without them nothing is stored for restarts: a restart starts empty", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });

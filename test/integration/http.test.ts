@@ -43,6 +43,7 @@ test("http - /metrics exposes counters, windows per state, alerts, the detection
   ]) {
     assert.match(body, line);
   }
+  assert.doesNotMatch(body, /^peermon_metrics_(received|stored|ignored)_total /m, "no deprecated aliases in an unreleased version");
 });
 
 test("http - /events streams status snapshots: names, states per peer, troubled peers first", async (t) => {
@@ -120,8 +121,6 @@ test("http - /metrics counts queries by endpoint and outcome with their duration
     /^peermon_peerset_known 1$/m,
     /^peermon_metric_messages_received_total 1$/m,
     /^# HELP peermon_metric_messages_received_total Metric messages received from peers/m,
-    /^peermon_metrics_received_total 1$/m, // the old name, kept one release
-    /^# HELP peermon_metrics_received_total Deprecated alias of peermon_metric_messages_received_total/m,
   ]) {
     assert.match(body, line);
   }

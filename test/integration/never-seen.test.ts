@@ -46,6 +46,5 @@ test("never seen - members that never reported a name are listed in STATS, answe
   assert.match(body, /^peermon_peers_never_seen\{name="freespace"\} 3$/m);
   assert.match(body, /^peermon_metric_messages_ignored_total\{reason="unknown_peer"\} 1$/m);
   assert.match(body, /^peermon_metric_messages_ignored_total\{reason="removed_peer"\} 0$/m);
-  assert.match(body, /^peermon_metrics_ignored_total 1$/m, "the deprecated name keeps its old shape");
   assert.equal(monitor.stats.alertsFiring, 0, "never-seen peers are not alerted");
 });

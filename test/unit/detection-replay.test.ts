@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/cli/demo/scenario.js";
 import { deadlineOf } from "../../src/window/deadline.js";
-import { DETECTOR_FAMILY, detectorFactory, type DetectorName } from "../../src/window/detectors/mod.js";
+import { DETECTOR_FAMILY, detectorFactory, type DetectorName } from "../bench/detection/detectors/mod.js";
 import { emptyTally, replay } from "../bench/detection/replay.js";
 import { drawBehaviour, peerSeed, type ScenarioName } from "../bench/detection/scenarios.js";
 import { generateTrace, type PeerTrace } from "../bench/detection/traces.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { akkaPhi, logisticQuantile, PhiAccrualDetector } from "../../src/window/detectors/phi.js";
+import { akkaPhi, logisticQuantile, PhiAccrualDetector } from "../bench/detection/detectors/phi.js";
 
 const close = (a: number, b: number, eps: number, what: string) => assert.ok(Math.abs(a - b) <= eps, `${what}: ${a} vs ${b}`);
 

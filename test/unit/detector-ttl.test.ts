@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deadlineOf } from "../../src/window/deadline.js";
-import { TtlDetector } from "../../src/window/detectors/ttl.js";
+import { TtlDetector } from "../bench/detection/detectors/ttl.js";
 
 const NS = 1_000_000;
 

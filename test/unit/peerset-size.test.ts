@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodePeerSet, MAX_PEERSET_BYTES } from "../../src/api/codec.js";
-import { LEGACY_PEERSET_MAX_MSG_SIZE, peersetLimit } from "../../src/bus/peerset-stream.js";
+import { peersetLimit } from "../../src/bus/peerset-stream.js";
 import { formatBytes, PeerSetTooLarge } from "../../src/client/peerset-too-large.js";
 import { PeermonError } from "../../src/errors.js";
 import { libp2pIds, peersEncodingTo } from "../helpers/peer-ids.js";
@@ -13,7 +13,7 @@ const MB8 = 8 * 1024 * 1024;
 const LIMITS: [what: string, maxPayload: number | undefined, streamMaxMsgSize: number | undefined, limit: number][] = [
   ["the server's max_payload when the stream has no limit", MB8, -1, MB8],
   ["the server's max_payload when the stream's limit is not given", MB8, undefined, MB8],
-  ["the stream's limit when it is lower (an older peermon's 64 KiB)", MB8, LEGACY_PEERSET_MAX_MSG_SIZE, 65_536],
+  ["the stream's limit when it is lower (an operator's 64 KiB)", MB8, 65_536, 65_536],
   ["the server's max_payload when the stream's limit is higher", 1_048_576, MB8, 1_048_576],
   ["the server's max_payload when the stream's limit is 0 (none)", MB8, 0, MB8],
   ["64 MiB (nats-server's highest max_payload) when it is unknown", undefined, -1, MAX_PEERSET_BYTES],
@@ -55,7 +55,7 @@ test("peerset size - refused by the server: the error names max_payload, its siz
 
 test("peerset size - refused by the stream: the error names its max_msg_size and the command that removes it", () => {
   const legacy = PeerSetTooLarge.byStream(1_300, 70_235, 65_536, "PEERMON_PEERSET", undefined);
-  assert.match(legacy.message, /over the 65,536 bytes \(64 KiB\) that the stream PEERMON_PEERSET accepts \(its max_msg_size, left by an older peermon\)/);
+  assert.match(legacy.message, /over the 65,536 bytes \(64 KiB\) that the stream PEERMON_PEERSET accepts \(its max_msg_size\)/);
   assert.match(legacy.message, /`nats stream edit PEERMON_PEERSET --max-msg-size=-1`/);
   const operators = PeerSetTooLarge.byStream(2, 2_000, 1_000, "X_PEERSET", undefined);
   assert.match(operators.message, /\(its max_msg_size\): remove/, "an operator's limit is not blamed on peermon");

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_CHEN, DEFAULT_PHI, DEFAULT_RHYTHM } from "../../../src/window/detectors/mod.js";
+import { DEFAULT_CHEN, DEFAULT_PHI, DEFAULT_RHYTHM } from "./detectors/mod.js";
 import { revision } from "../docs.js";
 import { frontierSvg, type Panel, type PlotSeries } from "./plot.js";
 import type { Summary } from "./replay.js";
@@ -250,7 +250,7 @@ function detectors(run: SuiteRun): string {
     return `| \`${d}\` | ${m ? `${m.bytesPerWindow} B (${m.instances.toLocaleString("en-US")} instances)` : "-"} | ${STATE_NOTES[d]} |`;
   });
   const rhythm = bytes(CHOSEN)?.bytesPerWindow ?? Number.NaN;
-  return `## Detectors (src/window/detectors/, one file each, table tests in test/unit/detector-*.test.ts)
+  return `## Detectors (rhythm in src/window/detectors/, the ones it is measured against in test/bench/detection/detectors/; one file each, table tests in test/unit/detector-*.test.ts)
 
 All five implement one interface: \`observe(arrivalMs, deadlineMs, learn)\` for each valid metric and \`suspectAt()\`.
 
