@@ -7,6 +7,7 @@
  * windows, the connection watch, and the HTTP side.
  */
 import type { NatsConnection } from "nats";
+import type { Server } from "node:http";
 import { Subjects } from "./api/subjects.js";
 import type { SelfHealth } from "./actors/self-health.js";
 import type { TrackedWindow } from "./actors/tracked-window.js";
@@ -94,7 +95,7 @@ export class Monitor {
     return readinessOf(this.nc, this.parts.units, this.parts.life.stopping);
   }
 
-  /** The port of the HTTP server (health, metrics, status page), when one runs. */
+  /** The port of the HTTP server (health, metrics, status page), when one runs (`--http :0`: the one the system assigned). */
   get httpPort(): number | undefined {
     const address = this.parts.http?.address();
     return typeof address === "object" && address ? address.port : undefined;
@@ -248,6 +249,7 @@ export class Monitor {
         peerset: peerset.mode,
         alerts: outgoing.logged ? "alert stream" : "core",
         subjects: metrics.subjects,
+        http: http && listening(http),
       },
       "peermon monitor serving",
     );
@@ -267,4 +269,10 @@ export class Monitor {
       delivery,
     });
   }
+}
+
+/** `host:port` the server listens on (the port the system assigned for `:0`). */
+function listening(server: Server): string | undefined {
+  const address = server.address();
+  return typeof address === "object" && address ? `${address.address}:${address.port}` : undefined;
 }

@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encode } from "../../src/api/codec.js";
 import { verifySignature } from "../../src/delivery/signature.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { capturedLogger, startDelivery, TEST_DELIVERY } from "../helpers/delivery.js";
 import { client, natsServer, publishMetric, quietPeriod, startMonitor, waitUntil } from "../helpers/nats.js";
 import { TestReceiver, webhookAlerts, type WebhookBody } from "../helpers/receiver.js";
@@ -176,13 +175,13 @@ test("delivery webhook - without JetStream: from memory, with one warning at sta
 test("delivery webhook - a monitor with a webhook delivers by itself; /metrics shows the sink, never the secret", async (t) => {
   const server = await natsServer(t);
   const receiver = await TestReceiver.start(t);
-  const port = await freePort();
   const monitor = await startMonitor(t, server, {
     ...TEST_DELIVERY,
     webhookUrl: receiver.url.replace("http://", "http://bot:hunter2@"),
     webhookSecret: "s3cret",
-    http: { host: "127.0.0.1", port },
+    http: { host: "127.0.0.1", port: 0 },
   });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 100 });
   await receiver.waitFor((r) => r.length === 1, "the alert");

@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freePort } from "../../src/cli/local-nats.js";
 import { encode } from "../../src/api/codec.js";
 import type { StatusSnapshot } from "../../src/actors/window-views.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
@@ -9,8 +8,8 @@ import { AlertCollector, client, natsServer, publishMetric, startMonitor, waitUn
 
 async function monitorWithHttp(t: Parameters<typeof natsServer>[0]) {
   const server = await natsServer(t);
-  const port = await freePort();
-  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port } });
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port: 0 } });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   return { monitor, nc, base: `http://127.0.0.1:${port}` };
 }

@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { connect, DiscardPolicy, StorageType, type JetStreamManager } from "nats";
 import { pino } from "pino";
 import { encodePeerSet } from "../../src/api/codec.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { PeerSetTooLarge } from "../../src/client/peerset-too-large.js";
 import { resolveConfig, TEST_CONFIG } from "../../src/config.js";
@@ -100,7 +99,7 @@ test("peerset size - one byte over the server's max_payload: the SDK fails namin
 
 /** A server with the secure config; `as(user)` connects as one of its users. */
 async function secureServer(t: Hooks) {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const as = async (user: string) => {
     const nc = await connect({ servers: server.url, user, pass: password(user), name: user, maxReconnectAttempts: 0 });
     cleanup(t, () => nc.close());

@@ -14,7 +14,6 @@ import { connect, ErrorCode, Events, type NatsConnection, type NatsError } from 
 import { pino } from "pino";
 import { encode } from "../../src/api/codec.js";
 import { partitionOf } from "../../src/api/subjects.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
 import { Monitor } from "../../src/monitor.js";
@@ -88,7 +87,7 @@ function mapped(subject: string): string {
 
 /** A server with the secure config, a monitor logged in as `monitor`, and the warnings it logged. */
 async function secureSetup(t: Hooks, overrides: ConfigInput = {}) {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
   const config = resolveConfig({ ...TEST_CONFIG, ...overrides, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
@@ -302,7 +301,7 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
 });
 
 test("monitor - keeps its windows across restarts under the secure config: from a sibling, from checkpoints, without a permission error", async (t) => {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
   const config = resolveConfig({ ...TEST_CONFIG, nats: { servers: server.url, user: "monitor", password: password("monitor") } });

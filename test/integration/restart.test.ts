@@ -4,7 +4,7 @@ import { PeerMonitorClient } from "../../src/client/client.js";
 import { SystemClock, type Clock } from "../../src/clock.js";
 
 const systemClock = new SystemClock();
-import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor } from "../helpers/nats.js";
+import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("restart - a restarted monitor comes back with its windows and alerts peers that died meanwhile, once", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
@@ -49,7 +49,7 @@ test("restart - a sharded monitor restores the windows of its own partitions", a
   const first = await startMonitor(t, server, { shard });
   for (const n of names) publishMetric(nc, { n, p: "P1", ttlMs: 600_000 });
   await nc.flush();
-  await quietPeriod(300);
+  await waitUntil(() => first.stats.metricsReceived === mine.length, "its own partitions' metrics received");
   assert.deepEqual(first.views.names(), mine);
   await first.stop();
   const second = await startMonitor(t, server, { shard });
@@ -93,7 +93,7 @@ for (const [how, offsetMs] of [
     cleanup(t, () => clearInterval(keepAlive));
     for (const p of ["S1", "S2", "S3"]) publishMetric(nc, { n: "ping", p, ttlMs });
     await nc.flush();
-    await quietPeriod(300);
+    await waitUntil(() => first.supervisor.windowCount === 4, "the silent peers' windows stored");
     await first.stop();
     await quietPeriod(ttlMs + 1_000); // the silent peers pass their deadlines while nobody watches
     const restartedAt = Date.now();

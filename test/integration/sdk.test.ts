@@ -4,7 +4,7 @@ import { connect } from "nats";
 import type { Alert } from "../../src/api/types.js";
 import type { AlertStream } from "../../src/client/alerts.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { cleanup, client, natsServer, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
+import { cleanup, client, natsServer, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 /** Collects what an alert iterator yields, until `stop()`. */
 function drain(stream: AlertStream) {
@@ -116,7 +116,7 @@ test("sdk - an informer and alert streams, live and from the log, carry on acros
   await waitUntil(() => live.seen.length === 1 && logged.seen.length === 1, "the first alert, live and from the log");
 
   await server.kill();
-  await quietPeriod(1_000);
+  await waitUntil(() => monitor.health.impaired, "the monitor notices the server is gone");
   await server.restart();
   await waitUntil(() => !monitor.health.impaired, "the monitor back", 20_000);
   const stored = monitor.stats.metricsStored;
