@@ -23,7 +23,7 @@ import type { Clock, TimerHandle } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import { monitorMetrics } from "./http/metrics.js";
 import { startHttpServer, type HttpAddress, type Readiness } from "./http/server.js";
-import type { StatusSnapshot } from "./actors/window-views.js";
+import type { StatusSnapshot } from "./actors/window-status.js";
 import type { Logger } from "./log.js";
 import type { MonitorStats } from "./stats.js";
 import type { Delivery } from "./delivery/delivery.js";

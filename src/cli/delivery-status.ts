@@ -4,7 +4,7 @@
  * its counters, in the style of the other status lines. URLs are already redacted by the monitor.
  */
 import type { DeliveryStatus } from "../delivery/delivery.js";
-import type { SinkStatus } from "../delivery/sink.js";
+import type { SinkStatus } from "../delivery/sink-status.js";
 import { formatDuration } from "../duration.js";
 
 export interface DeliveryPalette {

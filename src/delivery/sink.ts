@@ -15,49 +15,11 @@ import { decodeMetricEvent, type DeliveryEvent } from "./event.js";
 import type { LogMessage } from "./feed.js";
 import { muteStage, type Muter } from "./mute.js";
 import { FAILURE_REASONS, PostStage, type Destination, type FailureReason, type Poster, type PostReport, type Verdict } from "./post.js";
+import type { SinkCounters, SinkStatus } from "./sink-status.js";
 import { repostPipeline } from "./repost.js";
 import { RetryStage } from "./retry.js";
 import { pipeline, type Outcome, type Pending, type Stage } from "./stage.js";
 import { supersedeStage } from "./supersede.js";
-
-export interface SinkCounters {
-  /** Alerts the receiver took (2xx). */
-  delivered: number;
-  /** Alerts sent again after a failed attempt. */
-  retried: number;
-  /** Alerts not delivered because they were muted. */
-  muted: number;
-  /** Alerts skipped because a newer transition of their (name, peer) was logged. */
-  superseded: number;
-  /** Alerts given up: refused for good by the receiver, or undecodable. */
-  rejected: number;
-  /** Firing alerts posted again to keep them alive (Alertmanager). */
-  reposted: number;
-  /** POSTs made (deliveries and re-posts): delivered / posts is the batching. */
-  posts: number;
-  /** Alerts in POSTs that failed, by reason (retried: timeout, connection, http_5xx/429/408). */
-  failed: Record<FailureReason, number>;
-}
-
-export interface SinkStatus {
-  id: string;
-  kind: Destination["kind"];
-  /** The destination as it may be shown (no credentials, no path). */
-  url: string;
-  /** Where alerts come from: the durable consumer's name, or "memory" without JetStream. */
-  feed: string;
-  /** idle: nothing held; delivering: alerts on their way; retrying: the receiver failed and alerts wait. */
-  state: "idle" | "delivering" | "retrying";
-  /** Alerts held by this instance, not yet delivered. */
-  undelivered: number;
-  /** Age of the oldest of them, ms since it was logged; null when none. */
-  oldestUndeliveredMs: number | null;
-  /** Alerts the log still holds for this destination, as of the last one fetched. */
-  backlog: number;
-  lastError: { reason: FailureReason; detail: string; atMs: number } | null;
-  lastDeliveredAtMs: number | null;
-  counters: SinkCounters;
-}
 
 export interface SinkOptions {
   destination: Destination;

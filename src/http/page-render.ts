@@ -10,7 +10,7 @@
  * screen can then skip layout and paint (`content-visibility: auto`, which table row groups
  * ignore), so the first paint costs the rows on screen, not all of them.
  */
-import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-views.js";
+import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-status.js";
 import type { WindowState } from "../actors/window-machine.js";
 
 export interface PageSections {

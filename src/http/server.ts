@@ -8,7 +8,7 @@
 import type { Clock, TimerHandle } from "../clock.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import type { StatusSnapshot } from "../actors/window-views.js";
+import type { StatusSnapshot } from "../actors/window-status.js";
 import { TUNING } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { renderSections, type PageSections } from "./page-render.js";

@@ -1,5 +1,5 @@
 /**
- * `peermon alerts --from-stream` and `--since` (issue 14, point 7): what fired while nobody
+ * `peermon alerts --from-stream` and `--since`: what fired while nobody
  * watched, from the command line, then live.
  */
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 /**
- * What every command shares (issue 14, point 9): one exit-code convention for usage and
+ * What every command shares: one exit-code convention for usage and
  * validation errors alike, `--json` where the README says, `serve --help` with every default.
  */
 import { test } from "node:test";

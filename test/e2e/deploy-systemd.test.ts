@@ -1,5 +1,5 @@
 /**
- * deploy/systemd: peermon's units work with the per-node nats-server@ units (issue 14, point 9).
+ * deploy/systemd: peermon's units work with the per-node nats-server@ units.
  * Regression: peermon@.service was ordered only after Debian's single nats-server.service, which
  * deploy/README.md disables on cluster hosts, so a monitor on a NATS host raced its local node at
  * boot and lost it mid-flush at shutdown.

@@ -1,5 +1,5 @@
 /**
- * The documented install paths work as written, on a clean clone (issue 14, points 2 and 3): the
+ * The documented install paths work as written, on a clean clone: the
  * commands of the code blocks marked `the commands of this block run in test/e2e/install.test.ts`
  * in README.md ("Install the command") and deploy/README.md (bare metal, /opt/peermon) run here,
  * word for word, with npm offline from its cache. The clone is of the committed HEAD.

@@ -1,5 +1,5 @@
 /**
- * Following commands outlive a nats-server restart (issue 14, point 1): they reconnect by
+ * Following commands outlive a nats-server restart: they reconnect by
  * themselves, say so on stderr, and carry on. Regression: `publish --every` used to exit with
  * `peermon: DISCONNECT`, so every peer using it as its heartbeat was alerted after the grace.
  */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encode } from "../../src/api/codec.js";
-import type { StatusSnapshot } from "../../src/actors/window-views.js";
+import type { StatusSnapshot } from "../../src/actors/window-status.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
 import { AlertCollector, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, resolveConfig } from "../../src/config.js";
-import { consumerName } from "../../src/delivery/delivery.js";
+import { consumerName } from "../../src/delivery/follow.js";
 import { parseDestinationUrl, redactUrl } from "../../src/delivery/destination-url.js";
 import { destinationsOf, statusPageUrl } from "../../src/delivery/destinations.js";
 import { ConfigError } from "../../src/errors.js";

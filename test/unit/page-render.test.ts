@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { NameStatus, PeerStatus, StatusSnapshot } from "../../src/actors/window-views.js";
+import type { NameStatus, PeerStatus, StatusSnapshot } from "../../src/actors/window-status.js";
 import { coarse, renderSections } from "../../src/http/page-render.js";
 import { statusPage } from "../../src/http/status-page.js";
 

@@ -88,7 +88,7 @@ function document(run: SuiteRun): string {
     "",
     ...verdict(run),
     "",
-    "| target (issue 12), chosen detector `rhythm` | wanted | 15 s (ttl 30 s) | 30 s (ttl 60 s) |",
+    "| target, chosen detector `rhythm` | wanted | 15 s (ttl 30 s) | 30 s (ttl 60 s) |",
     "|---|---|---|---|",
     ...t.map((x) => `| ${x.what} | ${x.wanted} | ${x.at.map((a) => `${a.value}${x.wanted === "-" ? "" : a.met ? " met" : " **missed**"}`).join(" | ")} |`),
     "",
@@ -397,7 +397,7 @@ A peer is up during pauses, during lost metrics and during drift (a false suspic
 a restart until the process is back.
 `;
 
-const WIRING = `## How the monitor will use it (part 2 of issue 12)
+const WIRING = `## How the monitor uses it
 
 - One \`DetectorFactory\` per monitor (\`detectorFactory("rhythm", options)\`), one detector per window, made with the window.
 - \`observe(receivedAtMs, deadlineMs, learn)\` where the window arms its deadline for a **valid** metric (an invalid one arms nothing),
