@@ -20,7 +20,7 @@ import { decodeDisruption } from "../api/validate.js";
 import type { Clock } from "../clock.js";
 import type { MonitorStats } from "../stats.js";
 import type { LogWriter } from "./bus-transport.js";
-import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
+import { ensureTransitionLog, TransitionLog, TransitionWriter } from "./transition-log.js";
 import { isInbox } from "./names.js";
 import { replayStream } from "./stream-replay.js";
 
@@ -42,32 +42,17 @@ export async function ensureDisruptionStream(jsm: JetStreamManager, subjects: Su
 }
 
 /**
- * Appends events to the log; a transition already logged (by another replica) is not appended
- * twice. Order per name, retries and the hold while disconnected are the outbox's.
+ * The disruption log's writer: each started / ended once per transition, whichever replica is
+ * alive. Order per name, retries and the hold while disconnected are the outbox's.
  */
-export class StreamDisruptionWriter implements LogWriter<DisruptionEvent> {
-  private constructor(
-    private readonly log: TransitionLog<DisruptionKind>,
-    private readonly subjects: Subjects,
-    private readonly stats: MonitorStats,
-  ) {}
-
-  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<StreamDisruptionWriter> {
-    const log = await TransitionLog.open<DisruptionKind>(nc, { stream: subjects.stream("DISRUPTIONS"), decode: (d) => decodeDisruption(d).kind });
-    return new StreamDisruptionWriter(log, subjects, stats);
-  }
-
-  write(e: DisruptionEvent, done: (err?: unknown) => void): void {
-    this.log
-      .append(this.subjects.disruptionLog(e.name), e.kind, encodeDisruption(e), (last) => last === e.kind)
-      .then(
-        (appended) => {
-          if (!appended.stored || appended.duplicate) this.stats.disruptionsDeduplicated++;
-          done();
-        },
-        (err: unknown) => done(err ?? new Error("disruption append failed")),
-      );
-  }
+export async function openDisruptionWriter(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<LogWriter<DisruptionEvent>> {
+  const log = await TransitionLog.open<DisruptionKind>(nc, { stream: subjects.stream("DISRUPTIONS"), decode: (d) => decodeDisruption(d).kind });
+  return new TransitionWriter(
+    log,
+    (e: DisruptionEvent) => subjects.disruptionLog(e.name),
+    encodeDisruption,
+    () => stats.disruptionsDeduplicated++,
+  );
 }
 
 /** The disruptions open in the log (its last event per name is `started`), among the names `owns` accepts. */

@@ -16,8 +16,8 @@ import type { MonitorStats } from "../stats.js";
 import { ensureAlertStream, StreamAlertWriter } from "./alert-stream.js";
 import { BusTransport, type LogWriter } from "./bus-transport.js";
 import { CoreWriter } from "./core-writer.js";
-import { ensureDisruptionStream, StreamDisruptionWriter } from "./disruption-log.js";
-import { ensureSuspicionStream, StreamSuspicionWriter } from "./suspicion-log.js";
+import { ensureDisruptionStream, openDisruptionWriter } from "./disruption-log.js";
+import { ensureSuspicionStream, openSuspicionWriter } from "./suspicion-log.js";
 
 export interface OutgoingGround {
   config: MonitorConfig;
@@ -105,7 +105,7 @@ async function streamOr<T>(
 
 async function suspicionLog({ config, nc, subjects, stats }: OutgoingGround, jsm: JetStreamManager): Promise<LogWriter<SuspicionEvent>> {
   await ensureSuspicionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-  return StreamSuspicionWriter.open(nc, subjects, stats);
+  return openSuspicionWriter(nc, subjects, stats);
 }
 
 function suspicionCore({ nc, subjects }: OutgoingGround): LogWriter<SuspicionEvent> {
@@ -114,7 +114,7 @@ function suspicionCore({ nc, subjects }: OutgoingGround): LogWriter<SuspicionEve
 
 async function disruptionLog({ config, nc, subjects, stats }: OutgoingGround, jsm: JetStreamManager): Promise<LogWriter<DisruptionEvent>> {
   await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-  return StreamDisruptionWriter.open(nc, subjects, stats);
+  return openDisruptionWriter(nc, subjects, stats);
 }
 
 function disruptionCore({ nc, subjects }: OutgoingGround): LogWriter<DisruptionEvent> {

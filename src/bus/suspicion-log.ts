@@ -11,7 +11,7 @@ import type { Subjects } from "../api/subjects.js";
 import type { SuspicionEvent, SuspicionKind } from "../api/types.js";
 import { decodeSuspicion } from "../api/validate.js";
 import type { MonitorStats } from "../stats.js";
-import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
+import { ensureTransitionLog, TransitionLog, TransitionWriter } from "./transition-log.js";
 import type { LogWriter } from "./bus-transport.js";
 
 /** Events kept per window: the last tells whether the peer is suspect; the rest is short history. */
@@ -33,27 +33,13 @@ export async function ensureSuspicionStream(jsm: JetStreamManager, subjects: Sub
   });
 }
 
-export class StreamSuspicionWriter implements LogWriter<SuspicionEvent> {
-  private constructor(
-    private readonly log: TransitionLog<SuspicionKind>,
-    private readonly subjects: Subjects,
-    private readonly stats: MonitorStats,
-  ) {}
-
-  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<StreamSuspicionWriter> {
-    const log = await TransitionLog.open<SuspicionKind>(nc, { stream: subjects.stream("SUSPECTS"), decode: (d) => decodeSuspicion(d).kind });
-    return new StreamSuspicionWriter(log, subjects, stats);
-  }
-
-  write(e: SuspicionEvent, done: (err?: unknown) => void): void {
-    this.log
-      .append(this.subjects.suspectLog(e.name, e.peer), e.kind, encodeSuspicion(e), (last) => last === e.kind)
-      .then(
-        (appended) => {
-          if (!appended.stored || appended.duplicate) this.stats.suspicionsDeduplicated++;
-          done();
-        },
-        (err: unknown) => done(err ?? new Error("suspicion append failed")),
-      );
-  }
+/** The suspicion log's writer: each suspect / cleared once per transition, whichever replica is alive. */
+export async function openSuspicionWriter(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<LogWriter<SuspicionEvent>> {
+  const log = await TransitionLog.open<SuspicionKind>(nc, { stream: subjects.stream("SUSPECTS"), decode: (d) => decodeSuspicion(d).kind });
+  return new TransitionWriter(
+    log,
+    (e: SuspicionEvent) => subjects.suspectLog(e.name, e.peer),
+    encodeSuspicion,
+    () => stats.suspicionsDeduplicated++,
+  );
 }
