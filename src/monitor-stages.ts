@@ -5,15 +5,21 @@
  */
 import type { JetStreamManager, NatsConnection, Service, Subscription } from "nats";
 import type { Server } from "node:http";
-import type { WindowUnits } from "./actors/window-units.js";
+import type { Muter } from "./actors/muter.js";
+import type { Outbox } from "./actors/outbox.js";
+import type { Supervisor } from "./actors/supervisor.js";
+import { wireWindows, type WindowUnits } from "./actors/window-units.js";
+import type { PeerSet } from "./api/types.js";
+import { watchConnection } from "./bus/connection-watch.js";
+import { rhythmDetectors } from "./window/detectors/rhythm.js";
 import type { Subjects } from "./api/subjects.js";
 import type { Ownership } from "./bus/ownership.js";
 import type { OutgoingBus } from "./bus/outgoing.js";
 import type { MetricIntake } from "./bus/intake.js";
 import type { LinkProbe } from "./bus/link-probe.js";
 import { LiveGate } from "./bus/live-gate.js";
-import type { PeerSetSource } from "./bus/peerset-source.js";
-import type { HistoryFeed } from "./bus/history-feed.js";
+import { followPeerSet, type PeerSetSource } from "./bus/peerset-source.js";
+import { followHistory, type HistoryFeed } from "./bus/history-feed.js";
 import { SERVICE_VERSION, startQueryService } from "./bus/queries.js";
 import type { QueryStats } from "./bus/query-stats.js";
 import { DurableWindows } from "./bus/durable-windows.js";
@@ -115,8 +121,57 @@ export function startDurableWindows(g: Ground, units: WindowUnits, restored: Res
   });
 }
 
+/** The windows' units on the monitor's outbox, link probe and silences. */
+export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences: Muter): WindowUnits {
+  const { config, clock, stats, root } = g;
+  return wireWindows({
+    ...config,
+    clock,
+    outbox,
+    roundTrip: probe,
+    stats,
+    log: root.child({ component: "supervisor" }),
+    muter: silences,
+    disruption: disruptionSettings(config),
+    suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
+  });
+}
+
+/** The peerset, from its stream (or memory without JetStream), through the intake to the supervisor. */
+export function followMonitorPeerSet(g: Ground, jsm: JetStreamManager | undefined, intake: MetricIntake, supervisor: Supervisor): Promise<PeerSetSource> {
+  const target = {
+    receivePeerSet: (data: Uint8Array, maxBytes?: number) => intake.receivePeerSet(data, maxBytes),
+    applyPeerSet: (ps: PeerSet) => supervisor.applyPeerSet(ps),
+  };
+  return followPeerSet(g.nc, g.subjects, target, g.root.child({ component: "peerset" }), { jsm, replicas: g.config.streamReplicas, clock: g.clock });
+}
+
+/** The alert log into the episode index, for history queries and the page. */
+export function followMonitorHistory(g: Ground, units: WindowUnits, logged: boolean): Promise<HistoryFeed> {
+  const { nc, clock, subjects, config } = g;
+  const log = g.root.child({ component: "history" });
+  return followHistory({ nc, clock, subjects, owns: g.ownership.owns, retentionMs: config.alertRetentionMs, index: units.history, logged, log });
+}
+
+/** The link probe and the connection's events tell the health unit and the road out how the bus is. */
+export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"]): void {
+  probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
+  watchConnection(g.nc, g.root.child({ component: "connection" }), {
+    disconnected: () => {
+      outgoing.disconnected();
+      probe.disconnected();
+      health.linkImpaired("disconnected");
+    },
+    reconnected: () => {
+      probe.reconnected();
+      health.linkRecovered("disconnected");
+      outgoing.reconnected();
+    },
+  });
+}
+
 /** Disruption mode as configured. */
-export function disruptionSettings(config: MonitorConfig) {
+function disruptionSettings(config: MonitorConfig) {
   return {
     threshold: config.disruptionThreshold,
     minPeers: config.disruptionMinPeers,

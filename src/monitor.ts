@@ -12,21 +12,17 @@ import { Subjects } from "./api/subjects.js";
 import type { SelfHealth } from "./actors/self-health.js";
 import type { TrackedWindow } from "./actors/tracked-window.js";
 import type { WindowViews } from "./actors/window-views.js";
-import { wireWindows } from "./actors/window-units.js";
 import type { Disruptions } from "./actors/disruptions.js";
 import type { EpisodeIndex } from "./window/history.js";
 import { OutgoingBus } from "./bus/outgoing.js";
-import { rhythmDetectors } from "./window/detectors/rhythm.js";
 import type { Supervisor } from "./actors/supervisor.js";
 import { openConnection } from "./bus/connection.js";
-import { watchConnection } from "./bus/connection-watch.js";
 import { MetricIntake } from "./bus/intake.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { answerShardNames } from "./bus/names.js";
-import { followPeerSet, type PeerSetMode } from "./bus/peerset-source.js";
-import { followHistory } from "./bus/history-feed.js";
 import { QueryStats } from "./bus/query-stats.js";
 import { OperatorControls } from "./bus/operator-controls.js";
+import type { PeerSetMode } from "./bus/peerset-source.js";
 import { ownershipOf } from "./bus/ownership.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
@@ -34,7 +30,8 @@ import type { Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import {
   bounded,
-  disruptionSettings,
+  followMonitorHistory,
+  followMonitorPeerSet,
   jetStreamOrWarn,
   readinessOf,
   restore,
@@ -42,6 +39,8 @@ import {
   startHttp,
   startQueries,
   subscribeMetrics,
+  watchLink,
+  windowsOf,
   type Ground,
   type Parts,
 } from "./monitor-stages.js";
@@ -177,26 +176,10 @@ export class Monitor {
     const outgoing = await OutgoingBus.open(g, jsm);
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
     const controls = new OperatorControls({ ...g, log: root.child({ component: "operator" }) }, jsm);
-    const units = wireWindows({
-      ...config,
-      clock,
-      outbox: outgoing.outbox,
-      roundTrip: probe,
-      stats,
-      log: root.child({ component: "supervisor" }),
-      muter: controls.silences,
-      disruption: disruptionSettings(config),
-      suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
-    });
-    const { supervisor, health } = units;
+    const units = windowsOf(g, outgoing.outbox, probe, controls.silences);
+    const { supervisor } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
-    const peerset = await followPeerSet(
-      nc,
-      g.subjects,
-      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
-      root.child({ component: "peerset" }),
-      { jsm, replicas: config.streamReplicas, clock },
-    );
+    const peerset = await followMonitorPeerSet(g, jsm, intake, supervisor);
     const metrics = await subscribeMetrics(g, intake);
     await controls.attach(units);
     const restored = await restore(g, jsm, units, metrics.gate, outgoing.logged, log);
@@ -213,46 +196,16 @@ export class Monitor {
       log: root,
       views: units.views,
     });
-    // The alert log into the episode index, for history queries and the page.
-    const history = await followHistory({
-      nc,
-      clock,
-      subjects: g.subjects,
-      owns: g.ownership.owns,
-      retentionMs: config.alertRetentionMs,
-      index: units.history,
-      logged: outgoing.logged,
-      log: root.child({ component: "history" }),
-    });
+    const history = await followMonitorHistory(g, units, outgoing.logged);
     const service = await startQueries(g, units, delivery, controls);
     const durable = restored && config.durableWindows ? startDurableWindows(g, units, restored) : undefined;
-    probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
-    watchConnection(nc, root.child({ component: "connection" }), {
-      disconnected: () => {
-        outgoing.disconnected();
-        probe.disconnected();
-        health.linkImpaired("disconnected");
-      },
-      reconnected: () => {
-        probe.reconnected();
-        health.linkRecovered("disconnected");
-        outgoing.reconnected();
-      },
-    });
+    watchLink(g, outgoing, probe, units.health);
     await nc.flush();
     const life = { stopping: false };
     const http = config.http ? await startHttp(g, config.http, units, life, delivery, controls) : undefined;
-    log.info(
-      {
-        servers: nc.getServer(),
-        shard: g.ownership.label,
-        peerset: peerset.mode,
-        alerts: outgoing.logged ? "alert stream" : "core",
-        subjects: metrics.subjects,
-        http: http && listening(http),
-      },
-      "peermon monitor serving",
-    );
+    const alerts = outgoing.logged ? "alert stream" : "core";
+    const where = { servers: nc.getServer(), shard: g.ownership.label, peerset: peerset.mode, alerts, subjects: metrics.subjects };
+    log.info({ ...where, http: http && listening(http) }, "peermon monitor serving");
     return new Monitor(config, clock, supervisor, nc, peerset.mode, {
       units,
       life,

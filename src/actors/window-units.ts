@@ -9,6 +9,7 @@
 import { assign } from "xstate";
 import { TUNING } from "../config.js";
 import { MonitorStats } from "../stats.js";
+import type { DetectorFactory } from "../window/detectors/detector.js";
 import { isLate } from "../window/disruption.js";
 import { EpisodeIndex } from "../window/history.js";
 import { AlertFactory } from "./alert-factory.js";
@@ -55,28 +56,8 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     onStall: (now, lateMs) => health.stalled(now, lateMs),
   });
   const schedule = (w: TrackedWindow, at: number) => scheduler.schedule(w, at);
-  const health = new SelfHealth<TrackedWindow>({
-    clock,
-    roundTrip: o.roundTrip,
-    graceMs: o.graceMs,
-    stats,
-    log,
-    deadline: (w) => w.deadline,
-    convict: (w) => w.send(DEADLINE_PASSED),
-    recheck: schedule,
-  });
-  const suspicion =
-    o.suspects &&
-    new Suspicion({
-      detectors: o.suspects.detectors,
-      clock,
-      roundTrip: o.roundTrip,
-      guard: health.guard,
-      graceMs: o.graceMs,
-      stats,
-      wake: schedule,
-      proved: (w) => w.send(SUSPICION_PROVED),
-    });
+  const health = makeHealth(o, stats, schedule);
+  const suspicion = o.suspects && makeSuspicion(o, o.suspects.detectors, stats, health, schedule);
   const disruptions = makeDisruptions(o, stats, windows, health, suspicion, (name) => supervisor.disruptionEnded(name));
   const alerts = new AlertFactory(clock, o.muter ?? NO_MUTER);
   const effects = new WindowEffects({
@@ -125,6 +106,40 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
       supervisor.stop();
     },
   };
+}
+
+/** The monitor's own health; a deadline it proves passed is told to the window. */
+function makeHealth(o: SupervisorOptions, stats: MonitorStats, schedule: (w: TrackedWindow, at: number) => void): SelfHealth<TrackedWindow> {
+  return new SelfHealth<TrackedWindow>({
+    clock: o.clock,
+    roundTrip: o.roundTrip,
+    graceMs: o.graceMs,
+    stats,
+    log: o.log,
+    deadline: (w) => w.deadline,
+    convict: (w) => w.send(DEADLINE_PASSED),
+    recheck: schedule,
+  });
+}
+
+/** Early suspicion under the health unit's guard; a suspicion it proves is told to the window. */
+function makeSuspicion(
+  o: SupervisorOptions,
+  detectors: DetectorFactory,
+  stats: MonitorStats,
+  health: SelfHealth<TrackedWindow>,
+  schedule: (w: TrackedWindow, at: number) => void,
+): Suspicion {
+  return new Suspicion({
+    detectors,
+    clock: o.clock,
+    roundTrip: o.roundTrip,
+    guard: health.guard,
+    graceMs: o.graceMs,
+    stats,
+    wake: schedule,
+    proved: (w) => w.send(SUSPICION_PROVED),
+  });
 }
 
 /** The window machine with this monitor's implementations: episode names, silences, repeats. */
