@@ -11,7 +11,7 @@ import type { WireMetric } from "../api/validate.js";
 import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
+import { msToNs } from "../window/deadline.js";
 import type { WallStep } from "../wall-clock.js";
 import type { IgnoredMetrics } from "./ignored-metrics.js";
 import type { MuteScope } from "./muter.js";
@@ -26,7 +26,6 @@ import type { WindowMachine } from "./window-machine.js";
 import type { WindowRegistry } from "./window-registry.js";
 
 const TIMER = { type: "timer" } as const;
-const METRIC_VALID = { type: "metric.valid" } as const;
 const SILENCE_ENDED = { type: "silence.ended" } as const;
 const DISRUPTION_ENDED = { type: "disruption.ended" } as const;
 
@@ -103,8 +102,8 @@ export class Supervisor {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
-    const w = this.window(m.n, m.p);
-    if (!w) return this.overLimit(m);
+    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
+    if (!w) return false;
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
@@ -116,7 +115,10 @@ export class Supervisor {
     }
     w.metrics.add(m, at);
     this.o.stats.metricsStored++;
-    if (m.d) this.armed(w, m, now, wallOffset);
+    if (!m.d) return true;
+    w.arm(m, now, wallOffset); // its machine hears of the valid metric
+    const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
+    if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
     return true;
   }
 
@@ -175,50 +177,31 @@ export class Supervisor {
     this.stopWallSteps();
   }
 
-  /** A valid metric armed `w`'s deadline at `now`: its machine hears of it, and its next wake is set. */
-  private armed(w: TrackedWindow, m: WireMetric, now: number, wallOffset: number): void {
-    w.armedAt = now;
-    w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
-    w.deadlineOnWall = isWallDeadline(m.l);
-    w.send(METRIC_VALID); // a window at rest ignores it without an actor
-    const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
-    if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
-  }
-
-  /** The window of (name, peer), created on demand; undefined when the limits forbid a new one. */
-  private window(name: string, peer: string): TrackedWindow | undefined {
-    const windows = this.o.windows;
-    let w = windows.get(name, peer);
-    if (w) return w;
-    const { maxWindows, maxNames, windowCapacity } = this.o.settings;
-    if (windows.size >= maxWindows) return undefined;
-    if (!windows.hasName(name) && windows.nameCount >= maxNames) return undefined;
-    w = new TrackedWindow(name, peer, windowCapacity, this.o.machine, this.o.effects);
+  /**
+   * The window of `m`'s (name, peer), made within the limits (undefined and counted as
+   * `over_limit` when they forbid it); an episode the alert log had open for it is reopened.
+   */
+  private create(m: WireMetric): TrackedWindow | undefined {
+    const { windows, settings, stats } = this.o;
+    if (windows.size >= settings.maxWindows || (!windows.hasName(m.n) && windows.nameCount >= settings.maxNames)) {
+      stats.rejected.over_limit++;
+      this.limitLog.note(
+        { name: m.n, peer: m.p, windows: windows.size, maxWindows: settings.maxWindows, maxNames: settings.maxNames },
+        "refused a new window (over_limit): raise --max-windows or --max-names if the host has the memory",
+      );
+      return undefined;
+    }
+    const key = `${m.n}\u0000${m.p}`;
+    const reopened = this.reopening.get(key);
+    const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
     this.o.suspicion?.arm(w);
     windows.add(w);
-    this.o.stats.windowsCreated++;
-    this.reopen(w);
+    stats.windowsCreated++;
+    if (reopened) {
+      this.reopening.delete(key);
+      w.send(reopened);
+    }
     return w;
-  }
-
-  /** A new window whose episode the alert log had open is reopened. */
-  private reopen(w: TrackedWindow): void {
-    if (this.reopening.size === 0) return;
-    const key = `${w.name}\u0000${w.peer}`;
-    const event = this.reopening.get(key);
-    if (event === undefined) return;
-    this.reopening.delete(key);
-    w.send(event);
-  }
-
-  private overLimit(m: WireMetric): false {
-    this.o.stats.rejected.over_limit++;
-    const { maxWindows, maxNames } = this.o.settings;
-    this.limitLog.note(
-      { name: m.n, peer: m.p, windows: this.o.windows.size, maxWindows, maxNames },
-      "refused a new window (over_limit): raise --max-windows or --max-names if the host has the memory",
-    );
-    return false;
   }
 
   private free(w: TrackedWindow): void {

@@ -10,6 +10,8 @@
  * write, not an xstate macrostep.
  */
 import { createActor } from "xstate";
+import type { WireMetric } from "../api/validate.js";
+import { deadlineOf, isWallDeadline } from "../window/deadline.js";
 import { MetricWindow } from "../window/metric-window.js";
 import type { Wakeable } from "../window/wake-heap.js";
 import type { Detector } from "../window/detectors/detector.js";
@@ -24,6 +26,8 @@ import {
   type WindowMachine,
   type WindowState,
 } from "./window-machine.js";
+
+const METRIC_VALID = { type: "metric.valid" } as const;
 
 /** Carries out what a window's machine asks for (window-effects.ts). */
 export type EffectRunner = (w: TrackedWindow, effect: WindowEffect) => void;
@@ -82,6 +86,17 @@ export class TrackedWindow implements Wakeable {
   /** The machine's snapshot, for tests and views; undefined at rest. */
   get snapshot() {
     return this.running?.getSnapshot();
+  }
+
+  /**
+   * A valid metric arrived at `now` (ms, monotonic): its deadline is armed (`wallOffset`: wall −
+   * monotonic, for a deadline from `e`) and the machine hears of it (a window at rest ignores it).
+   */
+  arm(m: WireMetric, now: number, wallOffset: number): void {
+    this.armedAt = now;
+    this.deadline = deadlineOf(now, m.l, m.e, wallOffset);
+    this.deadlineOnWall = isWallDeadline(m.l);
+    this.send(METRIC_VALID);
   }
 
   /** Hands `event` to the window's machine; a freed window, and a window at rest that ignores it, do nothing. */
