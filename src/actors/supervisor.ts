@@ -163,14 +163,9 @@ export class Supervisor {
   wake(w: TrackedWindow): void {
     if (w.freed) return;
     const now = this.o.clock.now();
-    if (deadlineAhead(w, now)) {
-      if (this.o.suspicion) this.o.suspicion.due(w, now);
-      else this.o.scheduler.schedule(w, w.deadline);
-    } else if (w.atRest) {
-      this.o.health.deadlineDue(w, now);
-    } else {
-      w.send(TIMER);
-    }
+    if (!deadlineAhead(w, now)) return w.send(TIMER);
+    if (this.o.suspicion) this.o.suspicion.due(w, now);
+    else this.o.scheduler.schedule(w, w.deadline);
   }
 
   stop(): void {
@@ -230,9 +225,8 @@ export class Supervisor {
 /**
  * The hot-path shortcut of wakes: a window at rest woken before its deadline (metrics moved the
  * deadline on since the wake was set, which is every wake of a live peer) only needs its next
- * wake or its suspicion check. A window at rest whose deadline passed gets the one effect its
- * machine has for `timer` at rest, `deadline.check` (window-machine.ts; the table test holds the
- * two together), without starting an actor. Skipping the send saves an xstate macrostep per window
+ * wake, or its suspicion check, which is all `timer` would do there (the machine's `due` state is
+ * for a deadline that passed). Skipping the send saves an actor and an xstate macrostep per window
  * per ttl: 33k a second for 1M windows with a 30 s ttl, about a third of a core; and a window that
  * stays healthy never starts an actor. `npm run bench -- --only guard` measures it.
  */

@@ -3,21 +3,16 @@
  * and nothing else: it decides no window's next step. Alerts and suspicion events go to the outbox
  * (the one road out), made by the AlertFactory; the outbox's news about them (taken, confirmed)
  * goes back to the window as events. Wakes go to the wake schedule, a due deadline to the
- * conviction unit (SelfHealth), a window about to fire to the disruption unit, whose answer the
- * window hears at once.
+ * conviction unit (SelfHealth).
  */
 import type { Clock } from "../clock.js";
 import type { AlertFactory } from "./alert-factory.js";
-import type { Disruptions } from "./disruptions.js";
 import type { Outbox } from "./outbox.js";
 import type { SelfHealth } from "./self-health.js";
 import type { Suspicion } from "./suspicion.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WakeScheduler } from "./wake-scheduler.js";
 import type { WindowEffect } from "./window-machine.js";
-
-const FIRE = { type: "fire" } as const;
-const HOLD = { type: "hold" } as const;
 
 export interface WindowEffectsOptions {
   clock: Clock;
@@ -26,7 +21,6 @@ export interface WindowEffectsOptions {
   outbox: Outbox;
   scheduler: WakeScheduler<TrackedWindow>;
   health: SelfHealth<TrackedWindow>;
-  disruptions: Disruptions<TrackedWindow>;
   suspicion: Suspicion | undefined;
   /** Re-send a firing alert every this many ms while it lasts. */
   repeatIntervalMs: number;
@@ -41,8 +35,6 @@ export class WindowEffects {
     switch (effect.type) {
       case "deadline.check":
         return o.health.deadlineDue(w, o.clock.now());
-      case "fire.asked":
-        return w.send(o.disruptions.holds(w.name, w) ? HOLD : FIRE);
       case "firing":
         return this.postFiring(w, effect.episode);
       case "repeat":

@@ -6,10 +6,12 @@
  * life
  * | state             | event             | guard                | next              | effects                            |
  * |-------------------|-------------------|----------------------|-------------------|------------------------------------|
- * | healthy           | timer             |                      | healthy           | deadline.check (conviction decides) |
- * | healthy           | deadline.passed   |                      | expired.deciding  | fire.asked (may a disruption hold it?) |
+ * | healthy.idle      | timer             |                      | healthy.due       | deadline.check (conviction decides) |
+ * | healthy.due       | timer             |                      | healthy.due       | deadline.check                     |
+ * | healthy.due       | metric.valid      |                      | healthy.idle      |                                    |
+ * | healthy           | deadline.passed   | held                 | expired.held      | (a disruption holds its alert)     |
+ * | healthy           | deadline.passed   |                      | expired.queued    |                                    |
  * | healthy           | alert.restored    |                      | alerted           | (an episode open in the alert log)  |
- * | expired.deciding  | fire / hold       |                      | .queued / .held   |                                    |
  * | expired.held      | disruption.ended  |                      | expired.queued    |                                    |
  * | expired.held      | metric.valid      |                      | healthy           | (silent: nothing was posted)       |
  * | expired.queued    | (entry)           |                      |                   | firing (a new episode)             |
@@ -25,9 +27,12 @@
  * suspicion
  * | calm    | suspicion.proved | life is healthy | suspect | suspect  |
  * | suspect | metric.valid     |                 | calm    | cleared  |
- * | suspect | episode.opened   |                 | calm    | (the firing alert supersedes it) |
+ * | suspect | deadline.passed  | not held        | calm    | (the firing alert supersedes it) |
+ * | suspect | disruption.ended | life is held    | calm    | (the firing alert supersedes it) |
  *
- * One firing alert per failure episode: only `deadline.passed` in `healthy` starts an episode, and
+ * `deadline.passed` carries the disruption unit's answer to "may it fire?" (`held`), asked by the
+ * conviction when it proves the deadline passed. One firing alert per failure episode: only
+ * `deadline.passed` in `healthy` starts an episode, and
  * only a valid metric ends it. The episode's id is the ULID of its first firing alert (`newEpisode`);
  * another replica may have logged the episode first, and the confirmation then carries the id to
  * adopt. `muted`: the last confirmed firing alert was muted (the sinks lack it); `reached`: an unmuted
@@ -46,11 +51,8 @@ export const WINDOW_STATES: readonly WindowState[] = ["healthy", "expired", "ale
 export type WindowEvent =
   /** The window's wake-up: what it means depends on the state. */
   | { type: "timer" }
-  /** The deadline passed and a round trip proved it (conviction). */
-  | { type: "deadline.passed" }
-  /** Answers to `fire.asked`: the alert goes out, or a disruption holds it. */
-  | { type: "fire" }
-  | { type: "hold" }
+  /** The deadline passed and a round trip proved it (conviction); `held`: a disruption holds its alert. */
+  | { type: "deadline.passed"; held: boolean }
   /** The disruption that held the alert ended or was released. */
   | { type: "disruption.ended" }
   /** The episode's first firing alert was handed to the bus: a consumer may have it. */
@@ -63,14 +65,11 @@ export type WindowEvent =
   /** A silence of this window ended (also raised after a confirmation: one may have ended meanwhile). */
   | { type: "silence.ended" }
   /** The detector's suspicion time passed and a round trip proved it. */
-  | { type: "suspicion.proved" }
-  /** Internal: the episode's firing alert was posted. */
-  | { type: "episode.opened" };
+  | { type: "suspicion.proved" };
 
 /** What the machine asks the world to do; the supervisor carries it out (window-effects.ts). */
 export type WindowEffect =
   | { type: "deadline.check" }
-  | { type: "fire.asked" }
   | { type: "firing"; episode: string }
   | { type: "repeat"; episode: string }
   | { type: "repeat.armed" }
@@ -112,9 +111,7 @@ export const windowMachine = setup({
     }),
     noteUnmuted: assign({ muted: false }),
     checkDeadline: emit({ type: "deadline.check" }),
-    askToFire: emit({ type: "fire.asked" }),
     postFiring: emit(({ context }) => ({ type: "firing", episode: episodeOf(context) })),
-    openEpisode: raise({ type: "episode.opened" }),
     postRepeat: emit(({ context }) => ({ type: "repeat", episode: episodeOf(context) })),
     armRepeat: enqueueActions(({ enqueue, check }) => {
       if (check("repeats")) enqueue.emit({ type: "repeat.armed" });
@@ -126,6 +123,8 @@ export const windowMachine = setup({
     announceCleared: emit({ type: "cleared" }),
   },
   guards: {
+    /** A disruption holds the firing alert (the conviction asked the disruption unit). */
+    held: ({ event }) => event.type === "deadline.passed" && event.held,
     /** The event is about the episode the window is in (not one that ended). */
     isCurrentEpisode: ({ context, event }) => "episode" in event && event.episode === context.episode,
     /** Firing alerts are re-sent while they last (a repeat interval is set). Provided by the wiring. */
@@ -146,14 +145,18 @@ export const windowMachine = setup({
         healthy: {
           id: "healthy",
           entry: "forgetEpisode",
+          initial: "idle",
+          states: {
+            idle: { on: { timer: { target: "due", actions: "checkDeadline" } } },
+            due: { on: { timer: { actions: "checkDeadline" }, "metric.valid": "idle" } },
+          },
           on: {
-            timer: { actions: "checkDeadline" },
-            "deadline.passed": "expired",
+            "deadline.passed": [{ guard: "held", target: "expired.held" }, { target: "expired.queued" }],
             "alert.restored": { target: "alerted", actions: ["restoreEpisode", "catchUpSilence"] },
           },
         },
         expired: {
-          initial: "deciding",
+          initial: "queued",
           on: {
             "alert.confirmed": {
               guard: "isCurrentEpisode",
@@ -162,15 +165,11 @@ export const windowMachine = setup({
             },
           },
           states: {
-            deciding: {
-              entry: "askToFire",
-              on: { fire: "queued", hold: "held" },
-            },
             held: {
               on: { "disruption.ended": "queued", "metric.valid": "#healthy" },
             },
             queued: {
-              entry: ["newEpisode", "postFiring", "openEpisode"],
+              entry: ["newEpisode", "postFiring"],
               on: {
                 "alert.taken": { guard: "isCurrentEpisode", target: "sending" },
                 "metric.valid": { target: "#healthy", actions: "withdrawFiring" },
@@ -203,7 +202,9 @@ export const windowMachine = setup({
         suspect: {
           on: {
             "metric.valid": { target: "calm", actions: "announceCleared" },
-            "episode.opened": "calm",
+            // The firing alert supersedes the suspicion: posted now, or when the disruption that held it ends.
+            "deadline.passed": { guard: not("held"), target: "calm" },
+            "disruption.ended": { guard: stateIn({ life: { expired: "held" } }), target: "calm" },
           },
         },
       },
@@ -218,7 +219,7 @@ export type WindowSnapshot = SnapshotFrom<WindowMachine>;
 /** The `life` state of a snapshot, without its substate. */
 export function lifeOf(snapshot: WindowSnapshot): WindowState {
   const life = (snapshot.value as { life: WindowState | Partial<Record<WindowState, string>> }).life;
-  return typeof life === "string" ? life : "expired";
+  return typeof life === "string" ? life : (Object.keys(life)[0] as WindowState);
 }
 
 /** True when the window is suspect (announced, not yet cleared or superseded). */
@@ -227,12 +228,12 @@ export function isSuspect(snapshot: WindowSnapshot): boolean {
 }
 
 /**
- * At rest: healthy and calm, with no episode; what a window is before any event reaches it. A
- * window at rest needs no actor (tracked-window.ts): most windows never leave it.
+ * At rest: healthy (its deadline not due) and calm, with no episode; what a window is before any
+ * event reaches it. A window at rest needs no actor (tracked-window.ts): most windows never leave it.
  */
 export function isAtRest(snapshot: WindowSnapshot): boolean {
-  const value = snapshot.value as { life: unknown; suspicion: unknown };
-  return value.life === "healthy" && value.suspicion === "calm";
+  const value = snapshot.value as { life: { healthy?: string }; suspicion: unknown };
+  return value.life.healthy === "idle" && value.suspicion === "calm";
 }
 
 /**
@@ -240,7 +241,9 @@ export function isAtRest(snapshot: WindowSnapshot): boolean {
  * need not start one for them (read from the machine's own table).
  */
 export const EVENTS_AT_REST: ReadonlySet<WindowEvent["type"]> = new Set(
-  [windowMachine.root.states.life!.states.healthy!, windowMachine.root.states.suspicion!.states.calm!].flatMap(
-    (node) => Object.keys(node.config.on ?? {}) as WindowEvent["type"][],
-  ),
+  [
+    windowMachine.root.states.life!.states.healthy!,
+    windowMachine.root.states.life!.states.healthy!.states.idle!,
+    windowMachine.root.states.suspicion!.states.calm!,
+  ].flatMap((node) => Object.keys(node.config.on ?? {}) as WindowEvent["type"][]),
 );

@@ -27,7 +27,8 @@ import { windowMachine, type WindowMachine } from "./window-machine.js";
 import { WindowRegistry } from "./window-registry.js";
 import { WindowViews } from "./window-views.js";
 
-const DEADLINE_PASSED = { type: "deadline.passed" } as const;
+const DEADLINE_PASSED = { type: "deadline.passed", held: false } as const;
+const DEADLINE_PASSED_HELD = { type: "deadline.passed", held: true } as const;
 const SUSPICION_PROVED = { type: "suspicion.proved" } as const;
 
 export interface WindowUnits {
@@ -56,7 +57,8 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     onStall: (now, lateMs) => health.stalled(now, lateMs),
   });
   const schedule = (w: TrackedWindow, at: number) => scheduler.schedule(w, at);
-  const health = makeHealth(o, stats, schedule);
+  // A deadline proved passed is a window about to fire: the disruption unit says whether it may.
+  const health = makeHealth(o, stats, schedule, (w) => w.send(disruptions.holds(w.name, w) ? DEADLINE_PASSED_HELD : DEADLINE_PASSED));
   const suspicion = o.suspects && makeSuspicion(o, o.suspects.detectors, stats, health, schedule);
   const disruptions = makeDisruptions(o, stats, windows, health, suspicion, (name) => supervisor.disruptionEnded(name));
   const alerts = new AlertFactory(clock, o.muter ?? NO_MUTER);
@@ -66,7 +68,6 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     outbox: o.outbox,
     scheduler,
     health,
-    disruptions,
     suspicion,
     repeatIntervalMs: o.repeatIntervalMs,
   });
@@ -108,8 +109,13 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
   };
 }
 
-/** The monitor's own health; a deadline it proves passed is told to the window. */
-function makeHealth(o: SupervisorOptions, stats: MonitorStats, schedule: (w: TrackedWindow, at: number) => void): SelfHealth<TrackedWindow> {
+/** The monitor's own health; a deadline it proves passed goes to `convict`. */
+function makeHealth(
+  o: SupervisorOptions,
+  stats: MonitorStats,
+  schedule: (w: TrackedWindow, at: number) => void,
+  convict: (w: TrackedWindow) => void,
+): SelfHealth<TrackedWindow> {
   return new SelfHealth<TrackedWindow>({
     clock: o.clock,
     roundTrip: o.roundTrip,
@@ -117,7 +123,7 @@ function makeHealth(o: SupervisorOptions, stats: MonitorStats, schedule: (w: Tra
     stats,
     log: o.log,
     deadline: (w) => w.deadline,
-    convict: (w) => w.send(DEADLINE_PASSED),
+    convict,
     recheck: schedule,
   });
 }

@@ -1,21 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TrackedWindow } from "../../src/actors/tracked-window.js";
-import { windowMachine, type WindowEffect, type WindowEvent } from "../../src/actors/window-machine.js";
+import { lifeOf, windowMachine, type WindowEffect, type WindowEvent } from "../../src/actors/window-machine.js";
 
-/** A window whose effects are recorded; `answer` replies to `fire.asked` as the disruption unit would. */
-function tracked(peer = "P1", answer: "fire" | "hold" = "fire") {
+/** A window whose effects are recorded; each effect of `reply.to` type makes it send `reply.answer` to its own window (from inside the send). */
+function tracked(peer = "P1", reply?: { to: WindowEffect["type"]; answer: WindowEvent }) {
   const effects: string[] = [];
   const w: TrackedWindow = new TrackedWindow("ping", peer, 4, windowMachine, (win, e: WindowEffect) => {
     effects.push(e.type);
-    if (e.type === "fire.asked") win.send({ type: answer });
+    if (reply && e.type === reply.to) win.send(reply.answer);
   });
   return { w, effects };
 }
 
 test("tracked window - its state is the machine's, read from the actor through a whole episode", () => {
   const { w } = tracked();
-  const same = () => assert.equal(w.state, w.snapshot ? (typeof w.snapshot.value.life === "string" ? w.snapshot.value.life : "expired") : "healthy");
+  const same = () => assert.equal(w.state, w.snapshot ? lifeOf(w.snapshot) : "healthy");
   assert.equal(w.state, "healthy");
   const seen: string[] = [];
   const confirmed: WindowEvent = { type: "alert.confirmed", episode: "episode", logged: "episode", muted: false };
@@ -45,25 +45,25 @@ test("tracked window - a window no event reached reads the machine's initial sta
   assert.equal(idle.freed, true, "a window without an actor frees without one");
 
   const { w } = tracked("P2");
-  w.send({ type: "deadline.passed" });
+  w.send({ type: "deadline.passed", held: false });
   assert.equal(w.state, "expired");
   assert.equal(w.atRest, false, "one actor while away from rest");
   w.free();
 });
 
 test("tracked window - events a window at rest ignores start no actor; back at rest, the actor is released", () => {
-  const { w, effects } = tracked("P3", "hold");
+  const { w, effects } = tracked("P3", { to: "deadline.check", answer: { type: "deadline.passed", held: true } });
   w.send({ type: "metric.valid" });
   w.send({ type: "alert.taken", episode: "x" });
   assert.equal(w.atRest, true);
   assert.deepEqual(effects, []);
-  w.send({ type: "deadline.passed" });
+  w.send({ type: "timer" });
   assert.equal(w.atRest, false);
-  assert.ok(w.snapshot?.matches({ life: { expired: "held" } }), "the answer sent from an effect is processed in the same send");
+  assert.ok(w.snapshot?.matches({ life: { expired: "held" } }), "what an effect sends to its own window is processed in the same send");
   w.send({ type: "metric.valid" });
   assert.equal(w.atRest, true, "released once healthy and calm again");
   assert.equal(w.snapshot, undefined);
   w.free();
-  w.send({ type: "deadline.passed" });
+  w.send({ type: "deadline.passed", held: false });
   assert.equal(w.atRest, true, "a freed window ignores every event");
 });

@@ -33,7 +33,7 @@ function startWindow(world: Partial<World> = {}, all = false) {
   });
   const actor = createActor(machine, { input: { name: "ping", peer: "P1" } });
   const effects: WindowEffect[] = [];
-  const quiet = new Set<WindowEffect["type"]>(all ? [] : ["deadline.check", "fire.asked", "repeat.armed"]);
+  const quiet = new Set<WindowEffect["type"]>(all ? [] : ["deadline.check", "repeat.armed"]);
   actor.on("*", (e) => {
     if (!quiet.has(e.type)) effects.push(e);
   });
@@ -50,12 +50,15 @@ function startWindow(world: Partial<World> = {}, all = false) {
 
 const confirmed = (episode: string, muted = false, logged = episode): WindowEvent => ({ type: "alert.confirmed", episode, logged, muted });
 const taken = (episode: string): WindowEvent => ({ type: "alert.taken", episode });
+/** The deadline passed; `held`: the disruption unit holds the alert. */
+const passed = (held = false): WindowEvent => ({ type: "deadline.passed", held });
+const PASSED = passed();
 
 /** Events that lead from rest to each life state (firing, not held; the alert confirmed unmuted). */
 const PATH_TO: Record<WindowState, (EventType | WindowEvent)[]> = {
   healthy: [],
-  expired: ["deadline.passed", "fire"],
-  alerted: ["deadline.passed", "fire", confirmed("E1")],
+  expired: [PASSED],
+  alerted: [PASSED, confirmed("E1")],
 };
 
 /** A window in `from`, with the effects of getting there forgotten. */
@@ -70,7 +73,7 @@ function windowIn(from: WindowState, world: Partial<World> = {}, all = false) {
 /** The life table from the header of src/actors/window-machine.ts (world at its defaults), by effect type. */
 const TABLE: [from: WindowState, event: EventType | WindowEvent, to: WindowState, effects: WindowEffect["type"][]][] = [
   ["healthy", "timer", "healthy", []],
-  ["healthy", "deadline.passed", "expired", []],
+  ["healthy", PASSED, "expired", ["firing"]],
   ["healthy", { type: "alert.restored", episode: "OLD", muted: false }, "alerted", []],
   ["expired", confirmed("E1"), "alerted", []],
   ["expired", "metric.valid", "healthy", ["withdrawn"]],
@@ -81,7 +84,7 @@ const TABLE: [from: WindowState, event: EventType | WindowEvent, to: WindowState
 test("window machine - starts at rest (healthy, calm) without any effect", () => {
   const win = startWindow({}, true);
   assert.equal(win.state(), "healthy");
-  assert.deepEqual(win.value(), { life: "healthy", suspicion: "calm" });
+  assert.deepEqual(win.value(), { life: { healthy: "idle" }, suspicion: "calm" });
   assert.ok(isAtRest(win.actor.getSnapshot()));
   assert.deepEqual(win.effects, []);
   assert.deepEqual(WINDOW_STATES, ["healthy", "expired", "alerted"]);
@@ -99,7 +102,7 @@ for (const [from, event, to, effects] of TABLE) {
 
 test("window machine - at rest it reacts only to the events EVENTS_AT_REST lists, and to timer only with deadline.check", () => {
   assert.deepEqual([...EVENTS_AT_REST].sort(), ["alert.restored", "deadline.passed", "suspicion.proved", "timer"]);
-  const all: EventType[] = ["metric.valid", "alert.taken", "alert.confirmed", "silence.ended", "disruption.ended", "fire", "hold", "episode.opened"];
+  const all: EventType[] = ["metric.valid", "alert.taken", "alert.confirmed", "silence.ended", "disruption.ended"];
   for (const type of all) {
     const win = startWindow({}, true);
     win.send(type === "alert.taken" ? taken("E1") : type === "alert.confirmed" ? confirmed("E1") : type);
@@ -108,14 +111,18 @@ test("window machine - at rest it reacts only to the events EVENTS_AT_REST lists
   }
   const win = startWindow({}, true);
   win.send("timer");
-  assert.ok(isAtRest(win.actor.getSnapshot()));
-  assert.deepEqual(win.ran(), ["deadline.check"], "the one effect the supervisor's wake shortcut runs without an actor");
+  assert.deepEqual(win.value(), { life: { healthy: "due" }, suspicion: "calm" }, "its deadline is judged: no longer at rest");
+  assert.ok(!isAtRest(win.actor.getSnapshot()));
+  assert.deepEqual(win.ran(), ["deadline.check"]);
+  win.send("timer", "metric.valid");
+  assert.deepEqual(win.ran(), ["deadline.check", "deadline.check"]);
+  assert.ok(isAtRest(win.actor.getSnapshot()), "a valid metric: at rest again");
 });
 
 test("window machine - every effect, world at its defaults, as the header's table lists it", () => {
   const rows: [from: WindowState, event: EventType | WindowEvent, to: WindowState, effects: WindowEffect["type"][]][] = [
     ["healthy", "timer", "healthy", ["deadline.check"]],
-    ["healthy", "deadline.passed", "expired", ["fire.asked"]],
+    ["healthy", PASSED, "expired", ["firing"]],
     ["expired", confirmed("E1"), "alerted", ["repeat.armed"]],
     ["alerted", "timer", "alerted", ["repeat", "repeat.armed"]],
   ];
@@ -127,15 +134,15 @@ test("window machine - every effect, world at its defaults, as the header's tabl
   }
 });
 
-test("window machine - fire opens a named episode and posts its firing alert; hold waits in expired.held with no alert", () => {
+test("window machine - a deadline passed opens a named episode and posts its firing alert; held, it waits in expired.held with no alert", () => {
   const win = startWindow();
-  win.send("deadline.passed", "fire");
+  win.send(PASSED);
   assert.deepEqual(win.value(), { life: { expired: "queued" }, suspicion: "calm" });
   assert.deepEqual(win.effects, [{ type: "firing", episode: "E1" }]);
   assert.equal(win.context().episode, "E1");
 
   const held = startWindow();
-  held.send("deadline.passed", "hold");
+  held.send(passed(true));
   assert.deepEqual(held.value(), { life: { expired: "held" }, suspicion: "calm" });
   assert.deepEqual(held.effects, []);
   assert.equal(held.context().episode, undefined, "no episode while held");
@@ -146,7 +153,7 @@ test("window machine - fire opens a named episode and posts its firing alert; ho
 
 test("window machine - a held window whose peer returns ends its episode silently", () => {
   const win = startWindow();
-  win.send("deadline.passed", "hold", "metric.valid");
+  win.send(passed(true), "metric.valid");
   assert.equal(win.state(), "healthy");
   assert.deepEqual(win.effects, []);
 });
@@ -195,17 +202,15 @@ test("window machine - expired and alerted ignore alert.restored", () => {
 test("window machine - one firing alert per episode, the next episode fires again", () => {
   const win = startWindow();
   const steps: [event: EventType | WindowEvent, state: WindowState, ran: WindowEffect["type"][]][] = [
-    ["deadline.passed", "expired", []],
-    ["fire", "expired", ["firing"]],
-    ["deadline.passed", "expired", ["firing"]],
+    [PASSED, "expired", ["firing"]],
+    [PASSED, "expired", ["firing"]],
     [confirmed("E1"), "alerted", ["firing"]],
-    ["deadline.passed", "alerted", ["firing"]],
+    [PASSED, "alerted", ["firing"]],
     [confirmed("E1"), "alerted", ["firing"]],
     ["metric.valid", "healthy", ["firing", "resolved"]],
     ["metric.valid", "healthy", ["firing", "resolved"]],
     [confirmed("E1"), "healthy", ["firing", "resolved"]],
-    ["deadline.passed", "expired", ["firing", "resolved"]],
-    ["fire", "expired", ["firing", "resolved", "firing"]],
+    [PASSED, "expired", ["firing", "resolved", "firing"]],
     [confirmed("E2"), "alerted", ["firing", "resolved", "firing"]],
     ["metric.valid", "healthy", ["firing", "resolved", "firing", "resolved"]],
   ];
@@ -218,10 +223,10 @@ test("window machine - one firing alert per episode, the next episode fires agai
 
 test("window machine - an episode that recovers before its alert left is silent", () => {
   const win = startWindow();
-  win.send("deadline.passed", "fire", "metric.valid");
+  win.send(PASSED, "metric.valid");
   assert.equal(win.state(), "healthy");
   assert.deepEqual(win.ran(), ["firing", "withdrawn"], "the firing alert was decided and withdrawn, no resolved alert follows");
-  win.send("deadline.passed", "fire");
+  win.send(PASSED);
   assert.deepEqual(win.ran(), ["firing", "withdrawn", "firing"], "a new episode fires again");
 });
 
@@ -273,13 +278,13 @@ test("window machine - a repeat while silenced keeps the mute; one that is not c
 test("window machine - suspicion: announced once while healthy, cleared by a valid metric, superseded by the firing alert", () => {
   const win = startWindow();
   win.send("suspicion.proved", "suspicion.proved");
-  assert.deepEqual(win.value(), { life: "healthy", suspicion: "suspect" });
+  assert.deepEqual(win.value(), { life: { healthy: "idle" }, suspicion: "suspect" });
   assert.deepEqual(win.ran(), ["suspect"]);
   assert.ok(!isAtRest(win.actor.getSnapshot()), "a suspect window is not at rest");
   win.send("metric.valid");
   assert.deepEqual(win.ran(), ["suspect", "cleared"]);
   assert.ok(isAtRest(win.actor.getSnapshot()));
-  win.send("suspicion.proved", "deadline.passed", "hold");
+  win.send("suspicion.proved", passed(true));
   assert.deepEqual(win.value(), { life: { expired: "held" }, suspicion: "suspect" }, "held: no firing alert supersedes it yet");
   win.send("disruption.ended");
   assert.deepEqual(win.value(), { life: { expired: "queued" }, suspicion: "calm" });
@@ -293,8 +298,7 @@ test("window machine - the unprovided machine runs without error", () => {
   actor.start();
   const all: WindowEvent[] = [
     { type: "timer" },
-    { type: "deadline.passed" },
-    { type: "fire" },
+    { type: "deadline.passed", held: false },
     { type: "alert.taken", episode: "episode" },
     { type: "alert.confirmed", episode: "episode", logged: "episode", muted: false },
     { type: "silence.ended" },
