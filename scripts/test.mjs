@@ -19,11 +19,7 @@ if (files.length === 0) {
   console.error(`no test files found for: ${targets.join(" ")}`);
   process.exit(1);
 }
-const run = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files],
-  { stdio: "inherit" },
-);
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files], { stdio: "inherit" });
 process.exit(run.status ?? 1);
 
 function findTests(dir) {

@@ -94,9 +94,6 @@ export class SystemClock implements Clock {
   }
 }
 
-/** The process's clocks with the default threshold. */
-export const systemClock: Clock = new SystemClock();
-
 interface ManualTimer {
   at: number;
   seq: number;

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "./errors.js";
 import { isValidToken } from "./api/subjects.js";
-import { parseDestinationUrl, redactUrl } from "./delivery/destination-url.js";
+import { requireDuration, requireInt, validateDelivery, validateShard } from "./config-checks.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -260,7 +260,11 @@ export function validateConfig(c: MonitorConfig): void {
   requireDuration("windowRetentionMs", c.windowRetentionMs, 1_000);
   requireDuration("checkpointIntervalMs", c.checkpointIntervalMs, 100);
   if (c.checkpointIntervalMs * 4 > c.windowRetentionMs) {
-    throw new ConfigError("checkpointIntervalMs", c.checkpointIntervalMs, "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it");
+    throw new ConfigError(
+      "checkpointIntervalMs",
+      c.checkpointIntervalMs,
+      "use at most a quarter of the window retention: the server drops checkpoints nobody rewrote within it",
+    );
   }
   requireInt("disruptionMinPeers", c.disruptionMinPeers, 1, 10_000_000, "a disruption needs at least one tracked peer");
   if (typeof c.disruptionThreshold !== "number" || !(c.disruptionThreshold >= 0 && c.disruptionThreshold < 1)) {
@@ -285,65 +289,11 @@ export function validateConfig(c: MonitorConfig): void {
   validateDelivery(c);
 }
 
-function validateDelivery(c: MonitorConfig): void {
-  if (!Array.isArray(c.alertmanagerUrls)) {
-    throw new ConfigError("alertmanagerUrls", "<not a list>", "give URLs separated by commas, like http://am-0:9093,http://am-1:9093");
-  }
-  c.alertmanagerUrls.forEach((url) => requireUrl("alertmanagerUrls", url));
-  if (c.webhookUrl !== undefined) requireUrl("webhookUrl", c.webhookUrl);
-  if (c.externalUrl !== undefined) requireUrl("externalUrl", c.externalUrl);
-  if (c.webhookSecret !== undefined) {
-    // The secret itself never appears in an error.
-    if (typeof c.webhookSecret !== "string" || c.webhookSecret === "") {
-      throw new ConfigError("webhookSecret", "<redacted>", "give a non-empty secret (better in the environment than on the command line)");
-    }
-    if (c.webhookUrl === undefined) throw new ConfigError("webhookSecret", "<redacted>", "it signs webhook bodies: give the webhook URL too");
-  }
-  requireDuration("alertmanagerRepostMs", c.alertmanagerRepostMs, 1_000);
-  requireDuration("deliveryBatchMs", c.deliveryBatchMs, 0);
-  requireInt("deliveryBatchMax", c.deliveryBatchMax, 1, 100_000, "it bounds the alerts in one POST");
-  requireDuration("deliveryAckWaitMs", c.deliveryAckWaitMs, 1_000);
-  requireInt("deliveryMaxPending", c.deliveryMaxPending, 1, 1_000_000, "it bounds the alerts out for delivery at once");
-  requireDuration("deliveryTimeoutMs", c.deliveryTimeoutMs, 100);
-}
-
-/** An http(s) URL; the error shows it redacted (credentials and tokens stay out of messages). */
-function requireUrl(field: string, url: unknown): void {
-  try {
-    if (typeof url !== "string") throw new TypeError("not a URL: write it like http://alertmanager:9093");
-    parseDestinationUrl(url);
-  } catch (err) {
-    throw new ConfigError(field, typeof url === "string" ? redactUrl(url) : String(url), (err as Error).message);
-  }
-}
-
-function validateShard(shard: ShardSpec, partitions: number): void {
-  const text = `${shard.index}/${shard.count}`;
-  if (!Number.isInteger(shard.count) || shard.count < 1 || shard.count > partitions) {
-    throw new ConfigError("shard", text, `the shard count must be 1..${partitions} (the partitions in nats.conf)`);
-  }
-  if (!Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
-    throw new ConfigError("shard", text, `the shard index must be 0..${shard.count - 1}, as in --shard 0/${shard.count}`);
-  }
-}
-
 /** Parses `I/N` as written on the command line; errors name `source` (the flag or env var used). */
 export function parseShard(text: string, source = "shard"): ShardSpec {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!match) throw new ConfigError(source, text, "write it as INDEX/COUNT, for example --shard 0/2");
   return { index: Number(match[1]), count: Number(match[2]) };
-}
-
-function requireInt(field: string, value: unknown, min: number, max: number, why: string): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, value, `use a whole number from ${min} to ${max}: ${why}`);
-  }
-}
-
-function requireDuration(field: string, value: unknown, minMs: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < minMs) {
-    throw new ConfigError(field, value, `use a duration of at least ${minMs}ms, written like 500ms, 30s or 5m`);
-  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

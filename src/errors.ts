@@ -68,11 +68,7 @@ export class QueryError extends PeermonError {
 export class NoMonitorError extends QueryError {
   override name = "NoMonitorError";
   constructor(subject: string, cause?: unknown) {
-    super(
-      503,
-      `no peermon monitor answered on ${subject}; start one with \`peermon serve\` (or check --nats and the prefix)`,
-      { cause },
-    );
+    super(503, `no peermon monitor answered on ${subject}; start one with \`peermon serve\` (or check --nats and the prefix)`, { cause });
   }
 }
 

@@ -35,4 +35,4 @@ export { MonitorStats } from "./stats.js";
 export { PeerSetTooLarge } from "./client/peerset-too-large.js";
 export { SIGNATURE_HEADER, signBody, verifySignature } from "./delivery/signature.js";
 export type { DeliveryStatus } from "./delivery/delivery.js";
-export type { SinkCounters, SinkStatus } from "./delivery/sink.js";
+export type { SinkCounters, SinkStatus } from "./delivery/sink-status.js";

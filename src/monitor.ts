@@ -2,31 +2,36 @@
  * Monitor: the wiring, and only the wiring. `Monitor.start` runs the stages in order (their code is
  * in monitor-stages.ts); each builds one part from the parts before it and returns it, so that
  * nothing is used before it exists: the connection, JetStream, the outgoing bus (alert and
- * suspicion outboxes), the operator controls, the supervisor with its link probe, the intake with
- * the peerset and metric subscriptions, the restore, delivery, history, the queries, durable
+ * suspicion outboxes), the operator controls, the windows' units with their link probe, the intake
+ * with the peerset and metric subscriptions, the restore, delivery, history, the queries, durable
  * windows, the connection watch, and the HTTP side.
  */
 import type { NatsConnection } from "nats";
+import type { Server } from "node:http";
 import { Subjects } from "./api/subjects.js";
+import type { SelfHealth } from "./actors/self-health.js";
+import type { TrackedWindow } from "./actors/tracked-window.js";
+import type { WindowViews } from "./actors/window-views.js";
+import type { Disruptions } from "./actors/disruptions.js";
+import type { EpisodeIndex } from "./window/history.js";
 import { OutgoingBus } from "./bus/outgoing.js";
-import { DEFAULT_RHYTHM, detectorFactory } from "./window/detectors/mod.js";
-import { Supervisor } from "./actors/supervisor.js";
+import type { Supervisor } from "./actors/supervisor.js";
 import { openConnection } from "./bus/connection.js";
-import { watchConnection } from "./bus/connection-watch.js";
 import { MetricIntake } from "./bus/intake.js";
 import { LinkProbe } from "./bus/link-probe.js";
 import { answerShardNames } from "./bus/names.js";
-import { followPeerSet, type PeerSetMode } from "./bus/peerset-source.js";
-import { followHistory } from "./bus/history-feed.js";
 import { QueryStats } from "./bus/query-stats.js";
 import { OperatorControls } from "./bus/operator-controls.js";
+import type { PeerSetMode } from "./bus/peerset-source.js";
+import { ownershipOf } from "./bus/ownership.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
 import type { Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import {
   bounded,
-  disruptionSettings,
+  followMonitorHistory,
+  followMonitorPeerSet,
   jetStreamOrWarn,
   readinessOf,
   restore,
@@ -34,7 +39,8 @@ import {
   startHttp,
   startQueries,
   subscribeMetrics,
-  ownedPartitions,
+  watchLink,
+  windowsOf,
   type Ground,
   type Parts,
 } from "./monitor-stages.js";
@@ -44,15 +50,17 @@ import { startMonitorDelivery, type Delivery } from "./delivery/delivery.js";
 export interface MonitorOptions {
   log?: Logger;
   clock?: Clock;
+  /** Randomness in [0, 1): backoff jitter, checkpoint spread. @default Math.random */
+  random?: () => number;
 }
-
-export { ownedPartitions };
 
 export class Monitor {
   private stopped: Promise<void> | undefined;
 
   private constructor(
     readonly config: MonitorConfig,
+    private readonly clock: Clock,
+    /** The registry and router of this monitor's windows. */
     readonly supervisor: Supervisor,
     readonly nc: NatsConnection,
     readonly peersetMode: PeerSetMode,
@@ -60,8 +68,8 @@ export class Monitor {
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
-    const shardLabel = config.shard ? `${config.shard.index}/${config.shard.count}` : "all";
-    const nc = await openConnection(config.nats, { name: `peermon-serve shard ${shardLabel}` });
+    const ownership = ownershipOf(config);
+    const nc = await openConnection(config.nats, { name: `peermon-serve shard ${ownership.label}` });
     const ground: Ground = {
       config,
       nc,
@@ -70,7 +78,8 @@ export class Monitor {
       subjects: new Subjects(config.prefix),
       queryStats: new QueryStats(),
       root: options.log ?? silentLogger,
-      shardLabel,
+      random: options.random ?? Math.random,
+      ownership,
     };
     try {
       return await Monitor.build(ground);
@@ -82,10 +91,10 @@ export class Monitor {
 
   /** Ready when connected to NATS and not cut off: its answers and alerts can be relied on. */
   readiness(): Readiness {
-    return readinessOf(this.nc, this.supervisor, this.parts.life.stopping);
+    return readinessOf(this.nc, this.parts.units, this.parts.life.stopping);
   }
 
-  /** The port of the HTTP server (health, metrics, status page), when one runs. */
+  /** The port of the HTTP server (health, metrics, status page), when one runs (`--http :0`: the one the system assigned). */
   get httpPort(): number | undefined {
     const address = this.parts.http?.address();
     return typeof address === "object" && address ? address.port : undefined;
@@ -97,7 +106,27 @@ export class Monitor {
   }
 
   get stats(): MonitorStats {
-    return this.supervisor.stats;
+    return this.parts.units.stats;
+  }
+
+  /** The windows, read-only: latest metrics, states, history, the status snapshot. */
+  get views(): WindowViews {
+    return this.parts.units.views;
+  }
+
+  /** The monitor's own link, outages and grace. */
+  get health(): SelfHealth<TrackedWindow> {
+    return this.parts.units.health;
+  }
+
+  /** Failure history: episodes per (name, peer), fed from the alert log. */
+  get history(): EpisodeIndex {
+    return this.parts.units.history;
+  }
+
+  /** Alerts held when too many peers of a name fail at once. */
+  get disruptions(): Disruptions<TrackedWindow> {
+    return this.parts.units.disruptions;
   }
 
   /** Alert delivery to people, when a destination is set. */
@@ -115,25 +144,25 @@ export class Monitor {
   private async shutdown(): Promise<void> {
     const { outgoing, probe, peerset, service, durable, log, http, delivery, controls, history } = this.parts;
     probe.stop();
-    history.stop(); // [issue 11: history]
+    history.stop();
     http?.close();
-    this.supervisor.stop();
+    this.parts.units.stop();
     controls.stop();
     if (this.nc.isClosed()) {
-      // [issue 13] Closed under it (a crash as far as the server knows): stop what still holds timers.
-      await bounded(peerset.stop(), TUNING.stopStepMs);
+      // Closed under it (a crash as far as the server knows): stop what still holds timers.
+      await bounded(this.clock, peerset.stop(), TUNING.stopStepMs);
       return durable?.stop();
     }
     // Each step is bounded: a monitor whose server is gone must still stop.
-    await bounded(service.stop(), TUNING.stopStepMs);
-    // [issue 13] A last checkpoint, so that a restart finds the windows as they are now.
+    await bounded(this.clock, service.stop(), TUNING.stopStepMs);
+    // A last checkpoint, so that a restart finds the windows as they are now.
     await durable?.stop(TUNING.stopStepMs);
-    await bounded(peerset.stop(), TUNING.stopStepMs);
-    await bounded(delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
+    await bounded(this.clock, peerset.stop(), TUNING.stopStepMs);
+    await bounded(this.clock, delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs);
     if (!(await outgoing.settle(TUNING.stopStepMs))) {
-      log.warn({ pending: outgoing.alerts.waiting }, "stopping with alerts the server has not confirmed");
+      log.warn({ pending: outgoing.outbox.waiting }, "stopping with alerts or events the server has not confirmed");
     }
-    await bounded(this.nc.drain(), TUNING.drainMs);
+    await bounded(this.clock, this.nc.drain(), TUNING.drainMs);
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
     if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");
@@ -146,31 +175,16 @@ export class Monitor {
     const jsm = config.jetstream ? await jetStreamOrWarn(nc, log) : undefined;
     const outgoing = await OutgoingBus.open(g, jsm);
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
-    const controls = await OperatorControls.prepare({ ...g, log: root.child({ component: "operator" }) }, jsm);
-    const supervisor = new Supervisor({
-      ...config,
-      clock,
-      outbox: outgoing.alerts,
-      roundTrip: probe,
-      stats,
-      log: root.child({ component: "supervisor" }),
-      muter: controls.silences,
-      disruption: disruptionSettings(config, controls),
-      suspects: outgoing.suspects && { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: outgoing.suspects },
-    });
+    const controls = new OperatorControls({ ...g, log: root.child({ component: "operator" }) }, jsm);
+    const units = windowsOf(g, outgoing.outbox, probe, controls.silences);
+    const { supervisor } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
-    const peerset = await followPeerSet(
-      nc,
-      g.subjects,
-      { receivePeerSet: (data, maxBytes) => intake.receivePeerSet(data, maxBytes), applyPeerSet: (ps) => supervisor.applyPeerSet(ps) },
-      root.child({ component: "peerset" }),
-      { jsm, replicas: config.streamReplicas },
-    );
+    const peerset = await followMonitorPeerSet(g, jsm, intake, supervisor);
     const metrics = await subscribeMetrics(g, intake);
-    await controls.attach(supervisor);
-    const restored = await restore(g, jsm, supervisor, metrics.gate, outgoing.logged, log);
+    await controls.attach(units);
+    const restored = await restore(g, jsm, units, metrics.gate, outgoing.logged, log);
     const subscriptions = metrics.subscriptions;
-    if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => supervisor.views.names()));
+    if (config.shard) subscriptions.push(answerShardNames(nc, g.subjects, config.shard, () => units.views.names()));
     // Alerts to people, downstream of the alert log (never in detection's way).
     const delivery = await startMonitorDelivery({
       nc,
@@ -178,37 +192,40 @@ export class Monitor {
       subjects: g.subjects,
       config,
       clock,
+      rng: g.random,
       log: root,
-      sup: supervisor.views,
+      views: units.views,
     });
-    // [issue 11: history] the alert log into the episode index, for history queries and the page.
-    const history = await followHistory({
-      nc, clock, subjects: g.subjects, shard: config.shard, partitions: config.partitions, retentionMs: config.alertRetentionMs,
-      index: supervisor.history, logged: outgoing.logged, log: root.child({ component: "history" }),
-    });
-    const service = await startQueries(g, supervisor, delivery, controls);
-    // [issue 13] Checkpoints from now on, and answers to siblings that start.
-    const durable = restored && config.durableWindows ? startDurableWindows(g, supervisor, restored) : undefined;
-    probe.start({ impaired: (r) => supervisor.health.linkImpaired(r), recovered: (r) => supervisor.health.linkRecovered(r) });
-    watchConnection(nc, root.child({ component: "connection" }), {
-      disconnected: () => {
-        outgoing.disconnected();
-        probe.disconnected();
-        supervisor.health.linkImpaired("disconnected");
-      },
-      reconnected: () => {
-        probe.reconnected();
-        supervisor.health.linkRecovered("disconnected");
-        outgoing.reconnected();
-      },
-    });
+    const history = await followMonitorHistory(g, units, outgoing.logged);
+    const service = await startQueries(g, units, delivery, controls);
+    const durable = restored && config.durableWindows ? startDurableWindows(g, units, restored) : undefined;
+    watchLink(g, outgoing, probe, units.health);
     await nc.flush();
     const life = { stopping: false };
-    const http = config.http ? await startHttp(g, config.http, supervisor, life, delivery, controls) : undefined;
-    log.info(
-      { servers: nc.getServer(), shard: g.shardLabel, peerset: peerset.mode, alerts: outgoing.logged ? "alert stream" : "core", subjects: metrics.subjects },
-      "peermon monitor serving",
-    );
-    return new Monitor(config, supervisor, nc, peerset.mode, { life, outgoing, probe, controls, peerset, subscriptions, history, service, durable, http, log, delivery });
+    const http = config.http ? await startHttp(g, config.http, units, life, delivery, controls) : undefined;
+    const alerts = outgoing.logged ? "alert stream" : "core";
+    const where = { servers: nc.getServer(), shard: g.ownership.label, peerset: peerset.mode, alerts, subjects: metrics.subjects };
+    log.info({ ...where, http: http && listening(http) }, "peermon monitor serving");
+    return new Monitor(config, clock, supervisor, nc, peerset.mode, {
+      units,
+      life,
+      outgoing,
+      probe,
+      controls,
+      peerset,
+      subscriptions,
+      history,
+      service,
+      durable,
+      http,
+      log,
+      delivery,
+    });
   }
+}
+
+/** `host:port` the server listens on (the port the system assigned for `:0`). */
+function listening(server: Server): string | undefined {
+  const address = server.address();
+  return typeof address === "object" && address ? `${address.address}:${address.port}` : undefined;
 }

@@ -28,10 +28,7 @@ export class MonitorStats {
   /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */
   readonly metricsByPartition: Record<number, number> = {};
   /** Rejected messages (metrics and peersets) by reason. */
-  readonly rejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<
-    RejectReason,
-    number
-  >;
+  readonly rejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
   peersetsApplied = 0;
   /** Queries dropped because their reply subject was not an inbox. */
   queriesRefused = 0;
@@ -52,6 +49,8 @@ export class MonitorStats {
   alertsHeld = 0;
   /** Disruptions this monitor declared (one event instead of an alert per peer). */
   disruptionsStarted = 0;
+  /** Disruption events another replica had already logged. */
+  disruptionsDeduplicated = 0;
   /** Early suspicion (when on): peers announced suspect, and suspect peers cleared by their next metric. */
   suspicionsRaised = 0;
   suspicionsCleared = 0;

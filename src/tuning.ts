@@ -43,10 +43,8 @@ export const TUNING = Object.freeze({
    * through soon after the election instead of one default timeout (5 s) later.
    */
   appendTimeoutMs: 1_000,
-  /** Alerts in flight to the bus at once: a backlog is worked off this many at a time. */
+  /** Alerts and events in flight to the bus at once: a backlog is worked off this many at a time (retries: RETRY.bus). */
   maxAlertsInFlight: 64,
-  /** Longest pause between two attempts of an alert that failed, ms. */
-  maxAlertRetryPauseMs: 1_000,
   /** A window replay that received nothing for this long asks the server whether anything is left, ms. */
   replayIdleCheckMs: 250,
   /**

@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { freePort } from "../../src/cli/local-nats.js";
 import { parseDuration } from "../../src/duration.js";
 import { MonitorProcess } from "./monitor-process.js";
 import { NatsNode, nodePorts, waitForJetStream } from "./nats-nodes.js";
@@ -113,37 +112,52 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   }
 }
 
+/** Attempts at starting the NATS nodes, each on fresh ports (a port picked free may be taken before a node binds it). */
+const NODE_START_ATTEMPTS = 3;
+
+/**
+ * The NATS nodes. Their routes name each other's cluster ports, so the ports are picked before
+ * any node starts; when one was taken meanwhile, every node is stopped and started again on
+ * fresh ports.
+ */
 async function startNatsNodes(cluster: LocalCluster, readyTimeoutMs: number): Promise<void> {
-  const ports = await nodePorts(NATS_NODES);
-  const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(", ");
-  const started = await Promise.allSettled(
-    ports.map((p, i) => NatsNode.start(`peermon-local-${i}`, p, join(cluster.dir, `nats-${i}`), routes)),
-  );
-  for (const r of started) if (r.status === "fulfilled") cluster.servers.push(r.value);
-  const failed = started.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  for (let attempt = 1; ; attempt++) {
+    const ports = await nodePorts(NATS_NODES);
+    const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`).join(", ");
+    const started = await Promise.allSettled(
+      ports.map((p, i) => NatsNode.start(`peermon-local-${i}`, p, join(cluster.dir, attempt === 1 ? `nats-${i}` : `nats-${i}-${attempt}`), routes)),
+    );
+    const servers = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const failed = started.find((r) => r.status === "rejected");
+    if (!failed) {
+      cluster.servers.push(...servers);
+      break;
+    }
+    await Promise.all(servers.map((s) => s.stop()));
+    if (attempt === NODE_START_ATTEMPTS) throw (failed as PromiseRejectedResult).reason;
+  }
   await waitForJetStream(cluster.servers, readyTimeoutMs);
 }
 
 async function startMonitors(cluster: LocalCluster, o: Required<LocalClusterOptions>): Promise<void> {
-  const httpPorts = new Set<number>();
-  while (httpPorts.size < o.shards * o.replicas) httpPorts.add(await freePort());
-  const ports = [...httpPorts];
   for (let shard = 0; shard < o.shards; shard++) {
     for (let replica = 0; replica < o.replicas; replica++) {
-      const httpPort = ports[shard * o.replicas + replica]!;
       const args = [
-        "--nats", cluster.natsUrls.join(","),
-        "--shard", `${shard}/${o.shards}`,
-        "--replicas", String(NATS_NODES),
-        "--grace", `${o.graceMs}ms`,
-        "--http", `127.0.0.1:${httpPort}`,
-        "--log-level", "info",
+        "--nats",
+        cluster.natsUrls.join(","),
+        "--shard",
+        `${shard}/${o.shards}`,
+        "--replicas",
+        String(NATS_NODES),
+        "--grace",
+        `${o.graceMs}ms`,
+        "--http",
+        "127.0.0.1:0", // the system picks the port: none is taken between picking and binding
+        "--log-level",
+        "info",
         ...o.extraServeArgs,
       ];
-      cluster.monitors.push(
-        new MonitorProcess({ shard, shards: o.shards, replica, httpPort, args, readyTimeoutMs: o.readyTimeoutMs }),
-      );
+      cluster.monitors.push(new MonitorProcess({ shard, shards: o.shards, replica, args, readyTimeoutMs: o.readyTimeoutMs }));
     }
   }
   const started = await Promise.allSettled(cluster.monitors.map((m) => m.start()));
@@ -155,9 +169,7 @@ async function startMonitors(cluster: LocalCluster, o: Required<LocalClusterOpti
 export function describe(cluster: LocalCluster): string {
   const lines = [`peermon local cluster (${cluster.dir})`];
   for (const s of cluster.servers) {
-    lines.push(
-      `  ${s.name}  ${s.url}  routes 127.0.0.1:${s.clusterPort}  monitoring ${s.monitorUrl}  pid ${s.pid}`,
-    );
+    lines.push(`  ${s.name}  ${s.url}  routes 127.0.0.1:${s.clusterPort}  monitoring ${s.monitorUrl}  pid ${s.pid}`);
   }
   for (const m of cluster.monitors) {
     lines.push(`  peermon --shard ${m.shardLabel} replica ${m.replica}  http://127.0.0.1:${m.httpPort}/readyz  pid ${m.pid}`);

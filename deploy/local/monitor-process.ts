@@ -15,15 +15,25 @@ export interface MonitorSpec {
   shard: number;
   shards: number;
   replica: number;
-  httpPort: number;
-  /** Arguments after `serve`. */
+  /** Arguments after `serve` (with `--http 127.0.0.1:0`: the system picks the port, read back from the log). */
   args: string[];
   /** Time to wait for readiness, ms. */
   readyTimeoutMs: number;
 }
 
-/** What `serve` logs once it subscribes and answers queries. */
+/** What `serve` logs once it subscribes and answers queries (with `http`: where it listens). */
 const SERVING_LINE = "peermon monitor serving";
+
+/** The port in the `http` field ("127.0.0.1:34567") of the serving line within `text`; 0 when none. */
+function httpPortOf(text: string): number {
+  const line = text.split("\n").find((l) => l.includes(SERVING_LINE));
+  try {
+    const http = (JSON.parse(line ?? "{}") as { http?: string }).http;
+    return http ? Number(http.slice(http.lastIndexOf(":") + 1)) : 0;
+  } catch {
+    return 0;
+  }
+}
 
 export class MonitorProcess {
   /** Everything the process wrote on stderr (JSON log lines), across restarts, the newest 4 MB. */
@@ -33,6 +43,8 @@ export class MonitorProcess {
 
   /** Set once this run of the process logged that it serves. */
   private serving = false;
+  /** The HTTP port this run listens on, from its "serving" line. */
+  private port = 0;
   /** The last /readyz answer, for error messages. */
   private lastReadiness = "not asked yet";
 
@@ -47,7 +59,7 @@ export class MonitorProcess {
   }
 
   get httpPort(): number {
-    return this.spec.httpPort;
+    return this.port;
   }
 
   /** The `--shard` value, e.g. "0/2". */
@@ -76,7 +88,10 @@ export class MonitorProcess {
     child.stderr!.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
       tail = (tail + text).slice(-4_096);
-      if (tail.includes(SERVING_LINE)) this.serving = true;
+      if (!this.serving && tail.includes(SERVING_LINE)) {
+        this.serving = true;
+        this.port = httpPortOf(tail);
+      }
       this.stderr += text;
       if (this.stderr.length > MAX_STDERR_CHARS) this.stderr = this.stderr.slice(-MAX_STDERR_CHARS / 2);
     });

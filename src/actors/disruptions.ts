@@ -1,12 +1,13 @@
 /**
  * Disruptions: holding the firing alerts of a metric name while too many of its peers fail at
  * once (ARCHITECTURE.md, "Disruption: when too many fail at once"; the arithmetic is
- * window/disruption.ts). The decision is taken before the first alert leaves: the supervisor asks
- * `holds` in the window's `announceFiring`, and a held window stays `expired` with no alert.
+ * window/disruption.ts). The decision is taken before the first alert leaves: a window's machine
+ * asks to fire (`fire.asked`), `holds` answers, and a held window waits in `expired.held` with no
+ * alert; the hold is the machine's state, not kept here.
  *
  * A disruption ends when the fraction falls back below the threshold less the hysteresis (checked
  * every `checkIntervalMs`, never while the monitor's own view is impaired or in its grace), or
- * when an operator releases it; then the windows still expired fire. After a release, the name is
+ * when an operator releases it; then the name's held windows are released (`release`) and fire. After a release, the name is
  * not held again until its fraction has recovered once (an operator who released wants alerts).
  *
  * Counting walks the name's windows; while windows of the name keep firing (many peers failing,
@@ -40,8 +41,10 @@ export interface DisruptionPorts<W> {
   alerted(w: W): boolean;
   /** Late at `at`: suspect, or nothing valid for over half its ttl. */
   late(w: W, at: number): boolean;
-  /** `w`'s firing alert was held: post it now (when the window is still expired). */
-  fire(w: W): void;
+  /** `w`'s firing alert is held now (its machine is in `expired.held`). */
+  held(w: W): boolean;
+  /** The disruption of `name` ended: its held windows fire. */
+  release(name: string): void;
   /** A disruption started or ended here: publish it (exactly once across replicas: the bus's job). */
   announce(e: DisruptionEvent): void;
   /** False while the monitor cannot trust its own view (link impaired, grace): no end is decided. */
@@ -73,16 +76,15 @@ export interface DisruptionReport {
   held: number;
 }
 
-interface Open<W> {
+interface Open {
   id: string;
   /** When it started, wall-clock ms. */
   sinceMs: number;
   tally: Tally;
-  held: Set<W>;
 }
 
 export class Disruptions<W> {
-  private readonly open = new Map<string, Open<W>>();
+  private readonly open = new Map<string, Open>();
   /** Names released by an operator: not held again until their fraction recovered once. */
   private readonly released = new Set<string>();
   /** When each name last started or ended here, wall-clock ms: an event logged before that is old news. */
@@ -97,7 +99,7 @@ export class Disruptions<W> {
   /** Windows whose firing alert is held now. */
   get held(): number {
     let n = 0;
-    for (const d of this.open.values()) n += d.held.size;
+    for (const name of this.open.keys()) n += this.heldIn(name);
     return n;
   }
 
@@ -107,22 +109,14 @@ export class Disruptions<W> {
    */
   holds(name: string, w: W): boolean {
     if (this.o.rule.threshold <= 0) return false;
-    let d = this.open.get(name);
-    if (!d) {
+    if (!this.open.has(name)) {
       if (this.released.has(name)) return false;
-      const now = this.o.clock.now();
-      const tally = this.estimate(name, w, now);
+      const tally = this.estimate(name, w, this.o.clock.now());
       if (!disruptionStarts(this.o.rule, tally)) return false;
-      d = this.start(name, tally);
+      this.start(name, tally);
     }
-    d.held.add(w);
     this.o.stats.alertsHeld++;
     return true;
-  }
-
-  /** `w` no longer waits to fire: its peer came back, or it was freed. */
-  forget(name: string, w: W): void {
-    this.open.get(name)?.held.delete(w);
   }
 
   /**
@@ -135,7 +129,10 @@ export class Disruptions<W> {
     if (e.kind === "started" && !this.open.has(e.name)) {
       this.released.delete(e.name);
       this.opened(e.name, e.id, atMs, this.tally(e.name, this.o.clock.now()));
-      this.o.log.warn({ name: e.name, fraction: e.fraction, count: e.count, id: e.id }, "disruption open (logged by another replica or before this start): firing alerts of this name are held");
+      this.o.log.warn(
+        { name: e.name, fraction: e.fraction, count: e.count, id: e.id },
+        "disruption open (logged by another replica or before this start): firing alerts of this name are held",
+      );
     } else if (e.kind === "ended" && this.open.has(e.name)) {
       this.end(e.name, "ended elsewhere", false);
     }
@@ -143,9 +140,8 @@ export class Disruptions<W> {
 
   /** An operator releases `name`: its held alerts fire now. The count released, or undefined when none was open. */
   release(name: string): number | undefined {
-    const d = this.open.get(name);
-    if (!d) return undefined;
-    const count = d.held.size;
+    if (!this.open.has(name)) return undefined;
+    const count = this.heldIn(name);
     this.end(name, "released by an operator", true);
     this.released.add(name);
     this.arm();
@@ -160,7 +156,7 @@ export class Disruptions<W> {
       fraction: fractionOf(d.tally),
       count: d.tally.count,
       tracked: d.tally.tracked,
-      held: d.held.size,
+      held: this.heldIn(name),
     }));
   }
 
@@ -169,7 +165,7 @@ export class Disruptions<W> {
     this.timer = undefined;
   }
 
-  private start(name: string, tally: Tally): Open<W> {
+  private start(name: string, tally: Tally): Open {
     const wall = this.o.clock.wallNow(); // r and the ULID agree with other machines' clocks
     const id = this.newId(Math.floor(wall));
     const d = this.opened(name, id, wall, tally);
@@ -177,14 +173,13 @@ export class Disruptions<W> {
     this.o.ports.announce({ name, kind: "started", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     this.o.log.warn(
       { name, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, id },
-      `disruption: too many ${name} peers late or expired at once; their firing alerts are held until it ends ` +
-        `(or \`peermon disruption release ${name}\`)`,
+      `disruption: too many ${name} peers late or expired at once; their firing alerts are held until it ends ` + `(or \`peermon disruption release ${name}\`)`,
     );
     return d;
   }
 
-  private opened(name: string, id: string, sinceMs: number, tally: Tally): Open<W> {
-    const d: Open<W> = { id, sinceMs, tally, held: new Set() };
+  private opened(name: string, id: string, sinceMs: number, tally: Tally): Open {
+    const d: Open = { id, sinceMs, tally };
     this.open.set(name, d);
     this.changedAt.set(name, sinceMs);
     this.arm();
@@ -193,7 +188,7 @@ export class Disruptions<W> {
 
   /** Ends the disruption of `name` (announcing it unless another replica did) and fires what it held. */
   private end(name: string, why: string, announce: boolean): void {
-    const d = this.open.get(name)!;
+    const held = this.heldIn(name);
     this.open.delete(name);
     const wall = this.o.clock.wallNow();
     this.changedAt.set(name, wall);
@@ -203,10 +198,17 @@ export class Disruptions<W> {
       this.o.ports.announce({ name, kind: "ended", fraction: fractionOf(tally), count: tally.count, id, triggeredAt: msToNs(wall) });
     }
     this.o.log.info(
-      { name, why, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, released: d.held.size },
+      { name, why, fraction: round(fractionOf(tally)), count: tally.count, tracked: tally.tracked, released: held },
       "disruption over: the alerts it held fire now",
     );
-    for (const w of d.held) this.o.ports.fire(w);
+    this.o.ports.release(name);
+  }
+
+  /** Windows of `name` whose firing alert is held. */
+  private heldIn(name: string): number {
+    let n = 0;
+    for (const w of this.o.ports.windowsOf(name)) if (this.o.ports.held(w)) n++;
+    return n;
   }
 
   private tally(name: string, now: number): Tally {

@@ -22,10 +22,8 @@ export interface IgnoredMetricsOptions {
 const LOG_BURST = 3;
 
 const HINTS: Record<IgnoreReason, string> = {
-  removed_peer:
-    "ignored a metric of a peer that left the peerset: it still publishes; stop its informer, or add it back with `peermon peerset add <peer>`",
-  unknown_peer:
-    "ignored a metric of a peer outside the peerset: add it with `peermon peerset add <peer>` if it belongs to the cluster",
+  removed_peer: "ignored a metric of a peer that left the peerset: it still publishes; stop its informer, or add it back with `peermon peerset add <peer>`",
+  unknown_peer: "ignored a metric of a peer outside the peerset: add it with `peermon peerset add <peer>` if it belongs to the cluster",
 };
 
 export class IgnoredMetrics {

@@ -1,33 +1,23 @@
 /**
- * Outbox: the one place alerts wait between the window machines and the bus. An alert leaves its
- * machine into the outbox; the outbox hands it to a `Transport`, keeps the alerts of one
- * (name, peer) in order (a resolved alert never overtakes its firing one), retries a failed attempt
- * after a backoff, holds everything while the bus cannot take it (until `resume()`), counts, and
- * tells the window once the server confirmed its firing alert. Alerts are never dropped: only a
- * window that is freed (its peer left) takes its untaken alerts with it.
- *
- * The same shape carries every per-window event the monitor publishes: an Outbox<SuspicionEvent>
- * carries early suspicion, with its own transport and accounting.
+ * Outbox: the one road out. Everything the monitor emits (alerts from the window machines, their
+ * suspicion events, disruption events; emission.ts) waits here between its maker and the bus. The
+ * outbox hands each to a `Transport`, keeps the emissions of one lane in order (a resolved alert
+ * never overtakes its firing one), retries a failed attempt after the bus backoff (RETRY.bus,
+ * retry-policy.ts), holds everything while the bus cannot take it (until `resume()`: the one
+ * hold-while-disconnected rule), counts, and tells the poster when an emission was taken and when
+ * the server confirmed it. Nothing is dropped: only a window that is freed (its peer left) takes
+ * its untaken emissions with it.
  */
 import type { Clock, TimerHandle } from "../clock.js";
-import type { Alert } from "../api/types.js";
 import { RateLimitedLog, type Logger } from "../log.js";
+import { backoffMs, RETRY, type RetryPolicy } from "../retry-policy.js";
 import type { MonitorStats } from "../stats.js";
-import { backoffMs } from "../window/backoff.js";
+import { countTaken, describe, isRepeat, lane, laneOf, type Emission } from "./emission.js";
 
-/** What the outbox carries: an event about one (name, peer) window. */
-export interface Outgoing {
-  name: string;
-  peer: string;
-  kind: string;
-  id: string;
-  /** The failure episode (alerts); events without one stand for themselves. */
-  episode?: string;
-  muted?: boolean;
-}
+export type { Emission } from "./emission.js";
 
-/** The bus side of the outbox: one attempt at a time per event. */
-export interface Transport<T extends Outgoing> {
+/** The bus side of the outbox: one attempt at a time per emission. */
+export interface Transport {
   /**
    * Hands `item` to the bus. Returns false when the bus cannot take it now (disconnected): the
    * outbox holds it until `resume()`. Once taken, `done()` is called when the server confirmed it,
@@ -35,49 +25,50 @@ export interface Transport<T extends Outgoing> {
    * confirmed with the `episode` it was stored under and whether that copy was `muted` (default:
    * the item's own).
    */
-  send(item: T, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean;
+  send(item: Emission, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean;
 }
 
-export type AlertTransport = Transport<Alert>;
-
-/** What the outbox counts and logs of its events. @default alert accounting (ALERT_ACCOUNT) */
-export interface OutboxAccount<T extends Outgoing> {
-  /** `item` was handed to the bus for the first time (`deadline`: a firing alert's window's). */
-  taken(item: T, deadline: number, stats: MonitorStats, now: number): void;
-  /** The server confirmed `item`: a log line, or undefined for none. */
-  describe(item: T): [fields: Record<string, unknown>, msg: string] | undefined;
-}
-
-export interface OutboxOptions<T extends Outgoing = Alert> {
-  transport: Transport<T>;
-  account?: OutboxAccount<T>;
+export interface OutboxOptions {
+  transport: Transport;
   clock: Clock;
   stats: MonitorStats;
   log: Logger;
-  /** Alerts handed to the transport at once. */
+  /** Emissions handed to the transport at once. */
   maxInFlight: number;
-  /** Longest pause after failed attempts, ms. */
-  maxRetryPauseMs: number;
-  /** Randomness for the backoff's jitter. @default Math.random */
-  random?: () => number;
+  /** How long a failed attempt waits. @default RETRY.bus */
+  retry?: RetryPolicy;
+  /** Randomness for the backoff's jitter, in [0, 1). */
+  random: () => number;
 }
 
-interface Entry<T extends Outgoing> {
-  alert: T;
+interface Entry {
+  item: Emission;
   /** Handed to the transport at least once: a consumer may have seen it. */
   taken: boolean;
   /** The window's deadline, for the detection lag of a firing alert (NaN otherwise). */
   deadline: number;
-  /** Called once the server confirmed the alert, with the episode it is stored under and its mute. */
+  /** Called once, when the item is first handed to the bus. */
+  onTaken?: () => void;
+  /** Called once the server confirmed the item, with the episode it is stored under and its mute. */
+  confirmed?: (episode: string, muted: boolean) => void;
+}
+
+/** What a poster wants to hear about its emission. */
+export interface PostOptions {
+  /** The window's deadline (firing alerts): the detection lag ends when the alert is taken. */
+  deadline?: number;
+  /** It was first handed to the bus: a consumer may have it. */
+  taken?: () => void;
+  /** The server has it, stored under `episode` (another replica's, when it logged first), muted or not. */
   confirmed?: (episode: string, muted: boolean) => void;
 }
 
 /** Log lines about published alerts allowed per interval before they are summarised. */
 const ALERT_LOG_BURST = 20;
 
-export class Outbox<T extends Outgoing = Alert> {
+export class Outbox {
   /** Alerts not yet confirmed, per (name, peer), oldest first; only a head is ever in flight. */
-  private readonly queues = new Map<string, Entry<T>[]>();
+  private readonly queues = new Map<string, Entry[]>();
   /** Keys whose head may be sent, in turn. */
   private readonly ready: string[] = [];
   /** Keys whose head the transport refused: they wait for `resume()`. */
@@ -90,33 +81,39 @@ export class Outbox<T extends Outgoing = Alert> {
   private count = 0;
   private drained: (() => void)[] = [];
   private readonly alertLog: RateLimitedLog;
-  private readonly account: OutboxAccount<T>;
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly o: OutboxOptions<T>) {
-    this.alertLog = new RateLimitedLog((f, m) => o.log.info(f, m), 1_000, () => o.clock.now(), ALERT_LOG_BURST);
-    this.account = o.account ?? (ALERT_ACCOUNT as unknown as OutboxAccount<T>);
+  constructor(private readonly o: OutboxOptions) {
+    this.alertLog = new RateLimitedLog(
+      (f, m) => o.log.info(f, m),
+      1_000,
+      () => o.clock.now(),
+      ALERT_LOG_BURST,
+    );
+    this.retry = o.retry ?? RETRY.bus;
   }
 
-  /** Alerts posted and not yet confirmed by the server. */
+  /** Emissions posted and not yet confirmed by the server. */
   get waiting(): number {
     return this.count;
   }
 
   /**
    * Queues `alert` behind the earlier alerts of its (name, peer). `deadline` (firing alerts) feeds
-   * the detection lag; `confirmed` runs once the server has the alert. A repeat replaces a repeat
-   * of the same episode that has not left yet (an outage does not pile them up).
+   * the detection lag; `taken` runs when it is first handed to the bus, `confirmed` once the server
+   * has it. A repeat replaces a repeat of the same episode that has not left yet (an outage does
+   * not pile them up).
    */
-  post(alert: T, options: { deadline?: number; confirmed?: (episode: string, muted: boolean) => void } = {}): void {
-    const key = keyOf(alert.name, alert.peer);
+  post(alert: Emission, options: PostOptions = {}): void {
+    const key = laneOf(alert);
     let queue = this.queues.get(key);
     if (!queue) {
       queue = [];
       this.queues.set(key, queue);
     }
-    const entry: Entry<T> = { alert, taken: false, deadline: options.deadline ?? Number.NaN, confirmed: options.confirmed };
+    const entry: Entry = { item: alert, taken: false, deadline: options.deadline ?? Number.NaN, onTaken: options.taken, confirmed: options.confirmed };
     const last = queue[queue.length - 1];
-    if (last && !last.taken && isRepeat(alert) && isRepeat(last.alert) && last.alert.episode === alert.episode) {
+    if (last && !last.taken && isRepeat(alert) && isRepeat(last.item) && episodeOf(last.item) === episodeOf(alert)) {
       queue[queue.length - 1] = entry;
       return;
     }
@@ -132,20 +129,15 @@ export class Outbox<T extends Outgoing = Alert> {
     this.pump();
   }
 
-  /** Where the firing alert of `episode` is: "untaken" (never handed to the bus), "taken", or undefined (not here). */
-  firingOf(name: string, peer: string, episode: string | undefined): "untaken" | "taken" | undefined {
-    const entry = this.queues.get(keyOf(name, peer))?.find((e) => e.alert.kind === "firing" && e.alert.id === episode);
-    return entry ? (entry.taken ? "taken" : "untaken") : undefined;
-  }
-
   /** Drops the firing alert of `episode` if it was never handed to the bus: its episode ended silently. */
   withdraw(name: string, peer: string, episode: string | undefined): void {
-    this.removeUntaken(keyOf(name, peer), (e) => e.alert.kind === "firing" && e.alert.episode === episode);
+    this.removeUntaken(lane("alerts", name, peer), (e) => e.item.kind === "firing" && e.item.episode === episode);
   }
 
-  /** The window of (name, peer) was freed: its untaken alerts go with it. */
+  /** The window of (name, peer) was freed: its untaken alerts and suspicion events go with it. */
   forget(name: string, peer: string): void {
-    this.removeUntaken(keyOf(name, peer), () => true);
+    this.removeUntaken(lane("alerts", name, peer), () => true);
+    this.removeUntaken(lane("suspects", name, peer), () => true);
   }
 
   /** The bus can take alerts again: send what waited, oldest first. */
@@ -185,11 +177,11 @@ export class Outbox<T extends Outgoing = Alert> {
     if (!entry) return;
     this.inFlight++;
     let settled = false;
-    const taken = this.o.transport.send(entry.alert, (err, episode, muted) => {
+    const taken = this.o.transport.send(entry.item, (err, episode, muted) => {
       if (settled) return;
       settled = true;
       this.inFlight--;
-      if (err === undefined) this.confirmed(key, entry, episode ?? entry.alert.episode ?? entry.alert.id, muted ?? entry.alert.muted === true);
+      if (err === undefined) this.confirmed(key, entry, episode ?? episodeOf(entry.item), muted ?? mutedOf(entry.item));
       else this.failed(key, err);
       this.pump();
     });
@@ -201,18 +193,20 @@ export class Outbox<T extends Outgoing = Alert> {
       this.o.stats.alertsDeferred++;
       return;
     }
-    if (!entry.taken) this.account.taken(entry.alert, entry.deadline, this.o.stats, this.o.clock.now());
+    if (entry.taken) return;
     entry.taken = true;
+    countTaken(entry.item, entry.deadline, this.o.stats, this.o.clock.now());
+    entry.onTaken?.();
   }
 
-  private confirmed(key: string, entry: Entry<T>, episode: string, muted: boolean): void {
+  private confirmed(key: string, entry: Entry, episode: string, muted: boolean): void {
     this.failures = 0;
     const queue = this.queues.get(key)!;
     queue.shift();
     this.count--;
     if (queue.length > 0) this.ready.unshift(key);
     else this.queues.delete(key);
-    const line = this.account.describe(entry.alert);
+    const line = describe(entry.item);
     if (line) this.alertLog.note(...line);
     entry.confirmed?.(episode, muted);
     if (this.count === 0) for (const done of this.drained.splice(0)) done();
@@ -223,17 +217,20 @@ export class Outbox<T extends Outgoing = Alert> {
     this.o.stats.alertsResent++;
     this.ready.unshift(key);
     if (this.failures === 1) {
-      this.o.log.warn({ err: (err as Error)?.message ?? String(err) }, "alert not confirmed by the server yet: retrying until it is");
+      this.o.log.warn(
+        { err: (err as Error)?.message ?? String(err) },
+        "not confirmed by the server yet (alerts, suspicion, disruptions): retrying until it is",
+      );
     }
     if (this.pause !== undefined) return;
-    const wait = backoffMs(this.failures, { baseMs: 100, maxMs: this.o.maxRetryPauseMs, random: this.o.random });
+    const wait = backoffMs(this.failures, { ...this.retry, random: this.o.random });
     this.pause = this.o.clock.setTimer(() => {
       this.pause = undefined;
       this.pump();
     }, wait);
   }
 
-  private removeUntaken(key: string, match: (e: Entry<T>) => boolean): void {
+  private removeUntaken(key: string, match: (e: Entry) => boolean): void {
     const queue = this.queues.get(key);
     if (!queue) return;
     const kept = queue.filter((e) => e.taken || !match(e));
@@ -249,38 +246,16 @@ export class Outbox<T extends Outgoing = Alert> {
   }
 }
 
-function keyOf(name: string, peer: string): string {
-  return `${name}\u0000${peer}`;
+/** The failure episode an alert belongs to; other emissions stand for themselves. */
+function episodeOf(e: Emission): string {
+  return "episode" in e ? e.episode : e.id;
 }
 
-/** A firing alert that is not the first of its episode. */
-function isRepeat(alert: Outgoing): boolean {
-  return alert.kind === "firing" && alert.episode !== alert.id;
+function mutedOf(e: Emission): boolean {
+  return "muted" in e && e.muted === true;
 }
 
 function removeFrom(list: string[], key: string): void {
   const i = list.indexOf(key);
   if (i >= 0) list.splice(i, 1);
 }
-
-/**
- * Alerts are counted when first handed to the bus (the detection lag ends there), whatever the
- * retries, and each confirmed alert is one log line (a storm is summarised).
- */
-export const ALERT_ACCOUNT: OutboxAccount<Alert> = {
-  taken(alert, deadline, stats, now) {
-    if (alert.muted) stats.alertsMuted++;
-    if (alert.kind === "resolved") stats.alertsResolved++;
-    else if (isRepeat(alert)) stats.alertsRepeated++;
-    else {
-      stats.alertsFiring++;
-      if (!Number.isNaN(deadline)) stats.recordDetectionLag(now - deadline);
-    }
-  },
-  describe(alert) {
-    return [
-      { kind: alert.kind, name: alert.name, peer: alert.peer, id: alert.id, episode: alert.episode, muted: alert.muted || undefined },
-      alert.kind === "resolved" ? "peer is back: resolved alert published" : "peer went silent: firing alert published",
-    ];
-  },
-};

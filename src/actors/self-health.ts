@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import type { SelfOutageGuard } from "../window/self-outage.js";
+import type { LinkReport, SelfOutageGuard } from "../window/self-outage.js";
 import { GraceNotice } from "./grace-notice.js";
 
 /** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
@@ -48,9 +48,19 @@ export class SelfHealth<W> {
     this.graceNotice = new GraceNotice(this.guard, o.clock, o.stats, o.log);
   }
 
-  /** Impaired while the link is, with the grace that follows. */
+  /** Impaired while the link is, with the grace that follows (shared with early suspicion). */
   get guard(): SelfOutageGuard {
     return this.conviction.guard;
+  }
+
+  /** True while the link to NATS is impaired (disconnected, probe unanswered, restoring). */
+  get impaired(): boolean {
+    return this.guard.impaired;
+  }
+
+  /** What an operator sees of the link at `now`: why it is impaired and since when, and the grace left. */
+  linkReport(now: number): LinkReport {
+    return this.guard.report(now);
   }
 
   /** True when a judgement made at `now` may be trusted: the link is fine and no grace runs. */

@@ -33,9 +33,7 @@ export class SilenceBook implements Muter {
     const list = this.byPeer.get(s.peer);
     if (list) list.push(s);
     else this.byPeer.set(s.peer, [s]);
-    return before && now < before.endsAtMs && !(now < s.endsAtMs && s.peer === before.peer && s.name === before.name)
-      ? scopeOf(before)
-      : undefined;
+    return before && now < before.endsAtMs && !(now < s.endsAtMs && s.peer === before.peer && s.name === before.name) ? scopeOf(before) : undefined;
   }
 
   /** Removes silence `id`; returns its scope when it was still muting. */

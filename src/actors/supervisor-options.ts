@@ -1,25 +1,26 @@
 /**
- * What a Supervisor is built from: the clock, where alerts go (the outbox) and how round trips are
- * made, the limits and timings of config.ts, and the optional operator and detection units.
+ * What a monitor's windows are built from (window-units.ts): the clock, where what they announce
+ * goes (the outbox) and how round trips are made, the limits and timings of config.ts, and the
+ * optional operator and detection units.
  */
 import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import type { DisruptionEvent, SuspicionEvent } from "../api/types.js";
 import type { MonitorStats } from "../stats.js";
-import type { DetectorFactory } from "../window/detectors/mod.js";
+import type { DetectorFactory } from "../window/detectors/detector.js";
 import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
 
-/** The settings the supervisor reads, as config.ts documents them (units, defaults, reasons). */
-type SupervisorSettings = Pick<
+/** The settings the windows read, as config.ts documents them (units, defaults, reasons). */
+export type SupervisorSettings = Pick<
   MonitorConfig,
   "windowCapacity" | "maxWindows" | "maxNames" | "repeatIntervalMs" | "graceMs" | "stallThresholdMs" | "rejectLogIntervalMs"
 >;
 
 export interface SupervisorOptions extends SupervisorSettings {
   clock: Clock;
+  /** The one road out: alerts, suspicion and disruption events. */
   outbox: Outbox;
   roundTrip: RoundTrip;
   log: Logger;
@@ -28,8 +29,8 @@ export interface SupervisorOptions extends SupervisorSettings {
   muter?: Muter;
   /** Holding alerts when too many peers of a name fail at once. @default off */
   disruption?: DisruptionSettings;
-  /** Early suspicion: a detector per window and where its events go. @default off */
-  suspects?: { detectors: DetectorFactory; outbox: Outbox<SuspicionEvent> };
+  /** Early suspicion: a detector per window. @default off */
+  suspects?: { detectors: DetectorFactory };
 }
 
 export interface DisruptionSettings {
@@ -43,6 +44,4 @@ export interface DisruptionSettings {
   checkIntervalMs: number;
   /** How long a count taken before a firing is reused for the name's next firings, ms. */
   recountMs: number;
-  /** Publishes a started/ended event. */
-  announce(e: DisruptionEvent): void;
 }

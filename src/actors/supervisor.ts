@@ -1,65 +1,66 @@
 /**
- * Supervisor: owns every window of this monitor. It stores checked metrics, creates a window actor
- * on demand (within the limits), applies peersets, and provides the window machine's actions:
- * deadlines and repeats go to one wake schedule, due deadlines to the conviction unit, alerts to
- * the outbox. It imports nothing from NATS: decoding happens at the bus edge (bus/intake.ts), round
- * trips go through `RoundTrip`, alerts through the outbox's transport.
- *
- * Operator control: the AlertFactory mutes alerts a silence matches (the `muter`), and the
- * episode's firing alert goes to the sinks once the silence ends (`silencesEnded`); a window about
- * to fire asks the disruption unit first, which may hold its alert (disruptions.ts).
+ * Supervisor: the registry and the router of this monitor's windows. It finds or makes the window
+ * of (name, peer) within the limits, stores checked metrics in it, routes what happens to a window
+ * (a valid metric, a wake, a restored episode, an ended silence or disruption) to its machine as an
+ * event, and frees the windows of peers that leave the peerset. It decides no window's next step:
+ * the window machine does (window-machine.ts), and its effects are carried out by WindowEffects.
+ * The units it routes to are wired once, in window-units.ts. It imports nothing from NATS.
  */
-import { RateLimitedLog } from "../log.js";
 import type { PeerSet } from "../api/types.js";
 import type { WireMetric } from "../api/validate.js";
-import { MonitorStats } from "../stats.js";
-import { deadlineOf, isWallDeadline, msToNs } from "../window/deadline.js";
-import { EpisodeIndex } from "../window/history.js";
-import { isLate } from "../window/disruption.js";
+import type { Clock } from "../clock.js";
+import { RateLimitedLog, type Logger } from "../log.js";
+import type { MonitorStats } from "../stats.js";
+import { msToNs } from "../window/deadline.js";
 import type { WallStep } from "../wall-clock.js";
+import type { IgnoredMetrics } from "./ignored-metrics.js";
+import type { MuteScope } from "./muter.js";
+import type { Outbox } from "./outbox.js";
+import type { SelfHealth } from "./self-health.js";
+import type { SupervisorSettings } from "./supervisor-options.js";
+import type { Suspicion } from "./suspicion.js";
+import { TrackedWindow, type EffectRunner } from "./tracked-window.js";
+import type { WakeScheduler } from "./wake-scheduler.js";
 import { followWallStep } from "./wall-steps.js";
-import { TUNING } from "../config.js";
-import { AlertFactory } from "./alert-factory.js";
-import { Disruptions } from "./disruptions.js";
-import { EpisodeAlerts } from "./episode-alerts.js";
-import { SelfHealth, type RoundTrip } from "./self-health.js";
-import { Suspicion } from "./suspicion.js";
-import { IgnoredMetrics } from "./ignored-metrics.js";
-import { NO_MUTER, type MuteScope } from "./muter.js";
-import type { DisruptionSettings, SupervisorOptions } from "./supervisor-options.js";
-import { WakeScheduler } from "./wake-scheduler.js";
-import { TrackedWindow } from "./tracked-window.js";
-import { WindowRegistry } from "./window-registry.js";
-import { WindowViews } from "./window-views.js";
-import { windowMachine, type WindowMachine } from "./window-machine.js";
-
-export type { RoundTrip };
-
-export type { DisruptionSettings, SupervisorOptions };
+import type { WindowMachine } from "./window-machine.js";
+import type { WindowRegistry } from "./window-registry.js";
 
 const TIMER = { type: "timer" } as const;
-const METRIC_VALID = { type: "metric.valid" } as const;
-const DEADLINE_PASSED = { type: "deadline.passed" } as const;
+const SILENCE_ENDED = { type: "silence.ended" } as const;
+const DISRUPTION_ENDED = { type: "disruption.ended" } as const;
+
+/** What the supervisor routes to: the units wired in window-units.ts. */
+export interface SupervisorParts {
+  settings: SupervisorSettings;
+  clock: Clock;
+  log: Logger;
+  stats: MonitorStats;
+  windows: WindowRegistry;
+  scheduler: WakeScheduler<TrackedWindow>;
+  health: SelfHealth<TrackedWindow>;
+  suspicion: Suspicion | undefined;
+  outsiders: IgnoredMetrics;
+  /** The one road out: a freed window's untaken emissions go with it. */
+  outbox: Outbox;
+  machine: WindowMachine;
+  effects: EffectRunner;
+}
+
+/** An episode the alert log had open when this monitor started. */
+export interface OpenEpisode {
+  name: string;
+  peer: string;
+  episode: string;
+  muted?: boolean;
+}
 
 export class Supervisor {
-  readonly stats: MonitorStats;
-  readonly views: WindowViews;
-  /** Failure history: episodes per (name, peer), fed from the alert log (bus/history-feed.ts), for views. */
-  readonly history: EpisodeIndex;
-  /** The monitor's own link, restore and event loop: outages, stalls, grace; due deadlines wait here. */
-  readonly health: SelfHealth<TrackedWindow>;
-  /** Alerts held when too many peers of a name fail at once: events, release, report. */
-  readonly disruptions: Disruptions<TrackedWindow>;
-  private readonly windows = new WindowRegistry();
   private peerset: Set<string> | undefined;
   private peersetId = "";
-  private readonly scheduler: WakeScheduler<TrackedWindow>;
-  private readonly machine: WindowMachine;
-  private readonly episodes: EpisodeAlerts;
+  /** Episodes open in the alert log for windows not created yet: `name\0peer` -> the event that reopens them. */
+  private readonly reopening = new Map<string, { type: "alert.restored"; episode: string; muted: boolean }>();
   private readonly limitLog: RateLimitedLog;
-  private readonly outsiders: IgnoredMetrics;
   private readonly stopWallSteps: () => void;
-  private readonly suspicion: Suspicion | undefined;
   /**
    * wall − monotonic, ms: read once, then taken from each wall step. Reading both clocks per
    * metric made it jitter by tens of µs, enough to order two replayed metrics stored µs apart
@@ -67,44 +68,27 @@ export class Supervisor {
    */
   private wallOffset: number;
 
-  constructor(private readonly o: SupervisorOptions) {
-    this.stats = o.stats ?? new MonitorStats();
-    this.history = new EpisodeIndex({ sinceMs: o.clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
-    this.views = new WindowViews(this.windows, o.clock, () => this.peerset, (now) => this.health.guard.report(now), this.history);
-    const muter = o.muter ?? NO_MUTER;
-    this.episodes = new EpisodeAlerts(o.clock, o.outbox, new AlertFactory(o.clock, muter), muter);
-    this.disruptions = this.makeDisruptions(o.disruption);
-    this.limitLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
-    const now = () => o.clock.now();
-    this.outsiders = new IgnoredMetrics({ stats: this.stats, log: o.log, logIntervalMs: o.rejectLogIntervalMs, now, remember: TUNING.removedPeersRemembered });
-    this.scheduler = new WakeScheduler<TrackedWindow>({
-      clock: o.clock,
-      stallThresholdMs: o.stallThresholdMs,
-      onWake: (w) => this.wake(w),
-      onStall: (now, lateMs) => this.health.stalled(now, lateMs),
-    });
-    this.health = new SelfHealth<TrackedWindow>({
-      clock: o.clock,
-      roundTrip: o.roundTrip,
-      graceMs: o.graceMs,
-      stats: this.stats,
-      log: o.log,
-      deadline: (w) => w.deadline,
-      convict: (w) => w.actor.send(DEADLINE_PASSED),
-      recheck: (w, at) => this.scheduler.schedule(w, at),
-    });
-    this.suspicion = o.suspects && this.makeSuspicion(o.suspects);
-    this.machine = this.provideMachine();
+  constructor(private readonly o: SupervisorParts) {
+    this.limitLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      o.settings.rejectLogIntervalMs,
+      () => o.clock.now(),
+    );
     this.wallOffset = o.clock.wallNow() - o.clock.now();
     this.stopWallSteps = o.clock.onWallStep((step) => this.wallStepped(step));
   }
 
   get windowCount(): number {
-    return this.windows.size;
+    return this.o.windows.size;
   }
 
   get currentPeerSet(): PeerSet | undefined {
     return this.peerset ? { peers: [...this.peerset], id: this.peersetId } : undefined;
+  }
+
+  /** The current peerset's members, or undefined before one is known. */
+  get members(): ReadonlySet<string> | undefined {
+    return this.peerset;
   }
 
   /**
@@ -115,37 +99,26 @@ export class Supervisor {
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
-      this.outsiders.ignored(m.n, m.p);
+      this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
-    const w = this.window(m.n, m.p);
-    if (!w) {
-      this.stats.rejected.over_limit++;
-      this.limitLog.note(
-        { name: m.n, peer: m.p, windows: this.windows.size, maxWindows: this.o.maxWindows, maxNames: this.o.maxNames },
-        "refused a new window (over_limit): raise --max-windows or --max-names if the host has the memory",
-      );
-      return false;
-    }
+    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
+    if (!w) return false;
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
       // already replaced must not take the window back in time.
-      this.stats.metricsStale++;
+      this.o.stats.metricsStale++;
       return false;
     }
     w.metrics.add(m, at);
-    this.stats.metricsStored++;
-    if (m.d) {
-      w.armedAt = now;
-      w.deadline = deadlineOf(now, m.l, m.e, wallOffset);
-      w.deadlineOnWall = isWallDeadline(m.l);
-      if (endsEpisode(w)) w.actor.send(METRIC_VALID);
-      const wakeAt = this.suspicion ? this.suspicion.observed(w, now) : w.deadline;
-      if (!this.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.scheduler.schedule(w, wakeAt);
-    }
+    this.o.stats.metricsStored++;
+    if (!m.d) return true;
+    w.arm(m, now, wallOffset); // its machine hears of the valid metric
+    const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
+    if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
     return true;
   }
 
@@ -155,10 +128,10 @@ export class Supervisor {
     const next = new Set(ps.peers);
     this.peerset = next;
     this.peersetId = ps.id;
-    this.outsiders.peersetChanged(previous, next);
-    this.stats.peersetsApplied++;
+    this.o.outsiders.peersetChanged(previous, next);
+    this.o.stats.peersetsApplied++;
     // With a previous peerset only the peers that left can have windows to free.
-    const doomed = this.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
+    const doomed = this.o.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
     for (const w of doomed) this.free(w);
     this.o.log.info({ peers: next.size, id: ps.id, windowsFreed: doomed.length }, "peerset applied");
   }
@@ -167,174 +140,96 @@ export class Supervisor {
    * Episodes that were alerted before this monitor started (the alert log's last alert for them is
    * firing): their windows start `alerted`, so that the peer's return is announced as resolved.
    */
-  episodesRestored(open: Iterable<{ name: string; peer: string; episode: string; muted?: boolean }>): void {
+  episodesRestored(open: Iterable<OpenEpisode>): void {
     for (const { name, peer, episode, muted } of open) {
-      const w = this.windows.get(name, peer);
-      if (w) this.episodes.reopen(w, episode, muted === true);
-      else this.episodes.reopenLater(name, peer, episode, muted === true);
+      const event = { type: "alert.restored", episode, muted: muted === true } as const;
+      const w = this.o.windows.get(name, peer);
+      if (w) w.send(event);
+      else this.reopening.set(`${name}\u0000${peer}`, event);
     }
   }
 
-  /**
-   * Silences covering `scopes` ended (expired or removed): alerted windows whose firing alert was
-   * muted get it delivered now, as an unmuted repeat of their episode.
-   */
+  /** Silences covering `scopes` ended (expired or removed): their windows hear it. */
   silencesEnded(scopes: Iterable<MuteScope>): void {
-    for (const { name, peer } of scopes) for (const w of this.windows.ofPeer(peer, name)) this.episodes.unmuteIfDue(w);
+    for (const { name, peer } of scopes) for (const w of this.o.windows.ofPeer(peer, name)) w.send(SILENCE_ENDED);
+  }
+
+  /** The disruption of `name` ended or was released: its windows hear it (the held ones fire). */
+  disruptionEnded(name: string): void {
+    for (const w of this.o.windows.of(name)) w.send(DISRUPTION_ENDED);
+  }
+
+  /** A window's wake came (the wake schedule). */
+  wake(w: TrackedWindow): void {
+    if (w.freed) return;
+    const now = this.o.clock.now();
+    if (!deadlineAhead(w, now)) return w.send(TIMER);
+    if (this.o.suspicion) this.o.suspicion.due(w, now);
+    else this.o.scheduler.schedule(w, w.deadline);
   }
 
   stop(): void {
-    this.disruptions.stop();
-    this.scheduler.stop();
-    this.health.stop();
     this.stopWallSteps();
   }
 
-  /** The window machine with this supervisor's actions and guards. */
-  private provideMachine(): WindowMachine {
-    const repeatMs = this.o.repeatIntervalMs;
-    const of = ({ context }: { context: { key: unknown } }) => context.key as TrackedWindow;
-    return windowMachine.provide({
-      actions: {
-        checkDeadline: (a) => this.health.deadlineDue(of(a), this.o.clock.now()),
-        announceFiring: (a) => this.announceFiring(of(a)),
-        withdrawFiring: (a) => {
-          const w = of(a);
-          this.disruptions.forget(w.name, w);
-          this.episodes.withdraw(w);
-        },
-        announceResolved: (a) => this.episodes.resolve(of(a)),
-        announceRepeat: (a) => {
-          const w = of(a);
-          this.episodes.repeat(w);
-          this.scheduler.schedule(w, this.o.clock.now() + repeatMs);
-        },
-        armRepeat: (a) => {
-          if (repeatMs > 0) this.scheduler.schedule(of(a), this.o.clock.now() + repeatMs);
-        },
-      },
-      guards: {
-        isCurrentEpisode: ({ context, event }) =>
-          event.type === "alert.published" && event.episode === (context.key as TrackedWindow).episode,
-        firingLeft: (a) => {
-          const w = of(a);
-          // A held window (disruption) has no firing alert at all: its episode ends silently.
-          return w.episode !== undefined && this.o.outbox.firingOf(w.name, w.peer, w.episode) !== "untaken";
-        },
-        repeats: () => repeatMs > 0,
-      },
-    });
-  }
-
-  /** The window of (name, peer), created on demand; undefined when the limits forbid a new one. */
-  private window(name: string, peer: string): TrackedWindow | undefined {
-    let w = this.windows.get(name, peer);
-    if (!w) {
-      if (this.windows.size >= this.o.maxWindows) return undefined;
-      if (!this.windows.hasName(name) && this.windows.nameCount >= this.o.maxNames) return undefined;
-      w = new TrackedWindow(name, peer, this.o.windowCapacity, this.machine);
-      this.suspicion?.arm(w);
-      this.windows.add(w);
-      this.stats.windowsCreated++;
-      this.episodes.created(w);
+  /**
+   * The window of `m`'s (name, peer), made within the limits (undefined and counted as
+   * `over_limit` when they forbid it); an episode the alert log had open for it is reopened.
+   */
+  private create(m: WireMetric): TrackedWindow | undefined {
+    const { windows, settings, stats } = this.o;
+    if (windows.size >= settings.maxWindows || (!windows.hasName(m.n) && windows.nameCount >= settings.maxNames)) {
+      stats.rejected.over_limit++;
+      this.limitLog.note(
+        { name: m.n, peer: m.p, windows: windows.size, maxWindows: settings.maxWindows, maxNames: settings.maxNames },
+        "refused a new window (over_limit): raise --max-windows or --max-names if the host has the memory",
+      );
+      return undefined;
+    }
+    const key = `${m.n}\u0000${m.p}`;
+    const reopened = this.reopening.get(key);
+    const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
+    this.o.suspicion?.arm(w);
+    windows.add(w);
+    stats.windowsCreated++;
+    if (reopened) {
+      this.reopening.delete(key);
+      w.send(reopened);
     }
     return w;
   }
 
   private free(w: TrackedWindow): void {
-    this.scheduler.cancel(w);
-    this.health.forget(w);
-    this.suspicion?.forget(w);
-    this.disruptions.forget(w.name, w);
+    this.o.scheduler.cancel(w);
+    this.o.health.forget(w);
+    this.o.suspicion?.forget(w);
     this.o.outbox.forget(w.name, w.peer);
-    this.windows.remove(w);
+    this.o.windows.remove(w);
     w.free();
-    this.stats.windowsFreed++;
-  }
-
-  private wake(w: TrackedWindow): void {
-    if (w.freed) return;
-    const now = this.o.clock.now();
-    if (!deadlineAhead(w, now)) return void w.actor.send(TIMER);
-    if (this.suspicion) this.suspicion.due(w, now);
-    else this.scheduler.schedule(w, w.deadline);
-  }
-
-  /** The window entered `expired`: its firing alert goes out, unless a disruption holds it. */
-  private announceFiring(w: TrackedWindow): void {
-    if (!this.disruptions.holds(w.name, w)) this.openEpisode(w);
-  }
-
-  /** The firing alert that opens `w`'s episode; it supersedes a suspicion. */
-  private openEpisode(w: TrackedWindow): void {
-    this.suspicion?.superseded(w);
-    this.episodes.open(w);
-  }
-
-  private makeSuspicion(s: NonNullable<SupervisorOptions["suspects"]>): Suspicion {
-    return new Suspicion({
-      ...s,
-      clock: this.o.clock,
-      roundTrip: this.o.roundTrip,
-      guard: this.health.guard,
-      graceMs: this.o.graceMs,
-      stats: this.stats,
-      wake: (w, at) => this.scheduler.schedule(w, at),
-    });
-  }
-
-  private makeDisruptions(s: DisruptionSettings | undefined): Disruptions<TrackedWindow> {
-    return new Disruptions<TrackedWindow>({
-      rule: { threshold: s?.threshold ?? 0, minPeers: s?.minPeers ?? 0, hysteresis: s?.hysteresis ?? 0 },
-      clock: this.o.clock,
-      checkIntervalMs: s?.checkIntervalMs ?? 1_000,
-      recountMs: s?.recountMs ?? 0,
-      log: this.o.log,
-      stats: this.stats,
-      ports: {
-        windowsOf: (name) => this.windows.of(name),
-        expired: (w) => w.state !== "healthy",
-        alerted: (w) => w.state === "alerted",
-        late: (w, at) => (this.suspicion?.isSuspect(w, at) ?? false) || isLate(at, w.armedAt, w.deadline),
-        fire: (w) => {
-          if (!w.freed && w.state === "expired" && w.episode === undefined) this.openEpisode(w);
-        },
-        announce: (e) => s?.announce(e),
-        mayJudge: (now) => this.health.mayJudge(now),
-      },
-    });
+    this.o.stats.windowsFreed++;
   }
 
   /** The system clock was stepped: the wall clock follows it, and so do the deadlines from `e`. */
   private wallStepped(step: WallStep): void {
     this.wallOffset = step.toOffsetMs;
-    const moved = followWallStep(this.windows, step, (w) => {
-      if (!this.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.scheduler.schedule(w, w.deadline);
+    const moved = followWallStep(this.o.windows, step, (w) => {
+      if (!this.o.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.o.scheduler.schedule(w, w.deadline);
     });
     this.o.log.warn(
       { stepMs: Math.round(step.stepMs), deadlinesMoved: moved },
       "system clock stepped: the wall clock follows (t, r, ids) and deadlines of metrics with only `e` moved",
     );
   }
-
 }
 
 /**
- * The one hot-path shortcut: a valid metric is an event for the machine only when the window is
- * not `healthy` (where `metric.valid` changes nothing). Skipping the send saves an xstate macrostep
- * per metric; `npm run bench -- --only guard` measures it.
- */
-function endsEpisode(w: TrackedWindow): boolean {
-  return w.state !== "healthy";
-}
-
-/**
- * The other hot-path shortcut: a `healthy` window woken before its deadline (metrics moved the
+ * The hot-path shortcut of wakes: a window at rest woken before its deadline (metrics moved the
  * deadline on since the wake was set, which is every wake of a live peer) only needs its next
- * wake, which is all `timer` does in `healthy` (checkDeadline: not due, recheck at the deadline).
- * Skipping the send saves an xstate macrostep per window per ttl: 33k a second for 1M windows
- * with a 30 s ttl, about a third of a core; and a window that stays healthy never starts an actor.
+ * wake, or its suspicion check, which is all `timer` would do there (the machine's `due` state is
+ * for a deadline that passed). Skipping the send saves an actor and an xstate macrostep per window
+ * per ttl: 33k a second for 1M windows with a 30 s ttl, about a third of a core; and a window that
+ * stays healthy never starts an actor. `npm run bench -- --only guard` measures it.
  */
 function deadlineAhead(w: TrackedWindow, now: number): boolean {
-  return now < w.deadline && w.state === "healthy";
+  return now < w.deadline && w.atRest;
 }

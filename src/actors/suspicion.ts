@@ -1,43 +1,39 @@
 /**
- * Suspicion: the early, cheap signal (ARCHITECTURE.md, "Suspicion"). Each window of a monitor
- * with suspicion on has a detector (src/window/detectors, `rhythm`) that learns its peer's rhythm
- * from valid arrivals; once the peer is later than that rhythm explains, and before its deadline,
- * the window is suspect: one `suspect` event per episode, `cleared` by the next valid metric, and
- * nothing when the firing alert supersedes it. Suspicion never fires an alert and never changes the
- * window's machine; `latest` may leave suspects out when asked.
+ * Suspicion: the timing of the early, cheap signal (ARCHITECTURE.md, "Suspicion"). Each window of a
+ * monitor with suspicion on has a detector (src/window/detectors, `rhythm`) that learns its peer's
+ * rhythm from valid arrivals; once the peer is later than that rhythm explains, and before its
+ * deadline, this unit proves it and tells the window's machine (`suspicion.proved`), whose
+ * `suspicion` region announces it once per episode, clears it on the next valid metric, and lets
+ * the firing alert supersede it. Suspicion never fires an alert; `latest` may leave suspects out.
  *
  * A suspicion time is judged exactly as a deadline is (window/conviction.ts), under the same
  * self-outage guard: only after a round trip that left after it came back (metrics queued behind a
  * busy or stalled event loop are applied first), never while the monitor is cut off or in its
  * grace; and the gaps seen meanwhile teach the detector nothing.
  */
-import { monotonicFactory } from "ulid";
 import type { Clock } from "../clock.js";
-import type { SuspicionEvent, SuspicionKind } from "../api/types.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import { msToNs } from "../window/deadline.js";
-import type { DetectorFactory } from "../window/detectors/mod.js";
+import type { DetectorFactory } from "../window/detectors/detector.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
-import type { Outbox, OutboxAccount } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
 export interface SuspicionOptions {
   detectors: DetectorFactory;
   clock: Clock;
-  outbox: Outbox<SuspicionEvent>;
   roundTrip: RoundTrip;
   /** The monitor's self-outage guard (SelfHealth's). */
   guard: SelfOutageGuard;
   graceMs: number;
   stats: MonitorStats;
-  /** Wake `w` at `at` (the supervisor's schedule). */
+  /** Wake `w` at `at` (the wake schedule). */
   wake(w: TrackedWindow, at: number): void;
+  /** The round trip proved `w`'s peer late. */
+  proved(w: TrackedWindow): void;
 }
 
 export class Suspicion {
-  private readonly newId = monotonicFactory();
   private readonly judge: Conviction<TrackedWindow>;
 
   constructor(private readonly o: SuspicionOptions) {
@@ -66,19 +62,18 @@ export class Suspicion {
 
   /**
    * A valid metric armed `w`'s deadline at `now`: the detector learns the gap (unless the monitor's
-   * own timing is in doubt), a suspect window is cleared, and the window's next wake is returned:
-   * its suspicion time when that comes before its deadline.
+   * own timing is in doubt), and the window's next wake is returned: its suspicion time when that
+   * comes before its deadline.
    */
   observed(w: TrackedWindow, now: number): number {
     const d = w.detector;
     if (!d) return w.deadline;
     d.observe(now, w.deadline, this.o.guard.convictableAt(now) <= now);
-    if (w.suspect) this.announce(w, "cleared");
     return Math.min(d.suspectAt(), w.deadline);
   }
 
   /**
-   * `w` (healthy, its deadline ahead) woke at `now`: a due suspicion time goes to the round trip
+   * `w` (at rest, its deadline ahead) woke at `now`: a due suspicion time goes to the round trip
    * that proves it; otherwise the window sleeps until its suspicion time or its deadline.
    */
   due(w: TrackedWindow, now: number): void {
@@ -87,13 +82,7 @@ export class Suspicion {
     this.judge.deadlineDue(w, now);
   }
 
-  /** The firing alert supersedes the suspicion: no `cleared` will follow. */
-  superseded(w: TrackedWindow): void {
-    w.suspect = false;
-    this.judge.forget(w);
-  }
-
-  /** `w` is gone (its peer left). */
+  /** `w` is gone, or its firing alert superseded the suspicion: it is not judged any more. */
   forget(w: TrackedWindow): void {
     this.judge.forget(w);
   }
@@ -106,29 +95,11 @@ export class Suspicion {
   /** When `w`'s suspicion is due: NaN when there is nothing to say before its deadline (or already said). */
   private dueAt(w: TrackedWindow): number {
     const at = w.detector?.suspectAt() ?? Infinity;
-    return w.suspect || w.freed || at >= w.deadline || w.state !== "healthy" ? Number.NaN : at;
+    return !w.atRest || w.freed || at >= w.deadline ? Number.NaN : at;
   }
 
-  /** The round trip proved the peer late: announce it, and sleep until the deadline. */
+  /** The round trip proved the peer late: its machine announces it. */
   private suspected(w: TrackedWindow): void {
-    if (Number.isNaN(this.dueAt(w))) return;
-    this.announce(w, "suspect");
-    this.o.wake(w, w.deadline);
-  }
-
-  private announce(w: TrackedWindow, kind: SuspicionKind): void {
-    w.suspect = kind === "suspect";
-    const now = this.o.clock.wallNow();
-    const latest = w.metrics.latest()!;
-    this.o.outbox.post({ ...latest, triggeredAt: msToNs(now), id: this.newId(Math.floor(now)), kind });
+    if (!Number.isNaN(this.dueAt(w))) this.o.proved(w);
   }
 }
-
-/** Suspicion events are counted when first handed to the bus; they are not logged one by one. */
-export const SUSPICION_ACCOUNT: OutboxAccount<SuspicionEvent> = {
-  taken(e, _deadline, stats) {
-    if (e.kind === "suspect") stats.suspicionsRaised++;
-    else stats.suspicionsCleared++;
-  },
-  describe: () => undefined,
-};

@@ -15,85 +15,7 @@ import type { LinkReport } from "../window/self-outage.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WindowRegistry } from "./window-registry.js";
 import { WINDOW_STATES, type WindowState } from "./window-machine.js";
-
-export interface PeerStatus {
-  peer: string;
-  state: WindowState;
-  value: string;
-  valid: boolean;
-  /** ms until the latest valid metric's deadline (negative: past it); null before a valid metric. */
-  expiresInMs: number | null;
-  /** ms since the newest metric arrived. */
-  silentForMs: number;
-  /** Announced suspect by early suspicion (later than its rhythm explains); omitted when not. */
-  suspect?: true;
-}
-
-export interface NameStatus {
-  counts: Record<WindowState, number>;
-  /** Peerset members with no window of this name: how many, and the first of them, sorted. */
-  neverSeen: { count: number; peers: string[] };
-  /** Up to the snapshot's `perName` peers, troubled first. */
-  peers: PeerStatus[];
-}
-
-/** A listed pair's failure history over its span; pairs without episodes in it were available throughout. */
-export interface PairHistoryStatus {
-  sinceMs: number;
-  availability: number;
-  flaps: number;
-  /** [start, end] in Unix ms, end null while open; oldest first. */
-  episodes: [number, number | null][];
-}
-
-export interface HistoryStatus {
-  /** The span every pair shares unless its own record starts later, Unix ms. */
-  sinceMs: number;
-  untilMs: number;
-  /** name -> peer -> history, for listed pairs with episodes in their span. */
-  pairs: Record<string, Record<string, PairHistoryStatus>>;
-}
-
-/** A silence as the status page shows it (set by the wiring from the silences, when they exist). */
-export interface SilenceStatus {
-  id: string;
-  /** The metric name it mutes; absent: every name. */
-  name?: string;
-  peer: string;
-  /** ISO time it ends. */
-  endsAt: string;
-  comment?: string;
-}
-
-/** An open disruption of one metric name (set by the wiring from the disruption unit, when it exists). */
-export interface DisruptionStatus {
-  name: string;
-  /** ISO time it was declared. */
-  since: string;
-  /** Share of the name's peers late or expired when it was declared (or now), 0..1. */
-  fraction: number;
-  /** Peers late or expired. */
-  count: number;
-  /** Firing alerts held back. */
-  held?: number;
-}
-
-export interface StatusSnapshot {
-  at: string;
-  /** The monitor's own link to NATS and the grace after an outage (alerts are held meanwhile). */
-  link: LinkReport;
-  windows: number;
-  /** Peers in the peerset, or null before one is known. */
-  peerset: number | null;
-  names: Record<string, NameStatus>;
-  history: HistoryStatus;
-  /** This instance's shard (`all`, `0/2`): set by the wiring. */
-  shard?: string;
-  /** Active silences: set by the wiring; absent where silences do not exist. */
-  silences?: SilenceStatus[];
-  /** Open disruptions: set by the wiring; absent where disruption mode does not exist. */
-  disruptions?: DisruptionStatus[];
-}
+import type { HistoryStatus, PairHistoryStatus, PeerStatus, StatusSnapshot } from "./window-status.js";
 
 const SEVERITY: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
 /** Members looked at, at most, to list never-seen peers in one call (status, page): a few ms. */
@@ -117,6 +39,16 @@ export class WindowViews {
     /** Failure episodes per (name, peer), fed from the alert log. */
     private readonly episodes: EpisodeIndex,
   ) {}
+
+  /** Windows tracked. */
+  get windowCount(): number {
+    return this.windows.size;
+  }
+
+  /** Peers in the current peerset, or null before one is known. */
+  get peerCount(): number | null {
+    return this.peerset()?.size ?? null;
+  }
 
   /**
    * Latest metric of each current peer for `name`, when it is valid and fresh; sorted by peer.
@@ -291,9 +223,7 @@ export class WindowViews {
   private fresh(name: string, options: LatestOptions): TrackedWindow[] {
     const now = this.clock.now();
     const excludeSuspects = options.excludeSuspects === true;
-    return this.windows
-      .sorted(name)
-      .filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
 }
 

@@ -19,9 +19,7 @@ export const MAX_PEERSET_BYTES = 64 * 1024 * 1024;
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 // 'auto' gives numbers for integers that fit in 53 bits and bigint beyond: exact, and cheap for
 // the common small values. (Supported by msgpackr, missing from its type declarations.)
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "auto" } as unknown as ConstructorParameters<
-  typeof Unpackr
->[0]);
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "auto" } as unknown as ConstructorParameters<typeof Unpackr>[0]);
 
 /** Decodes one msgpack value; throws on malformed input or trailing bytes. */
 export function decode(bytes: Uint8Array): unknown {

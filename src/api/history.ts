@@ -66,9 +66,17 @@ export function decodeHistory(data: Uint8Array): PeerHistory {
   const h = raw as Record<string, unknown>;
   const isTime = (x: unknown) => typeof x === "bigint" || (typeof x === "number" && Number.isSafeInteger(x));
   if (
-    typeof raw !== "object" || raw === null || !isValidToken(h.n) || !isValidToken(h.p) ||
-    !isTime(h.f) || !isTime(h.u) || typeof h.a !== "number" || typeof h.c !== "number" || !Array.isArray(h.e) ||
-    (h.s != null && !isTime(h.s)) || (h.v != null && typeof h.v !== "boolean")
+    typeof raw !== "object" ||
+    raw === null ||
+    !isValidToken(h.n) ||
+    !isValidToken(h.p) ||
+    !isTime(h.f) ||
+    !isTime(h.u) ||
+    typeof h.a !== "number" ||
+    typeof h.c !== "number" ||
+    !Array.isArray(h.e) ||
+    (h.s != null && !isTime(h.s)) ||
+    (h.v != null && typeof h.v !== "boolean")
   ) {
     throw new TypeError("not a peermon history reply");
   }

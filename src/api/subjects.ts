@@ -150,8 +150,6 @@ export class Subjects {
     return `${this.prefix}.release.${name}`;
   }
 
-
-
   /**
    * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
    * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
@@ -174,9 +172,9 @@ export class Subjects {
 
   /**
    * Name of one of peermon's JetStream streams (or KV buckets): `PEERMON_PEERSET`, `PEERMON_ALERTS`,
-   * `PEERMON_WINDOWS` (checkpoints), ...; `METRICS` is the every-metric stream of older versions.
+   * `PEERMON_WINDOWS` (checkpoints), ...
    */
-  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "METRICS" | "DISRUPTIONS" | "SILENCES" | "SUSPECTS"): string {
+  stream(kind: "PEERSET" | "ALERTS" | "WINDOWS" | "DISRUPTIONS" | "SILENCES" | "SUSPECTS"): string {
     return `${this.prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, "_")}_${kind}`;
   }
 

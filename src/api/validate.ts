@@ -9,15 +9,7 @@ import { isValidToken, tailMatches } from "./subjects.js";
 import type { Alert, AlertKind, DisruptionEvent, DisruptionKind, Metric, PeerSet, SuspicionEvent, SuspicionKind } from "./types.js";
 
 /** Reasons found by looking at one message alone. */
-export const MESSAGE_REJECT_REASONS = [
-  "too_large",
-  "undecodable",
-  "missing_field",
-  "wrong_type",
-  "bad_token",
-  "subject_mismatch",
-  "out_of_range",
-] as const;
+export const MESSAGE_REJECT_REASONS = ["too_large", "undecodable", "missing_field", "wrong_type", "bad_token", "subject_mismatch", "out_of_range"] as const;
 /** Every reason a message can be rejected for: `over_limit` is the monitor's own cap on windows and names. */
 export const REJECT_REASONS = [...MESSAGE_REJECT_REASONS, "over_limit"] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

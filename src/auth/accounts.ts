@@ -8,14 +8,7 @@
 import type { PeerNkey } from "../api/peer-nkey.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Credential } from "./credential.js";
-import {
-  consumerPermissions,
-  monitorPermissions,
-  operatorPermissions,
-  peerManagerPermissions,
-  peerPermissions,
-  type Permissions,
-} from "./permissions.js";
+import { consumerPermissions, monitorPermissions, operatorPermissions, peerManagerPermissions, peerPermissions, type Permissions } from "./permissions.js";
 
 export const ACCOUNT = "PEERMON";
 export const SYSTEM_ACCOUNT = "SYS";

@@ -1,20 +1,19 @@
 /**
- * StreamAlertTransport: alerts through a JetStream alert log, exactly once per transition whichever
+ * StreamAlertWriter: alerts through a JetStream alert log, exactly once per transition whichever
  * replicas are alive. Each replica appends to `<prefix>.alertlog.<name>.<peer>`, guarded by the
  * subject's last sequence (see replica-dedup.ts); the stream `<PREFIX>_ALERTS` republishes each
  * stored alert to the public `<prefix>.alerts.<name>.<peer>`, and keeps them for consumers that
  * were offline. An alert is confirmed once stored (by this replica or another); order per
- * (name, peer), retries and pacing are the outbox's.
+ * (name, peer), retries, pacing and the hold while disconnected are the outbox's.
  */
 import type { JetStreamManager, NatsConnection } from "nats";
-import type { AlertTransport } from "../actors/outbox.js";
 import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
 import { alreadyLogged, type LoggedAlert } from "./replica-dedup.js";
 import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
-import { LinkedTransport } from "./linked-transport.js";
+import type { LogWriter } from "./bus-transport.js";
 import type { MonitorStats } from "../stats.js";
 
 /** The alert log's size, bytes; the oldest alerts go first when full. */
@@ -50,29 +49,24 @@ interface Logged {
   muted: boolean;
 }
 
-export class StreamAlertTransport extends LinkedTransport implements AlertTransport {
+export class StreamAlertWriter implements LogWriter<Alert> {
   private constructor(
-    nc: NatsConnection,
     private readonly log: TransitionLog<LoggedAlert>,
     private readonly subjects: Subjects,
     private readonly stats: MonitorStats,
     private readonly repeatIntervalMs: number,
-  ) {
-    super(nc);
-  }
+  ) {}
 
-  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats, repeatIntervalMs: number): Promise<StreamAlertTransport> {
+  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats, repeatIntervalMs: number): Promise<StreamAlertWriter> {
     const log = await TransitionLog.open<LoggedAlert>(nc, { stream: subjects.stream("ALERTS"), decode: loggedAlert });
-    return new StreamAlertTransport(nc, log, subjects, stats, repeatIntervalMs);
+    return new StreamAlertWriter(log, subjects, stats, repeatIntervalMs);
   }
 
-  send(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): boolean {
-    if (!this.up) return false;
+  write(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): void {
     this.append(alert).then(
       (logged) => done(undefined, logged.episode, logged.muted),
       (err: unknown) => done(err ?? new Error("alert append failed")),
     );
-    return true;
   }
 
   /**

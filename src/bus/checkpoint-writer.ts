@@ -34,6 +34,8 @@ export interface WindowSource {
 export interface CheckpointWriterOptions {
   nc: NatsConnection;
   clock: Clock;
+  /** Randomness in [0, 1): the writer's id, and the spread of its rounds among replicas. */
+  random: () => number;
   subjects: Subjects;
   windows: WindowSource;
   /** The partition count of nats.conf's mappings. */
@@ -71,11 +73,11 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Work between two turns of the event loop, ms: a round never holds the loop longer. */
 const SLICE_MS = 5;
 
-/** A writer's id in its announcements: others skip their round when they hear one. */
-const writerId = () => Math.random().toString(36).slice(2, 12);
+/** A writer's id in its announcements (others skip their round when they hear one), from `random`. */
+const writerId = (random: () => number) => random().toString(36).slice(2, 12);
 
 export class CheckpointWriter {
-  private readonly id = writerId();
+  private readonly id: string;
   /** Per partition, the bucket count it is written with now. */
   private readonly buckets = new Map<number, number>();
   /** Per bucket subject, this writer's last write of it. */
@@ -95,8 +97,13 @@ export class CheckpointWriter {
   private bytesPerWindow = BATCH_BYTES_PER_WINDOW;
 
   constructor(private readonly o: CheckpointWriterOptions) {
+    this.id = writerId(o.random);
     for (const [k, n] of o.stored ?? []) this.buckets.set(k, n);
-    this.failureLog = new RateLimitedLog((f, m) => o.log.warn(f, m), 10_000, () => o.clock.now());
+    this.failureLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      10_000,
+      () => o.clock.now(),
+    );
   }
 
   /** Writes a round every interval from now on (the first after a random part of one, so that replicas fall out of step). */
@@ -111,7 +118,7 @@ export class CheckpointWriter {
         }
       },
     });
-    this.schedule(this.o.intervalMs * (0.5 + Math.random() / 2));
+    this.schedule(this.o.intervalMs * (0.5 + this.o.random() / 2));
   }
 
   /**
@@ -166,7 +173,7 @@ export class CheckpointWriter {
    */
   private siblingWrote(): void {
     this.siblingRoundAt = this.o.clock.now();
-    if (!this.inRound && !this.stopped) this.schedule(this.o.intervalMs * (1.25 + Math.random() / 2));
+    if (!this.inRound && !this.stopped) this.schedule(this.o.intervalMs * (1.25 + this.o.random() / 2));
   }
 
   private async writeRound(): Promise<RoundReport> {
@@ -226,13 +233,7 @@ export class CheckpointWriter {
   }
 
   /** Writes the changed buckets; true when one was too large for a message (nothing more written then). */
-  private async writeBuckets(
-    k: number,
-    buckets: MetricWindow[][],
-    fresh: boolean,
-    report: RoundReport,
-    pending: Set<Promise<void>>,
-  ): Promise<boolean> {
+  private async writeBuckets(k: number, buckets: MetricWindow[][], fresh: boolean, report: RoundReport, pending: Set<Promise<void>>): Promise<boolean> {
     const now = this.o.clock.now();
     for (let b = 0; b < buckets.length; b++) {
       const subject = this.o.subjects.checkpoint(k, b);

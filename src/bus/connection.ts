@@ -19,7 +19,10 @@ export interface ConnectOptions {
 
 export async function openConnection(settings: NatsSettings, options: ConnectOptions): Promise<NatsConnection> {
   const opts: ConnectionOptions = {
-    servers: settings.servers.split(",").map((s) => s.trim()).filter(Boolean),
+    servers: settings.servers
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     name: options.name,
     timeout: options.timeoutMs ?? TUNING.connectTimeoutMs,
     maxReconnectAttempts: options.finite ? 3 : -1,

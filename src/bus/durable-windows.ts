@@ -16,6 +16,8 @@ export interface DurableWindowsOptions {
   config: MonitorConfig;
   nc: NatsConnection;
   clock: Clock;
+  /** Randomness in [0, 1), for the checkpoint writer. */
+  random: () => number;
   subjects: Subjects;
   windows: WindowSource;
   shardTag: string;
@@ -32,8 +34,23 @@ export class DurableWindows {
   ) {}
 
   static start(o: DurableWindowsOptions): DurableWindows {
-    const common = { nc: o.nc, clock: o.clock, subjects: o.subjects, windows: o.windows, partitions: o.config.partitions, shardTag: o.shardTag, stats: o.stats, log: o.log };
-    const writer = new CheckpointWriter({ ...common, intervalMs: o.config.checkpointIntervalMs, refreshMs: o.config.windowRetentionMs / 4, stored: o.stored });
+    const common = {
+      nc: o.nc,
+      clock: o.clock,
+      subjects: o.subjects,
+      windows: o.windows,
+      partitions: o.config.partitions,
+      shardTag: o.shardTag,
+      stats: o.stats,
+      log: o.log,
+    };
+    const writer = new CheckpointWriter({
+      ...common,
+      random: o.random,
+      intervalMs: o.config.checkpointIntervalMs,
+      refreshMs: o.config.windowRetentionMs / 4,
+      stored: o.stored,
+    });
     const responder = new TransferResponder(common);
     writer.start();
     responder.start();

@@ -1,5 +1,5 @@
 /**
- * HistoryFeed: keeps the supervisor's episode index (window/history.ts) in step with the alert
+ * HistoryFeed: keeps the episode index (window/history.ts) in step with the alert
  * log, the one source of failure history; no metric is stored for it. With the log (JetStream) an
  * ordered consumer on `<prefix>.alertlog.>` replays what the log keeps, oldest first, then follows
  * every new alert in order, across reconnects; replicas of a shard all read the same log, so they
@@ -9,10 +9,11 @@
  * (docs/clocks.md).
  */
 import { DeliverPolicy, type NatsConnection, type Subscription } from "nats";
-import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { Subjects } from "../api/subjects.js";
+import type { Alert } from "../api/types.js";
 import { decodeAlert } from "../api/validate.js";
 import type { Clock, TimerHandle } from "../clock.js";
-import { TUNING, type ShardSpec } from "../config.js";
+import { TUNING } from "../config.js";
 import type { Logger } from "../log.js";
 import { alertFact, type EpisodeIndex } from "../window/history.js";
 import { ALERT_HISTORY } from "./alert-stream.js";
@@ -23,9 +24,8 @@ export interface HistoryFeedOptions {
   subjects: Subjects;
   clock: Clock;
   index: EpisodeIndex;
-  /** This instance's shard (it keeps the history of its own names), and the partition count. */
-  shard?: ShardSpec;
-  partitions: number;
+  /** Whether this instance owns a metric name (it keeps the history of its own names). */
+  owns: (name: string) => boolean;
   /** Follow the alert log (JetStream) rather than the alert subjects. */
   logged: boolean;
   /** How long the alert log keeps alerts, ms: the span of a history without the log's own word. */
@@ -67,14 +67,13 @@ async function openSource(o: HistoryFeedOptions): Promise<{ stop(): void }> {
 
 /** One alert's bytes into the index, when it is an alert of a name this instance owns. */
 function recordAlert(o: HistoryFeedOptions, data: Uint8Array): void {
-  let alert;
+  let alert: Alert;
   try {
     alert = decodeAlert(data);
   } catch {
     return; // not an alert: the log's publishers are monitors, but the subject is open to them only by permission
   }
-  const shard = o.shard;
-  if (!shard || partitionOf(alert.name, o.partitions) % shard.count === shard.index) o.index.record(alertFact(alert));
+  if (o.owns(alert.name)) o.index.record(alertFact(alert));
 }
 
 /** The alert subjects, live: what is published from now on. */

@@ -36,7 +36,11 @@ export class MetricIntake {
 
   constructor(private readonly o: IntakeOptions) {
     this.subjects = new Subjects(o.prefix);
-    this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), o.rejectLogIntervalMs, () => o.clock.now());
+    this.rejectLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      o.rejectLogIntervalMs,
+      () => o.clock.now(),
+    );
   }
 
   /**

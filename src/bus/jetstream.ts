@@ -46,11 +46,6 @@ export function isNotFound(err: unknown): boolean {
   return (err as NatsError).code === "404";
 }
 
-/** Resolves after `ms`. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * Creates one of peermon's streams unless it exists (an existing stream is left as it is: its
  * limits are the operator's to change). File storage, oldest messages discarded first.

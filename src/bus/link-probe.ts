@@ -12,7 +12,7 @@
  */
 import type { NatsConnection } from "nats";
 import type { Clock, TimerHandle } from "../clock.js";
-import type { RoundTrip } from "../actors/supervisor.js";
+import type { RoundTrip } from "../actors/self-health.js";
 
 const PROBE = "probe";
 

@@ -8,6 +8,7 @@
 import { createInbox, headers, type MsgHdrs, type NatsConnection, type Subscription } from "nats";
 import { decode, encode } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
+import type { Clock } from "../clock.js";
 import type { ShardSpec } from "../config.js";
 
 export const MISSING_SHARDS_HEADER = "Peermon-Missing-Shards";
@@ -18,12 +19,7 @@ export function isInbox(reply: string | undefined): boolean {
 }
 
 /** Answers the internal scatter: `{ s: shard index, n: names }`. */
-export function answerShardNames(
-  nc: NatsConnection,
-  subjects: Subjects,
-  shard: ShardSpec,
-  names: () => string[],
-): Subscription {
+export function answerShardNames(nc: NatsConnection, subjects: Subjects, shard: ShardSpec, names: () => string[]): Subscription {
   return nc.subscribe(subjects.internalNames, {
     callback: (err, m) => {
       if (!err && isInbox(m.reply)) m.respond(encode({ s: shard.index, c: shard.count, n: names() }));
@@ -38,12 +34,12 @@ export interface GatheredNames {
 }
 
 /** Asks every instance for its names; resolves when all `shardCount` shards answered or after `timeoutMs`. */
-export function gatherNames(nc: NatsConnection, subjects: Subjects, shardCount: number, timeoutMs: number): Promise<GatheredNames> {
+export function gatherNames(nc: NatsConnection, subjects: Subjects, shardCount: number, timeoutMs: number, clock: Clock): Promise<GatheredNames> {
   return new Promise((resolve) => {
     const byShard = new Map<number, string[]>();
     const inbox = createInbox();
     const finish = () => {
-      clearTimeout(timer);
+      clock.clearTimer(timer);
       sub.unsubscribe();
       const names = [...new Set([...byShard.values()].flat())].sort();
       const missing = Array.from({ length: shardCount }, (_, i) => i).filter((i) => !byShard.has(i));
@@ -62,7 +58,7 @@ export function gatherNames(nc: NatsConnection, subjects: Subjects, shardCount: 
         if (byShard.size === shardCount) finish();
       },
     });
-    const timer = setTimeout(finish, timeoutMs);
+    const timer = clock.setTimer(finish, timeoutMs);
     nc.publish(subjects.internalNames, undefined, { reply: inbox });
   });
 }

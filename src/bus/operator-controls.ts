@@ -1,26 +1,20 @@
 /**
  * Operator control on the bus, for one monitor: the silences it follows (a SilenceBook fed from
- * the KV bucket: the supervisor's Muter) and its disruption events (the log that de-duplicates
- * them across replicas, the events of other replicas, the disruptions open at start, and release
- * requests). Made in two steps because the supervisor needs the book and the publisher, and the
- * followers need the supervisor: `prepare` before it, `attach` after it and before the restore.
+ * the KV bucket: the windows' Muter) and the disruptions of others (the events other replicas
+ * logged, the disruptions open at start, and release requests; its own events leave through the
+ * outbox). Made in two steps because the windows need the book, and the followers need the
+ * windows: constructed before them, `attach`ed after them and before the restore.
  */
 import type { JetStreamManager, NatsConnection, Subscription } from "nats";
-import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { Subjects } from "../api/subjects.js";
+import type { MuteScope } from "../actors/muter.js";
 import { SilenceBook } from "../actors/silence-book.js";
-import type { Supervisor } from "../actors/supervisor.js";
+import type { WindowUnits } from "../actors/window-units.js";
+import type { Ownership } from "./ownership.js";
 import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import {
-  answerReleases,
-  CoreDisruptionPublisher,
-  ensureDisruptionStream,
-  followDisruptions,
-  openDisruptions,
-  StreamDisruptionLog,
-  type DisruptionPublisher,
-} from "./disruption-log.js";
+import { answerReleases, followDisruptions, openDisruptions } from "./disruption-log.js";
 import { openSilenceBucket, SilenceFollower } from "./silence-store.js";
 
 export interface OperatorGround {
@@ -28,48 +22,32 @@ export interface OperatorGround {
   nc: NatsConnection;
   clock: Clock;
   subjects: Subjects;
-  shardLabel: string;
+  ownership: Ownership;
   log: Logger;
 }
 
 export class OperatorControls {
-  /** The silences this monitor knows: the supervisor's Muter. */
+  /** The silences this monitor knows: the windows' Muter. */
   readonly silences = new SilenceBook();
   private follower: SilenceFollower | undefined;
   private readonly subscriptions: Subscription[] = [];
 
-  private constructor(
+  constructor(
     private readonly g: OperatorGround,
     private readonly jsm: JetStreamManager | undefined,
-    /** Where this monitor's disruption events go. */
-    readonly publisher: DisruptionPublisher,
   ) {}
 
-  /** Before the supervisor: the disruption log (a stream with JetStream, plain publishes without). */
-  static async prepare(g: OperatorGround, jsm: JetStreamManager | undefined): Promise<OperatorControls> {
-    const { config, nc, subjects, log } = g;
-    if (jsm) {
-      try {
-        await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-        return new OperatorControls(g, jsm, await StreamDisruptionLog.open(nc, subjects, log));
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, "cannot use the disruption log stream: publishing disruption events directly");
-      }
-    }
-    return new OperatorControls(g, undefined, new CoreDisruptionPublisher(nc, subjects));
-  }
-
-  /** After the supervisor, before the restore: silences loaded, open disruptions restored, events and releases followed. */
-  async attach(sup: Supervisor): Promise<void> {
-    const { nc, subjects, log, clock, shardLabel } = this.g;
-    const owns = ownsName(this.g.config);
-    this.subscriptions.push(followDisruptions(nc, subjects, owns, (e) => sup.disruptions.observed(e)));
-    this.subscriptions.push(answerReleases(nc, subjects, shardLabel, owns, (name) => sup.disruptions.release(name)));
-    await this.followSilences(sup);
+  /** After the windows, before the restore: silences loaded, open disruptions restored, events and releases followed. */
+  async attach({ disruptions, supervisor }: Pick<WindowUnits, "disruptions" | "supervisor">): Promise<void> {
+    const { nc, subjects, log, clock, ownership } = this.g;
+    const owns = ownership.owns;
+    this.subscriptions.push(followDisruptions(nc, subjects, owns, (e) => disruptions.observed(e)));
+    this.subscriptions.push(answerReleases(nc, subjects, ownership.label, owns, (name) => disruptions.release(name)));
+    await this.followSilences((scopes) => supervisor.silencesEnded(scopes));
     if (!this.jsm) return;
     try {
       const open = await openDisruptions(nc, clock, subjects, owns);
-      for (const e of open) sup.disruptions.observed(e);
+      for (const e of open) disruptions.observed(e);
       if (open.length > 0) log.warn({ names: open.map((e) => e.name) }, "disruptions open at start (from the log): their firing alerts stay held");
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot read open disruptions from the log: they are decided afresh");
@@ -83,11 +61,10 @@ export class OperatorControls {
 
   stop(): void {
     this.follower?.stop();
-    this.publisher.stop();
     for (const s of this.subscriptions) s.unsubscribe();
   }
 
-  private async followSilences(sup: Supervisor): Promise<void> {
+  private async followSilences(ended: (scopes: MuteScope[]) => void): Promise<void> {
     const { nc, subjects, log, clock, config } = this.g;
     if (!this.jsm) {
       log.warn({}, "silences need JetStream: none apply (enable JetStream on the server to use `peermon silence`)");
@@ -95,17 +72,11 @@ export class OperatorControls {
     }
     try {
       const kv = await openSilenceBucket(nc, subjects, { replicas: config.streamReplicas, create: true });
-      this.follower = await SilenceFollower.start({ kv, book: this.silences, clock, log, ended: (scopes) => sup.silencesEnded(scopes) });
+      this.follower = await SilenceFollower.start({ kv, book: this.silences, clock, log, ended });
       const active = this.activeSilences();
       if (active > 0) log.info({ silences: active }, "silences loaded");
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot follow the silences bucket: no silence applies until the monitor restarts");
     }
   }
-}
-
-/** Whether this monitor's shard owns metric name `name` (a name lives on one shard). */
-export function ownsName(config: MonitorConfig): (name: string) => boolean {
-  const shard = config.shard;
-  return (name) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
 }

@@ -1,25 +1,23 @@
 /**
- * The monitor's outgoing side, built in one stage: the alert outbox on its transport (the alert log
- * with JetStream: exactly once across replicas; plain publishes otherwise) and, with early
- * suspicion on, the suspicion outbox on its own (the suspicion log, or plain publishes). The
- * connection watch tells it when the bus is lost and back.
+ * The monitor's road out, built in one stage: the one outbox (actors/outbox.ts) on the one bus
+ * transport, which writes each log as JetStream permits: the alert log (exactly once across
+ * replicas), the suspicion log when suspicion is on, the disruption log; plain publishes where a
+ * stream cannot be used. The connection watch tells it when the bus is lost and back.
  */
 import type { JetStreamManager, NatsConnection } from "nats";
-import { encodeAlert, encodeSuspicion } from "../api/codec.js";
+import { encodeAlert, encodeDisruption, encodeSuspicion } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
-import type { Alert, SuspicionEvent } from "../api/types.js";
-import { Outbox, type Outgoing, type Transport } from "../actors/outbox.js";
-import { SUSPICION_ACCOUNT } from "../actors/suspicion.js";
+import type { Alert, DisruptionEvent, SuspicionEvent } from "../api/types.js";
+import { Outbox } from "../actors/outbox.js";
 import type { Clock } from "../clock.js";
 import { TUNING, type MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import { ensureAlertStream, StreamAlertTransport } from "./alert-stream.js";
-import { CoreTransport } from "./core-transport.js";
-import { ensureSuspicionStream, StreamSuspicionTransport } from "./suspicion-log.js";
-
-/** A transport that hears about the connection. */
-type BusTransport<T extends Outgoing> = Transport<T> & { disconnected(): void; reconnected(): void };
+import { ensureAlertStream, StreamAlertWriter } from "./alert-stream.js";
+import { BusTransport, type LogWriter } from "./bus-transport.js";
+import { CoreWriter } from "./core-writer.js";
+import { ensureDisruptionStream, openDisruptionWriter } from "./disruption-log.js";
+import { ensureSuspicionStream, openSuspicionWriter } from "./suspicion-log.js";
 
 export interface OutgoingGround {
   config: MonitorConfig;
@@ -28,84 +26,97 @@ export interface OutgoingGround {
   stats: MonitorStats;
   subjects: Subjects;
   root: Logger;
+  /** Randomness for the outbox's backoff. */
+  random: () => number;
 }
 
 export class OutgoingBus {
   private constructor(
-    /** Alerts, from the windows' machines to the bus. */
-    readonly alerts: Outbox<Alert>,
-    /** Early suspicion's events, when it is on. */
-    readonly suspects: Outbox<SuspicionEvent> | undefined,
+    /** Everything the monitor emits, on its way to the bus. */
+    readonly outbox: Outbox,
     /** Alerts go through the alert log (JetStream), so open episodes can be read back at start. */
     readonly logged: boolean,
-    private readonly transports: BusTransport<never>[],
+    private readonly transport: BusTransport,
   ) {}
 
   static async open(g: OutgoingGround, jsm: JetStreamManager | undefined): Promise<OutgoingBus> {
-    const alerts = await alertTransport(g, jsm);
-    const suspects = g.config.suspicion ? await suspicionTransport(g, jsm) : undefined;
-    return new OutgoingBus(
-      outbox(g, alerts.transport, "alerts"),
-      suspects && outbox(g, suspects, "suspicion", SUSPICION_ACCOUNT),
-      alerts.logged,
-      [alerts.transport, ...(suspects ? [suspects] : [])] as BusTransport<never>[],
-    );
+    const alerts = await alertWriter(g, jsm);
+    const suspects = g.config.suspicion ? await streamOr(g, jsm, "suspicion", suspicionLog, suspicionCore) : undefined;
+    const disruptions = await streamOr(g, jsm, "disruption", disruptionLog, disruptionCore);
+    const transport = new BusTransport(g.nc, { alerts: alerts.writer, suspects, disruptions });
+    const outbox = new Outbox({
+      transport,
+      clock: g.clock,
+      stats: g.stats,
+      log: g.root.child({ component: "outbox" }),
+      maxInFlight: TUNING.maxAlertsInFlight,
+      random: g.random,
+    });
+    return new OutgoingBus(outbox, alerts.logged, transport);
   }
 
   disconnected(): void {
-    for (const t of this.transports) t.disconnected();
+    this.transport.disconnected();
   }
 
   /** The bus is back: what waited goes out. */
   reconnected(): void {
-    for (const t of this.transports) t.reconnected();
-    this.alerts.resume();
-    this.suspects?.resume();
+    this.transport.reconnected();
+    this.outbox.resume();
   }
 
-  /** Resolves true once everything posted is confirmed, false after `timeoutMs` (each outbox). */
-  async settle(timeoutMs: number): Promise<boolean> {
-    const [alerts] = await Promise.all([this.alerts.settle(timeoutMs), this.suspects?.settle(timeoutMs)]);
-    return alerts;
+  /** Resolves true once everything posted is confirmed, false after `timeoutMs`. */
+  settle(timeoutMs: number): Promise<boolean> {
+    return this.outbox.settle(timeoutMs);
   }
-}
-
-function outbox<T extends Outgoing>(g: OutgoingGround, transport: Transport<T>, component: string, account?: ConstructorParameters<typeof Outbox<T>>[0]["account"]) {
-  return new Outbox<T>({
-    transport,
-    ...(account ? { account } : {}),
-    clock: g.clock,
-    stats: g.stats,
-    log: g.root.child({ component }),
-    maxInFlight: TUNING.maxAlertsInFlight,
-    maxRetryPauseMs: TUNING.maxAlertRetryPauseMs,
-  });
 }
 
 /** The alert log when JetStream is there (exactly once across replicas), plain publishes otherwise. */
-async function alertTransport(g: OutgoingGround, jsm: JetStreamManager | undefined): Promise<{ transport: BusTransport<Alert>; logged: boolean }> {
+async function alertWriter(g: OutgoingGround, jsm: JetStreamManager | undefined): Promise<{ writer: LogWriter<Alert>; logged: boolean }> {
   const { config, nc, subjects, stats } = g;
   if (jsm) {
     try {
       await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-      return { transport: await StreamAlertTransport.open(nc, subjects, stats, config.repeatIntervalMs), logged: true };
+      return { writer: await StreamAlertWriter.open(nc, subjects, stats, config.repeatIntervalMs), logged: true };
     } catch (err) {
       g.root.child({ component: "alerts" }).warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
     }
   }
-  return { transport: new CoreTransport<Alert>(nc, (a) => subjects.alert(a.name, a.peer), encodeAlert), logged: false };
+  return { writer: new CoreWriter<Alert>(nc, (a) => subjects.alert(a.name, a.peer), encodeAlert), logged: false };
 }
 
-/** The suspicion log when JetStream is there (once across replicas), plain publishes otherwise. */
-async function suspicionTransport(g: OutgoingGround, jsm: JetStreamManager | undefined): Promise<BusTransport<SuspicionEvent>> {
-  const { config, nc, subjects, stats } = g;
+/** A log's stream writer when JetStream is there (once across replicas), its plain publisher otherwise. */
+async function streamOr<T>(
+  g: OutgoingGround,
+  jsm: JetStreamManager | undefined,
+  what: string,
+  stream: (g: OutgoingGround, jsm: JetStreamManager) => Promise<T>,
+  core: (g: OutgoingGround) => T,
+): Promise<T> {
   if (jsm) {
     try {
-      await ensureSuspicionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-      return await StreamSuspicionTransport.open(nc, subjects, stats);
+      return await stream(g, jsm);
     } catch (err) {
-      g.root.child({ component: "suspicion" }).warn({ err: (err as Error).message }, "cannot use the suspicion log stream: publishing suspicion directly");
+      g.root.child({ component: what }).warn({ err: (err as Error).message }, `cannot use the ${what} log stream: publishing ${what} events directly`);
     }
   }
-  return new CoreTransport<SuspicionEvent>(nc, (e) => subjects.suspects(e.name, e.peer), encodeSuspicion);
+  return core(g);
+}
+
+async function suspicionLog({ config, nc, subjects, stats }: OutgoingGround, jsm: JetStreamManager): Promise<LogWriter<SuspicionEvent>> {
+  await ensureSuspicionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+  return openSuspicionWriter(nc, subjects, stats);
+}
+
+function suspicionCore({ nc, subjects }: OutgoingGround): LogWriter<SuspicionEvent> {
+  return new CoreWriter<SuspicionEvent>(nc, (e) => subjects.suspects(e.name, e.peer), encodeSuspicion);
+}
+
+async function disruptionLog({ config, nc, subjects, stats }: OutgoingGround, jsm: JetStreamManager): Promise<LogWriter<DisruptionEvent>> {
+  await ensureDisruptionStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+  return openDisruptionWriter(nc, subjects, stats);
+}
+
+function disruptionCore({ nc, subjects }: OutgoingGround): LogWriter<DisruptionEvent> {
+  return new CoreWriter<DisruptionEvent>(nc, (e) => subjects.disruption(e.name), encodeDisruption);
 }

@@ -13,14 +13,8 @@
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamManager, type NatsConnection, type Subscription } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import {
-  ensurePeerSetStream,
-  newestValidPeerSet,
-  peersetLimit,
-  peersetStreamName,
-  removeLimitCommand,
-  type PeerSetStreamState,
-} from "./peerset-stream.js";
+import type { Clock } from "../clock.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetLimit, peersetStreamName, removeLimitCommand, type PeerSetStreamState } from "./peerset-stream.js";
 import type { PeerSet } from "../api/types.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 
@@ -49,11 +43,11 @@ export async function followPeerSet(
   subjects: Subjects,
   target: PeerSetTarget,
   log: Logger,
-  options: { jsm: JetStreamManager | undefined; replicas: number },
+  options: { jsm: JetStreamManager | undefined; replicas: number; clock: Clock },
 ): Promise<PeerSetSource> {
   if (options.jsm) {
     try {
-      return await followStream(nc, options.jsm, subjects, target, log, options.replicas);
+      return await followStream(nc, options.jsm, subjects, target, log, options);
     } catch (err) {
       log.warn({ err: (err as Error).message }, "cannot keep the peerset in JetStream: it is kept in memory only");
     }
@@ -72,7 +66,7 @@ async function followStream(
   subjects: Subjects,
   target: PeerSetTarget,
   log: Logger,
-  replicas: number,
+  { replicas, clock }: { replicas: number; clock: Clock },
 ): Promise<PeerSetSource> {
   const stream = await ensurePeerSetStream(jsm, subjects, replicas);
   const name = peersetStreamName(subjects.prefix);
@@ -89,9 +83,7 @@ async function followStream(
   const done = (async () => {
     for await (const m of messages) target.receivePeerSet(m.data, limit());
   })();
-  const refused = streamBelowServer(stream, nc.info?.max_payload)
-    ? watchRefused(nc, subjects, target, name, stream.maxMsgSize, log)
-    : undefined;
+  const refused = streamBelowServer(stream, nc.info?.max_payload) ? watchRefused(nc, subjects, target, name, stream.maxMsgSize, log, clock) : undefined;
   return {
     mode: "jetstream",
     stop: async () => {
@@ -107,17 +99,11 @@ function streamBelowServer(stream: PeerSetStreamState, maxPayload: number | unde
   return stream.maxMsgSize > 0 && stream.maxMsgSize < peersetLimit(maxPayload);
 }
 
-/** One line at start: the stream's old limit was raised, or a limit below the server's stays. */
+/** One line at start when the stream's own limit (an operator's) is below the server's. */
 function reportStreamLimit(stream: PeerSetStreamState, name: string, maxPayload: number | undefined, log: Logger): void {
-  if (stream.outcome === "raised") {
-    log.info(
-      { stream: name, maxPayload },
-      "raised the peerset stream's 64 KiB message limit (left by an older peermon): " +
-        "a PeerSet may be as large as the server's max_payload",
-    );
-  } else if (streamBelowServer(stream, maxPayload)) {
+  if (streamBelowServer(stream, maxPayload)) {
     log.warn(
-      { stream: name, maxMsgSize: stream.maxMsgSize, maxPayload, err: stream.raiseError },
+      { stream: name, maxMsgSize: stream.maxMsgSize, maxPayload },
       `the peerset stream refuses PeerSets over its max_msg_size: they are not applied (counted as rejected, too_large); ` +
         `remove the limit with \`${removeLimitCommand(name)}\``,
     );
@@ -132,8 +118,13 @@ function watchRefused(
   stream: string,
   maxMsgSize: number,
   log: Logger,
+  clock: Clock,
 ): Subscription {
-  const refusedLog = new RateLimitedLog((f, m) => log.warn(f, m), REFUSED_LOG_INTERVAL_MS, () => performance.now());
+  const refusedLog = new RateLimitedLog(
+    (f, m) => log.warn(f, m),
+    REFUSED_LOG_INTERVAL_MS,
+    () => clock.now(),
+  );
   return nc.subscribe(subjects.peerset, {
     callback: (err, m) => {
       if (err || m.data.length <= maxMsgSize) return;

@@ -4,26 +4,19 @@
  * current peerset, so one garbage publish cannot erase it. Monitors and the SDK both use this.
  *
  * A PeerSet may be as large as the server's `max_payload` (10,000 libp2p ids are about 530 KB), so
- * the stream has no message limit of its own. Older peermon versions created it with the metric
- * limit, 64 KiB, which refuses a PeerSet of about 1,250 libp2p ids or more, silently for a plain
- * publish: a stream with exactly that limit is raised (`raiseLegacyLimit`); any other limit was
- * set by an operator and is left alone.
+ * the stream has no message limit of its own. A limit an operator set is left alone, and said.
  */
 import { DiscardPolicy, StorageType, type JetStreamManager, type NatsError, type StreamInfo } from "nats";
 import { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
 import { decodePeerSetMessage } from "../api/validate.js";
-import { MAX_MESSAGE_BYTES, MAX_PEERSET_BYTES } from "../api/codec.js";
-import { describe } from "../errors.js";
+import { MAX_PEERSET_BYTES } from "../api/codec.js";
 
 /** PeerSet messages kept: a reader looks this far back for a valid one. */
 export const PEERSET_HISTORY = 16;
 
 /** The stream's `max_msg_size`: none (-1), so the server's `max_payload` is the only limit. */
 export const PEERSET_MAX_MSG_SIZE = -1;
-
-/** The `max_msg_size` older peermon versions gave the stream (the metric limit): raised when found. */
-export const LEGACY_PEERSET_MAX_MSG_SIZE = MAX_MESSAGE_BYTES;
 
 export function peersetStreamName(prefix: string): string {
   return new Subjects(prefix).stream("PEERSET");
@@ -39,10 +32,8 @@ export interface StreamBounds {
 export interface PeerSetStreamState extends StreamBounds {
   /** The stream's own limit on a message, bytes; -1: none (the server's `max_payload` applies). */
   maxMsgSize: number;
-  /** Created now, its 64 KiB limit from an older peermon raised, or found as it is. */
-  outcome: "created" | "raised" | "kept";
-  /** Why the 64 KiB limit of an older peermon could not be raised (no permission to update streams). */
-  raiseError?: string;
+  /** Created now, or found as it is. */
+  outcome: "created" | "kept";
 }
 
 /**
@@ -79,7 +70,7 @@ export async function peersetStreamBounds(jsm: JetStreamManager, subjects: Subje
   return info && boundsOf(info);
 }
 
-/** Creates the stream when missing, raises an older peermon's 64 KiB limit; returns its state. */
+/** Creates the stream when missing; returns its state. */
 export async function ensurePeerSetStream(jsm: JetStreamManager, subjects: Subjects, replicas = 1): Promise<PeerSetStreamState> {
   const name = peersetStreamName(subjects.prefix);
   const info = await streamInfo(jsm, name);
@@ -96,34 +87,12 @@ export async function ensurePeerSetStream(jsm: JetStreamManager, subjects: Subje
     });
     return { first: 0, last: 0, maxMsgSize: PEERSET_MAX_MSG_SIZE, outcome: "created" };
   }
-  const maxMsgSize = info.config.max_msg_size;
-  if (maxMsgSize !== LEGACY_PEERSET_MAX_MSG_SIZE) return { ...boundsOf(info), maxMsgSize, outcome: "kept" };
-  const raiseError = await removeLimit(jsm, name);
-  return raiseError === undefined
-    ? { ...boundsOf(info), maxMsgSize: PEERSET_MAX_MSG_SIZE, outcome: "raised" }
-    : { ...boundsOf(info), maxMsgSize, outcome: "kept", raiseError };
+  return { ...boundsOf(info), maxMsgSize: info.config.max_msg_size, outcome: "kept" };
 }
 
-/**
- * Removes the stream's limit when it is the 64 KiB of an older peermon (any other is the
- * operator's); resolves with the stream's limit afterwards (-1: none, or the stream is missing).
- * It stays when these credentials may not update streams.
- */
-export async function raiseLegacyLimit(jsm: JetStreamManager, subjects: Subjects): Promise<number> {
-  const name = peersetStreamName(subjects.prefix);
-  const current = (await streamInfo(jsm, name))?.config.max_msg_size ?? PEERSET_MAX_MSG_SIZE;
-  if (current !== LEGACY_PEERSET_MAX_MSG_SIZE) return current;
-  return (await removeLimit(jsm, name)) === undefined ? PEERSET_MAX_MSG_SIZE : current;
-}
-
-/** Sets the stream's max_msg_size to none; resolves with why it failed, or undefined. */
-async function removeLimit(jsm: JetStreamManager, stream: string): Promise<string | undefined> {
-  try {
-    await jsm.streams.update(stream, { max_msg_size: PEERSET_MAX_MSG_SIZE });
-    return undefined;
-  } catch (err) {
-    return describe(err);
-  }
+/** The stream's own limit on a message, bytes (-1: none, or the stream is missing). */
+export async function peersetStreamLimit(jsm: JetStreamManager, subjects: Subjects): Promise<number> {
+  return (await streamInfo(jsm, peersetStreamName(subjects.prefix)))?.config.max_msg_size ?? PEERSET_MAX_MSG_SIZE;
 }
 
 /**

@@ -10,8 +10,10 @@
 import { headers, type MsgHdrs, type NatsConnection, type Service, type ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { EXCLUDE_HEADER, NOW_HEADER, isValidToken, partitionOf, type Subjects } from "../api/subjects.js";
-import type { Supervisor } from "../actors/supervisor.js";
+import { EXCLUDE_HEADER, NOW_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
+import type { WindowViews } from "../actors/window-views.js";
+import type { MonitorStats } from "../stats.js";
+import type { LinkReport } from "../window/self-outage.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
@@ -25,14 +27,18 @@ export const SERVICE_VERSION = "0.1.0";
 
 export interface QueryServiceOptions {
   nc: NatsConnection;
-  supervisor: Supervisor;
+  /** The windows, read-only. */
+  views: WindowViews;
+  stats: MonitorStats;
+  /** The monitor's own link now. */
+  link: () => LinkReport;
   subjects: Subjects;
   /** Partitions whose queries this instance answers; undefined: all, public and partitioned form. */
   partitions: number[] | undefined;
   /** This instance's shard; `names` then gathers the names of every shard. */
   shard: ShardSpec | undefined;
-  /** Partition count of nats.conf's mappings: which names a shard owns. */
-  partitionCount: number;
+  /** Whether this instance owns a metric name (its shard answers its history). */
+  owns: (name: string) => boolean;
   queue: string;
   metadata: Record<string, string>;
   log: Logger;
@@ -60,14 +66,14 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     // $SRV.STATS data: counters, windows per state per name, shard and peerset (peermon status).
     statsHandler: async () => ({
       ...o.metadata,
-      windows: o.supervisor.windowCount,
-      states: o.supervisor.views.stateCounts(),
-      suspects: o.supervisor.views.suspectCounts(),
-      peers: o.supervisor.currentPeerSet?.peers.length ?? null,
-      neverSeen: o.supervisor.views.neverSeenSummary(TUNING.neverSeenListed),
-      link: o.supervisor.health.guard.report(o.clock.now()),
+      windows: o.views.windowCount,
+      states: o.views.stateCounts(),
+      suspects: o.views.suspectCounts(),
+      peers: o.views.peerCount,
+      neverSeen: o.views.neverSeenSummary(TUNING.neverSeenListed),
+      link: o.link(),
       delivery: o.delivery() ?? null,
-      counters: o.supervisor.stats.snapshot(),
+      counters: o.stats.snapshot(),
       ...o.operatorStatus?.(),
     }),
   });
@@ -76,11 +82,15 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const latest = guarded("latest", (m) => {
     const [name] = o.subjects.queryTokens(m.subject, 1);
     if (!isValidToken(name)) return fail(m, 400, "the metric name must be one subject token");
-    const excludeSuspects = m.headers?.get(EXCLUDE_HEADER)?.split(",").some((v) => v.trim() === "suspect") === true;
+    const excludeSuspects =
+      m.headers
+        ?.get(EXCLUDE_HEADER)
+        ?.split(",")
+        .some((v) => v.trim() === "suspect") === true;
     const now = stampNow(o.clock); // before the answer is built: every metric in it is fresh at `now`
-    const reply = o.supervisor.views.latestEncoded(name, { excludeSuspects });
+    const reply = o.views.latestEncoded(name, { excludeSuspects });
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
-    if (isEmptyList(reply) && !o.supervisor.views.names().includes(name)) {
+    if (isEmptyList(reply) && !o.views.names().includes(name)) {
       return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
     }
     const max = o.nc.info?.max_payload ?? Infinity;
@@ -97,8 +107,8 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   });
   const peer = guarded("peer", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
-    const metric = o.supervisor.views.latestForPeer(name!, peerId!);
-    if (!metric && o.supervisor.views.isNeverSeen(name!, peerId!)) {
+    const metric = o.views.latestForPeer(name!, peerId!);
+    if (!metric && o.views.isNeverSeen(name!, peerId!)) {
       return fail(m, 404, `peer ${peerId} is in the peerset, never reported ${name}; is its informer for ${name} running?`);
     }
     if (!metric) {
@@ -108,10 +118,9 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     return "ok";
   });
   const shard = o.shard;
-  const owns = (name: string) => !shard || partitionOf(name, o.partitionCount) % shard.count === shard.index;
   const answerHistory = guarded("history", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
-    const h = o.supervisor.views.historyOf(name!, peerId!);
+    const h = o.views.historyOf(name!, peerId!);
     if (!h) {
       return fail(
         m,
@@ -124,7 +133,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   });
   // Every shard hears a history query (its subject is not partitioned); the owner of the name answers.
   const history = (err: Error | null, m: ServiceMsg) => {
-    if (err || owns(o.subjects.queryTokens(m.subject, 2)[0]!)) answerHistory(err, m);
+    if (err || o.owns(o.subjects.queryTokens(m.subject, 2)[0]!)) answerHistory(err, m);
   };
   if (o.partitions === undefined) {
     svc.addEndpoint("latest", { subject: o.subjects.latestEndpoint(), handler: latest });
@@ -140,13 +149,13 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   svc.addEndpoint("history", { subject: o.subjects.historyEndpoint(), handler: history });
   const names = shard
     ? guarded("names", (m) =>
-        gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs).then((g) => {
+        gatherNames(o.nc, o.subjects, shard.count, TUNING.namesGatherMs, o.clock).then((g) => {
           m.respond(encode(g.names), g.headers ? { headers: g.headers } : undefined);
           return "ok" as const;
         }),
       )
     : guarded("names", (m) => {
-        m.respond(encode(o.supervisor.views.names()));
+        m.respond(encode(o.views.names()));
         return "ok";
       });
   // Any instance may answer `names`: one queue group across all shards and replicas.
@@ -179,30 +188,35 @@ function fail(m: ServiceMsg, code: number, text: string): QueryOutcome {
  */
 function guard(o: QueryServiceOptions, queryStats: QueryStats) {
   const { log, clock } = o;
-  const stats = o.supervisor.stats;
-  const refusedLog = new RateLimitedLog((f, msg) => log.warn(f, msg), o.rejectLogIntervalMs, () => clock.now());
-  return (endpoint: QueryEndpoint, fn: (m: ServiceMsg) => Answered) => (err: Error | null, m: ServiceMsg): void => {
-    if (err) {
-      log.warn({ err: err.message }, "query endpoint stopped");
-      return;
-    }
-    if (!isInbox(m.reply)) {
-      stats.queriesRefused++;
-      refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
-      return;
-    }
-    const started = clock.now();
-    const failed = (e: unknown): QueryOutcome => {
-      log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
-      return fail(m, 500, `peermon could not answer: ${(e as Error).message}`);
+  const stats = o.stats;
+  const refusedLog = new RateLimitedLog(
+    (f, msg) => log.warn(f, msg),
+    o.rejectLogIntervalMs,
+    () => clock.now(),
+  );
+  return (endpoint: QueryEndpoint, fn: (m: ServiceMsg) => Answered) =>
+    (err: Error | null, m: ServiceMsg): void => {
+      if (err) {
+        log.warn({ err: err.message }, "query endpoint stopped");
+        return;
+      }
+      if (!isInbox(m.reply)) {
+        stats.queriesRefused++;
+        refusedLog.note({ subject: m.subject, reply: m.reply ?? null }, "dropped a query whose reply subject is not an _INBOX");
+        return;
+      }
+      const started = clock.now();
+      const failed = (e: unknown): QueryOutcome => {
+        log.error({ err: (e as Error).message, subject: m.subject }, "query failed");
+        return fail(m, 500, `peermon could not answer: ${(e as Error).message}`);
+      };
+      const record = (outcome: QueryOutcome) => queryStats.record(endpoint, outcome, clock.now() - started);
+      try {
+        const answered = fn(m);
+        if (typeof answered === "string") record(answered);
+        else void answered.catch(failed).then(record);
+      } catch (e) {
+        record(failed(e));
+      }
     };
-    const record = (outcome: QueryOutcome) => queryStats.record(endpoint, outcome, clock.now() - started);
-    try {
-      const answered = fn(m);
-      if (typeof answered === "string") record(answered);
-      else void answered.catch(failed).then(record);
-    } catch (e) {
-      record(failed(e));
-    }
-  };
 }

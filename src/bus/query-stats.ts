@@ -18,9 +18,10 @@ export function outcomeOf(code: number): QueryOutcome {
 
 export class QueryStats {
   /** Queries answered, per endpoint and outcome. */
-  readonly answered = Object.fromEntries(
-    QUERY_ENDPOINTS.map((e) => [e, Object.fromEntries(QUERY_OUTCOMES.map((o) => [o, 0]))]),
-  ) as Record<QueryEndpoint, Record<QueryOutcome, number>>;
+  readonly answered = Object.fromEntries(QUERY_ENDPOINTS.map((e) => [e, Object.fromEntries(QUERY_OUTCOMES.map((o) => [o, 0]))])) as Record<
+    QueryEndpoint,
+    Record<QueryOutcome, number>
+  >;
 
   /** Told each query's duration, in seconds, when someone listens (the Prometheus histogram). */
   onDuration: ((endpoint: QueryEndpoint, seconds: number) => void) | undefined;

@@ -33,13 +33,7 @@ export interface LoggedAlert {
  * first firing alert never is, muted or not: replicas that disagree on a silence added at that
  * very moment still log one episode.)
  */
-export function alreadyLogged(
-  last: LoggedAlert | undefined,
-  kind: AlertKind,
-  triggeredAt: bigint,
-  repeatIntervalMs: number,
-  unmutedRepeat = false,
-): boolean {
+export function alreadyLogged(last: LoggedAlert | undefined, kind: AlertKind, triggeredAt: bigint, repeatIntervalMs: number, unmutedRepeat = false): boolean {
   if (!last || last.kind !== kind) return false;
   if (unmutedRepeat && last.muted) return false;
   if (kind === "resolved" || repeatIntervalMs <= 0) return true;

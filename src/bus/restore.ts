@@ -7,15 +7,15 @@
  * restored. Best effort: a failure is logged and the monitor starts without what failed.
  */
 import type { NatsConnection, JetStreamManager } from "nats";
-import { partitionOf, type Subjects } from "../api/subjects.js";
+import type { Subjects } from "../api/subjects.js";
 import type { WireMetric } from "../api/validate.js";
 import type { Supervisor } from "../actors/supervisor.js";
 import type { MonitorConfig } from "../config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
+import type { MonitorStats } from "../stats.js";
+import type { Ownership } from "./ownership.js";
 import { ensureCheckpointStream, readCheckpoints } from "./checkpoint-stream.js";
-import { isNotFound } from "./jetstream.js";
-import { retireMetricStream } from "./retire-metric-stream.js";
 import { openEpisodes } from "./stream-replay.js";
 import { takeWindowsFromSibling } from "./window-transfer.js";
 
@@ -26,9 +26,9 @@ export interface RestoreContext {
   clock: Clock;
   subjects: Subjects;
   sup: Supervisor;
-  /** Partitions this instance owns; undefined: all. */
-  owned: number[] | undefined;
-  shardTag: string;
+  stats: MonitorStats;
+  /** The names and partitions this instance owns. */
+  ownership: Ownership;
   log: Logger;
 }
 
@@ -42,28 +42,27 @@ export interface RestoredWindows {
 
 /**
  * Brings this shard's windows back: from a sibling, else from checkpoints (a failure is logged).
- * Without durable windows nothing comes back (but an older version's every-metric stream is still
- * deleted: it would make the server store every metric).
+ * Without durable windows nothing comes back.
  */
 export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows> {
   const started = c.clock.now();
   const restored: RestoredWindows = { source: "nothing", metrics: 0, stored: new Map() };
-  if (!c.config.durableWindows) {
-    await retireOrWarn(c, true, async () => undefined);
-    return restored;
-  }
+  if (!c.config.durableWindows) return restored;
   const apply = (m: WireMetric, receivedAtMs: number) => {
     if (c.sup.ingest(m, receivedAtMs)) restored.metrics++;
   };
-  let pending: number[] | undefined = c.owned;
+  let pending: number[] | undefined = c.ownership.partitions;
   try {
-    await prepareCheckpoints(c);
-    const sibling = await takeWindowsFromSibling({ ...c, partitions: c.config.partitions, apply });
+    await ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
+    const sibling = await takeWindowsFromSibling({ ...c, shardTag: c.ownership.tag, partitions: c.config.partitions, apply });
     if (sibling) {
       restored.source = "sibling";
       if (sibling.failure) {
-        c.log.warn({ err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length }, "a sibling's transfer stopped short: the rest from checkpoints");
-        pending = (c.owned ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
+        c.log.warn(
+          { err: sibling.failure, complete: sibling.complete.size, of: sibling.partitions.length },
+          "a sibling's transfer stopped short: the rest from checkpoints",
+        );
+        pending = (c.ownership.partitions ?? allPartitions(c.config.partitions)).filter((k) => !sibling.complete.has(k));
       } else pending = [];
     }
     if (pending === undefined || pending.length > 0) {
@@ -75,7 +74,7 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
   } catch (err) {
     c.log.warn({ err: (err as Error).message }, "cannot restore windows: starting with those restored so far");
   }
-  c.sup.stats.windowsRestored = c.sup.windowCount;
+  c.stats.windowsRestored = c.sup.windowCount;
   c.log.info(
     { source: restored.source, windows: c.sup.windowCount, metrics: restored.metrics, ms: Math.round(c.clock.now() - started) },
     "window restore finished",
@@ -83,43 +82,22 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
   return restored;
 }
 
-/** The checkpoint stream, created when missing, after an older version's every-metric stream is retired. */
-async function prepareCheckpoints(c: RestoreContext): Promise<void> {
-  const ensure = () =>
-    ensureCheckpointStream(c.jsm, c.subjects, { replicas: c.config.streamReplicas, retentionMs: c.config.windowRetentionMs });
-  const hasCheckpoints = await c.jsm.streams.info(c.subjects.stream("WINDOWS")).then(
-    (si) => si.state.messages > 0,
-    (err) => {
-      if (isNotFound(err)) return false;
-      throw err;
-    },
-  );
-  await retireOrWarn(c, hasCheckpoints, ensure);
-  await ensure();
-}
-
-async function retireOrWarn(c: RestoreContext, hasCheckpoints: boolean, ensure: () => Promise<void>): Promise<void> {
-  const stream = c.subjects.stream("METRICS");
-  try {
-    const carried = await retireMetricStream({ ...c, partitions: c.config.partitions }, hasCheckpoints, ensure);
-    if (carried > 0) c.log.info({ windows: carried }, "the older stream's windows were carried over into checkpoints");
-  } catch (err) {
-    c.log.warn(
-      { err: (err as Error).message, stream },
-      `cannot retire the every-metric window stream of an older peermon, so the server still stores every metric: ` +
-        `delete it (nats stream rm ${stream}) or allow $JS.API.STREAM.DELETE.${stream} to the monitor`,
-    );
-  }
-}
-
 function allPartitions(count: number): number[] {
   return Array.from({ length: count }, (_, k) => k);
 }
 
+/** What restoring open episodes needs. */
+export interface EpisodeRestore {
+  nc: NatsConnection;
+  clock: Clock;
+  subjects: Subjects;
+  sup: Supervisor;
+  owns: (name: string) => boolean;
+  log: Logger;
+}
+
 /** Windows whose episode was alerted before this start begin `alerted` (best effort: a failure is logged). */
-export async function restoreEpisodes(config: MonitorConfig, nc: NatsConnection, clock: Clock, subjects: Subjects, sup: Supervisor, log: Logger) {
-  const shard = config.shard;
-  const owns = (name: string) => !shard || partitionOf(name, config.partitions) % shard.count === shard.index;
+export async function restoreEpisodes({ nc, clock, subjects, sup, owns, log }: EpisodeRestore) {
   try {
     const open = await openEpisodes(nc, clock, subjects, owns);
     sup.episodesRestored(open);

@@ -63,7 +63,11 @@ export class SilenceFollower {
   rejected = 0;
 
   private constructor(private readonly o: SilenceFollowerOptions) {
-    this.badLog = new RateLimitedLog((f, m) => o.log.warn(f, m), 10_000, () => o.clock.now());
+    this.badLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      10_000,
+      () => o.clock.now(),
+    );
   }
 
   /**
@@ -74,11 +78,11 @@ export class SilenceFollower {
     const f = new SilenceFollower(o);
     let loaded!: (done: boolean) => void;
     const initial = new Promise<boolean>((resolve) => (loaded = resolve));
-    const timer = setTimeout(() => loaded(false), INITIAL_LOAD_MS);
+    const timer = o.clock.setTimer(() => loaded(false), INITIAL_LOAD_MS);
     f.watch = await o.kv.watch({ initializedFn: () => loaded(true) });
     void f.follow(f.watch);
     if (!(await initial)) o.log.warn({ silences: o.book.size }, "the silences bucket is slow to answer: starting with the silences read so far");
-    clearTimeout(timer);
+    o.clock.clearTimer(timer);
     f.stopWallSteps = o.clock.onWallStep(() => f.arm()); // ends are wall-clock times: a step moves them
     f.arm();
     return f;

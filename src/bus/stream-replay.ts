@@ -60,7 +60,10 @@ export async function replayStream(
     const watch = () => {
       watchdog = clock.setTimer(() => {
         if (seen === n) {
-          void jsm.consumers.info(stream, info.name).then((ci) => ci.num_pending === 0 && messages.stop(), () => undefined);
+          void jsm.consumers.info(stream, info.name).then(
+            (ci) => ci.num_pending === 0 && messages.stop(),
+            () => undefined,
+          );
         }
         seen = n;
         watch();

@@ -3,17 +3,16 @@
  * alerts are: each replica appends to `<prefix>.suspectlog.<name>.<peer>` through the
  * TransitionLog (suspect and cleared alternate per window), and the stream `<PREFIX>_SUSPECTS`
  * republishes each stored event to the public `<prefix>.suspects.<name>.<peer>`. Without
- * JetStream, CoreTransport publishes each replica's own events there directly.
+ * JetStream, a CoreWriter publishes each replica's own events there directly.
  */
 import type { JetStreamManager, NatsConnection } from "nats";
-import type { Transport } from "../actors/outbox.js";
 import { encodeSuspicion, MAX_MESSAGE_BYTES } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { SuspicionEvent, SuspicionKind } from "../api/types.js";
 import { decodeSuspicion } from "../api/validate.js";
 import type { MonitorStats } from "../stats.js";
-import { ensureTransitionLog, TransitionLog } from "./transition-log.js";
-import { LinkedTransport } from "./linked-transport.js";
+import { ensureTransitionLog, TransitionLog, TransitionWriter } from "./transition-log.js";
+import type { LogWriter } from "./bus-transport.js";
 
 /** Events kept per window: the last tells whether the peer is suspect; the rest is short history. */
 const SUSPICION_HISTORY = 16;
@@ -34,30 +33,13 @@ export async function ensureSuspicionStream(jsm: JetStreamManager, subjects: Sub
   });
 }
 
-export class StreamSuspicionTransport extends LinkedTransport implements Transport<SuspicionEvent> {
-  private constructor(
-    nc: NatsConnection,
-    private readonly log: TransitionLog<SuspicionKind>,
-    private readonly subjects: Subjects,
-    private readonly stats: MonitorStats,
-  ) {
-    super(nc);
-  }
-
-  static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<StreamSuspicionTransport> {
-    const log = await TransitionLog.open<SuspicionKind>(nc, { stream: subjects.stream("SUSPECTS"), decode: (d) => decodeSuspicion(d).kind });
-    return new StreamSuspicionTransport(nc, log, subjects, stats);
-  }
-
-  send(e: SuspicionEvent, done: (err?: unknown) => void): boolean {
-    if (!this.up) return false;
-    this.log.append(this.subjects.suspectLog(e.name, e.peer), e.kind, encodeSuspicion(e), (last) => last === e.kind).then(
-      (appended) => {
-        if (!appended.stored || appended.duplicate) this.stats.suspicionsDeduplicated++;
-        done();
-      },
-      (err: unknown) => done(err ?? new Error("suspicion append failed")),
-    );
-    return true;
-  }
+/** The suspicion log's writer: each suspect / cleared once per transition, whichever replica is alive. */
+export async function openSuspicionWriter(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<LogWriter<SuspicionEvent>> {
+  const log = await TransitionLog.open<SuspicionKind>(nc, { stream: subjects.stream("SUSPECTS"), decode: (d) => decodeSuspicion(d).kind });
+  return new TransitionWriter(
+    log,
+    (e: SuspicionEvent) => subjects.suspectLog(e.name, e.peer),
+    encodeSuspicion,
+    () => stats.suspicionsDeduplicated++,
+  );
 }

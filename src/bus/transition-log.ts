@@ -13,6 +13,8 @@
  */
 import type { JetStreamClient, JetStreamManager, NatsConnection } from "nats";
 import { TUNING } from "../config.js";
+import type { Emission } from "../actors/emission.js";
+import type { LogWriter } from "./bus-transport.js";
 import { ensureStream, isNotFound, isSequenceConflict } from "./jetstream.js";
 
 /** The stream that holds one of peermon's transition logs. */
@@ -121,4 +123,30 @@ export class TransitionLog<L> {
 /** The de-duplication id of an append: same subject position and kind, same id (retries collapse). */
 export function appendId(subject: string, lastSeq: number, kind: string): string {
   return `${subject}.${lastSeq}.${kind}`;
+}
+
+/**
+ * A log writer of events that alternate per subject (suspect / cleared, started / ended): each is
+ * appended once per transition, whichever replica gets there first; `deduplicated` counts those
+ * another replica had logged (or a retry the server had stored).
+ */
+export class TransitionWriter<K extends string, T extends Emission & { kind: K }> implements LogWriter<T> {
+  constructor(
+    private readonly log: TransitionLog<K>,
+    private readonly subjectOf: (e: T) => string,
+    private readonly encode: (e: T) => Uint8Array,
+    private readonly deduplicated: () => void,
+  ) {}
+
+  write(e: T, done: (err?: unknown) => void): void {
+    this.log
+      .append(this.subjectOf(e), e.kind, this.encode(e), (last) => last === e.kind)
+      .then(
+        (appended) => {
+          if (!appended.stored || appended.duplicate) this.deduplicated();
+          done();
+        },
+        (err: unknown) => done(err ?? new Error(`${e.kind} append failed`)),
+      );
+  }
 }

@@ -77,5 +77,8 @@ function rejectDuplicateNames(users: RoleUser[]): void {
 }
 
 function splitList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((v) => v.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

@@ -29,9 +29,6 @@ export const ANSI: Palette = {
 };
 
 /** The palette for `stream` (stdout by default) under `env`. */
-export function paletteFor(
-  stream: { isTTY?: boolean } = process.stdout,
-  env: NodeJS.ProcessEnv = process.env,
-): Palette {
+export function paletteFor(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): Palette {
   return stream.isTTY && !env.NO_COLOR ? ANSI : NO_COLOR;
 }

@@ -4,7 +4,7 @@
  * its counters, in the style of the other status lines. URLs are already redacted by the monitor.
  */
 import type { DeliveryStatus } from "../delivery/delivery.js";
-import type { SinkStatus } from "../delivery/sink.js";
+import type { SinkStatus } from "../delivery/sink-status.js";
 import { formatDuration } from "../duration.js";
 
 export interface DeliveryPalette {
@@ -35,8 +35,7 @@ export function deliveryLines(d: DeliveryStatus | undefined | null, c: DeliveryP
   if (!d || d.sinks.length === 0) return [];
   const lines = [`  delivery (${d.mode === "memory" ? "from memory: no JetStream" : "from the alert log"}):`];
   for (const s of d.sinks) {
-    const held =
-      s.undelivered > 0 ? `, ${s.undelivered} undelivered (oldest ${formatDuration(s.oldestUndeliveredMs ?? 0)})` : "";
+    const held = s.undelivered > 0 ? `, ${s.undelivered} undelivered (oldest ${formatDuration(s.oldestUndeliveredMs ?? 0)})` : "";
     const error = s.state === "retrying" && s.lastError ? ` | last error: ${s.lastError.reason}: ${s.lastError.detail}` : "";
     lines.push(`    ${s.kind} ${s.url}: ${stateOf(s, c)}${held} | ${countersOf(s)}${error}`);
   }

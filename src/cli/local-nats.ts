@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { PeermonError } from "../errors.js";
 
 export interface LocalNatsOptions {
-  /** Port to listen on. @default a free port */
+  /** Port to listen on. @default one the system assigns (nats-server -p -1), read back from its log */
   port?: number;
   /** A nats-server configuration file (-c). @default none: plain server with JetStream */
   configFile?: string;
@@ -26,25 +26,35 @@ export interface LocalNatsOptions {
   readyTimeoutMs?: number;
 }
 
+/** nats-server's "any free port": the system assigns one when it binds, so none is taken between picking and binding. */
+const RANDOM_PORT = -1;
+/** The line in which nats-server says where clients connect. */
+const CLIENT_LISTEN = /Listening for client connections on [^\s]*:(\d+)/;
+
 export class LocalNatsServer {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private output = "";
 
   private constructor(
-    readonly port: number,
+    private assigned: number,
     readonly storeDir: string,
     private readonly ownsStoreDir: boolean,
     private readonly options: LocalNatsOptions,
   ) {}
 
   static async start(options: LocalNatsOptions = {}): Promise<LocalNatsServer> {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? RANDOM_PORT;
     const ownsStoreDir = options.storeDir === undefined;
     const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "peermon-nats-"));
     const server = new LocalNatsServer(port, storeDir, ownsStoreDir, options);
     await server.launch();
     return server;
+  }
+
+  /** The client port: the one asked for, or the one the system assigned at the first launch. */
+  get port(): number {
+    return this.assigned;
   }
 
   get url(): string {
@@ -70,7 +80,7 @@ export class LocalNatsServer {
     await this.halt("SIGKILL");
   }
 
-  /** Starts the same server again: same port, same store. */
+  /** Starts the same server again: same port (the one it was assigned), same store. */
   async restart(): Promise<void> {
     await this.halt("SIGTERM");
     await this.launch();
@@ -78,7 +88,7 @@ export class LocalNatsServer {
 
   private async launch(): Promise<void> {
     const o = this.options;
-    const args = ["-a", "127.0.0.1", "-p", String(this.port)];
+    const args = ["-a", "127.0.0.1", "-p", String(this.assigned)];
     if (o.configFile) args.unshift("-c", o.configFile);
     if (o.jetstream ?? true) args.push("-js", "-sd", this.storeDir);
     args.push(...(o.args ?? []));
@@ -87,15 +97,15 @@ export class LocalNatsServer {
     this.output = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-4_000);
+      if (this.assigned === RANDOM_PORT) {
+        const listening = CLIENT_LISTEN.exec(this.output);
+        if (listening) this.assigned = Number(listening[1]);
+      }
     });
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
     const spawnError = new Promise<never>((_, reject) =>
       child.once("error", (err) =>
-        reject(
-          new PeermonError(
-            `cannot run nats-server (${err.message}); install it (Debian: apt-get install nats-server) or pass --nats <url>`,
-          ),
-        ),
+        reject(new PeermonError(`cannot run nats-server (${err.message}); install it (Debian: apt-get install nats-server) or pass --nats <url>`)),
       ),
     );
     await Promise.race([this.waitReady(o.readyTimeoutMs ?? 10_000), spawnError]);
@@ -114,11 +124,11 @@ export class LocalNatsServer {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (!this.running) break;
-      if (await acceptsClients(this.port)) return;
+      if (this.assigned !== RANDOM_PORT && (await acceptsClients(this.assigned))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.halt("SIGKILL");
-    throw new PeermonError(`nats-server on port ${this.port} did not start: ${this.output.trim() || "no output"}`);
+    throw new PeermonError(`nats-server on port ${this.assigned} did not start: ${this.output.trim() || "no output"}`);
   }
 }
 

@@ -56,7 +56,10 @@ export function followAlerts(nc: NatsConnection, subjects: Subjects, filter: Ale
     ready,
     stop: () => {
       stopped = true;
-      opening.then((source) => source.stop(), () => undefined);
+      opening.then(
+        (source) => source.stop(),
+        () => undefined,
+      );
     },
   };
 }
@@ -102,9 +105,7 @@ async function* datas(messages: AsyncIterable<{ data: Uint8Array }>): AsyncGener
 
 /** The error an informer or alert stream reports when its connection closed for good. */
 export function connectionClosed(what: string): PeermonError {
-  return new PeermonError(
-    `${what}: the NATS connection closed for good; connect with \`maxReconnectAttempts: -1\` to reconnect forever`,
-  );
+  return new PeermonError(`${what}: the NATS connection closed for good; connect with \`maxReconnectAttempts: -1\` to reconnect forever`);
 }
 
 /** Something else published on the alert subject is skipped, not thrown at the consumer. */

@@ -3,7 +3,7 @@
  * (its `max_msg_size`): the error says how big the set was, what the limit is and what to change.
  */
 import { UsageError } from "../errors.js";
-import { LEGACY_PEERSET_MAX_MSG_SIZE, removeLimitCommand } from "../bus/peerset-stream.js";
+import { removeLimitCommand } from "../bus/peerset-stream.js";
 
 export class PeerSetTooLarge extends UsageError {
   override name = "PeerSetTooLarge";
@@ -19,10 +19,7 @@ export class PeerSetTooLarge extends UsageError {
     hint: string,
     cause: unknown,
   ) {
-    super(
-      `the peerset of ${peers} peer${peers === 1 ? "" : "s"} is ${formatBytes(bytes)} encoded, over ${hint}, then try again`,
-      { cause },
-    );
+    super(`the peerset of ${peers} peer${peers === 1 ? "" : "s"} is ${formatBytes(bytes)} encoded, over ${hint}, then try again`, { cause });
   }
 
   /** The server refused it: its `max_payload` is `maxPayload` bytes. */
@@ -40,15 +37,13 @@ export class PeerSetTooLarge extends UsageError {
 
   /** The PeerSet stream `stream` refused it: its `max_msg_size` is `limit` bytes. */
   static byStream(peers: number, bytes: number, limit: number, stream: string, cause: unknown): PeerSetTooLarge {
-    const whose = limit === LEGACY_PEERSET_MAX_MSG_SIZE ? ", left by an older peermon" : "";
     return new PeerSetTooLarge(
       peers,
       bytes,
       limit,
       "stream",
-      `the ${formatBytes(limit)} that the stream ${stream} accepts (its max_msg_size${whose}): remove that limit with ` +
-        `\`${removeLimitCommand(stream)}\` (credentials that may edit streams; a monitor of this version does it ` +
-        "at start when its own may)",
+      `the ${formatBytes(limit)} that the stream ${stream} accepts (its max_msg_size): remove that limit with ` +
+        `\`${removeLimitCommand(stream)}\` (credentials that may edit streams)`,
       cause,
     );
   }

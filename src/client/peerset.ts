@@ -12,18 +12,13 @@
  * limit, fails with PeerSetTooLarge, which says what the limit is and what to change; a stream
  * left with an older peermon's 64 KiB limit is raised first, when these credentials may.
  */
+import { backoffMs, RETRY } from "../retry-policy.js";
 import { ErrorCode, type JetStreamManager, type NatsConnection, type NatsError, type PubAck } from "nats";
 import { ulid } from "ulid";
 import { encodePeerSet } from "../api/codec.js";
 import type { Subjects } from "../api/subjects.js";
 import type { PeerSet } from "../api/types.js";
-import {
-  ensurePeerSetStream,
-  newestValidPeerSet,
-  peersetStreamBounds,
-  peersetStreamName,
-  raiseLegacyLimit,
-} from "../bus/peerset-stream.js";
+import { ensurePeerSetStream, newestValidPeerSet, peersetStreamBounds, peersetStreamName, peersetStreamLimit } from "../bus/peerset-stream.js";
 import { isOverMaxPayload, isOverStreamLimit, isSequenceConflict } from "../bus/jetstream.js";
 import { JetStreamMissing, PeermonError } from "../errors.js";
 import { PeerSetTooLarge } from "./peerset-too-large.js";
@@ -39,8 +34,8 @@ const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT = 10039;
 
 /** What the stream holds: the current peerset, none yet, or no stream at all. */
 export type PeerSetReading =
-  | { type: "current"; peerset: PeerSet; /** its stream sequence */ seq: number; lastSeq: number }
-  | { type: "none"; /** sequence of the subject's last (invalid) message, 0 if none */ lastSeq: number }
+  | { type: "current"; peerset: PeerSet /** its stream sequence */; seq: number; lastSeq: number }
+  | { type: "none" /** sequence of the subject's last (invalid) message, 0 if none */; lastSeq: number }
   | { type: "no-stream"; stream: string };
 
 /** The outcome of a change. */
@@ -124,10 +119,7 @@ export class PeerSetStore {
       } catch (err) {
         if (!isSequenceConflict(err)) throw err;
         if (attempt >= this.attempts) {
-          throw new PeermonError(
-            `the peerset kept changing under ${this.attempts} attempts to update it (other writers); try again`,
-            { cause: err },
-          );
+          throw new PeermonError(`the peerset kept changing under ${this.attempts} attempts to update it (other writers); try again`, { cause: err });
         }
         await backoff(attempt);
       }
@@ -145,14 +137,13 @@ export class PeerSetStore {
   }
 
   /**
-   * Stores `peerset` through JetStream (after `lastSeq` when given). A set over the stream's limit
-   * raises an older peermon's 64 KiB limit and is tried once more; over any limit it is a
-   * PeerSetTooLarge.
+   * Stores `peerset` through JetStream (after `lastSeq` when given); a set over the server's or the
+   * stream's limit is a PeerSetTooLarge.
    */
   private async store(jsm: JetStreamManager, peerset: PeerSet, lastSeq?: number): Promise<PubAck> {
     const data = encodePeerSet(peerset);
     const options = lastSeq === undefined ? undefined : { expect: { lastSubjectSequence: lastSeq } };
-    for (let raised = false, unanswered = 0; ; ) {
+    for (let unanswered = 0; ; ) {
       try {
         return await this.nc.jetstream().publish(this.subjects.peerset, data, options);
       } catch (err) {
@@ -162,11 +153,7 @@ export class PeerSetStore {
           continue;
         }
         if (!isOverStreamLimit(err)) throw this.tooLarge(err, peerset, data) ?? err;
-        const limit = await raiseLegacyLimit(jsm, this.subjects);
-        if (raised || (limit > 0 && limit < data.length)) {
-          throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, limit, this.stream, err);
-        }
-        raised = true;
+        throw PeerSetTooLarge.byStream(peerset.peers.length, data.length, await peersetStreamLimit(jsm, this.subjects), this.stream, err);
       }
     }
   }
@@ -195,7 +182,6 @@ export class PeerSetStore {
   }
 }
 
-
 /** Publishes retried when no stream answered (created concurrently and not yet listening). */
 const NO_STREAM_RETRIES = 5;
 
@@ -204,7 +190,7 @@ function isNoResponders(err: unknown): boolean {
   return (err as NatsError).code === ErrorCode.NoResponders;
 }
 
-/** A short random pause, growing with the attempt, so that colliding writers spread out. */
+/** A short random pause, growing with the attempt, so that colliding writers spread out (RETRY.contention). */
 function backoff(attempt: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+  return new Promise((r) => setTimeout(r, backoffMs(attempt, { ...RETRY.contention, random: Math.random })));
 }

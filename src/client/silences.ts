@@ -13,8 +13,7 @@ import { openSilenceBucket } from "../bus/silence-store.js";
 import { SilenceNotFound, UsageError } from "../errors.js";
 
 /** What JetStream's absence means for silences. */
-const NO_JETSTREAM =
-  "(silences are kept there, shared by every monitor); enable it (`jetstream: enabled` in the server config, or nats-server -js)";
+const NO_JETSTREAM = "(silences are kept there, shared by every monitor); enable it (`jetstream: enabled` in the server config, or nats-server -js)";
 
 export class SilenceStore {
   constructor(
@@ -75,7 +74,7 @@ export class SilenceStore {
 
   private async read(kv: KV, key: string): Promise<Silence | undefined> {
     const entry = await kv.get(key);
-    if (!entry || entry.operation !== "PUT") return undefined;
+    if (entry?.operation !== "PUT") return undefined;
     try {
       return decodeSilence(entry.value);
     } catch {

@@ -33,9 +33,7 @@ export function rfc3339(ms: number): string {
 }
 
 export function labelsOf(e: DeliveryEvent): Record<string, string> {
-  return e.type === "metric"
-    ? { alertname: ALERTNAME.metric, metric: e.name, peer: e.peer }
-    : { alertname: ALERTNAME.disruption, metric: e.name };
+  return e.type === "metric" ? { alertname: ALERTNAME.metric, metric: e.name, peer: e.peer } : { alertname: ALERTNAME.disruption, metric: e.name };
 }
 
 /** The one sentence an on-call person reads first. */

@@ -39,21 +39,33 @@ export class BatchStage implements Stage {
     return n;
   }
 
-  /** Resolves, once their batches went through `next`, with the alerts it let through. */
+  /** Resolves, once their batches went through `next`, with the alerts it let through (those handed in together batch together). */
   async exec(items: Pending[]): Promise<Pending[]> {
-    const went = await Promise.all(items.map((item) => new Promise<boolean>((done, fail) => this.enqueue({ item, done, fail }))));
-    return items.filter((_, i) => went[i]);
+    const opened: string[] = [];
+    const went = Promise.all(
+      items.map(
+        (item) =>
+          new Promise<boolean>((done, fail) => {
+            const key = this.enqueue({ item, done, fail });
+            if (key !== undefined) opened.push(key);
+          }),
+      ),
+    );
+    for (const key of opened) void this.drain(key);
+    const passed = await went;
+    return items.filter((_, i) => passed[i]);
   }
 
-  private enqueue(w: Waiting): void {
+  /** Queues `w` behind its key's batch; returns the key when it was idle (its drain is to start). */
+  private enqueue(w: Waiting): string | undefined {
     const key = batchKey(w.item.event);
     const queue = this.groups.get(key);
     if (queue) {
       queue.push(w);
-      return;
+      return undefined;
     }
     this.groups.set(key, [w]);
-    void this.drain(key);
+    return key;
   }
 
   /** Sends the key's batches one after the other until nothing waits, then forgets the key. */

@@ -13,19 +13,19 @@
  */
 import type { JetStreamManager, NatsConnection } from "nats";
 import type { Subjects } from "../api/subjects.js";
-import { systemClock, type Clock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
-import { ensureAlertStream } from "../bus/alert-stream.js";
 import { destinationsOf, statusPageUrl, type DeliverySettings } from "./destinations.js";
 import { EpisodeTable } from "./episodes.js";
-import { decodeDisruptionEvent, decodeMetricEvent, type DeliveryEvent } from "./event.js";
-import { ensureDisruptionStream } from "../bus/disruption-log.js";
-import { followDurable, followLogState, followQueue, followSubjectState, type Feed } from "./feed.js";
+import type { DeliveryEvent } from "./event.js";
+import type { Feed } from "./feed.js";
+import { consumerName, followLog, followMemory } from "./follow.js";
 import { httpPoster } from "./http-poster.js";
 import { flagMuter } from "./mute.js";
-import type { Destination, Poster } from "./post.js";
+import type { Poster } from "./post.js";
 import { Reposter } from "./repost.js";
-import { Sink, type SinkStatus } from "./sink.js";
+import { Sink } from "./sink.js";
+import type { SinkStatus } from "./sink-status.js";
 
 export type { DeliverySettings } from "./destinations.js";
 
@@ -38,8 +38,9 @@ export interface DeliveryOptions {
   /** Stream replicas, for creating the alert log when this runs before any monitor did. */
   streamReplicas?: number;
   log: Logger;
-  clock?: Clock;
-  rng?: () => number;
+  clock: Clock;
+  /** Randomness in [0, 1): the retry stage's jitter. */
+  rng: () => number;
   /**
    * Whether this instance answers for keeping (name, peer)'s firing alert alive in Alertmanager:
    * in a monitor, whether it tracks that window. @default every alert
@@ -80,9 +81,9 @@ export class Delivery {
     const links = { statusPage: statusPageUrl(s) };
     const destinations = destinationsOf(s, links);
     if (destinations.length === 0) return undefined;
-    const clock = o.clock ?? systemClock;
+    const clock = o.clock;
     const abort = new AbortController();
-    const poster = o.poster ?? httpPoster({ timeoutMs: s.deliveryTimeoutMs, signal: abort.signal, userAgent: USER_AGENT });
+    const poster = o.poster ?? httpPoster({ timeoutMs: s.deliveryTimeoutMs, signal: abort.signal, userAgent: USER_AGENT, wallNow: () => clock.wallNow() });
     const table = new EpisodeTable();
     if (!o.jsm) {
       o.log.warn(
@@ -98,12 +99,12 @@ export class Delivery {
           table,
           poster,
           clock,
-          rng: o.rng ?? Math.random,
-      log: o.log,
+          rng: o.rng,
+          log: o.log,
           muter: flagMuter,
           batchMs: s.deliveryBatchMs,
           batchMax: s.deliveryBatchMax,
-      ackWaitMs: s.deliveryAckWaitMs,
+          ackWaitMs: s.deliveryAckWaitMs,
           feed: o.jsm ? consumerName(destination) : "memory",
         }),
     );
@@ -114,7 +115,7 @@ export class Delivery {
       await Promise.all(sinks.map((k) => k.stop()));
       throw err;
     }
-    const reposters = startReposters(o, sinks, table, poster, clock);
+    const reposters = startReposters(o, sinks, table, clock);
     const stopPruning = pruneEvery(table, clock);
     o.log.info(
       { destinations: destinations.map((d) => `${d.id} ${d.redacted}`), mode: o.jsm ? "alert log" : "memory", statusPage: links.statusPage || null },
@@ -142,117 +143,14 @@ export class Delivery {
   }
 }
 
-/** Records every alert of the log in the table (what is not an alert is counted by the sinks that meet it). */
-function recorder(table: EpisodeTable, clock: Clock, decode: (data: Uint8Array) => DeliveryEvent = decodeMetricEvent) {
-  return (seq: number, data: Uint8Array) => {
-    try {
-      table.record(seq, decode(data), clock.now());
-    } catch {
-      // not an alert
-    }
-  };
-}
-
-/** The alert log: its state for the table, and one durable consumer per sink. Stops what it started when one fails. */
-async function followLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
-  const s = o.settings;
-  const stream = o.subjects.stream("ALERTS");
-  const feeds: Feed[] = [];
-  try {
-    await ensureAlertStream(jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
-    feeds.push(await followLogState(o.nc, stream, o.subjects.alertLogAll, o.log, recorder(table, clock)));
-    feeds.push(...(await followDisruptionLog(o, jsm, sinks, table, clock)));
-    for (const sink of sinks) {
-      const d = sink.destination;
-      const feed = await followDurable({
-    nc: o.nc,
-    jsm,
-    stream,
-    durable: consumerName(d),
-        filter: o.subjects.alertLogAll,
-        description: `peermon: delivery to ${d.kind} ${d.redacted}`,
-    ackWaitMs: s.deliveryAckWaitMs,
-    maxPending: s.deliveryMaxPending,
-        // Unused for the log's retention (every monitor gone or reconfigured): nothing left to deliver.
-    inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
-    log: o.log,
-        onMessage: (m, backlog) => sink.accept(m, backlog),
-      });
-      feeds.push(feed);
-    }
-    return feeds;
-  } catch (err) {
-    await Promise.all(feeds.map((f) => f.stop()));
-    throw err;
-  }
-}
-
-/** Without JetStream: the live alert subject, plain for the table and in a queue group per sink. */
-function followMemory(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
-  let arrival = 0;
-  const nextSeq = () => ++arrival;
-  const feeds = [followSubjectState(o.nc, o.subjects.alertsAll, nextSeq, recorder(table, clock))];
-  feeds.push(followSubjectState(o.nc, o.subjects.disruptionsAll, nextSeq, recorder(table, clock, decodeDisruptionEvent)));
-  for (const sink of sinks) {
-    const queue = `${o.subjects.prefix}-deliver-${sink.id}`;
-    feeds.push(followQueue(o.nc, o.subjects.alertsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m)));
-    feeds.push(followQueue(o.nc, o.subjects.disruptionsAll, queue, nextSeq, () => clock.now(), (m) => sink.accept(m, 0, decodeDisruptionEvent)));
-  }
-  return Promise.resolve(feeds);
-}
-
-/**
- * Disruptions (`PeermonDisruption`, one alert for a name's many silent peers) come from their own
- * log, `<PREFIX>_DISRUPTIONS` (bus/disruption-log.ts), into the same sinks and episode table: per
- * destination a durable consumer of the same name on that stream, and the log's state.
- */
-async function followDisruptionLog(o: DeliveryOptions, jsm: JetStreamManager, sinks: Sink[], table: EpisodeTable, clock: Clock): Promise<Feed[]> {
-  const s = o.settings;
-  const stream = o.subjects.stream("DISRUPTIONS");
-  const filter = o.subjects.disruptionLog("*");
-  await ensureDisruptionStream(jsm, o.subjects, { replicas: o.streamReplicas ?? 1, retentionMs: s.alertRetentionMs });
-  const feeds = [await followLogState(o.nc, stream, filter, o.log, recorder(table, clock, decodeDisruptionEvent))];
-  try {
-    for (const sink of sinks) feeds.push(await followDisruptions(o, jsm, sink, stream, filter));
-  } catch (err) {
-    await Promise.all(feeds.map((f) => f.stop()));
-    throw err;
-  }
-  return feeds;
-}
-
-function followDisruptions(o: DeliveryOptions, jsm: JetStreamManager, sink: Sink, stream: string, filter: string): Promise<Feed> {
-  const s = o.settings;
-  const d = sink.destination;
-  return followDurable({
-    nc: o.nc,
-    jsm,
-    stream,
-    durable: consumerName(d),
-    filter,
-    description: `peermon: disruptions to ${d.kind} ${d.redacted}`,
-    ackWaitMs: s.deliveryAckWaitMs,
-    maxPending: s.deliveryMaxPending,
-    inactiveMs: Math.max(s.alertRetentionMs, s.deliveryAckWaitMs * 10),
-    log: o.log,
-    onMessage: (m, backlog) => sink.accept(m, backlog, decodeDisruptionEvent),
-  });
-}
-
-/** One re-poster per Alertmanager, for the alerts this instance tracks. */
-function startReposters(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, poster: Poster, clock: Clock): Reposter[] {
+/** One re-poster per Alertmanager, for the alerts this instance tracks, through its sink's re-post stages. */
+function startReposters(o: DeliveryOptions, sinks: Sink[], table: EpisodeTable, clock: Clock): Reposter[] {
   const tracks = o.tracks;
   const scope = (e: DeliveryEvent) => !tracks || e.type !== "metric" || tracks(e.name, e.peer);
   return sinks
     .filter((sink) => sink.destination.kind === "alertmanager")
     .map((sink) => {
-      const r = new Reposter(sink.destination, table, poster, {
-        clock,
-        intervalMs: o.settings.alertmanagerRepostMs,
-        max: o.settings.deliveryBatchMax,
-        scope,
-        posted: (events, verdict) => sink.reposted(events.length, verdict),
-      });
+      const r = new Reposter(table, sink.reposts, { clock, intervalMs: o.settings.alertmanagerRepostMs, scope });
       r.start();
       return r;
     });
@@ -267,13 +165,6 @@ function pruneEvery(table: EpisodeTable, clock: Clock): () => void {
   return () => clock.clearTimer(timer);
 }
 
-/** The durable consumer of a destination: `peermon-deliver-alertmanager-1a2b3c4d`. */
-export function consumerName(d: Destination): string {
-  return `peermon-deliver-${d.id}`;
-}
-
-export const startDelivery = Delivery.start;
-
 /** What a monitor gives its delivery. */
 export interface MonitorDeliveryOptions {
   nc: NatsConnection;
@@ -282,9 +173,10 @@ export interface MonitorDeliveryOptions {
   subjects: Subjects;
   config: DeliverySettings & { streamReplicas: number };
   clock: Clock;
+  rng: () => number;
   log: Logger;
-  /** Its supervisor: a window it tracks is one whose firing alert it keeps alive in Alertmanager. */
-  sup: { latestForPeer(name: string, peer: string): unknown };
+  /** Its windows: a window it tracks is one whose firing alert it keeps alive in Alertmanager. */
+  views: { latestForPeer(name: string, peer: string): unknown };
 }
 
 /**
@@ -301,8 +193,9 @@ export async function startMonitorDelivery(o: MonitorDeliveryOptions): Promise<D
       settings: o.config,
       streamReplicas: o.config.streamReplicas,
       clock: o.clock,
+      rng: o.rng,
       log,
-      tracks: (name, peer) => o.sup.latestForPeer(name, peer) !== undefined,
+      tracks: (name, peer) => o.views.latestForPeer(name, peer) !== undefined,
     });
   } catch (err) {
     log.error({ err: (err as Error).message }, "alert delivery could not start: alerts reach NATS but nobody is paged; restart once JetStream answers");

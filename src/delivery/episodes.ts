@@ -7,7 +7,8 @@
  *   the late resolved post as the end of the new episode). Stale alerts are skipped, so an alert
  *   redelivered after an instance died, or retried while the peer came back, never undoes a newer one;
  * - what is firing now? What the Alertmanager re-poster keeps alive, and the recently resolved ones
- *   it posts again so that a late re-post elsewhere cannot leave a resolved alert firing.
+ *   it posts again so that a late re-post elsewhere cannot leave a resolved alert firing (whether
+ *   one is muted is the re-post's mute stage's to say, as for a first post).
  * Positions are the log's stream sequences (arrival order without JetStream).
  */
 import { eventKey, type DeliveryEvent } from "./event.js";
@@ -71,13 +72,13 @@ export class EpisodeTable {
   }
 
   /**
-   * What is firing (not muted), and what was resolved within `recentMs` (not muted), as of `nowMs`.
-   * `scope` narrows it to the events this instance answers for.
+   * What is firing, and what was resolved within `recentMs`, as of `nowMs`. `scope` narrows it to
+   * the events this instance answers for.
    */
   current(nowMs: number, recentMs: number, scope: (e: DeliveryEvent) => boolean = () => true): DeliveryEvent[] {
     const out: DeliveryEvent[] = [];
     for (const { latest, seenAtMs } of this.entries.values()) {
-      if (latest.muted || !scope(latest)) continue;
+      if (!scope(latest)) continue;
       if (latest.status === "firing" || nowMs - seenAtMs <= recentMs) out.push(latest);
     }
     return out;

@@ -101,13 +101,7 @@ export function decodeDisruptionEvent(data: Uint8Array): DisruptionEvent {
   }
   const d = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const r = typeof d.r === "bigint" ? d.r : typeof d.r === "number" && Number.isSafeInteger(d.r) ? BigInt(d.r) : undefined;
-  if (
-    !isValidToken(d.n) ||
-    (d.k !== "started" && d.k !== "ended") ||
-    typeof d.f !== "number" ||
-    typeof d.i !== "string" ||
-    r === undefined
-  ) {
+  if (!isValidToken(d.n) || (d.k !== "started" && d.k !== "ended") || typeof d.f !== "number" || typeof d.i !== "string" || r === undefined) {
     throw new TypeError("not a peermon disruption (fields n, k, f, i, r)");
   }
   const count = typeof d.c === "number" ? d.c : typeof d.c === "bigint" ? Number(d.c) : 0;

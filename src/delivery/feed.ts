@@ -7,16 +7,7 @@
  * - Without JetStream, the same two from the live subject: a queue subscription (each alert to one
  *   instance, lost if it dies: best effort) and a plain one.
  */
-import {
-  AckPolicy,
-  ConsumerEvents,
-  DeliverPolicy,
-  nanos,
-  type ConsumerConfig,
-  type JetStreamManager,
-  type JsMsg,
-  type NatsConnection,
-} from "nats";
+import { AckPolicy, ConsumerEvents, DeliverPolicy, nanos, type ConsumerConfig, type JetStreamManager, type JsMsg, type NatsConnection } from "nats";
 import type { Logger } from "../log.js";
 import { isNotFound } from "../bus/jetstream.js";
 
@@ -25,8 +16,10 @@ export interface LogMessage {
   readonly data: Uint8Array;
   /** Stream sequence (arrival order without JetStream). */
   readonly seq: number;
-  /** When the log stored it, ms (arrival without JetStream). */
+  /** When the log stored it, Unix ms on the server's wall clock (arrival on the monitor's wall clock without JetStream). */
   readonly loggedAtMs: number;
+  /** How many times it was handed out, this time included (1 without JetStream). */
+  readonly deliveries: number;
   ack(): void;
   /** Hands it out again, at once or after `delayMs`. */
   nak(delayMs?: number): void;
@@ -104,6 +97,7 @@ function fromJsMsg(m: JsMsg): LogMessage {
     data: m.data,
     seq: m.seq,
     loggedAtMs: m.info.timestampNanos / 1e6,
+    deliveries: m.info.redeliveryCount,
     ack: () => m.ack(),
     nak: (delayMs) => m.nak(delayMs),
     working: () => m.working(),
@@ -166,7 +160,8 @@ export function followQueue(
   subject: string,
   queue: string,
   nextSeq: () => number,
-  now: () => number,
+  /** The monitor's wall clock, ms. */
+  wallNow: () => number,
   onMessage: (message: LogMessage) => void,
 ): Feed {
   const none = () => {};
@@ -174,7 +169,7 @@ export function followQueue(
     queue,
     callback: (err, m) => {
       if (err) return;
-      onMessage({ data: m.data, seq: nextSeq(), loggedAtMs: now(), ack: none, nak: none, working: none });
+      onMessage({ data: m.data, seq: nextSeq(), loggedAtMs: wallNow(), deliveries: 1, ack: none, nak: none, working: none });
     },
   });
   return { stop: async () => sub.unsubscribe() };

@@ -15,6 +15,8 @@ export interface HttpPosterOptions {
   signal?: AbortSignal;
   /** Sent as User-Agent. */
   userAgent: string;
+  /** The wall clock, ms: a Retry-After date is counted from it. */
+  wallNow: () => number;
 }
 
 export function httpPoster(o: HttpPosterOptions): Poster {
@@ -31,7 +33,7 @@ export function httpPoster(o: HttpPosterOptions): Poster {
           signal,
         });
         const text = res.ok ? (await discard(res), "") : await head(res);
-        const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), Date.now());
+        const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), o.wallNow());
         return retryAfterMs === undefined
           ? { kind: "response", status: res.status, body: text }
           : { kind: "response", status: res.status, body: text, retryAfterMs };

@@ -13,11 +13,6 @@ export interface Muter {
 /** Mutes what the monitor published as muted (`m: true`). */
 export const flagMuter: Muter = { muted: (e) => e.muted };
 
-/** Mutes what any of `muters` mutes. */
-export function anyMuter(...muters: Muter[]): Muter {
-  return { muted: (e) => muters.some((m) => m.muted(e)) };
-}
-
 export function muteStage(muter: Muter): Stage {
   return filterStage((p) => !muter.muted(p.event), "muted");
 }

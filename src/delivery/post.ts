@@ -9,9 +9,7 @@ import { RetryableFailure } from "./retry.js";
 import type { Pending, Stage } from "./stage.js";
 
 /** What an HTTP POST came back with. */
-export type Answer =
-  | { kind: "response"; status: number; retryAfterMs?: number; body: string }
-  | { kind: "timeout" | "connection"; message: string };
+export type Answer = { kind: "response"; status: number; retryAfterMs?: number; body: string } | { kind: "timeout" | "connection"; message: string };
 
 export interface Poster {
   post(url: string, body: Uint8Array, headers: Record<string, string>): Promise<Answer>;

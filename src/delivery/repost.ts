@@ -6,21 +6,55 @@
  * them and a peer removed from the peerset is let go). Duplicates are harmless (Alertmanager merges
  * by labels); a missed round is not, hence several rounds per resolve_timeout. Recently resolved
  * alerts are posted again too, so that a re-post racing a resolution elsewhere cannot leave a
- * resolved alert firing. A failed round is counted and not retried: the next round is the retry.
+ * resolved alert firing.
+ *
+ * A re-post goes through the same stages as a first post (`repostPipeline`): mute (whatever Muter
+ * the sink has), batch per metric name, post; only the retry is left out: a failed round is
+ * counted and not retried, the next round is the retry.
  */
 import type { Clock, TimerHandle } from "../clock.js";
+import { BatchStage } from "./batch.js";
 import type { EpisodeTable } from "./episodes.js";
-import { batchKey, type DeliveryEvent } from "./event.js";
-import { classify, type Destination, type Poster, type Verdict } from "./post.js";
+import type { DeliveryEvent } from "./event.js";
+import { muteStage, type Muter } from "./mute.js";
+import { PostStage, type Destination, type Poster, type PostReport } from "./post.js";
+import { pipeline, type Pending, type Stage } from "./stage.js";
 
 export interface ReposterOptions {
   clock: Clock;
   intervalMs: number;
-  /** Most alerts in one POST. */
-  max: number;
   scope: (e: DeliveryEvent) => boolean;
+}
+
+export interface RepostPipelineOptions {
+  destination: Destination;
+  poster: Poster;
+  muter: Muter;
+  clock: Clock;
+  /** See MonitorConfig.deliveryBatchMs and deliveryBatchMax. */
+  batchMs: number;
+  max: number;
   /** Told of each POST of a round. */
-  posted(events: readonly DeliveryEvent[], verdict: Verdict): void;
+  report: PostReport;
+}
+
+/** The stages a re-post goes through, as a first post does: mute, batch (per metric name), post. */
+export function repostPipeline(o: RepostPipelineOptions): Stage {
+  const post = new PostStage(o.destination, o.poster, o.report);
+  return pipeline(muteStage(o.muter), new BatchStage(post, { clock: o.clock, windowMs: o.batchMs, max: o.max }));
+}
+
+/** An alert posted again: nothing to acknowledge, the log already has it. */
+class Repost implements Pending {
+  settled = false;
+  readonly seq = 0;
+  readonly loggedAtMs = 0;
+
+  constructor(readonly event: DeliveryEvent) {}
+
+  settle(): void {
+    this.settled = true;
+  }
 }
 
 export class Reposter {
@@ -29,9 +63,8 @@ export class Reposter {
   private stopped = false;
 
   constructor(
-    private readonly destination: Destination,
     private readonly table: EpisodeTable,
-    private readonly poster: Poster,
+    private readonly stages: Stage,
     private readonly o: ReposterOptions,
   ) {}
 
@@ -45,24 +78,15 @@ export class Reposter {
     return this.running ?? Promise.resolve();
   }
 
-  /** One round: what is current, grouped by batch key, in POSTs of at most `max`. */
+  /** One round: what is current, through the stages. */
   async round(): Promise<void> {
     // Resolved within two rounds: every instance has posted the resolution after any late re-post.
     const events = this.table.current(this.o.clock.now(), 2 * this.o.intervalMs, this.o.scope);
-    const groups = new Map<string, DeliveryEvent[]>();
-    for (const e of events) {
-      const key = batchKey(e);
-      const group = groups.get(key);
-      if (group) group.push(e);
-      else groups.set(key, [e]);
-    }
-    for (const group of groups.values()) {
-      for (let i = 0; i < group.length && !this.stopped; i += this.o.max) {
-        const batch = group.slice(i, i + this.o.max);
-        const body = this.destination.body(batch);
-        const answer = await this.poster.post(this.destination.endpoint, body, this.destination.headers(body));
-        if (!this.stopped) this.o.posted(batch, classify(answer));
-      }
+    if (events.length === 0 || this.stopped) return;
+    try {
+      await this.stages.exec(events.map((e) => new Repost(e)));
+    } catch {
+      // counted by the post stage's report; the next round is the retry
     }
   }
 

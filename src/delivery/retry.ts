@@ -1,12 +1,13 @@
 /**
- * RetryStage: runs its inner stage (supersede, then post) until it goes through, waiting
- * `backoffMs` between attempts (or the receiver's Retry-After, when longer). The inner stage asks
+ * RetryStage: runs its inner stage (supersede, then post) until it goes through, waiting as the
+ * receivers' retry policy says (RETRY.receivers) between attempts, or the receiver's Retry-After
+ * when longer. The inner stage asks
  * for another attempt by throwing a RetryableFailure; any other error ends the alerts' journey here
  * (the sink releases them). While alerts wait, they stay this instance's (the sink tells the log
  * it is still working on them), and when the sink stops, the wait ends and they are released.
  */
 import type { Clock, TimerHandle } from "../clock.js";
-import { backoffMs } from "../window/backoff.js";
+import { backoffMs, RETRY } from "../retry-policy.js";
 import type { Pending, Stage } from "./stage.js";
 
 /** Why an attempt failed and may be tried again; thrown by the stage a RetryStage wraps. */
@@ -24,12 +25,6 @@ export class RetryableFailure extends Error {
 
 /** Longest Retry-After honoured, ms: a receiver cannot park alerts for longer. */
 export const MAX_RETRY_AFTER_MS = 300_000;
-
-/**
- * Delivery's backoff: the first retry within 0.25-0.5 s (a receiver restarting answers again
- * within seconds), doubling to a 30 s step (a receiver down for long is asked twice a minute).
- */
-export const DELIVERY_BACKOFF = Object.freeze({ baseMs: 500, maxMs: 30_000 });
 
 export interface RetryOptions {
   clock: Clock;
@@ -56,10 +51,7 @@ export class RetryStage implements Stage {
         return await this.inner.exec(open);
       } catch (err) {
         if (!(err instanceof RetryableFailure)) throw err;
-        const wait = Math.max(
-          backoffMs(attempt, { ...DELIVERY_BACKOFF, random: this.o.rng }),
-          Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
-        );
+        const wait = Math.max(backoffMs(attempt, { ...RETRY.receivers, random: this.o.rng }), Math.min(err.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
         this.o.onRetry(open, attempt, err, wait);
         await this.sleep(wait);
       }

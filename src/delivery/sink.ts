@@ -8,54 +8,18 @@
  */
 import type { Clock, TimerHandle } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
+import { backoffMs, RETRY } from "../retry-policy.js";
 import { BatchStage } from "./batch.js";
 import type { EpisodeTable } from "./episodes.js";
 import { decodeMetricEvent, type DeliveryEvent } from "./event.js";
 import type { LogMessage } from "./feed.js";
 import { muteStage, type Muter } from "./mute.js";
 import { FAILURE_REASONS, PostStage, type Destination, type FailureReason, type Poster, type PostReport, type Verdict } from "./post.js";
+import type { SinkCounters, SinkStatus } from "./sink-status.js";
+import { repostPipeline } from "./repost.js";
 import { RetryStage } from "./retry.js";
 import { pipeline, type Outcome, type Pending, type Stage } from "./stage.js";
 import { supersedeStage } from "./supersede.js";
-
-export interface SinkCounters {
-  /** Alerts the receiver took (2xx). */
-  delivered: number;
-  /** Alerts sent again after a failed attempt. */
-  retried: number;
-  /** Alerts not delivered because they were muted. */
-  muted: number;
-  /** Alerts skipped because a newer transition of their (name, peer) was logged. */
-  superseded: number;
-  /** Alerts given up: refused for good by the receiver, or undecodable. */
-  rejected: number;
-  /** Firing alerts posted again to keep them alive (Alertmanager). */
-  reposted: number;
-  /** POSTs made (deliveries and re-posts): delivered / posts is the batching. */
-  posts: number;
-  /** Alerts in POSTs that failed, by reason (retried: timeout, connection, http_5xx/429/408). */
-  failed: Record<FailureReason, number>;
-}
-
-export interface SinkStatus {
-  id: string;
-  kind: Destination["kind"];
-  /** The destination as it may be shown (no credentials, no path). */
-  url: string;
-  /** Where alerts come from: the durable consumer's name, or "memory" without JetStream. */
-  feed: string;
-  /** idle: nothing held; delivering: alerts on their way; retrying: the receiver failed and alerts wait. */
-  state: "idle" | "delivering" | "retrying";
-  /** Alerts held by this instance, not yet delivered. */
-  undelivered: number;
-  /** Age of the oldest of them, ms since it was logged; null when none. */
-  oldestUndeliveredMs: number | null;
-  /** Alerts the log still holds for this destination, as of the last one fetched. */
-  backlog: number;
-  lastError: { reason: FailureReason; detail: string; atMs: number } | null;
-  lastDeliveredAtMs: number | null;
-  counters: SinkCounters;
-}
 
 export interface SinkOptions {
   destination: Destination;
@@ -76,8 +40,8 @@ export interface SinkOptions {
 
 /** Minimum ms between two log lines about rejected or undecodable alerts of one sink. */
 const REJECT_LOG_INTERVAL_MS = 10_000;
-/** Delay before an alert released by a failure (not by a stop) is handed out again, ms. */
-const RELEASE_DELAY_MS = 1_000;
+/** How long a stopping sink waits for its stages to finish their current step, ms. */
+const STOP_WAIT_MS = 1_000;
 
 class HeldAlert implements Pending {
   settled = false;
@@ -113,8 +77,12 @@ export class Sink implements PostReport {
     failed: Object.fromEntries(FAILURE_REASONS.map((r) => [r, 0])) as Record<FailureReason, number>,
   };
   private readonly held = new Set<HeldAlert>();
+  /** The pipeline runs in progress, one per alert taken. */
+  private readonly running = new Set<Promise<void>>();
   private readonly retry: RetryStage;
   private readonly intake: Stage;
+  /** The stages a re-post goes through (Alertmanager): mute, batch, post, without the retry. */
+  readonly reposts: Stage;
   private readonly rejectLog: RateLimitedLog;
   private sweep: TimerHandle;
   private stopping = false;
@@ -131,7 +99,20 @@ export class Sink implements PostReport {
       onRetry: (items) => (this.counters.retried += items.length),
     });
     this.intake = pipeline(muteStage(o.muter), new BatchStage(this.retry, { clock: o.clock, windowMs: o.batchMs, max: o.batchMax }));
-    this.rejectLog = new RateLimitedLog((f, m) => o.log.warn(f, m), REJECT_LOG_INTERVAL_MS, () => o.clock.now());
+    this.reposts = repostPipeline({
+      destination: d,
+      poster: o.poster,
+      muter: o.muter,
+      clock: o.clock,
+      batchMs: o.batchMs,
+      max: o.batchMax,
+      report: { posted: (items, verdict) => this.answered(items.length, verdict, true) },
+    });
+    this.rejectLog = new RateLimitedLog(
+      (f, m) => o.log.warn(f, m),
+      REJECT_LOG_INTERVAL_MS,
+      () => o.clock.now(),
+    );
     this.sweep = o.clock.setTimer(() => this.confirmWorking(), o.ackWaitMs / 3);
   }
 
@@ -163,23 +144,20 @@ export class Sink implements PostReport {
     }
     const p = new HeldAlert(event, message.seq, message.loggedAtMs, message, (h, outcome) => this.settled(h, outcome), this.o.clock.now());
     this.held.add(p);
-    this.intake.exec([p]).then(
+    const run = this.intake.exec([p]).then(
       () => p.settle("released"),
       (err: Error) => {
         this.o.log.error({ sink: this.id, err: err.message }, "delivery failed unexpectedly: the alert is handed out again");
         p.settle("released");
       },
     );
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
   }
 
   /** Counts a POST's outcome and logs when the receiver starts or stops failing. */
   posted(items: readonly Pending[], verdict: Verdict): void {
     this.answered(items.length, verdict, false);
-  }
-
-  /** Counts a re-post round's POST (Alertmanager). */
-  reposted(count: number, verdict: Verdict): void {
-    this.answered(count, verdict, true);
   }
 
   status(): SinkStatus {
@@ -193,7 +171,8 @@ export class Sink implements PostReport {
       feed: this.o.feed,
       state: undelivered === 0 ? "idle" : this.failuresInARow > 0 ? "retrying" : "delivering",
       undelivered,
-      oldestUndeliveredMs: undelivered === 0 ? null : Math.max(0, this.o.clock.now() - oldest),
+      // Logged on the server's wall clock: compared with ours, not with the monotonic one.
+      oldestUndeliveredMs: undelivered === 0 ? null : Math.max(0, this.o.clock.wallNow() - oldest),
       backlog: this.backlog,
       lastError: this.lastError,
       lastDeliveredAtMs: this.lastDeliveredAtMs,
@@ -210,7 +189,12 @@ export class Sink implements PostReport {
     this.o.clock.clearTimer(this.sweep);
     this.retry.stop();
     // Stages finish their current step (a POST is aborted by the poster's signal) and release.
-    for (let i = 0; i < 50 && this.held.size > 0; i++) await new Promise<void>((r) => setImmediate(r));
+    if (this.running.size > 0) {
+      let timer: TimerHandle | undefined;
+      const timeout = new Promise<void>((r) => (timer = this.o.clock.setTimer(r, STOP_WAIT_MS)));
+      await Promise.race([Promise.allSettled([...this.running]), timeout]);
+      this.o.clock.clearTimer(timer!);
+    }
     for (const p of [...this.held]) p.settle("released");
   }
 
@@ -218,10 +202,11 @@ export class Sink implements PostReport {
     this.held.delete(p);
     switch (outcome) {
       case "released":
-        return p.message.nak(this.stopping ? undefined : RELEASE_DELAY_MS);
+        // Released by a failure: handed out again after the receivers' backoff, growing with each delivery.
+        return p.message.nak(this.stopping ? undefined : backoffMs(p.message.deliveries, { ...RETRY.receivers, random: this.o.rng }));
       case "delivered":
         this.counters.delivered++;
-        this.lastDeliveredAtMs = this.o.clock.now();
+        this.lastDeliveredAtMs = this.o.clock.wallNow();
         break;
       case "muted":
         this.counters.muted++;
@@ -250,7 +235,7 @@ export class Sink implements PostReport {
       return;
     }
     this.counters.failed[verdict.reason] += count;
-    this.lastError = { reason: verdict.reason, detail: verdict.detail, atMs: this.o.clock.now() };
+    this.lastError = { reason: verdict.reason, detail: verdict.detail, atMs: this.o.clock.wallNow() };
     if (verdict.kind === "rejected") {
       this.rejectLog.note(
         { sink: this.id, url: d.redacted, alerts: count, answer: verdict.detail },

@@ -39,7 +39,10 @@ export interface WebhookPayload {
 /** 16 hex digits (as Alertmanager's) of SHA-256 over the alert's identity and its episode. */
 export function fingerprint(e: DeliveryEvent): string {
   const identity = e.type === "metric" ? [ALERTNAME.metric, e.name, e.peer] : [ALERTNAME.disruption, e.name];
-  return createHash("sha256").update([...identity, e.episode].join("\u0000")).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update([...identity, e.episode].join("\u0000"))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 export function webhookAlert(e: DeliveryEvent, links: Links): WebhookAlert {

@@ -6,7 +6,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { DeliveryStatus } from "../delivery/delivery.js";
 import { FAILURE_REASONS } from "../delivery/post.js";
-import type { SinkCounters } from "../delivery/sink.js";
+import type { SinkCounters } from "../delivery/sink-status.js";
 
 export interface DeliverySource {
   status(): DeliveryStatus;

@@ -2,11 +2,6 @@
  * Prometheus metrics of a monitor (`GET /metrics` on `serve --http`), with prom-client. Counters
  * are read from MonitorStats and QueryStats when scraped (the hot path only increments numbers);
  * the detection lag and query duration histograms are fed by hooks that are set only here.
- *
- * Renamed after 0.1.0: `peermon_metrics_{received,stored,ignored}_total` read as if they counted
- * Prometheus metrics; they count metric messages from peers, now
- * `peermon_metric_messages_{received,stored,ignored}_total`. The old names stay for one release
- * (0.2), as deprecated aliases with the same values, so dashboards and alert rules can move over.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { REJECT_REASONS } from "../api/validate.js";
@@ -68,13 +63,10 @@ function operatorGauges(register: Registry, source: MetricsSource): void {
   });
 }
 
-/**
- * Counters of metric messages: name, help, reader, and the old name kept one release (see the
- * header). The ignored ones are counted by reason, below.
- */
-const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => number, deprecatedAlias: string][] = [
-  ["peermon_metric_messages_received_total", "Metric messages received from peers, valid or not", (s) => s.metricsReceived, "peermon_metrics_received_total"],
-  ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored, "peermon_metrics_stored_total"],
+/** Counters of metric messages: name, help, reader. The ignored ones are counted by reason, below. */
+const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => number][] = [
+  ["peermon_metric_messages_received_total", "Metric messages received from peers, valid or not", (s) => s.metricsReceived],
+  ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored],
 ];
 
 /** A registry holding peermon's metrics and Node's default ones (event-loop lag, heap, GC). */
@@ -92,10 +84,7 @@ export function monitorMetrics(source: MetricsSource): Registry {
         this.inc(read());
       },
     });
-  for (const [name, help, read, alias] of MESSAGE_COUNTERS) {
-    total(name, help, () => read(stats));
-    total(alias, `Deprecated alias of ${name}: removed after 0.2`, () => read(stats));
-  }
+  for (const [name, help, read] of MESSAGE_COUNTERS) total(name, help, () => read(stats));
   new Counter({
     name: "peermon_metric_messages_ignored_total",
     help: "Metric messages of peers outside the peerset (not stored), by reason: removed_peer (left it, still publishes), unknown_peer (never in one)",
@@ -106,7 +95,7 @@ export function monitorMetrics(source: MetricsSource): Registry {
       for (const reason of IGNORE_REASONS) this.inc({ reason }, stats.ignored[reason]);
     },
   });
-  total("peermon_metrics_ignored_total", "Deprecated alias of peermon_metric_messages_ignored_total (summed over reasons): removed after 0.2", () => stats.metricsIgnored);
+
   total("peermon_queries_refused_total", "Queries dropped unanswered: their reply subject was not an _INBOX", () => stats.queriesRefused);
   total("peermon_windows_created_total", "Windows created", () => stats.windowsCreated);
   total("peermon_windows_freed_total", "Windows freed (peer left the peerset)", () => stats.windowsFreed);
@@ -197,10 +186,7 @@ export function monitorMetrics(source: MetricsSource): Registry {
       this.set(source.graceLeftMs() / 1_000);
     },
   });
-  new Gauge({ name: "peermon_info", help: "This monitor", labelNames: Object.keys(source.info), registers: [register] }).set(
-    source.info,
-    1,
-  );
+  new Gauge({ name: "peermon_info", help: "This monitor", labelNames: Object.keys(source.info), registers: [register] }).set(source.info, 1);
   const lag = new Histogram({
     name: "peermon_detection_lag_seconds",
     help: "From a window's deadline to its firing alert handed to the bus",

@@ -10,7 +10,7 @@
  * screen can then skip layout and paint (`content-visibility: auto`, which table row groups
  * ignore), so the first paint costs the rows on screen, not all of them.
  */
-import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-views.js";
+import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-status.js";
 import type { WindowState } from "../actors/window-machine.js";
 
 export interface PageSections {
@@ -102,7 +102,9 @@ function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceSt
   );
   return (
     `<section id="disruption" class="panel${open.length ? " alarm" : ""}"><h2>Disruption</h2>` +
-    (open.length ? `<table>${open.join("")}</table>` : `<p class="none">${disruptions ? "No disruption." : "Disruption mode is not running on this monitor."}</p>`) +
+    (open.length
+      ? `<table>${open.join("")}</table>`
+      : `<p class="none">${disruptions ? "No disruption." : "Disruption mode is not running on this monitor."}</p>`) +
     `</section><section id="silences" class="panel"><h2>Silences</h2>` +
     (active.length ? `<table>${active.join("")}</table>` : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
     `</section>`

@@ -5,9 +5,10 @@
  * kept live through `/live` (server-sent events with the page sections that changed) or, where a
  * proxy buffers those, `/live.json` (all sections, polled).
  */
+import type { Clock, TimerHandle } from "../clock.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import type { StatusSnapshot } from "../actors/window-views.js";
+import type { StatusSnapshot } from "../actors/window-status.js";
 import { TUNING } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { renderSections, type PageSections } from "./page-render.js";
@@ -24,6 +25,8 @@ export interface Readiness {
 }
 
 export interface HttpSource {
+  /** Paces the live followers and the page's reuse. */
+  clock: Clock;
   readiness(): Readiness;
   metrics: Registry;
   /** The status with up to `perName` peers per metric name. */
@@ -80,10 +83,10 @@ async function route(req: IncomingMessage, res: ServerResponse, source: HttpSour
   } else if (path === "/live.json") {
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(page.current()));
   } else if (path === "/live") {
-    follow(req, res, () => page.changes());
+    follow(req, res, source.clock, () => page.changes());
   } else if (path === "/events") {
     const snapshot = () => JSON.stringify(source.status(TUNING.statusPeersPerName));
-    follow(req, res, () => snapshot);
+    follow(req, res, source.clock, () => snapshot);
   } else {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /, /healthz, /readyz or /metrics\n");
   }
@@ -94,15 +97,19 @@ async function route(req: IncomingMessage, res: ServerResponse, source: HttpSour
  * called now and every second, until the follower goes away. `x-accel-buffering: no` asks nginx
  * not to buffer the stream.
  */
-function follow(req: IncomingMessage, res: ServerResponse, next: () => () => string): void {
+function follow(req: IncomingMessage, res: ServerResponse, clock: Clock, next: () => () => string): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   const message = next();
   const send = () => {
     if (res.writableLength < MAX_UNSENT_BYTES) res.write(`data: ${message()}\n\n`);
   };
-  send();
-  const timer = setInterval(send, EVENTS_INTERVAL_MS);
-  const stop = () => clearInterval(timer);
+  let timer: TimerHandle | undefined;
+  const tick = () => {
+    send();
+    timer = clock.setTimer(tick, EVENTS_INTERVAL_MS);
+  };
+  tick();
+  const stop = () => timer !== undefined && clock.clearTimer(timer);
   req.once("close", stop);
   res.once("close", stop);
 }
@@ -114,7 +121,7 @@ class RenderedPage {
   constructor(private readonly source: HttpSource) {}
 
   current(): PageSections {
-    const now = Date.now();
+    const now = this.source.clock.now();
     if (!this.cached || now - this.cached.renderedAt >= RENDER_REUSE_MS) {
       this.cached = { renderedAt: now, page: renderSections(this.source.status(TUNING.pagePeersPerName)) };
     }

@@ -100,7 +100,9 @@ const SCRIPT = `
 
 /** The whole page with `p`'s sections in place. */
 export function statusPage(p: PageSections): string {
-  const chunks = Array.from({ length: p.chunks }, (_, k) => `<div id="rows-${k}" class="chunk" role="rowgroup">${p.sections[`rows-${k}`] ?? ""}</div>`).join("");
+  const chunks = Array.from({ length: p.chunks }, (_, k) => `<div id="rows-${k}" class="chunk" role="rowgroup">${p.sections[`rows-${k}`] ?? ""}</div>`).join(
+    "",
+  );
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -73,6 +73,6 @@ export class SelfOutageGuard {
    */
   convictableAt(now: number): number {
     if (this.reasons.size > 0) return Infinity;
-    return this.graceUntil > now ? this.graceUntil : now;
+    return Math.max(this.graceUntil, now);
   }
 }

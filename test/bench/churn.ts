@@ -8,17 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { setup } from "../helpers/supervisor.js";
-import {
-  Child,
-  fmtBytes,
-  fmtInt,
-  metricPayloads,
-  peerIds,
-  round,
-  serveParent,
-  type BenchOptions,
-  type ScenarioResult,
-} from "./common.js";
+import { Child, fmtBytes, fmtInt, metricPayloads, peerIds, round, serveParent, type BenchOptions, type ScenarioResult } from "./common.js";
 
 const PEERS = 10_000;
 const NAME = "ping";

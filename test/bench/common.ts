@@ -148,7 +148,10 @@ export class Child {
   private readonly waiters: (() => void)[] = [];
   private readonly exited: Promise<number | null>;
 
-  private constructor(readonly proc: ChildProcess, readonly script: string) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly script: string,
+  ) {
     this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
     proc.on("message", (msg: { type: string; [k: string]: unknown }) => {
       if (msg.type === "reply") {
@@ -285,18 +288,7 @@ export function peerIds(count: number, seed = 1): string[] {
 }
 
 /** Metric names as an IPFS Cluster deployment sends them (informers and pinger). */
-export const METRIC_NAMES = [
-  "freespace",
-  "ping",
-  "reposize",
-  "numpin",
-  "tags",
-  "cpu",
-  "memory",
-  "bandwidth_in",
-  "bandwidth_out",
-  "pinqueue",
-] as const;
+export const METRIC_NAMES = ["freespace", "ping", "reposize", "numpin", "tags", "cpu", "memory", "bandwidth_in", "bandwidth_out", "pinqueue"] as const;
 
 export const NS_PER_MS = 1_000_000n;
 
@@ -321,12 +313,7 @@ export function metricSubject(name: string, peer: string): string {
 }
 
 /** Encoded metrics of every (name, peer), peer-major, with random values. */
-export function metricPayloads(
-  names: readonly string[],
-  peers: readonly string[],
-  ttlMs: number,
-  seed = 7,
-): { subjects: string[]; payloads: Uint8Array[] } {
+export function metricPayloads(names: readonly string[], peers: readonly string[], ttlMs: number, seed = 7): { subjects: string[]; payloads: Uint8Array[] } {
   const rand = prng(seed);
   const subjects: string[] = [];
   const payloads: Uint8Array[] = [];

@@ -128,14 +128,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
   });
 }
 
-function summarize(
-  lags: number[],
-  expected: number,
-  unexpected: number,
-  live: number,
-  loaded: MonitorStats,
-  stats: MonitorStats,
-): ScenarioResult {
+function summarize(lags: number[], expected: number, unexpected: number, live: number, loaded: MonitorStats, stats: MonitorStats): ScenarioResult {
   const sorted = [...lags].sort((a, b) => a - b);
   const p50 = percentile(sorted, 50);
   const p99 = percentile(sorted, 99);

@@ -38,7 +38,10 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     target: "<= 6 KiB",
     met: WINDOW_BYTES + bytes <= 6 * 1024,
   });
-  rows.push({ figure: "detection: replay speed", value: `${Math.round((result.peerDays / result.seconds) * 60)} peer-days/min (${Math.round(result.peerDays)} in ${fmt(result.seconds, 1)} s)` });
+  rows.push({
+    figure: "detection: replay speed",
+    value: `${Math.round((result.peerDays / result.seconds) * 60)} peer-days/min (${Math.round(result.peerDays)} in ${fmt(result.seconds, 1)} s)`,
+  });
   const { detection_cells: _cells, ...json } = jsonFigures(result);
   return { rows, json };
 }

@@ -20,9 +20,15 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const muteNs = mutesNs(o.quick ? 200_000 : 2_000_000);
   return {
     rows: [
-      { figure: `disruption: count before each firing, ${WINDOWS / 1_000}k windows of the name (one walk per 100 ms)`, value: `${round(perFiringUs, 1)} us per firing alert` },
+      {
+        figure: `disruption: count before each firing, ${WINDOWS / 1_000}k windows of the name (one walk per 100 ms)`,
+        value: `${round(perFiringUs, 1)} us per firing alert`,
+      },
       { figure: "disruption: 400 of 10k windows expiring over 1 s (off / on)", value: `${round(few.off, 1)} / ${round(few.on, 1)} ms` },
-      { figure: "disruption: 6k of 10k windows expiring at once (off: 6k alerts / on: 1 count, 6k held)", value: `${round(storm.off, 1)} / ${round(storm.on, 1)} ms` },
+      {
+        figure: "disruption: 6k of 10k windows expiring at once (off: 6k alerts / on: 1 count, 6k held)",
+        value: `${round(storm.off, 1)} / ${round(storm.on, 1)} ms`,
+      },
       { figure: "silences: mutes() with 1,000 silences held", value: `${round(muteNs, 1)} ns` },
     ],
     json: { disruption_count_us: round(perFiringUs, 1), disruption_storm_on_ms: round(storm.on, 1), silence_mutes_ns: round(muteNs, 1) },
@@ -41,7 +47,7 @@ async function expiry(failing: number, on: boolean): Promise<number> {
     await settle();
   }
   const ms = performance.now() - t0;
-  const firedOrHeld = s.sup.stats.alertsFiring + s.sup.stats.alertsHeld;
+  const firedOrHeld = s.units.stats.alertsFiring + s.units.stats.alertsHeld;
   s.sup.stop();
   if (firedOrHeld !== failing) throw new Error(`expected ${failing} firing or held, got ${firedOrHeld}`);
   return ms;
@@ -50,7 +56,8 @@ async function expiry(failing: number, on: boolean): Promise<number> {
 function mutesNs(calls: number): number {
   const book = new SilenceBook();
   const now = Date.now();
-  for (let i = 0; i < 1_000; i++) book.put({ id: `S${i}`, peer: `P${i}`, name: i % 2 ? "ping" : undefined, startsAtMs: now, endsAtMs: now + 3_600_000, comment: "", createdBy: "" }, now);
+  for (let i = 0; i < 1_000; i++)
+    book.put({ id: `S${i}`, peer: `P${i}`, name: i % 2 ? "ping" : undefined, startsAtMs: now, endsAtMs: now + 3_600_000, comment: "", createdBy: "" }, now);
   let muted = 0;
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) if (book.mutes("ping", `P${i % 2_000}`, now)) muted++;

@@ -67,7 +67,7 @@ const METHODS = `
 - Lag = the receiver's arrival time minus the alert's startsAt (its deadline, t + l, to the ms); "of which" = arrival minus the alert's arrival on \`peermon.alerts.>\` (republished once logged): consumer fetch, batch window, POST; alerts/s = alerts / (last arrival - first arrival).
 
 **detection_*** (\`detection.ts\`, \`detection/\`)
-- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors of src/window/detectors and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
+- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors (rhythm in src/window/detectors, the others in test/bench/detection/detectors) and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
 - Rows: the chosen detector on the mixed fleet, the issue's targets, its bytes per window (1M instances); \`npm run bench:detection -- --docs\` adds the sweeps and rewrites docs/detection.md.
 `;
 
@@ -180,7 +180,11 @@ const TARGETS: Target[] = [
       `${l.steady_windows} windows, ${l.steady_msgs_per_s} of ${l.steady_target_msgs_per_s} msgs/s, lag p50/p99/max ${l.steady_alert_lag_p50_ms}/${l.steady_alert_lag_p99_ms}/${l.steady_alert_lag_max_ms} ms, ` +
       `false/missed ${l.steady_false_alerts}/${l.steady_missed_alerts}, outages/stalls ${l.steady_outages}/${l.steady_stalls}, RSS drift ${l.steady_rss_drift_pct}%`,
     met: (l) =>
-      l.steady_held === true && l.steady_false_alerts === 0 && l.steady_missed_alerts === 0 && Math.abs(num(l, "steady_rss_drift_pct")) < 5 && num(l, "steady_windows") >= 1_000_000,
+      l.steady_held === true &&
+      l.steady_false_alerts === 0 &&
+      l.steady_missed_alerts === 0 &&
+      Math.abs(num(l, "steady_rss_drift_pct")) < 5 &&
+      num(l, "steady_windows") >= 1_000_000,
   },
   {
     what: "Deadline -> webhook receiver, lone alert",

@@ -22,7 +22,21 @@ import { resolveConfig, TUNING } from "../../src/config.js";
 import { renderSections } from "../../src/http/page-render.js";
 import { EpisodeIndex, alertFact } from "../../src/window/history.js";
 import { Monitor } from "../../src/monitor.js";
-import { fmtBytes, fmtInt, metricPayloads, peerIds, percentile, pollUntil, prng, progress, round, withServer, yieldToIo, type BenchOptions, type ScenarioResult } from "./common.js";
+import {
+  fmtBytes,
+  fmtInt,
+  metricPayloads,
+  peerIds,
+  percentile,
+  pollUntil,
+  prng,
+  progress,
+  round,
+  withServer,
+  yieldToIo,
+  type BenchOptions,
+  type ScenarioResult,
+} from "./common.js";
 
 const PEERS = 10_000;
 const NAME = "ping";
@@ -47,9 +61,14 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
 
       const started = performance.now();
       monitor = await Monitor.start(resolveConfig({ nats: { servers: url }, logLevel: "silent", durableWindows: false }));
-      const index = monitor.supervisor.history;
+      const index = monitor.history;
       const last = peers[peers.length - 1]!;
-      await pollUntil(() => index.episodes(NAME, last).length === episodes && index.episodes(NAME, last)[episodes - 1]!.endMs !== null, "the replay", 600_000, 20);
+      await pollUntil(
+        () => index.episodes(NAME, last).length === episodes && index.episodes(NAME, last)[episodes - 1]!.endMs !== null,
+        "the replay",
+        600_000,
+        20,
+      );
       const replayMs = performance.now() - started;
       progress(`history: replayed into ${fmtInt(index.size)} pairs in ${round(replayMs / 1_000, 2)} s`);
 
@@ -68,7 +87,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
         const h = await client.history(NAME, pick());
         if (h.episodes.length !== episodes) throw new Error(`history has ${h.episodes.length} episodes, expected ${episodes}`);
       });
-      const views = monitor.supervisor.views;
+      const views = monitor.views;
       const lookupUs = inMemory(() => views.historyOf(NAME, pick()), 10_000) * 1_000;
       const page = inMemory(() => renderSections(views.statusSnapshot(TUNING.pagePeersPerName)), 20);
       const events = inMemory(() => JSON.stringify(views.statusSnapshot(TUNING.statusPeersPerName)), 20);
@@ -115,7 +134,21 @@ function alert(peer: string, deadlineMs: number, atMs: number, kind: Alert["kind
   // Flat, as a decoded alert's id is: ulid() builds a rope that the index's comparisons would flatten (and shrink).
   const id = Buffer.from(ulid(Math.round(atMs))).toString();
   const receivedAt = BigInt(Math.round(deadlineMs)) * NS - ttl;
-  return { name: NAME, peer, value: "", expire: 0n, valid: true, weight: 0n, partitionable: false, receivedAt, ttl, triggeredAt: BigInt(Math.round(atMs)) * NS, id, kind, episode: id };
+  return {
+    name: NAME,
+    peer,
+    value: "",
+    expire: 0n,
+    valid: true,
+    weight: 0n,
+    partitionable: false,
+    receivedAt,
+    ttl,
+    triggeredAt: BigInt(Math.round(atMs)) * NS,
+    id,
+    kind,
+    episode: id,
+  };
 }
 
 /** Heap held by an episode index of `episodes` closed episodes for each of `peers`, after full GCs. */

@@ -10,16 +10,7 @@
  * With --profile, the first run of each receiver writes ingest-<mode>.cpuprofile (timed phase only).
  */
 import { connect } from "nats";
-import {
-  Child,
-  fmtInt,
-  profileFile,
-  progress,
-  round,
-  withServer,
-  type BenchOptions,
-  type ScenarioResult,
-} from "./common.js";
+import { Child, fmtInt, profileFile, progress, round, withServer, type BenchOptions, type ScenarioResult } from "./common.js";
 
 const PEERS = 10_000;
 const NAMES = 5;

@@ -118,7 +118,7 @@ function measure(arg: unknown): MemoryReport {
   const peers = peerIds(peerCount, 21);
   const names = METRIC_NAMES;
   // The unit tests' Supervisor: ManualClock, a sink that accepts every alert, round trips answered.
-  const { clock, sup, intake } = setup();
+  const { clock, sup, units, intake } = setup();
   const ttl = BigInt(TTL_MS) * NS_PER_MS;
   let value = 1e12;
   /** One more metric in every window, with a fresh value string. */
@@ -145,7 +145,7 @@ function measure(arg: unknown): MemoryReport {
   fullGc();
   const after = usage();
   const windows = sup.windowCount;
-  const full = sup.views.history(names[0]!, peers[0]!).length === CAPACITY && sup.views.history(names[9]!, peers[peers.length - 1]!).length === CAPACITY;
+  const full = units.views.history(names[0]!, peers[0]!).length === CAPACITY && units.views.history(names[9]!, peers[peers.length - 1]!).length === CAPACITY;
   progress(`memory: ${fmtInt(windows)} windows built in ${Math.round(buildMs)} ms`);
 
   const steady: MemoryReport["steady"] = [];

@@ -71,7 +71,9 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
       const siblingRestore = await fromSibling.restoreLine();
       await fromCheckpoints.kill("SIGKILL"); // only the new replica answers now
       const siblingAnswer = await firstCorrectAnswer(nc, expected, performance.now());
-      progress(`restart: from a sibling, serving after ${Math.round(siblingMs)} ms (restore ${JSON.stringify(siblingRestore)}), wrong answers ${siblingAnswer.wrong}`);
+      progress(
+        `restart: from a sibling, serving after ${Math.round(siblingMs)} ms (restore ${JSON.stringify(siblingRestore)}), wrong answers ${siblingAnswer.wrong}`,
+      );
       return summarize(peers, checkpointAnswer, checkpointRestore, siblingMs, siblingAnswer, siblingRestore);
     } finally {
       await nc.close();
@@ -142,7 +144,8 @@ async function firstCorrectAnswer(nc: NatsConnection, expected: Map<string, stri
 async function checkpointRounds(nc: NatsConnection): Promise<number[]> {
   const out: number[] = [];
   for await (const s of await nc.services.client({ maxWait: 500, strategy: RequestStrategy.Timer }).stats("peermon")) {
-    out.push((s.endpoints?.[0]?.data as { counters: { checkpointRounds: number } }).counters.checkpointRounds);
+    const data = s.endpoints?.[0]?.data as { counters: { checkpointRounds: number } } | undefined;
+    if (data) out.push(data.counters.checkpointRounds);
   }
   return out;
 }

@@ -19,7 +19,22 @@ import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } 
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
 
-const SCENARIOS = ["ingest", "detect", "memory", "queries", "restart", "steady", "churn", "failover", "guard", "delivery", "disruption", "detection", "history", "ipfs-cluster"] as const;
+const SCENARIOS = [
+  "ingest",
+  "detect",
+  "memory",
+  "queries",
+  "restart",
+  "steady",
+  "churn",
+  "failover",
+  "guard",
+  "delivery",
+  "disruption",
+  "detection",
+  "history",
+  "ipfs-cluster",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The keys of the JSON line, in this order, before any extra figure. */
@@ -85,9 +100,7 @@ for (const name of SCENARIOS.filter((s) => only.includes(s))) {
 }
 
 const profiles = options.profileDir ? writtenProfiles(options.profileDir, started) : [];
-const profileText = profiles
-  .map(({ name, file }) => `CPU profile ${name} (timed phase only):\n${summarizeProfile(file, 15).text}`)
-  .join("\n\n");
+const profileText = profiles.map(({ name, file }) => `CPU profile ${name} (timed phase only):\n${summarizeProfile(file, 15).text}`).join("\n\n");
 
 const line: Record<string, unknown> = {};
 for (const key of JSON_KEYS) line[key] = figures[key] ?? null;

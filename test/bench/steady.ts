@@ -53,8 +53,28 @@ const NAMES = METRIC_NAMES.length;
 
 function planFor(o: BenchOptions): Plan {
   const base: Plan = o.quick
-    ? { peers: 5_000, periodMs: 5_000, ttlMs: 10_000, warmupMs: 20_000, measureMs: 30_000, deaths: 100, deathsFromMs: 2_000, deathsToMs: 12_000, sampleMs: 5_000 }
-    : { peers: 100_000, periodMs: 15_000, ttlMs: 30_000, warmupMs: 150_000, measureMs: 300_000, deaths: 1_000, deathsFromMs: 30_000, deathsToMs: 240_000, sampleMs: 15_000 };
+    ? {
+        peers: 5_000,
+        periodMs: 5_000,
+        ttlMs: 10_000,
+        warmupMs: 20_000,
+        measureMs: 30_000,
+        deaths: 100,
+        deathsFromMs: 2_000,
+        deathsToMs: 12_000,
+        sampleMs: 5_000,
+      }
+    : {
+        peers: 100_000,
+        periodMs: 15_000,
+        ttlMs: 30_000,
+        warmupMs: 150_000,
+        measureMs: 300_000,
+        deaths: 1_000,
+        deathsFromMs: 30_000,
+        deathsToMs: 240_000,
+        sampleMs: 15_000,
+      };
   const peers = Number(process.env.PEERMON_STEADY_PEERS);
   if (Number.isInteger(peers) && peers > 0) return { ...base, peers, deaths: Math.min(base.deaths, Math.floor(peers / 10)) };
   return base;
@@ -94,7 +114,11 @@ interface Sample {
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
   const plan = planFor(o);
   const windows = plan.peers * NAMES;
-  progress(`steady: ${fmtInt(windows)} windows, every ${plan.periodMs / 1000} s (${fmtInt((windows / plan.periodMs) * 1000)} msgs/s), load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  progress(
+    `steady: ${fmtInt(windows)} windows, every ${plan.periodMs / 1000} s (${fmtInt((windows / plan.periodMs) * 1000)} msgs/s), load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
   return withServer({}, async (server) => {
     const config = process.env.PEERMON_STEADY_CONFIG ? ["--config", process.env.PEERMON_STEADY_CONFIG] : [];
     const monitor = await Child.start("receiver.ts", ["--mode", "monitor", "--nats", server.url, ...config], ["--max-old-space-size=16384"]);
@@ -103,7 +127,16 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     try {
       const alerts = await collectAlerts(nc);
       publisher = await Child.start("steady-publisher.ts", [
-        "--nats", server.url, "--peers", String(plan.peers), "--names", String(NAMES), "--period-ms", String(plan.periodMs), "--ttl-ms", String(plan.ttlMs),
+        "--nats",
+        server.url,
+        "--peers",
+        String(plan.peers),
+        "--names",
+        String(NAMES),
+        "--period-ms",
+        String(plan.periodMs),
+        "--ttl-ms",
+        String(plan.ttlMs),
       ]);
       const ids = peerIds(plan.peers, 51);
       await publisher.call("start");
@@ -278,7 +311,12 @@ function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorS
         target: "0 / 0 / 0",
         met: clean,
       },
-      { figure: "steady: outages / stalls / convictions deferred", value: `${outages} / ${stalls} / ${deferred}`, target: "0 / 0 / 0", met: outages === 0 && stalls === 0 && deferred === 0 },
+      {
+        figure: "steady: outages / stalls / convictions deferred",
+        value: `${outages} / ${stalls} / ${deferred}`,
+        target: "0 / 0 / 0",
+        met: outages === 0 && stalls === 0 && deferred === 0,
+      },
       {
         figure: "steady: monitor RSS over the run (drift: mean of its second half against its first)",
         value: `${rss.map((x) => fmtBytes(x)).join(", ")} (drift ${round(drift * 100, 1)}%)`,
@@ -290,7 +328,10 @@ function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorS
         figure: "steady: server stores (checkpoint stream, store on disk) / writes per s / bytes per s",
         value: `${fmtBytes(last.storeBytes)}, ${fmtBytes(last.storeDiskBytes)} / ${round(checkpointWritesPerS, 1)} / ${fmtBytes(checkpointBytesPerS)}`,
       },
-      { figure: "steady: nats-server RSS, machine load average (1 min) over the run", value: `${fmtBytes(last.serverRss)}, ${samples.map((s) => s.load1.toFixed(1)).join(" ")}` },
+      {
+        figure: "steady: nats-server RSS, machine load average (1 min) over the run",
+        value: `${fmtBytes(last.serverRss)}, ${samples.map((s) => s.load1.toFixed(1)).join(" ")}`,
+      },
     ],
     json: {
       steady_windows: windows,

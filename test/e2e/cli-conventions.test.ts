@@ -1,5 +1,5 @@
 /**
- * What every command shares (issue 14, point 9): one exit-code convention for usage and
+ * What every command shares: one exit-code convention for usage and
  * validation errors alike, `--json` where the README says, `serve --help` with every default.
  */
 import { test } from "node:test";
@@ -21,7 +21,7 @@ test("cli conventions - exit 2 for anything mistyped, 1 for what could not be do
     [["peerset"], env, 2, /Usage: peermon peerset/],
     [["publish", "ping", "--peer", "P1", "--ttl", "soon"], env, 2, /^peermon: invalid --ttl: "soon"/],
     [["latest", "a.b"], env, 2, /^peermon: invalid metric name: "a\.b"/],
-    [["status"], { NATS_URL: "" , PEERMON_PREFIX: "a b" }, 2, /^peermon: invalid --prefix \(PEERMON_PREFIX\)/],
+    [["status"], { NATS_URL: "", PEERMON_PREFIX: "a b" }, 2, /^peermon: invalid --prefix \(PEERMON_PREFIX\)/],
     [["peer", "ping", "P9"], env, 1, /^peermon: no ping metric from peer P9/],
     [["names"], nobody, 1, /^peermon: cannot connect to NATS/],
     [["--help"], env, 0, /^$/],
@@ -39,7 +39,10 @@ test("cli conventions - exit 2 for anything mistyped, 1 for what could not be do
 /** The option blocks of a help text: each starts with "  -" and runs until the next. */
 function optionBlocks(help: string): string[] {
   const section = help.slice(help.indexOf("Options:")).split(/\n\n/)[0]!;
-  return section.split(/\n(?= {2}-)/).slice(1).map((b) => b.replace(/\s+/g, " ").trim());
+  return section
+    .split(/\n(?= {2}-)/)
+    .slice(1)
+    .map((b) => b.replace(/\s+/g, " ").trim());
 }
 
 test("cli conventions - serve --help says what --http serves and the default of every option", async (t) => {
@@ -86,9 +89,7 @@ test("cli conventions - every command but serve takes --json, as the README says
 
 test("cli conventions - status with several monitors ends with a total that counts each shard once", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const monitors = await Promise.all(
-    ["0/2", "0/2", "1/2", "1/2"].map((s) => startMonitor(t, server, { shard: { index: Number(s[0]), count: 2 } })),
-  );
+  const monitors = await Promise.all(["0/2", "0/2", "1/2", "1/2"].map((s) => startMonitor(t, server, { shard: { index: Number(s[0]), count: 2 } })));
   const nc = await client(t, server);
   const names = ["ping", "freespace", "numpin", "tags"];
   for (const n of names) for (const p of ["P1", "P2"]) publishMetric(nc, { n, p, ttlMs: 60_000 });
@@ -109,7 +110,9 @@ test("cli conventions - the command is written `peermon <command>` wherever a us
   const root = new URL("../../", import.meta.url);
   const read = (path: string) => readFileSync(new URL(path, root), "utf8");
   const userFacing = ["README.md", "examples/README.md", "deploy/README.md", "deploy/compose/docker-compose.yml", "deploy/local/cluster.ts"];
-  const sources = readdirSync(new URL("src/cli/", root), { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+  const sources = readdirSync(new URL("src/cli/", root), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".ts"));
   for (const path of [...userFacing, ...sources.map((f) => `src/cli/${f}`)]) {
     // Outside the checkout `npx peermon` asks the public registry for another package of that name.
     assert.doesNotMatch(read(path), /npx peermon/, `${path} writes peermon, not npx peermon`);
@@ -121,5 +124,11 @@ test("cli conventions - the command is written `peermon <command>` wherever a us
   const printed = describe({ dir: "/tmp/x", servers: [], monitors: [], natsUrls: ["nats://127.0.0.1:1"] } as unknown as Parameters<typeof describe>[0]);
   assert.match(printed, /^try: +NATS_URL=nats:\/\/127\.0\.0\.1:1 peermon status$/m, "the local cluster's hint");
   const demoHelp = await runCli(t, ["demo", "--help"]);
-  assert.ok(demoHelp.stdout.split("\n").filter((l) => /^ {2}\S/.test(l) && l.includes("#")).every((l) => l.trimStart().startsWith("peermon ")), demoHelp.stdout);
+  assert.ok(
+    demoHelp.stdout
+      .split("\n")
+      .filter((l) => /^ {2}\S/.test(l) && l.includes("#"))
+      .every((l) => l.trimStart().startsWith("peermon ")),
+    demoHelp.stdout,
+  );
 });

@@ -1,6 +1,6 @@
 /**
  * A reader that stops early (`| head`) ends a peermon command quietly, with exit code 0, as Unix
- * tools do (issue 14, point 5). Regression: `status | head -2`, `names | head -1` and
+ * tools do. Regression: `status | head -2`, `names | head -1` and
  * `peerset show | head -1` ended in an unhandled `Error: write EPIPE` stack trace. Each output
  * here is larger than a pipe's buffer (64 KiB), or its reader exits at once, so a write must fail.
  */

@@ -1,5 +1,5 @@
 /**
- * Typos do not pass silently (issue 14, point 8): an unknown metric name is told apart from one
+ * Typos do not pass silently: an unknown metric name is told apart from one
  * whose metrics all expired, an unknown config file key is refused naming the closest valid one,
  * and a valid metric with ttl 0 (expired on arrival) is refused.
  */

@@ -3,15 +3,7 @@ import assert from "node:assert/strict";
 import { encode } from "../../src/api/codec.js";
 import { freePort } from "../../src/cli/local-nats.js";
 import { runCli, spawnCli } from "../helpers/cli.js";
-import {
-  AlertCollector,
-  client,
-  natsServer,
-  publishMetric,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, client, natsServer, publishMetric, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 const INT64_MAX = "9223372036854775807";
 
@@ -52,7 +44,7 @@ test("cli - --json output uses IPFS Cluster field names and writes int64 values 
   ok(published);
   assert.match(published.stdout, new RegExp(`"weight":${INT64_MAX},`));
   await waitUntil(() => monitor.stats.metricsStored === 1, "metric stored");
-  const stored = monitor.supervisor.views.latestForPeer("freespace", "P1")!;
+  const stored = monitor.views.latestForPeer("freespace", "P1")!;
 
   const [latest, peer, names] = await Promise.all([
     runCli(t, ["latest", "freespace", "--json"], env),
@@ -98,7 +90,10 @@ test("cli - alerts --name follows only that name: FIRING then RESOLVED lines, an
   await json.waitForOutput(/"kind":"resolved"/);
 
   assert.doesNotMatch(human.stdout, /disk/, "--name filters other names out");
-  const [firing, resolved] = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const [firing, resolved] = json.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual([firing!.kind, firing!.name, firing!.peer, resolved!.kind], ["firing", "ping", "P1", "resolved"]);
   for (const field of ["triggered_at", "id", "received_at", "expire", "ttl", "valid"]) assert.ok(field in firing!, field);
   assert.match(json.stdout, /"triggered_at":\d{19},/, "nanoseconds written as exact numbers");

@@ -96,7 +96,14 @@ test("cluster - 2 shards x 2 replicas: queries answered once; SIGKILLed replicas
       assert.equal(alerts.firing.get(k), 1, `${k} alerted exactly once:\n${alerts.log.filter((l) => l.startsWith(`${k} `)).join("\n")}`);
     }
     const extra = [...alerts.firing.keys()].filter((k) => !expected.includes(k));
-    assert.deepEqual(extra, [], `round ${round}: no alert for a peer that kept publishing:\n${alerts.log.filter((l) => extra.some((k) => l.startsWith(`${k} `))).slice(0, 12).join("\n")}`);
+    assert.deepEqual(
+      extra,
+      [],
+      `round ${round}: no alert for a peer that kept publishing:\n${alerts.log
+        .filter((l) => extra.some((k) => l.startsWith(`${k} `)))
+        .slice(0, 12)
+        .join("\n")}`,
+    );
   }
 
   const stats = await statsByInstance(nc);
@@ -104,7 +111,10 @@ test("cluster - 2 shards x 2 replicas: queries answered once; SIGKILLed replicas
   for (const s of stats) {
     const index = Number(s.shard.split("/")[0]);
     const partitions = Object.keys(s.counters.metricsByPartition).map(Number);
-    assert.ok(partitions.every((p) => p % 2 === index), `shard ${s.shard} received only its partitions: ${partitions}`);
+    assert.ok(
+      partitions.every((p) => p % 2 === index),
+      `shard ${s.shard} received only its partitions: ${partitions}`,
+    );
   }
   // The replicas restarted last came back when every peer was already silent: they received nothing live.
   for (const shard of ["0/2", "1/2"]) {
@@ -141,7 +151,10 @@ test("cluster - a whole shard restarted comes back with windows and peerset; pee
   const restored = await pm.latestForPeer(shard0Names[0]!, dead[0]!);
   assert.equal(restored.peer, dead[0], "a dead peer's window came back with the shard");
   const stats = (await statsByInstance(nc)).filter((s) => s.shard === "0/2");
-  assert.ok(stats.every((s) => s.peers === 50), "the peerset came back without being re-published");
+  assert.ok(
+    stats.every((s) => s.peers === 50),
+    "the peerset came back without being re-published",
+  );
 
   const expected = keysOf(NAMES, dead);
   await waitUntil(() => expected.every((k) => alerts.firing.has(k)), "every dead (name, peer) alerted", 20_000);

@@ -60,7 +60,10 @@ describe("demo", { concurrency: 2 }, () => {
     const resolved = result.stdout.search(/^t=\d+\.\ds RESOLVED peer-01 \| ping \| alerted for \d+\.\ds$/m);
     assert.ok(firing >= 0 && resolved > firing, `FIRING then RESOLVED for peer-01:\n${result.stdout}`);
     assert.match(result.stdout, /^t=\d+\.\ds fleet {4}peer-01 dies: stops publishing its 4 metrics$/m);
-    assert.match(result.stdout, /stopped \(duration reached\) after \d+\.\ds: \d+ firing and \d+ resolved alerts; monitor and nats-server \(pid \d+\) stopped\n$/);
+    assert.match(
+      result.stdout,
+      /stopped \(duration reached\) after \d+\.\ds: \d+ firing and \d+ resolved alerts; monitor and nats-server \(pid \d+\) stopped\n$/,
+    );
     assert.doesNotMatch(result.stdout, /\x1b\[/, "no ANSI sequences when stdout is not a terminal");
     await assertServerGone(pid, port);
   });
@@ -74,7 +77,10 @@ describe("demo", { concurrency: 2 }, () => {
     const result = await proc.stop("SIGTERM");
     assert.equal(result.code, 0, `exit code 0; stderr:\n${result.stderr}`);
 
-    const events = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as DemoEvent);
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as DemoEvent);
     assert.deepEqual([start.peers, start.names], [10, NAMES]);
     assert.deepEqual(events.at(-1), { ...events.at(-1), type: "end", reason: "SIGTERM" });
     const summaries = events.filter((e) => e.type === "summary");

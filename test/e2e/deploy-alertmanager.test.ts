@@ -30,7 +30,10 @@ test("deploy alertmanager - the README's minimal configuration is this file (so 
   const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
   const section = readme.slice(readme.indexOf("## Paging people"));
   const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
-  const withoutComments = CONFIG.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n").trim();
+  const withoutComments = CONFIG.split("\n")
+    .filter((l) => !l.trimStart().startsWith("#"))
+    .join("\n")
+    .trim();
   assert.equal(block?.trim(), withoutComments);
 });
 
@@ -80,5 +83,9 @@ test("deploy alertmanager - compose mounts the file and every monitor posts to i
 test("deploy alertmanager - systemd's settings show how to page", () => {
   const text = read("systemd", "default", "peermon");
   assert.match(text, /^#PEERMON_ALERTMANAGER=http:\/\/\S+:9093,http:\/\/\S+:9093$/m);
-  assert.deepEqual(Object.keys(parseEnvFile(text)).filter((k) => k.includes("ALERTMANAGER") || k.includes("WEBHOOK")), [], "commented out: no Alertmanager is assumed");
+  assert.deepEqual(
+    Object.keys(parseEnvFile(text)).filter((k) => k.includes("ALERTMANAGER") || k.includes("WEBHOOK")),
+    [],
+    "commented out: no Alertmanager is assumed",
+  );
 });

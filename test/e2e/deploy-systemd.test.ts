@@ -1,5 +1,5 @@
 /**
- * deploy/systemd: peermon's units work with the per-node nats-server@ units (issue 14, point 9).
+ * deploy/systemd: peermon's units work with the per-node nats-server@ units.
  * Regression: peermon@.service was ordered only after Debian's single nats-server.service, which
  * deploy/README.md disables on cluster hosts, so a monitor on a NATS host raced its local node at
  * boot and lost it mid-flush at shutdown.
@@ -42,34 +42,32 @@ test("deploy systemd - peermon's units start after the host's NATS nodes, which 
   assert.ok(words(unit("nats-server.target").Install!.WantedBy).includes("multi-user.target"));
 });
 
-test(
-  "deploy systemd - enabling a node and peermon.target as deploy/README.md says wires the order; systemd-analyze finds nothing wrong",
-  { skip: !hasSystemd && "needs systemctl and systemd-analyze" },
-  () => {
-    const scratch = scratchRoot();
-    try {
-      const enable = spawnSync("systemctl", [`--root=${scratch.root}`, "enable", "nats-server@n1.service", "peermon.target"], { encoding: "utf8" });
-      assert.equal(enable.status, 0, enable.stderr);
-      for (const link of [
-        "multi-user.target.wants/nats-server@n1.service",
-        "nats-server.target.wants/nats-server@n1.service",
-        "multi-user.target.wants/nats-server.target",
-        "multi-user.target.wants/peermon.target",
-      ]) {
-        // The links point into the root's /etc (absolute), so look at the link itself.
-        assert.ok(lstatSync(join(scratch.units, link), { throwIfNoEntry: false })?.isSymbolicLink(), `systemctl enable made ${link}`);
-      }
-      const verify = spawnSync(
-        "systemd-analyze",
-        ["verify", "--man=no", "peermon@0-2.service", "peermon@1-2.service", "nats-server@n1.service", "nats-server.target", "peermon.target", "peermon.service"],
-        { cwd: scratch.units, env: { ...process.env, SYSTEMD_UNIT_PATH: `${scratch.units}:` }, encoding: "utf8" },
-      );
-      // A test machine may lack /usr/bin/node or /usr/sbin/nats-server; anything else is a finding.
-      const findings = `${verify.stdout}${verify.stderr}`.split("\n").filter((l) => l && !/is not executable|No such file or directory/.test(l));
-      assert.deepEqual(findings, [], "systemd-analyze verify");
-      assert.equal(verify.status, 0);
-    } finally {
-      scratch.remove();
+test("deploy systemd - enabling a node and peermon.target as deploy/README.md says wires the order; systemd-analyze finds nothing wrong", {
+  skip: !hasSystemd && "needs systemctl and systemd-analyze",
+}, () => {
+  const scratch = scratchRoot();
+  try {
+    const enable = spawnSync("systemctl", [`--root=${scratch.root}`, "enable", "nats-server@n1.service", "peermon.target"], { encoding: "utf8" });
+    assert.equal(enable.status, 0, enable.stderr);
+    for (const link of [
+      "multi-user.target.wants/nats-server@n1.service",
+      "nats-server.target.wants/nats-server@n1.service",
+      "multi-user.target.wants/nats-server.target",
+      "multi-user.target.wants/peermon.target",
+    ]) {
+      // The links point into the root's /etc (absolute), so look at the link itself.
+      assert.ok(lstatSync(join(scratch.units, link), { throwIfNoEntry: false })?.isSymbolicLink(), `systemctl enable made ${link}`);
     }
-  },
-);
+    const verify = spawnSync(
+      "systemd-analyze",
+      ["verify", "--man=no", "peermon@0-2.service", "peermon@1-2.service", "nats-server@n1.service", "nats-server.target", "peermon.target", "peermon.service"],
+      { cwd: scratch.units, env: { ...process.env, SYSTEMD_UNIT_PATH: `${scratch.units}:` }, encoding: "utf8" },
+    );
+    // A test machine may lack /usr/bin/node or /usr/sbin/nats-server; anything else is a finding.
+    const findings = `${verify.stdout}${verify.stderr}`.split("\n").filter((l) => l && !/is not executable|No such file or directory/.test(l));
+    assert.deepEqual(findings, [], "systemd-analyze verify");
+    assert.equal(verify.status, 0);
+  } finally {
+    scratch.remove();
+  }
+});

@@ -59,7 +59,7 @@ test("cli - history prints last seen, availability, flaps and episodes, human an
     publishMetric(nc, { n: "ping", p: "P2", ttlMs: 60_000 });
     await alerts.waitFor((a) => a.filter((x) => x.kind === "resolved").length === flap, `P2 back (${flap})`);
   }
-  await eventually(async () => monitor.supervisor.views.historyOf("ping", "P2")?.flaps === 2, "two flaps in the history");
+  await eventually(async () => monitor.views.historyOf("ping", "P2")?.flaps === 2, "two flaps in the history");
   const [human, json, never] = await Promise.all([
     runCli(t, ["history", "ping", "P2"], env),
     runCli(t, ["history", "ping", "P2", "--json"], env),
@@ -72,7 +72,10 @@ test("cli - history prints last seen, availability, flaps and episodes, human an
   for (const line of lines.slice(1)) assert.match(line, /^ {2}down \d{4}-\d\d-\d\dT[\d:.]+Z -> \d{4}-\d\d-\d\dT[\d:.]+Z \((\d+ms|\d+(\.\d)?s)\)$/);
   const h = JSON.parse(json.stdout) as { name: string; flaps: number; availability: number; episodes: { id: string }[]; last_seen: number };
   assert.deepEqual([h.name, h.flaps, h.episodes.length], ["ping", 2, 2]);
-  assert.deepEqual(h.episodes.map((e) => e.id), alerts.of("firing").map((a) => a.id));
+  assert.deepEqual(
+    h.episodes.map((e) => e.id),
+    alerts.of("firing").map((a) => a.id),
+  );
   assert.match(json.stdout, /"last_seen":\d{19},/, "nanoseconds written as exact numbers");
   ok(never);
   const help = await runCli(t, ["history", "--help"]);

@@ -1,5 +1,5 @@
 /**
- * The documented install paths work as written, on a clean clone (issue 14, points 2 and 3): the
+ * The documented install paths work as written, on a clean clone: the
  * commands of the code blocks marked `the commands of this block run in test/e2e/install.test.ts`
  * in README.md ("Install the command") and deploy/README.md (bare metal, /opt/peermon) run here,
  * word for word, with npm offline from its cache. The clone is of the committed HEAD.
@@ -88,7 +88,10 @@ test("install - the README's install path puts `peermon` on the PATH for any dir
   const clone = join(dir, "clone");
   const prefix = join(dir, "global");
   const commands = documentedCommands("README.md");
-  assert.ok(commands.some((c) => c.includes(`peermon-${VERSION}.tgz`)), `the README names the tarball of version ${VERSION}`);
+  assert.ok(
+    commands.some((c) => c.includes(`peermon-${VERSION}.tgz`)),
+    `the README names the tarball of version ${VERSION}`,
+  );
   // npm install -g installs under npm_config_prefix; its bin/ comes first on the PATH.
   const env = { npm_config_prefix: prefix, PATH: `${join(prefix, "bin")}:${process.env.PATH}` };
   const run = await sh([`git clone -q "${ROOT}" "${clone}" && cd "${clone}"`, ...commands].join("\n"), dir, env);

@@ -67,10 +67,13 @@ test("cli - disruption release fires held alerts, and says so when nothing is he
     for (let i = 0; i < 8; i++) publishMetric(nc, { n: "ping", p: `alive-${i}`, ttlMs: 1_000 });
   }, 250);
   cleanup(t, () => clearInterval(alive));
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held", 10_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held", 10_000);
   const status = await runCli(t, ["status"], env);
   ok(status);
-  assert.match(status.stdout, /DISRUPTION ping since .*: 12 of 20 peers late or expired \(60%\), 12 firing alerts held; `peermon disruption release ping` fires them/);
+  assert.match(
+    status.stdout,
+    /DISRUPTION ping since .*: 12 of 20 peers late or expired \(60%\), 12 firing alerts held; `peermon disruption release ping` fires them/,
+  );
 
   const released = await runCli(t, ["disruption", "release", "ping"], env);
   ok(released);

@@ -79,10 +79,7 @@ test("cli - peerset set one byte over max_payload fails, exit 2, saying the limi
   assert.equal(set.code, 2);
   assert.equal(set.stdout, "");
   assert.ok(set.stderr.startsWith(`peermon: the peerset of ${peers.length} peers is 8,388,609 bytes (8.0 MiB) encoded, `), set.stderr);
-  assert.match(
-    set.stderr,
-    /over the NATS server's max_payload of 8,388,608 bytes \(8 MiB\): raise max_payload in the server's config .* then try again\n$/,
-  );
+  assert.match(set.stderr, /over the NATS server's max_payload of 8,388,608 bytes \(8 MiB\): raise max_payload in the server's config .* then try again\n$/);
   assert.equal(monitor.supervisor.currentPeerSet, undefined, "nothing applied");
 });
 

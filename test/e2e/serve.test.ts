@@ -54,9 +54,11 @@ for (const [args, env, expected] of [
 
 test("serve - --http serves /healthz and /readyz", async (t) => {
   const server = await natsServer(t);
-  const port = await freePort();
-  const serve = spawnCli(t, ["serve", "--nats", server.url, "--http", `127.0.0.1:${port}`]);
+  const serve = spawnCli(t, ["serve", "--nats", server.url, "--http", "127.0.0.1:0"]);
   await serve.waitForOutput(/peermon monitor serving/, "stderr");
+  // Port 0: the system assigned one, which the serving line says.
+  const port = Number(/"http":"127\.0\.0\.1:(\d+)"/.exec(serve.stderr)?.[1]);
+  assert.ok(port > 0, serve.stderr);
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(health.status, 200);
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);

@@ -24,7 +24,11 @@ export function counts(stats: MonitorStats): Counts {
 
 /** Resolves once the monitor received `expected` metric messages in all. */
 export function settled(monitor: Monitor, expected: number, timeoutMs = 30_000): Promise<void> {
-  return waitUntil(() => monitor.stats.metricsReceived >= expected, `the monitor to receive ${expected} messages (got ${monitor.stats.metricsReceived})`, timeoutMs);
+  return waitUntil(
+    () => monitor.stats.metricsReceived >= expected,
+    `the monitor to receive ${expected} messages (got ${monitor.stats.metricsReceived})`,
+    timeoutMs,
+  );
 }
 
 /** Problems with the accounting since `before`, given that `sent` messages were published meanwhile. */
@@ -44,7 +48,7 @@ export function validWindowErrors(monitor: Monitor, driver: FuzzDriver): string[
   const errors: string[] = [];
   for (const [pair, value] of driver.lastValue) {
     const { name, peer } = driver.pool[pair]!;
-    const latest = monitor.supervisor.views.latestForPeer(name, peer);
+    const latest = monitor.views.latestForPeer(name, peer);
     if (latest?.value !== value) errors.push(`${name}/${peer}: latest is ${latest?.value ?? "missing"}, last sent ${value}`);
   }
   return errors;

@@ -36,13 +36,18 @@ const tokenChar = fc
   .filter((c) => !/[\s.*>\p{Cc}]/u.test(c));
 
 /** A valid token (1-255 UTF-8 bytes, unicode included), safe in a subject. */
-export const token = fc.oneof(
-  { weight: 8, arbitrary: fc.array(tokenChar, { minLength: 1, maxLength: 24 }).map((cs) => cs.join("")) },
-  { weight: 1, arbitrary: fc.constantFrom("x".repeat(255), "é".repeat(127), "🚀".repeat(63)) },
-).filter((s) => utf8Bytes(s) <= 255);
+export const token = fc
+  .oneof(
+    { weight: 8, arbitrary: fc.array(tokenChar, { minLength: 1, maxLength: 24 }).map((cs) => cs.join("")) },
+    { weight: 1, arbitrary: fc.constantFrom("x".repeat(255), "é".repeat(127), "🚀".repeat(63)) },
+  )
+  .filter((s) => utf8Bytes(s) <= 255);
 
 /** Garbage metric names: a small pool (windows pile up under them) or fresh ones (names pile up). */
-const garbageName = fc.oneof(fc.integer({ min: 0, max: 63 }).map((i) => `fz-${i}`), token.map((s) => `fz${s}`.slice(0, 200)));
+const garbageName = fc.oneof(
+  fc.integer({ min: 0, max: 63 }).map((i) => `fz-${i}`),
+  token.map((s) => `fz${s}`.slice(0, 200)),
+);
 
 // ---- the valid pool ---------------------------------------------------------------------------
 
@@ -54,7 +59,13 @@ export interface Pair {
 /** The (name, peer) pairs valid traffic goes to: fixed edge cases plus sampled tokens. */
 export function validPool(seed: number, sampled = 6): Pair[] {
   const names = ["ok-ping", "ok-π-ピア-🚀", `ok-${"n".repeat(252)}`, "ok-f", ...fc.sample(token, { seed, numRuns: sampled }).map((s) => `ok-${s}`)];
-  const peers = ["P", "12D3KooWBhSXUCm1Fz3DgtuLpuZhQJz9sLGjdWVxpX2dfQWY1Xyz", "ピア", "p".repeat(255), ...fc.sample(token, { seed: seed + 1, numRuns: sampled })];
+  const peers = [
+    "P",
+    "12D3KooWBhSXUCm1Fz3DgtuLpuZhQJz9sLGjdWVxpX2dfQWY1Xyz",
+    "ピア",
+    "p".repeat(255),
+    ...fc.sample(token, { seed: seed + 1, numRuns: sampled }),
+  ];
   const pairs: Pair[] = [];
   for (const name of names) for (const peer of peers) if (utf8Bytes(name) <= 255) pairs.push({ name, peer });
   return pairs;
@@ -77,10 +88,33 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** Values that do not belong in a metric field: wrong types, extremes, very long and unicode strings. */
 const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(
-    null, undefined, true, false, "", 0, -0, NaN, Infinity, -Infinity, 1.5, -1, Number.MAX_SAFE_INTEGER + 1,
-    Number.MAX_VALUE, Number.MIN_VALUE, INT64_MIN, 2n ** 63n - 1n, 2n ** 63n, UINT64_MAX, -1n, 0n, 1n,
+    null,
+    undefined,
+    true,
+    false,
+    "",
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1.5,
+    -1,
+    Number.MAX_SAFE_INTEGER + 1,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    INT64_MIN,
+    2n ** 63n - 1n,
+    2n ** 63n,
+    UINT64_MAX,
+    -1n,
+    0n,
+    1n,
     // ttl and expire extremes: negative, zero, a day, the largest; far past and far future
-    -60_000_000_000n, 86_400_000_000_000n, 1n, 2n ** 62n,
+    -60_000_000_000n,
+    86_400_000_000_000n,
+    1n,
+    2n ** 62n,
   ),
   fc.double(),
   fc.integer(),
@@ -110,7 +144,18 @@ const mutated = fc
 
 /** Any msgpack value: what any library may send, including maps with metric keys. */
 const msgpackValue = fc.oneof(
-  fc.anything({ maxDepth: 3, maxKeys: 6, withBigInt: true, withMap: true, withSet: true, withNullPrototype: true, withDate: true, withTypedArray: true, withSparseArray: true, withUnicodeString: true }),
+  fc.anything({
+    maxDepth: 3,
+    maxKeys: 6,
+    withBigInt: true,
+    withMap: true,
+    withSet: true,
+    withNullPrototype: true,
+    withDate: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withUnicodeString: true,
+  }),
   fc.dictionary(fc.constantFrom(...FIELDS), weirdValue, { maxKeys: 9 }),
 );
 
@@ -159,9 +204,25 @@ export function fuzzInput(pairs: number): fc.Arbitrary<FuzzInput> {
   const onGarbageSubject = fc.record({ name: garbageName, peer: token });
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant("valid" as const), pair: fc.nat(pairs - 1), repeat: fc.boolean(), stale: fc.boolean() }) },
-    { weight: 2, arbitrary: garbage("bytes", fc.record({ at: onGarbageSubject, data: fc.uint8Array({ maxLength: 300 }) }).map(({ at, data }) => ({ subject: metricSubject(at.name, at.peer), data }))) },
+    {
+      weight: 2,
+      arbitrary: garbage(
+        "bytes",
+        fc
+          .record({ at: onGarbageSubject, data: fc.uint8Array({ maxLength: 300 }) })
+          .map(({ at, data }) => ({ subject: metricSubject(at.name, at.peer), data })),
+      ),
+    },
     { weight: 2, arbitrary: garbage("corrupted", corrupted) },
-    { weight: 2, arbitrary: garbage("msgpack", fc.record({ at: onGarbageSubject, value: msgpackValue }).map(({ at, value }) => ({ subject: metricSubject(at.name, at.peer), data: safeEncode(value) }))) },
+    {
+      weight: 2,
+      arbitrary: garbage(
+        "msgpack",
+        fc
+          .record({ at: onGarbageSubject, value: msgpackValue })
+          .map(({ at, value }) => ({ subject: metricSubject(at.name, at.peer), data: safeEncode(value) })),
+      ),
+    },
     { weight: 4, arbitrary: garbage("mutated", mutated) },
     { weight: 2, arbitrary: garbage("wrong_subject", wrongSubject) },
     { weight: 1, arbitrary: garbage("oversize", oversize) },

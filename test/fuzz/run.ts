@@ -54,7 +54,9 @@ async function run(monitor: Monitor): Promise<void> {
   const heapBefore = heapAfterGc();
   const rssBefore = process.memoryUsage().rss;
   const started = Date.now();
-  console.log(`fuzz: seed ${seed}, ${total} inputs in batches of ${batchSize}, valid pool ${driver.pool.length} pairs, maxWindows ${maxWindows}, durable windows ${durableWindows}`);
+  console.log(
+    `fuzz: seed ${seed}, ${total} inputs in batches of ${batchSize}, valid pool ${driver.pool.length} pairs, maxWindows ${maxWindows}, durable windows ${durableWindows}`,
+  );
   const arbitrary = fuzzInput(driver.pool.length);
   const reportEvery = Math.max(batchSize, Math.ceil(total / 10));
   let nextReport = reportEvery;
@@ -69,19 +71,26 @@ async function run(monitor: Monitor): Promise<void> {
       (err: Error) => [err.message],
     );
     if (errors.length > 0 && failures++ < 5) {
-      console.log(`FAILED batch ${batch} (replay: --seed ${seed + batch} --inputs ${inputs.length} --batch ${inputs.length}):\n  ${errors.slice(0, 5).join("\n  ")}`);
+      console.log(
+        `FAILED batch ${batch} (replay: --seed ${seed + batch} --inputs ${inputs.length} --batch ${inputs.length}):\n  ${errors.slice(0, 5).join("\n  ")}`,
+      );
     }
     if (tried >= nextReport || tried === total) {
       nextReport += reportEvery;
       const rate = Math.round(tried / ((Date.now() - started) / 1000));
       const { heapUsed, rss } = process.memoryUsage();
-      console.log(`  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.supervisor.views.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`);
+      console.log(
+        `  ${tried} inputs, ${rate}/s, windows ${monitor.supervisor.windowCount}, names ${monitor.views.names().length}, heap ${mib(heapUsed)} MiB, rss ${mib(rss)} MiB`,
+      );
     }
   }
   const seconds = (Date.now() - started) / 1000;
   const heapAfter = heapAfterGc();
   const rssAfter = process.memoryUsage().rss;
-  const latest = await new PeerMonitorClient(nc).latest("ok-ping").then((l) => `${l.length} metrics`, (e: Error) => `FAILED: ${e.message}`);
+  const latest = await new PeerMonitorClient(nc).latest("ok-ping").then(
+    (l) => `${l.length} metrics`,
+    (e: Error) => `FAILED: ${e.message}`,
+  );
   const jsm = await nc.jetstreamManager();
   const stream = await jsm.streams.info("PEERMON_WINDOWS").catch(() => ({ state: { messages: 0, bytes: 0 } }));
   const account = await jsm.getAccountInfo();
@@ -89,15 +98,28 @@ async function run(monitor: Monitor): Promise<void> {
   const rows: [string, string | number][] = [
     ["seed", seed],
     ["inputs tried", driver.sent - driver.pool.length],
-    ["by kind", Object.entries(driver.byKind).map(([k, n]) => `${k} ${n}`).join(", ")],
+    [
+      "by kind",
+      Object.entries(driver.byKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", "),
+    ],
     ["time", `${Math.round(seconds)} s (${Math.round((driver.sent - driver.pool.length) / seconds)} inputs/s)`],
     ["received / stored / rejected / ignored", `${s.metricsReceived} / ${s.metricsStored} / ${s.rejectedTotal()} / ${s.metricsIgnored}`],
-    ["rejected by reason", Object.entries(s.rejected).map(([r, n]) => `${r} ${n}`).join(", ")],
-    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.supervisor.views.names().length}`],
+    [
+      "rejected by reason",
+      Object.entries(s.rejected)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", "),
+    ],
+    ["windows / names at the end", `${monitor.supervisor.windowCount} / ${monitor.views.names().length}`],
     ["alerts firing / resolved / append retries", `${s.alertsFiring} / ${s.alertsResolved} / ${s.alertsResent}`],
     ["heap after GC, before → after", `${mib(heapBefore)} → ${mib(heapAfter)} MiB`],
     ["RSS before → after", `${mib(rssBefore)} → ${mib(rssAfter)} MiB`],
-    ["PEERMON_WINDOWS stream (checkpoints); account JetStream storage", `${stream.state.messages} messages, ${mib(stream.state.bytes)} MiB; ${mib(account.storage)} MiB`],
+    [
+      "PEERMON_WINDOWS stream (checkpoints); account JetStream storage",
+      `${stream.state.messages} messages, ${mib(stream.state.bytes)} MiB; ${mib(account.storage)} MiB`,
+    ],
     ["monitor answers `latest` afterwards", latest],
     ["failed batches", failures],
   ];

@@ -93,9 +93,7 @@ export class TestAlertmanager {
     const am = new TestAlertmanager(child, `http://127.0.0.1:${port}`, dir);
     cleanup(t, () => am.stop());
     const spawnError = new Promise<never>((_, reject) =>
-      child.once("error", (err) =>
-        reject(new Error(`cannot run ${alertmanagerBinary()} (${err.message}): apt-get install prometheus-alertmanager`)),
-      ),
+      child.once("error", (err) => reject(new Error(`cannot run ${alertmanagerBinary()} (${err.message}): apt-get install prometheus-alertmanager`))),
     );
     await Promise.race([am.ready(15_000), spawnError]);
     return am;

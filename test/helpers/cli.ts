@@ -28,9 +28,7 @@ export class CliProcess {
   constructor(readonly child: ChildProcess) {
     child.stdout!.on("data", (d: Buffer) => (this.stdout += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) =>
-      child.once("close", (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })),
-    );
+    this.exited = new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
   }
 
   get running(): boolean {

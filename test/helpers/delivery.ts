@@ -7,6 +7,7 @@ import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { connect } from "nats";
 import { Subjects } from "../../src/api/subjects.js";
+import { SystemClock } from "../../src/clock.js";
 import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
 import { Delivery } from "../../src/delivery/delivery.js";
 import { silentLogger } from "../../src/log.js";
@@ -63,6 +64,7 @@ export class FakeMessage implements LogMessage {
     readonly data: Uint8Array,
     readonly seq: number,
     readonly loggedAtMs: number,
+    readonly deliveries = 1,
   ) {}
 
   ack(): void {
@@ -163,6 +165,8 @@ export async function startDelivery(
     jsm,
     subjects: new Subjects(config.prefix),
     settings: config,
+    clock: new SystemClock(),
+    rng: Math.random,
     log: o.log ?? silentLogger,
     ...(o.tracks ? { tracks: o.tracks } : {}),
   });

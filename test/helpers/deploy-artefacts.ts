@@ -146,9 +146,7 @@ export function natsText(text: string): string {
 
 /** `include "x"` lines replaced by the included files (relative to `dir`), as nats-server does. */
 export function withIncludes(text: string, dir: string): string {
-  return natsText(text).replace(/^\s*include\s+"?([^"\s]+)"?\s*;?\s*$/gm, (_, file: string) =>
-    withIncludes(read(join(dir, file)), dirname(join(dir, file))),
-  );
+  return natsText(text).replace(/^\s*include\s+"?([^"\s]+)"?\s*;?\s*$/gm, (_, file: string) => withIncludes(read(join(dir, file)), dirname(join(dir, file))));
 }
 
 /** The body of `name { ... }` (or `name: {`), braces inside quotes ignored; "" when absent. */
@@ -207,7 +205,7 @@ export function parseUnit(text: string): Record<string, Record<string, string[]>
     if (head) out[(section = head[1]!)] = {};
     else {
       const [key, ...value] = line.split("=");
-      ((out[section]![key!.trim()] ??= [])).push(value.join("=").trim());
+      (out[section]![key!.trim()] ??= []).push(value.join("=").trim());
     }
   }
   return out;
@@ -218,4 +216,3 @@ export function parseEnvFile(text: string): Record<string, string> {
   const lines = text.split("\n").filter((l) => /^[A-Z_]+=/.test(l));
   return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
-

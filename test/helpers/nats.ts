@@ -64,12 +64,7 @@ export async function natsServer(t: Hooks, options: LocalNatsOptions = {}): Prom
 }
 
 /** A monitor on `server` with the test preset and `overrides`, stopped in `after`. */
-export async function startMonitor(
-  t: Hooks,
-  server: { url: string },
-  overrides: ConfigInput = {},
-  options: MonitorOptions = {},
-): Promise<Monitor> {
+export async function startMonitor(t: Hooks, server: { url: string }, overrides: ConfigInput = {}, options: MonitorOptions = {}): Promise<Monitor> {
   const config = resolveConfig({ ...TEST_CONFIG, ...overrides, nats: { servers: server.url, ...overrides.nats } });
   const monitor = await Monitor.start(config, options);
   cleanup(t, () => monitor.stop());
@@ -133,7 +128,12 @@ export class AlertCollector {
 
   /** Resolves when `predicate` holds; rejects after `timeoutMs` with `what` in the message. */
   waitFor(predicate: (alerts: Alert[]) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-    return waitUntil(() => predicate(this.alerts), what, timeoutMs, (wake) => this.waiters.push(wake));
+    return waitUntil(
+      () => predicate(this.alerts),
+      what,
+      timeoutMs,
+      (wake) => this.waiters.push(wake),
+    );
   }
 }
 
@@ -141,12 +141,7 @@ export class AlertCollector {
  * Resolves once `condition()` is true: checked on every notification from `subscribe` (if any) and
  * every 20 ms. For conditions on counters and state that have no event of their own.
  */
-export function waitUntil(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-  subscribe?: (wake: () => void) => void,
-): Promise<void> {
+export function waitUntil(condition: () => boolean, what: string, timeoutMs = 15_000, subscribe?: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     if (condition()) return resolve();
     const started = Date.now();

@@ -17,8 +17,6 @@ export interface NkeyVector {
 /** An Ed25519 vector: a peer that can be a NATS user. */
 export type Ed25519Vector = Required<NkeyVector>;
 
-export const NKEY_VECTORS: NkeyVector[] = JSON.parse(
-  readFileSync(new URL("../vectors/libp2p-nkeys.json", import.meta.url), "utf8"),
-).vectors;
+export const NKEY_VECTORS: NkeyVector[] = JSON.parse(readFileSync(new URL("../vectors/libp2p-nkeys.json", import.meta.url), "utf8")).vectors;
 
 export const ED25519_PEERS = NKEY_VECTORS.filter((v): v is Ed25519Vector => v.key_type === "Ed25519");

@@ -68,7 +68,12 @@ export class TestReceiver {
 
   /** Resolves when `predicate` holds over the requests so far. */
   waitFor(predicate: (requests: Received[]) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    return waitUntil(() => predicate(this.requests), what, timeoutMs, (wake) => this.waiters.add(wake));
+    return waitUntil(
+      () => predicate(this.requests),
+      what,
+      timeoutMs,
+      (wake) => this.waiters.add(wake),
+    );
   }
 
   stop(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * A Supervisor on a ManualClock with fakes for its two narrow interfaces: an AlertTransport (behind
+ * A monitor's windows (wireWindows: the Supervisor and its units) on a ManualClock with fakes for its two narrow interfaces: an AlertTransport (behind
  * the real outbox) that records what it accepted, confirming at once, and can refuse; and a
  * RoundTrip whose round trips the test answers, by hand (`reach.back()`, `reach.fail()`) or
  * automatically on the next microtask (`auto`, then `await settle()`). Messages enter through the
@@ -10,10 +10,12 @@ import { encode } from "../../src/api/codec.js";
 import type { Alert, DisruptionEvent, SuspicionEvent } from "../../src/api/types.js";
 import type { Muter } from "../../src/actors/muter.js";
 import { silentLogger } from "../../src/log.js";
-import { Supervisor, type DisruptionSettings, type RoundTrip } from "../../src/actors/supervisor.js";
-import { Outbox, type Outgoing, type Transport } from "../../src/actors/outbox.js";
-import { SUSPICION_ACCOUNT } from "../../src/actors/suspicion.js";
-import { DEFAULT_RHYTHM, detectorFactory } from "../../src/window/detectors/mod.js";
+import type { RoundTrip } from "../../src/actors/self-health.js";
+import type { DisruptionSettings } from "../../src/actors/supervisor-options.js";
+import { wireWindows } from "../../src/actors/window-units.js";
+import { isAlert, type Emission } from "../../src/actors/emission.js";
+import { Outbox, type Transport } from "../../src/actors/outbox.js";
+import { rhythmDetectors } from "../../src/window/detectors/rhythm.js";
 import { MetricIntake } from "../../src/bus/intake.js";
 import { MonitorStats } from "../../src/stats.js";
 
@@ -21,18 +23,27 @@ export const T0 = 1_700_000_000_000;
 /** Nanoseconds per second, for `l` and `e`. */
 export const SEC = 1_000_000_000;
 
-/** A transport that takes every alert (or other event) and confirms it at once, unless told to refuse (disconnected). */
-export class FakeSink<T extends Outgoing = Alert> implements Transport<T> {
-  readonly accepted: T[] = [];
+/**
+ * A transport that takes every emission and confirms it at once, unless told to refuse
+ * (disconnected); what it took is listed by kind.
+ */
+export class FakeSink implements Transport {
+  readonly accepted: Alert[] = [];
+  /** The suspicion events taken, in order. */
+  readonly suspicions: SuspicionEvent[] = [];
+  /** The disruption events taken, in order. */
+  readonly disruptions: DisruptionEvent[] = [];
   refuse = false;
   refused = 0;
 
-  send(alert: T, done: (err?: unknown) => void): boolean {
+  send(item: Emission, done: (err?: unknown) => void): boolean {
     if (this.refuse) {
       this.refused++;
       return false;
     }
-    this.accepted.push(alert);
+    if (isAlert(item)) this.accepted.push(item);
+    else if (item.kind === "suspect" || item.kind === "cleared") this.suspicions.push(item as SuspicionEvent);
+    else this.disruptions.push(item as DisruptionEvent);
     done();
     return true;
   }
@@ -85,22 +96,11 @@ export function setup(options: SetupOptions = {}) {
   const sink = new FakeSink();
   const reach = new FakeReachability(options.auto ?? true);
   const stats = new MonitorStats();
-  const disruptions: DisruptionEvent[] = [];
-  const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, maxRetryPauseMs: 1_000 });
-  const suspicionSink = new FakeSink<SuspicionEvent>();
-  const suspicionOutbox = new Outbox<SuspicionEvent>({
-    transport: suspicionSink,
-    account: SUSPICION_ACCOUNT,
-    clock,
-    stats,
-    log: silentLogger,
-    maxInFlight: 64,
-    maxRetryPauseMs: 1_000,
-  });
-  const sup = new Supervisor({
+  const outbox = new Outbox({ transport: sink, clock, stats, log: silentLogger, maxInFlight: 64, random: Math.random });
+  const units = wireWindows({
     clock,
     outbox,
-    suspects: options.suspicion ? { detectors: detectorFactory("rhythm", DEFAULT_RHYTHM), outbox: suspicionOutbox } : undefined,
+    suspects: options.suspicion ? { detectors: rhythmDetectors() } : undefined,
     roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,
@@ -119,9 +119,9 @@ export function setup(options: SetupOptions = {}) {
       checkIntervalMs: 1_000,
       recountMs: 100,
       ...options.disruption,
-      announce: (e) => disruptions.push(e),
     },
   });
+  const sup = units.supervisor;
   const intake = new MetricIntake({
     target: sup,
     stats,
@@ -155,12 +155,13 @@ export function setup(options: SetupOptions = {}) {
 
   /** Accepted alerts as "kind name/peer", in order. */
   const alerts = () => sink.accepted.map((a) => `${a.kind} ${a.name}/${a.peer}`);
-  const state = (name = "ping") => sup.views.stateCounts()[name];
+  const state = (name = "ping") => units.views.stateCounts()[name];
   const elapsed = () => clock.now() - T0;
 
   /** Published suspicion events as "kind peer", in order. */
-  const suspicions = () => suspicionSink.accepted.map((e) => `${e.kind} ${e.peer}`);
-  return { clock, sink, reach, sup, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions, suspicionSink };
+  const suspicions = () => sink.suspicions.map((e) => `${e.kind} ${e.peer}`);
+  const disruptions = sink.disruptions;
+  return { clock, sink, reach, sup, units, outbox, intake, publish, run, alerts, state, elapsed, disruptions, suspicions };
 }
 
 /** Window counts per state, as `stateCounts()` gives them for one name. */

@@ -1,16 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encode } from "../../src/api/codec.js";
-import {
-  AlertCollector,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 const NS_PER_MS = 1_000_000n;
 

@@ -78,12 +78,18 @@ test("bad input - past the limits on names and windows, new windows are rejected
   const server = await natsServer(t);
   const monitor = await startMonitor(t, server, { maxNames: 2, maxWindows: 3 });
   const nc = await client(t, server);
-  for (const [n, p] of [["ping", "P1"], ["ping", "P2"], ["freespace", "P1"], ["numpin", "P1"], ["ping", "P3"]]) {
+  for (const [n, p] of [
+    ["ping", "P1"],
+    ["ping", "P2"],
+    ["freespace", "P1"],
+    ["numpin", "P1"],
+    ["ping", "P3"],
+  ]) {
     publishMetric(nc, { n: n!, p: p!, ttlMs: 60_000 });
   }
   await waitUntil(() => monitor.stats.metricsStored + monitor.stats.rejectedTotal() === 5, "all handled");
   assert.equal(monitor.stats.rejected.over_limit, 2, "a third name and a fourth window");
-  assert.deepEqual(monitor.supervisor.views.names(), ["freespace", "ping"]);
+  assert.deepEqual(monitor.views.names(), ["freespace", "ping"]);
   publishMetric(nc, { n: "ping", p: "P1", v: "again", ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 4, "a known window still takes metrics");
 });

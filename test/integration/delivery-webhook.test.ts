@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encode } from "../../src/api/codec.js";
 import { verifySignature } from "../../src/delivery/signature.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { capturedLogger, startDelivery, TEST_DELIVERY } from "../helpers/delivery.js";
 import { client, natsServer, publishMetric, quietPeriod, startMonitor, waitUntil } from "../helpers/nats.js";
 import { TestReceiver, webhookAlerts, type WebhookBody } from "../helpers/receiver.js";
@@ -51,7 +50,10 @@ test("delivery webhook - a receiver answering 500 for 10 s, then 200: every aler
   await waitUntil(() => delivery.status().sinks[0]!.state === "retrying", "the sink retrying");
   const peers = () => new Set(webhookAlerts(receiver.accepted).map((a) => a.labels.peer));
   await receiver.waitFor(() => peers().size === 20, "all 20 alerts delivered after the outage", 60_000);
-  assert.ok(receiver.requests.some((r) => r.answered === 500), "the receiver did refuse them first");
+  assert.ok(
+    receiver.requests.some((r) => r.answered === 500),
+    "the receiver did refuse them first",
+  );
   await waitUntil(() => delivery.status().sinks[0]!.counters.delivered === 20, "20 counted as delivered");
   const s = delivery.status().sinks[0]!;
   assert.ok(s.counters.failed.http_5xx > 0 && s.counters.retried > 0, JSON.stringify(s.counters));
@@ -91,7 +93,10 @@ test("delivery webhook - a burst of 1,000 alerts falling due together arrives ba
   assert.equal(new Set(got).size, 1_000);
   assert.equal(got.length, 1_000);
   const sizes = receiver.requests.map((r) => r.json<WebhookBody>().alerts.length);
-  assert.ok(sizes.every((n) => n <= 500), `at most 500 per POST: ${sizes.join(", ")}`);
+  assert.ok(
+    sizes.every((n) => n <= 500),
+    `at most 500 per POST: ${sizes.join(", ")}`,
+  );
   assert.ok(sizes.length <= 100, `batched, 10 alerts per POST or more: ${sizes.length} POSTs (${sizes.join(", ")})`);
   assert.ok(receiver.requests.every((r) => r.json<WebhookBody>().groupLabels.metric === "ping"));
   assert.equal(delivery.status().sinks[0]!.counters.posts, sizes.length);
@@ -113,7 +118,10 @@ test("delivery webhook - a 4xx is counted, logged with the answer and acknowledg
   assert.equal(s.counters.rejected, 1);
   assert.equal(s.counters.failed.http_4xx, 1);
   assert.equal(s.undelivered, 0);
-  assert.ok(lines.some((l) => String(l.answer).includes("HTTP 422: unknown field alerts")), "logged with the receiver's answer");
+  assert.ok(
+    lines.some((l) => String(l.answer).includes("HTTP 422: unknown field alerts")),
+    "logged with the receiver's answer",
+  );
 });
 
 test("delivery webhook - a muted alert is not delivered; the fingerprint follows the episode (x)", async (t) => {
@@ -135,7 +143,11 @@ test("delivery webhook - a muted alert is not delivered; the fingerprint follows
   await receiver.waitFor(() => ids(receiver).length === 3, "the next episode");
   await quietPeriod(300);
   const alerts = webhookAlerts(receiver.requests);
-  assert.deepEqual(alerts.map((a) => a.annotations.alert_id), ["A2", "A3", "B1"], "A1 was muted");
+  assert.deepEqual(
+    alerts.map((a) => a.annotations.alert_id),
+    ["A2", "A3", "B1"],
+    "A1 was muted",
+  );
   assert.equal(alerts[0]!.fingerprint, alerts[1]!.fingerprint, "the repeat and the resolution share the episode's fingerprint");
   assert.notEqual(alerts[2]!.fingerprint, alerts[0]!.fingerprint, "a new episode, a new fingerprint");
   assert.equal(delivery.status().sinks[0]!.counters.muted, 1);
@@ -154,19 +166,22 @@ test("delivery webhook - without JetStream: from memory, with one warning at sta
   await receiver.waitFor(() => ids(receiver).length === 1, "the alert");
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 60_000 });
   await receiver.waitFor(() => ids(receiver).length === 2, "the resolved alert");
-  assert.deepEqual(webhookAlerts(receiver.requests).map((a) => a.status), ["firing", "resolved"]);
+  assert.deepEqual(
+    webhookAlerts(receiver.requests).map((a) => a.status),
+    ["firing", "resolved"],
+  );
 });
 
 test("delivery webhook - a monitor with a webhook delivers by itself; /metrics shows the sink, never the secret", async (t) => {
   const server = await natsServer(t);
   const receiver = await TestReceiver.start(t);
-  const port = await freePort();
   const monitor = await startMonitor(t, server, {
     ...TEST_DELIVERY,
     webhookUrl: receiver.url.replace("http://", "http://bot:hunter2@"),
     webhookSecret: "s3cret",
-    http: { host: "127.0.0.1", port },
+    http: { host: "127.0.0.1", port: 0 },
   });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 100 });
   await receiver.waitFor((r) => r.length === 1, "the alert");
@@ -191,7 +206,10 @@ test("delivery webhook - the monitor's STATS and `peermon status` show each sink
   const data: { delivery: { sinks: { kind: string; url: string }[] } | null }[] = [];
   for await (const s of await nc.services.client().stats("peermon")) data.push(s.endpoints?.find((e) => e.data)?.data as never);
   const sinks = data[0]!.delivery!.sinks;
-  assert.deepEqual(sinks.map((s) => s.kind), ["webhook"]);
+  assert.deepEqual(
+    sinks.map((s) => s.kind),
+    ["webhook"],
+  );
   assert.ok(!JSON.stringify(data).includes("hunter2") && !JSON.stringify(data).includes("s3cret"), "no secret in STATS");
   const lines = deliveryLines(data[0]!.delivery as never);
   assert.match(lines.join("\n"), /delivery \(from the alert log\):\n {4}webhook http:\/\/\*\*\*@127\.0\.0\.1:\d+\/…: ok \| delivered 1/);

@@ -45,18 +45,27 @@ test("disruption - 12 of 20 peers silent together: one disruption event, no per-
   peers.silence(12);
   await waitUntil(() => events.length === 1, "the disruption event", 10_000);
   assert.deepEqual([events[0]!.name, events[0]!.kind, events[0]!.count, events[0]!.fraction], ["ping", "started", 12, 0.6]);
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held", 10_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held", 10_000);
   await quietPeriod(1_000);
   assert.equal(alerts.alerts.length, 0, "not one per-peer alert");
-  assert.deepEqual(monitor.supervisor.views.stateCounts().ping, { healthy: 8, expired: 12, alerted: 0 });
+  assert.deepEqual(monitor.views.stateCounts().ping, { healthy: 8, expired: 12, alerted: 0 });
 
   const pm = new PeerMonitorClient(nc);
   assert.deepEqual(await pm.releaseDisruption("ping"), { released: 12, shards: ["all"] });
   await alerts.waitFor((a) => a.length === 12, "the 12 held alerts");
-  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), PEERS.slice(8));
+  assert.deepEqual(
+    alerts
+      .of("firing")
+      .map((a) => a.peer)
+      .sort(),
+    PEERS.slice(8),
+  );
   await waitUntil(() => events.length === 2, "the ended event");
   assert.equal(events[1]!.kind, "ended");
-  await assert.rejects(pm.releaseDisruption("ping"), (err: unknown) => err instanceof QueryError && err.code === 404 && /no disruption of ping is open/.test(err.message));
+  await assert.rejects(
+    pm.releaseDisruption("ping"),
+    (err: unknown) => err instanceof QueryError && err.code === 404 && /no disruption of ping is open/.test(err.message),
+  );
 });
 
 test("disruption - 4 of 20 peers silent: per-peer alerts as without disruption mode", async (t) => {
@@ -70,7 +79,13 @@ test("disruption - 4 of 20 peers silent: per-peer alerts as without disruption m
   peers.silence(4);
   await alerts.waitFor((a) => a.length === 4, "4 firing alerts");
   await quietPeriod(1_000);
-  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), PEERS.slice(16));
+  assert.deepEqual(
+    alerts
+      .of("firing")
+      .map((a) => a.peer)
+      .sort(),
+    PEERS.slice(16),
+  );
   assert.equal(events.length, 0);
 });
 
@@ -84,15 +99,19 @@ test("disruption - a monitor restarted during a disruption does not fire the hel
   const peers = fleet(t, nc);
   await waitUntil(() => a.supervisor.windowCount === 20 && b.supervisor.windowCount === 20, "both replicas track 20 peers");
   peers.silence(12);
-  await waitUntil(() => a.supervisor.disruptions.held === 12 && b.supervisor.disruptions.held === 12, "both replicas hold 12 alerts", 10_000);
+  await waitUntil(() => a.disruptions.held === 12 && b.disruptions.held === 12, "both replicas hold 12 alerts", 10_000);
   await quietPeriod(500);
   assert.equal(events.length, 1, "one started event from two replicas");
 
   await a.stop();
   await b.stop();
   const c = await startMonitor(t, server, { ...DISRUPTION, graceMs: 1_000 });
-  assert.deepEqual(c.supervisor.disruptions.report().map((d) => d.name), ["ping"], "the open disruption is restored from the log");
-  await waitUntil(() => c.supervisor.disruptions.held === 12, "the restored monitor holds the 12 again after its grace", 10_000);
+  assert.deepEqual(
+    c.disruptions.report().map((d) => d.name),
+    ["ping"],
+    "the open disruption is restored from the log",
+  );
+  await waitUntil(() => c.disruptions.held === 12, "the restored monitor holds the 12 again after its grace", 10_000);
   await quietPeriod(1_500);
   assert.equal(alerts.alerts.length, 0, "no held alert fired because of the restart");
   assert.equal(events.length, 1, "no second started event");
@@ -125,8 +144,8 @@ test("disruption - sharded: only the name's shard declares and releases it", asy
   const peers = fleet(t, nc);
   await waitUntil(() => mine.supervisor.windowCount === 20, "the owning shard tracks 20 peers");
   peers.silence(12);
-  await waitUntil(() => mine.supervisor.disruptions.held === 12, "12 alerts held by the owning shard", 10_000);
-  assert.equal(other.supervisor.disruptions.report().length, 0, "the other shard knows nothing of ping");
+  await waitUntil(() => mine.disruptions.held === 12, "12 alerts held by the owning shard", 10_000);
+  assert.equal(other.disruptions.report().length, 0, "the other shard knows nothing of ping");
   const released = await new PeerMonitorClient(nc).releaseDisruption("ping");
   assert.deepEqual(released, { released: 12, shards: [`${owner}/2`] });
   await waitUntil(() => events.length === 2, "started and ended");
@@ -142,13 +161,19 @@ test("disruption - the sinks get one PeermonDisruption instead of a page per pee
   peers.silence(12);
   const received = () => webhookAlerts(receiver.requests).map((a) => `${a.status} ${a.labels.alertname} ${a.labels.peer ?? a.labels.metric}`);
   await receiver.waitFor(() => received().length === 1, "the disruption at the receiver", 10_000);
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held", 10_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held", 10_000);
   await quietPeriod(1_000);
   assert.deepEqual(received(), ["firing PeermonDisruption ping"], "one alert for the whole name, no page per peer");
 
   await new PeerMonitorClient(nc).releaseDisruption("ping");
   await receiver.waitFor(() => received().length === 14, "12 peers paged and the disruption resolved", 15_000);
   const after = received().slice(1);
-  assert.deepEqual(after.filter((x) => x.startsWith("resolved")), ["resolved PeermonDisruption ping"]);
-  assert.deepEqual(after.filter((x) => x.startsWith("firing")).sort(), PEERS.slice(8).map((p) => `firing PeermonMetricExpired ${p}`));
+  assert.deepEqual(
+    after.filter((x) => x.startsWith("resolved")),
+    ["resolved PeermonDisruption ping"],
+  );
+  assert.deepEqual(
+    after.filter((x) => x.startsWith("firing")).sort(),
+    PEERS.slice(8).map((p) => `firing PeermonMetricExpired ${p}`),
+  );
 });

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DiscardPolicy, StorageType, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import { partitionOf } from "../../src/api/subjects.js";
-import { systemClock, type Clock } from "../../src/clock.js";
+import { SystemClock, type Clock } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
 import type { Monitor } from "../../src/monitor.js";
 import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
@@ -35,7 +37,7 @@ function skewedClock(offsetMs: number): Clock {
 
 /** How old a metric a monitor holds is, on that monitor's own clock, ms. */
 function ageOn(m: Monitor, clock: Clock, name: string, peer: string): number {
-  const metric = m.supervisor.views.latestForPeer(name, peer);
+  const metric = m.views.latestForPeer(name, peer);
   assert.ok(metric, `${name}/${peer} restored`);
   return clock.wallNow() - Number(metric.receivedAt) / 1e6;
 }
@@ -56,7 +58,11 @@ test("durable windows - the server stores no metric, only checkpoint buckets, an
     assert.ok(!s.subjects.some((x) => x.includes(".metrics.")), `stream ${name} captures no metric subject: ${s.subjects}`);
   }
   const partitions = new Set(NAMES.map((n) => partitionOf(n, 32))).size;
-  assert.equal(all.get("PEERMON_WINDOWS")?.messages, partitions, "one bucket per partition holds these 200 windows: 1,000 metrics cost the server 8 writes a round");
+  assert.equal(
+    all.get("PEERMON_WINDOWS")?.messages,
+    partitions,
+    "one bucket per partition holds these 200 windows: 1,000 metrics cost the server 8 writes a round",
+  );
 
   const written = monitor.stats.checkpointBatches;
   await rounds(monitor, 4);
@@ -77,12 +83,12 @@ test("durable windows - a replica that starts takes the newest windows from a li
   await waitUntil(() => leaving.supervisor.windowCount === 300 && sibling.supervisor.windowCount === 300, "both replicas hold 300 windows");
   await leaving.stop(); // its last checkpoint has v1
   for (const p of peers) publishMetric(nc, { n: "freespace", p, v: "2", ttlMs: 600_000 });
-  await waitUntil(() => sibling.supervisor.views.latestForPeer("freespace", "P299")?.value === "2", "the sibling has v2");
+  await waitUntil(() => sibling.views.latestForPeer("freespace", "P299")?.value === "2", "the sibling has v2");
 
   const back = await startMonitor(t, server);
   assert.equal(back.supervisor.windowCount, 300);
   assert.equal(back.stats.windowsRestored, 300);
-  const values = new Set(peers.map((p) => back.supervisor.views.latestForPeer("freespace", p)?.value));
+  const values = new Set(peers.map((p) => back.views.latestForPeer("freespace", p)?.value));
   assert.deepEqual([...values], ["2"], "every window as the sibling holds it, not as the last checkpoint had it");
   assert.ok(sibling.stats.transferBatches >= 1, "the sibling handed the windows over");
 });
@@ -99,7 +105,7 @@ test("durable windows - with no sibling, a monitor that crashed comes back with 
 
   const second = await startMonitor(t, server);
   assert.deepEqual(
-    ["P1", "P2", "P3"].map((p) => second.supervisor.views.latestForPeer("ping", p)?.value),
+    ["P1", "P2", "P3"].map((p) => second.views.latestForPeer("ping", p)?.value),
     ["before", "before", "before"],
   );
 });
@@ -132,37 +138,6 @@ for (const [how, offsetMs] of [
   });
 }
 
-test("durable windows - an older version's every-metric stream is carried over into checkpoints for every shard, then deleted", async (t) => {
-  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const nc = await client(t, server);
-  const jsm = await nc.jetstreamManager();
-  // The stream as peermon before checkpoints created it.
-  await jsm.streams.add({
-    name: "PEERMON_METRICS",
-    subjects: ["peermon.metrics.*.*", "peermon.part.*.metrics.*.*"],
-    max_msgs_per_subject: 10,
-    max_bytes: 512 * 1024 ** 2,
-    discard: DiscardPolicy.Old,
-    storage: StorageType.File,
-    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
-  });
-  for (const n of NAMES) for (const v of ["1", "2", "3"]) publishMetric(nc, { n, p: "P1", v, ttlMs: 600_000 });
-  await nc.flush();
-  for (let i = 0; (await jsm.streams.info("PEERMON_METRICS")).state.messages < NAMES.length * 3; i++) {
-    assert.ok(i < 100, "the older stream stored the metrics");
-    await quietPeriod(50);
-  }
-
-  const shard0 = await startMonitor(t, server, { shard: { index: 0, count: 2 } });
-  assert.ok(!(await streams(nc)).has("PEERMON_METRICS"), "the every-metric stream is gone");
-  const shard1 = await startMonitor(t, server, { shard: { index: 1, count: 2 } });
-  const names = [...shard0.supervisor.views.names(), ...shard1.supervisor.views.names()].sort();
-  assert.deepEqual(names, [...NAMES].sort(), "each shard found its windows, the second from the carried-over checkpoints");
-  for (const [m, n] of [...shard0.supervisor.views.names().map((n) => [shard0, n] as const), ...shard1.supervisor.views.names().map((n) => [shard1, n] as const)]) {
-    assert.equal(m.supervisor.views.latestForPeer(n, "P1")?.value, "3", `${n}: the newest metric`);
-  }
-});
-
 test("durable windows - without them nothing is stored for restarts: a restart starts empty", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
   const nc = await client(t, server);
@@ -193,7 +168,10 @@ test("durable windows - replicas of a shard take turns: the server gets one chec
   const rounds = a.stats.checkpointBatches + b.stats.checkpointBatches - start;
   const intervals = (Date.now() - startedAt) / intervalMs;
   assert.ok(rounds >= intervals * 0.4, `rounds went on: ${rounds} in ${intervals.toFixed(1)} intervals`);
-  assert.ok(rounds <= intervals * 1.5, `${rounds} rounds in ${intervals.toFixed(1)} intervals: the replicas took turns (each alone would make ${Math.round(intervals * 2)})`);
+  assert.ok(
+    rounds <= intervals * 1.5,
+    `${rounds} rounds in ${intervals.toFixed(1)} intervals: the replicas took turns (each alone would make ${Math.round(intervals * 2)})`,
+  );
 
   // Whichever wrote, the other writes once it stops.
   const [gone, left] = a.stats.checkpointBatches >= b.stats.checkpointBatches ? [a, b] : [b, a];

@@ -88,7 +88,7 @@ test("repinner - repins a peer whose ping stopped exactly once, and not a peer b
   const { repinner, repinned, saw, find } = await recordingRepinner(t, pm, DELAY_MS);
   assert.equal(repinner.fromStream, true, "with JetStream it reads the alert log");
   const informers = new Map(["P1", "P2", "P3"].map((p) => [p, pinger(t, pm, p)]));
-  await waitUntil(() => monitor.supervisor.views.stateCounts().ping?.healthy === 3, "three healthy ping windows");
+  await waitUntil(() => monitor.views.stateCounts().ping?.healthy === 3, "three healthy ping windows");
 
   await Promise.all([informers.get("P1")!.stop(), informers.get("P2")!.stop()]);
   await waitUntil(() => saw("scheduled", "P2"), "P2's repin scheduled after its firing alert", 20_000);
@@ -106,7 +106,7 @@ test("repinner - a restarted repinner catches up from the alert log: repins what
   const { monitor, pm } = await live(t);
   const gone = pinger(t, pm, "P1");
   const flapping = pinger(t, pm, "P2");
-  await waitUntil(() => monitor.supervisor.views.stateCounts().ping?.healthy === 2, "two healthy ping windows");
+  await waitUntil(() => monitor.views.stateCounts().ping?.healthy === 2, "two healthy ping windows");
   await Promise.all([gone.stop(), flapping.stop()]);
   await waitUntil(() => monitor.stats.alertsFiring === 2, "both firing alerts sent while no repinner runs");
   pinger(t, pm, "P2");

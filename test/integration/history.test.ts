@@ -29,7 +29,11 @@ test("history - a peer that flapped 3 times: three closed episodes, three flaps,
   const h = await pm.history("ping", "P1");
   const firing = alerts.of("firing", "P1");
   const resolved = alerts.of("resolved", "P1");
-  assert.deepEqual(h.episodes.map((e) => e.id), firing.map((a) => a.id), "one episode per firing alert, named by it");
+  assert.deepEqual(
+    h.episodes.map((e) => e.id),
+    firing.map((a) => a.id),
+    "one episode per firing alert, named by it",
+  );
   h.episodes.forEach((e, i) => {
     const deadlineMs = Number((firing[i]!.receivedAt + firing[i]!.ttl!) / 1_000_000n);
     assert.equal(e.startMs, deadlineMs, `episode ${i} starts at P1's deadline`);
@@ -66,10 +70,7 @@ test("history - a peer the monitor knows nothing of is a 404 that says what to d
 
 test("history - with shards, the owner of the name answers and the other stays silent", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const shards = [
-    await startMonitor(t, server, { shard: { index: 0, count: 2 } }),
-    await startMonitor(t, server, { shard: { index: 1, count: 2 } }),
-  ];
+  const shards = [await startMonitor(t, server, { shard: { index: 0, count: 2 } }), await startMonitor(t, server, { shard: { index: 1, count: 2 } })];
   const nc = await client(t, server);
   const pm = new PeerMonitorClient(nc, { timeoutMs: 2_000 });
   const names = ["ping", "freespace", "numpin", "pinqueue"];
@@ -82,5 +83,8 @@ test("history - with shards, the owner of the name answers and the other stays s
   let count = 0;
   for await (const _ of replies) count++;
   assert.equal(count, 1, "one answer per query");
-  assert.ok(shards.every((s) => s.supervisor.views.names().length > 0), "both shards hold names");
+  assert.ok(
+    shards.every((s) => s.views.names().length > 0),
+    "both shards hold names",
+  );
 });

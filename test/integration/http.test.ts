@@ -1,16 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freePort } from "../../src/cli/local-nats.js";
 import { encode } from "../../src/api/codec.js";
-import type { StatusSnapshot } from "../../src/actors/window-views.js";
+import type { StatusSnapshot } from "../../src/actors/window-status.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
 import { AlertCollector, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";
 
 async function monitorWithHttp(t: Parameters<typeof natsServer>[0]) {
   const server = await natsServer(t);
-  const port = await freePort();
-  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port } });
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port: 0 } });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   return { monitor, nc, base: `http://127.0.0.1:${port}` };
 }
@@ -43,6 +42,7 @@ test("http - /metrics exposes counters, windows per state, alerts, the detection
   ]) {
     assert.match(body, line);
   }
+  assert.doesNotMatch(body, /^peermon_metrics_(received|stored|ignored)_total /m, "no deprecated aliases in an unreleased version");
 });
 
 test("http - /events streams status snapshots: names, states per peer, troubled peers first", async (t) => {
@@ -69,7 +69,9 @@ test("http - /events streams status snapshots: names, states per peer, troubled 
   );
 });
 
-test("http - the status page shows each name's peers and states, live, in a real browser", { skip: !hasChromium() && "install Debian's chromium (apt-get install chromium)" }, async (t) => {
+test("http - the status page shows each name's peers and states, live, in a real browser", {
+  skip: !hasChromium() && "install Debian's chromium (apt-get install chromium)",
+}, async (t) => {
   const { nc, base } = await monitorWithHttp(t);
   const browser = await launchBrowser(t);
   const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
@@ -84,9 +86,7 @@ test("http - the status page shows each name's peers and states, live, in a real
   const shot = await page.screenshot({ fullPage: true });
   assert.ok(shot.length > 10_000, "a screenshot with real content");
   // The rendered pixels hold the alerted cell's red (#fde0e0 background) and the healthy green.
-  const colors = (await page.evaluate(
-    "[...document.querySelectorAll('#matrix [role=cell]')].map((el) => getComputedStyle(el).backgroundColor)",
-  )) as string[];
+  const colors = (await page.evaluate("[...document.querySelectorAll('#matrix [role=cell]')].map((el) => getComputedStyle(el).backgroundColor)")) as string[];
   assert.ok(colors.includes("rgb(253, 224, 224)"), "an alerted cell is drawn");
   assert.ok(colors.includes("rgb(220, 245, 227)"), "healthy cells are drawn");
 });
@@ -120,8 +120,6 @@ test("http - /metrics counts queries by endpoint and outcome with their duration
     /^peermon_peerset_known 1$/m,
     /^peermon_metric_messages_received_total 1$/m,
     /^# HELP peermon_metric_messages_received_total Metric messages received from peers/m,
-    /^peermon_metrics_received_total 1$/m, // the old name, kept one release
-    /^# HELP peermon_metrics_received_total Deprecated alias of peermon_metric_messages_received_total/m,
   ]) {
     assert.match(body, line);
   }

@@ -48,7 +48,10 @@ function workDir(t: Hooks) {
 function serverConf(dir: string): { configFile: string; jetstream: false } {
   const configFile = join(dir, "nats.conf");
   const store = JSON.stringify(join(dir, "jetstream"));
-  writeFileSync(configFile, `max_payload: 8MB\njetstream { store_dir: ${store}, max_memory_store: 256MB, max_file_store: 1GB }\ninclude "peermon-accounts.conf"\n`);
+  writeFileSync(
+    configFile,
+    `max_payload: 8MB\njetstream { store_dir: ${store}, max_memory_store: 256MB, max_file_store: 1GB }\ninclude "peermon-accounts.conf"\n`,
+  );
   return { configFile, jetstream: false };
 }
 
@@ -112,7 +115,11 @@ test("nkey auth - peermon auth's config runs a server; a peer logs in with its l
   a.publish(`peermon.metrics.freespace.${A.peer_id}`, metric("freespace", A.peer_id));
   a.publish(`peermon.part.${partitionOf("numpin", 32)}.metrics.numpin.${A.peer_id}`, metric("numpin", A.peer_id));
   await eventually(async () => (await client.latest("numpin").catch(() => [])).length === 1, "the partitioned metric stored");
-  assert.deepEqual((await client.latest("freespace")).map((m) => m.peer), [A.peer_id], "the public one too, and A may query latest");
+  assert.deepEqual(
+    (await client.latest("freespace")).map((m) => m.peer),
+    [A.peer_id],
+    "the public one too, and A may query latest",
+  );
 
   // Another peer's metric: the server refuses it (on the subject after mapping), the monitor never stores it.
   a.publish(`peermon.metrics.freespace.${B.peer_id}`, metric("freespace", B.peer_id));
@@ -167,11 +174,21 @@ test("nkey auth - --from-peerset: the peer manager (--nkey) reads the stored pee
   const set = await runCli(t, ["peerset", "set", A.peer_id, B.peer_id, "--nats", server.url, "--nkey", peermgr.seedFile], {}, 30_000, fromSources);
   assert.equal(set.code, 0, set.stderr);
 
-  const run = await runCli(t, ["auth", "--from-peerset", "--monitor", monitor.nkey, "--json"], { NATS_URL: server.url, NATS_NKEY: peermgr.seedFile }, 30_000, fromSources);
+  const run = await runCli(
+    t,
+    ["auth", "--from-peerset", "--monitor", monitor.nkey, "--json"],
+    { NATS_URL: server.url, NATS_NKEY: peermgr.seedFile },
+    30_000,
+    fromSources,
+  );
   assert.equal(run.code, 0, run.stderr);
   const users: { nkey?: string }[] = JSON.parse(run.stdout).accounts.PEERMON.users;
   const peers = [A, B].sort((x, y) => (x.peer_id < y.peer_id ? -1 : 1));
-  assert.deepEqual(users.map((u) => u.nkey), [...peers.map((p) => p.nkey_user), monitor.nkey], "the peerset's peers, then the monitor");
+  assert.deepEqual(
+    users.map((u) => u.nkey),
+    [...peers.map((p) => p.nkey_user), monitor.nkey],
+    "the peerset's peers, then the monitor",
+  );
   assert.match(run.stderr, /no --peermgr: nobody may set the peerset/);
 });
 

@@ -10,7 +10,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { freePort } from "../../src/cli/local-nats.js";
 import { hasChromium, launchBrowser } from "../helpers/browser.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { AlertCollector, cleanup, client, natsServer, publishMetric, publishPeerSet, startMonitor, waitUntil } from "../helpers/nats.js";
@@ -25,8 +24,8 @@ const skip = !hasChromium() && "install Debian's chromium (apt-get install chrom
 /** A monitor holding 1,000 peers x 4 names: five alerted, one that flapped twice, three never seen for three names. */
 async function fleet(t: Parameters<typeof natsServer>[0]) {
   const server = await natsServer(t);
-  const port = await freePort();
-  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port } });
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port: 0 } });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   const alerts = await AlertCollector.start(t, nc);
   publishPeerSet(nc, PEERS);
@@ -43,7 +42,7 @@ async function fleet(t: Parameters<typeof natsServer>[0]) {
   }
   for (const p of PEERS.slice(0, 5)) publishMetric(nc, { n: "ping", p, ttlMs: 0 });
   await alerts.waitFor((a) => a.filter((x) => x.kind === "firing" && x.id === x.episode).length === 7, "five peers alerted");
-  await waitUntil(() => monitor.supervisor.views.historyOf("ping", "P0005")?.flaps === 2, "P0005's flaps in the history");
+  await waitUntil(() => monitor.views.historyOf("ping", "P0005")?.flaps === 2, "P0005's flaps in the history");
   return { nc, alerts, base: `http://127.0.0.1:${port}/` };
 }
 
@@ -158,8 +157,8 @@ test("page - behind a proxy that buffers server-sent events, it polls and stays 
 
 test("page - the disruption and silence panels show what the monitor holds", { skip }, async (t) => {
   const server = await natsServer(t);
-  const port = await freePort();
-  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port }, disruptionThreshold: 0.5, disruptionMinPeers: 10 });
+  const monitor = await startMonitor(t, server, { http: { host: "127.0.0.1", port: 0 }, disruptionThreshold: 0.5, disruptionMinPeers: 10 });
+  const port = monitor.httpPort!; // the system assigned it: nothing takes it between picking and binding
   const nc = await client(t, server);
   const peers = Array.from({ length: 20 }, (_, i) => `Q${String(i).padStart(2, "0")}`);
   const quiet = new Set<string>();
@@ -171,7 +170,7 @@ test("page - the disruption and silence panels show what the monitor holds", { s
   const pm = new PeerMonitorClient(nc);
   await pm.addSilence({ peer: "Q19", forMs: 2 * 3_600_000, comment: "kernel update" });
   for (const p of peers.slice(8)) quiet.add(p);
-  await waitUntil(() => monitor.supervisor.disruptions.held === 12, "12 alerts held by the disruption", 15_000);
+  await waitUntil(() => monitor.disruptions.held === 12, "12 alerts held by the disruption", 15_000);
 
   const browser = await launchBrowser(t);
   const { page } = await open(browser, `http://127.0.0.1:${port}/`);

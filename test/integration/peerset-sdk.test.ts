@@ -41,18 +41,12 @@ test("peerset sdk - adding a member or removing a non-member is a no-op that pub
 
 test("peerset sdk - 10 concurrent addPeer calls from separate connections end with all 10 peers present", async (t) => {
   const server = await natsServer(t);
-  const writers = await Promise.all(
-    Array.from({ length: 10 }, async (_, i) => new PeerMonitorClient(await client(t, server, `writer-${i}`))),
-  );
+  const writers = await Promise.all(Array.from({ length: 10 }, async (_, i) => new PeerMonitorClient(await client(t, server, `writer-${i}`))));
   // No stream exists yet: the writers also race to create it.
   const results = await Promise.all(writers.map((pm, i) => pm.addPeer(`P${i}`)));
   assert.ok(results.every((r) => r.changed && r.stored));
   const current = await writers[0]!.getPeerSet();
-  assert.deepEqual(
-    [...current!.peers].sort(),
-    Array.from({ length: 10 }, (_, i) => `P${i}`).sort(),
-    "no update was lost",
-  );
+  assert.deepEqual([...current!.peers].sort(), Array.from({ length: 10 }, (_, i) => `P${i}`).sort(), "no update was lost");
 });
 
 test("peerset sdk - the newest valid message is current, and a later garbage message does not block writers", async (t) => {

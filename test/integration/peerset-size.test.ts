@@ -1,7 +1,7 @@
 /**
  * PeerSets of real cluster size over a real nats-server: 10,000 libp2p ids (about 540 KB) through
  * the SDK, plain publishes, compare-and-set edits and a monitor restart; one byte over the
- * server's max_payload; and the 64 KiB limit older peermon versions gave the PeerSet stream.
+ * server's max_payload; and a PeerSet stream an operator limited to 64 KiB.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { connect, DiscardPolicy, StorageType, type JetStreamManager } from "nats";
 import { pino } from "pino";
 import { encodePeerSet } from "../../src/api/codec.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { PeerSetTooLarge } from "../../src/client/peerset-too-large.js";
 import { resolveConfig, TEST_CONFIG } from "../../src/config.js";
@@ -25,8 +24,8 @@ const password = (user: string) => `${user}-example-pw`;
 
 type Hooks = Parameters<typeof cleanup>[0];
 
-/** The PeerSet stream exactly as peermon versions before this one created it (64 KiB per message). */
-async function legacyStream(jsm: JetStreamManager): Promise<void> {
+/** The PeerSet stream with an operator's limit of 64 KiB per message. */
+async function limitedStream(jsm: JetStreamManager): Promise<void> {
   await jsm.streams.add({
     name: STREAM,
     subjects: ["peermon.peerset"],
@@ -98,40 +97,9 @@ test("peerset size - one byte over the server's max_payload: the SDK fails namin
   assert.equal(monitor.stats.rejectedTotal(), 0);
 });
 
-test("peerset size - a PeerSet stream left at 64 KiB by an older peermon is raised at monitor start, its peerset kept", async (t) => {
-  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const nc = await client(t, server);
-  const jsm = await nc.jetstreamManager();
-  await legacyStream(jsm);
-  await nc.jetstream().publish("peermon.peerset", encodePeerSet({ peers: ["P1", "P2"], id: "01J0000000000000000000000A" }));
-  await assert.rejects(
-    nc.jetstream().publish("peermon.peerset", encodePeerSet({ peers: libp2pIds(1_300), id: "01J0000000000000000000000B" })),
-    /message size exceeds maximum allowed/,
-    "what the issue found: 1,300 libp2p ids (70,235 bytes) do not fit",
-  );
-
-  const monitor = await startMonitor(t, server);
-  assert.deepEqual(peersOf(monitor), ["P1", "P2"], "the stored peerset is applied at start");
-  assert.equal((await jsm.streams.info(STREAM)).config.max_msg_size, -1, "the stream's own limit is gone");
-  publishPeerSet(nc, TEN_K);
-  await waitUntil(() => peersOf(monitor)?.length === 10_000, "10,000 peers published plainly are applied");
-});
-
-test("peerset size - the SDK raises an older peermon's 64 KiB stream limit itself, before any new monitor ran", async (t) => {
-  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const nc = await client(t, server);
-  const jsm = await nc.jetstreamManager();
-  await legacyStream(jsm);
-  const pm = new PeerMonitorClient(nc);
-  assert.equal((await pm.setPeers(TEN_K)).stored, true);
-  assert.equal((await jsm.streams.info(STREAM)).config.max_msg_size, -1);
-  const monitor = await startMonitor(t, server);
-  assert.equal(peersOf(monitor)?.length, 10_000);
-});
-
 /** A server with the secure config; `as(user)` connects as one of its users. */
 async function secureServer(t: Hooks) {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const as = async (user: string) => {
     const nc = await connect({ servers: server.url, user, pass: password(user), name: user, maxReconnectAttempts: 0 });
     cleanup(t, () => nc.close());
@@ -157,13 +125,13 @@ test("peerset size - secure config: the peer manager sets 10,000 libp2p ids and 
   assert.deepEqual(warnings, []);
 });
 
-test("peerset size - an old 64 KiB stream the monitor may not raise: each refused PeerSet is counted and logged, the SDK says what to run", async (t) => {
+test("peerset size - a stream an operator limited to 64 KiB: each refused PeerSet is counted and logged, the SDK says what to run", async (t) => {
   const { as, monitor: start } = await secureServer(t);
-  await legacyStream(await (await as("monitor")).jetstreamManager()); // as an older monitor created it
+  await limitedStream(await (await as("monitor")).jetstreamManager());
   const { monitor, warnings } = await start();
   const peermgr = await as("peermgr");
   const jsm = await peermgr.jetstreamManager();
-  assert.equal((await jsm.streams.info(STREAM)).config.max_msg_size, 65_536, "the secure monitor may not update streams");
+  assert.equal((await jsm.streams.info(STREAM)).config.max_msg_size, 65_536, "the operator's limit stays");
   const startWarning = warnings.find((w) => /peerset stream refuses PeerSets over its max_msg_size/.test(w.msg));
   assert.ok(startWarning, JSON.stringify(warnings));
   assert.match(startWarning.msg, /nats stream edit PEERMON_PEERSET --max-msg-size=-1/);
@@ -179,7 +147,7 @@ test("peerset size - an old 64 KiB stream the monitor may not raise: each refuse
   await assert.rejects(pm.setPeers(big), (err: unknown) => {
     assert.ok(err instanceof PeerSetTooLarge, String(err));
     assert.deepEqual([err.limitedBy, err.limitBytes], ["stream", 65_536]);
-    assert.match(err.message, /the stream PEERMON_PEERSET accepts \(its max_msg_size, left by an older peermon\)/);
+    assert.match(err.message, /the stream PEERMON_PEERSET accepts \(its max_msg_size\)/);
     assert.match(err.message, /`nats stream edit PEERMON_PEERSET --max-msg-size=-1`/);
     return true;
   });

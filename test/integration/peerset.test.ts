@@ -3,17 +3,7 @@ import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import {
-  AlertCollector,
-  client,
-  natsServer,
-  publishMetric,
-  publishPeerSet,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, client, natsServer, publishMetric, publishPeerSet, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("peerset - once known, only members are tracked and queried; removal frees windows without alert", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
@@ -96,7 +86,7 @@ test("peerset - 10k windows created, then freed by a peerset removal: memory ret
   publishPeerSet(nc, ["peer-0"]);
   await waitUntil(() => monitor.supervisor.windowCount === 2, "all but peer-0's windows freed", 30_000);
   assert.equal(monitor.stats.windowsFreed, 9_998);
-  assert.deepEqual(monitor.supervisor.views.names(), ["freespace", "ping"]);
+  assert.deepEqual(monitor.views.names(), ["freespace", "ping"]);
   forceGC();
   const after = process.memoryUsage().heapUsed;
   const grown = full - before;

@@ -16,7 +16,6 @@ import { connect, ErrorCode, Events, nkeyAuthenticator, nkeys, type NatsConnecti
 import { pino } from "pino";
 import { encode } from "../../src/api/codec.js";
 import { partitionOf } from "../../src/api/subjects.js";
-import { freePort } from "../../src/cli/local-nats.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import { resolveConfig, TEST_CONFIG, type ConfigInput } from "../../src/config.js";
 import { Monitor } from "../../src/monitor.js";
@@ -99,7 +98,7 @@ function mapped(subject: string): string {
 
 /** A server with the secure config, a monitor logged in as `monitor`, and the warnings it logged. */
 async function secureSetup(t: Hooks, overrides: ConfigInput = {}) {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
   const config = resolveConfig({ ...TEST_CONFIG, ...overrides, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
@@ -152,7 +151,7 @@ test("peer - publishes its own metrics, public or partitioned; another peer's me
   publishMetric(p1.nc, { n: "marker", p: P1, ttlMs: 60_000 });
   await waitUntil(() => monitor.stats.metricsStored === 3, "the marker sent after the refused ones stored");
   assert.equal(monitor.stats.metricsReceived, 3, "nothing else reached the monitor");
-  assert.equal(monitor.supervisor.views.latestForPeer("ping", P2), undefined);
+  assert.equal(monitor.views.latestForPeer("ping", P2), undefined);
   assert.deepEqual(warnings, []);
 });
 
@@ -176,7 +175,10 @@ test("peer - reads as an alert consumer does (queries, alerts live and from the 
   publishMetric(p2.nc, { n: "freespace", p: P2, v: "42", ttlMs: 60_000 });
   publishMetric(p2.nc, { n: "ping", p: P2, ttlMs: 300 });
   await live.waitFor((a) => a.some((x) => x.kind === "firing" && x.peer === P2), "P2's ping firing, seen by P1");
-  assert.deepEqual((await reader.latest("freespace")).map((m) => [m.peer, m.value]), [[P2, "42"]]);
+  assert.deepEqual(
+    (await reader.latest("freespace")).map((m) => [m.peer, m.value]),
+    [[P2, "42"]],
+  );
   assert.equal((await reader.latestForPeer("ping", P2)).peer, P2);
   assert.deepEqual(await reader.names(), ["freespace", "ping"]);
   assert.equal((await reader.history("ping", P2)).peer, P2);
@@ -198,7 +200,13 @@ test("peer - cannot publish alerts, the alert log, peersets, internal subjects, 
     await p1.refusedPublish(subject, encode({ c: 1, s: [{ n: "ping", p: P2, t: 1 }] }));
   }
   await p1.refusedPublish("_INBOX.forged.reply", encode([]));
-  for (const api of ["STREAM.DELETE.PEERMON_ALERTS", "STREAM.PURGE.PEERMON_ALERTS", "STREAM.INFO.PEERMON_WINDOWS", "CONSUMER.CREATE.PEERMON_WINDOWS", "CONSUMER.CREATE.KV_PEERMON_SILENCES"]) {
+  for (const api of [
+    "STREAM.DELETE.PEERMON_ALERTS",
+    "STREAM.PURGE.PEERMON_ALERTS",
+    "STREAM.INFO.PEERMON_WINDOWS",
+    "CONSUMER.CREATE.PEERMON_WINDOWS",
+    "CONSUMER.CREATE.KV_PEERMON_SILENCES",
+  ]) {
     await p1.refusedPublish(`$JS.API.${api}`);
   }
   await p1.refusedPublish("$KV.PEERMON_SILENCES.forged");
@@ -248,7 +256,10 @@ test("consumer - gets alerts live and from the alert log, queries; publishes no 
   await live.waitFor((a) => a.some((x) => x.kind === "firing" && x.name === "ping" && x.peer === P1), `ping ${P1} firing`);
 
   const queries = new PeerMonitorClient(allocator.nc);
-  assert.deepEqual((await queries.latest("freespace")).map((m) => [m.peer, m.value]), [[P1, "42"]]);
+  assert.deepEqual(
+    (await queries.latest("freespace")).map((m) => [m.peer, m.value]),
+    [[P1, "42"]],
+  );
   assert.equal((await queries.latestForPeer("ping", P1)).peer, P1);
   assert.deepEqual(await queries.names(), ["freespace", "ping"]);
   assert.equal((await queries.history("freespace", P1)).peer, P1, "history is a query consumers may ask");
@@ -315,7 +326,10 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
   const [operator, p1, repinner] = await Promise.all([as("operator"), as(P1), as("repinner")]);
   const ops = new PeerMonitorClient(operator.nc);
   const silence = await ops.addSilence({ peer: P1, forMs: 60_000, comment: "maintenance" });
-  assert.deepEqual((await ops.listSilences()).map((s) => s.id), [silence.id]);
+  assert.deepEqual(
+    (await ops.listSilences()).map((s) => s.id),
+    [silence.id],
+  );
   await waitUntil(() => monitor.controls.activeSilences() === 1, "the monitor follows the silence");
   const live = await AlertCollector.start(t, repinner.nc, "peermon.alerts.>");
   publishMetric(p1.nc, { n: "ping", p: P1, ttlMs: 300 });
@@ -338,8 +352,8 @@ test("operator - silences and disruption release; no metric, alert, peerset, and
   assert.deepEqual(warnings, []);
 });
 
-test("monitor - keeps its windows across restarts under the secure config: an older stream carried over and retired, from a sibling, from checkpoints, without a permission error", async (t) => {
-  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", String(await freePort())] });
+test("monitor - keeps its windows across restarts under the secure config: from a sibling, from checkpoints, without a permission error", async (t) => {
+  const server = await natsServer(t, { configFile: SECURE_CONF, args: ["-m", "-1"] });
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
   const config = resolveConfig({ ...TEST_CONFIG, nats: { servers: server.url, user: "monitor", password: password("monitor") } });
@@ -348,31 +362,16 @@ test("monitor - keeps its windows across restarts under the secure config: an ol
     cleanup(t, () => m.stop());
     return m;
   };
-  // An older version's every-metric stream, as it created it, holding P1's metric.
-  const old = await Conn.open(t, server.url, "monitor");
-  const jsm = await old.nc.jetstreamManager();
-  await jsm.streams.add({
-    name: "PEERMON_METRICS",
-    subjects: ["peermon.metrics.*.*", "peermon.part.*.metrics.*.*"],
-    description: "peermon: durable windows (the last metrics of every (name, peer)) for restarts",
-  });
+  const first = await start();
   const p1 = await Conn.open(t, server.url, P1);
   publishMetric(p1.nc, { n: "ping", p: P1, v: "7", ttlMs: 60_000 });
-  let stored = 0;
-  await waitUntil(() => {
-    void jsm.streams.info("PEERMON_METRICS").then((si) => (stored = si.state.messages));
-    return stored === 1;
-  }, `the older stream holding ${P1}'s metric`);
-
-  const first = await start();
-  assert.equal(first.supervisor.views.latestForPeer("ping", P1)?.value, "7", "carried over from the older stream");
-  await assert.rejects(jsm.streams.info("PEERMON_METRICS"), "the older stream was deleted");
+  await waitUntil(() => first.views.latestForPeer("ping", P1)?.value === "7", `${P1}'s metric stored`);
   const sibling = await start();
-  assert.equal(sibling.supervisor.views.latestForPeer("ping", P1)?.value, "7", "from the sibling");
+  assert.equal(sibling.views.latestForPeer("ping", P1)?.value, "7", "from the sibling");
   assert.ok(first.stats.transferBatches > 0);
   await first.stop();
   await sibling.stop();
   const later = await start();
-  assert.equal(later.supervisor.views.latestForPeer("ping", P1)?.value, "7", "from the checkpoint");
+  assert.equal(later.views.latestForPeer("ping", P1)?.value, "7", "from the checkpoint");
   assert.deepEqual(warnings, []);
 });

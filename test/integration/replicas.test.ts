@@ -1,16 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import {
-  AlertCollector,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("replicas - two replicas alert exactly once per transition, and answer each query once", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });

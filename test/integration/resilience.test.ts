@@ -3,17 +3,7 @@ import assert from "node:assert/strict";
 import { pino } from "pino";
 import { PeerMonitorClient } from "../../src/client/client.js";
 import type { LinkReport } from "../../src/window/self-outage.js";
-import {
-  AlertCollector,
-  cleanup,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-  waitUntil,
-} from "../helpers/nats.js";
+import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("shutdown - stopping twice (and concurrently) is fine", async (t) => {
   const server = await natsServer(t);
@@ -52,10 +42,10 @@ test("nats restart - no false alert for peers that kept publishing; a peer that 
 
   // The server goes away for longer than the ttl; everyone's deadline passes meanwhile.
   await server.kill();
-  await waitUntil(() => monitor.supervisor.health.guard.impaired, "the monitor notices its outage");
+  await waitUntil(() => monitor.health.impaired, "the monitor notices its outage");
   await quietPeriod(ttlMs * 2);
   await server.restart();
-  await waitUntil(() => !monitor.supervisor.health.guard.impaired, "the monitor reconnects", 20_000);
+  await waitUntil(() => !monitor.health.impaired, "the monitor reconnects", 20_000);
   await waitUntil(() => !peers.isClosed() && peers.info !== undefined, "peers reconnect", 20_000);
 
   // "doomed" has a 60 s ttl but it is not the point; make it die now: its last metric had expired.
@@ -81,7 +71,7 @@ test("nats restart - a peer whose deadline passed during the outage is alerted a
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 800 });
   await waitUntil(() => monitor.supervisor.windowCount === 1, "window");
   await server.kill();
-  await waitUntil(() => monitor.supervisor.health.guard.impaired, "outage noticed");
+  await waitUntil(() => monitor.health.impaired, "outage noticed");
   await quietPeriod(1_200); // P1's deadline passes while the monitor is cut off
   assert.equal(monitor.stats.alertsFiring, 0, "no conviction while cut off");
   const back = Date.now();
@@ -99,11 +89,11 @@ test("nats restart - the outage and its grace are visible: one log line each for
   const monitor = await startMonitor(t, server, { graceMs: 4_000, http: { host: "127.0.0.1", port: 0 } }, { log });
   const base = `http://127.0.0.1:${monitor.httpPort}`;
   await server.kill();
-  await waitUntil(() => monitor.supervisor.health.guard.impaired, "outage noticed");
-  const during = monitor.supervisor.views.statusSnapshot(10).link;
+  await waitUntil(() => monitor.health.impaired, "outage noticed");
+  const during = monitor.views.statusSnapshot(10).link;
   assert.ok(during.impaired.includes("disconnected") && during.impairedForMs !== null, "the page data says why and since when");
   await server.restart();
-  await waitUntil(() => !monitor.supervisor.health.guard.impaired, "reconnected");
+  await waitUntil(() => !monitor.health.impaired, "reconnected");
   const nc = await client(t, server);
   const stats: { link: LinkReport }[] = [];
   for await (const s of await nc.services.client().stats("peermon")) stats.push(s.endpoints?.find((e) => e.data)?.data as { link: LinkReport });
@@ -116,5 +106,5 @@ test("nats restart - the outage and its grace are visible: one log line each for
   assert.equal(said("connection to NATS impaired"), 1, "outage start, once");
   assert.equal(said("connection to NATS recovered"), 1, "outage end and grace start, once");
   assert.equal(said("grace over"), 1, "grace end, once");
-  assert.equal(monitor.supervisor.health.guard.report(Date.now()).graceLeftMs, 0);
+  assert.equal(monitor.health.linkReport(Date.now()).graceLeftMs, 0);
 });

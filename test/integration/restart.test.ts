@@ -1,17 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { systemClock, type Clock } from "../../src/clock.js";
-import {
-  AlertCollector,
-  cleanup,
-  client,
-  natsServer,
-  publishMetric,
-  quietPeriod,
-  REPO_NATS_CONF,
-  startMonitor,
-} from "../helpers/nats.js";
+import { SystemClock, type Clock } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
+import { AlertCollector, cleanup, client, natsServer, publishMetric, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 test("restart - a restarted monitor comes back with its windows and alerts peers that died meanwhile, once", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
@@ -32,14 +25,17 @@ test("restart - a restarted monitor comes back with its windows and alerts peers
   await quietPeriod(ttlMs + 500); // "dies-while-away" passes its deadline while nobody watches
   const second = await startMonitor(t, server, { graceMs: 1_000 });
   assert.deepEqual(
-    second.supervisor.views.history("freespace", "alive").map((m) => m.value),
+    second.views.history("freespace", "alive").map((m) => m.value),
     ["3"],
     "the window's newest metric is back (a restore brings no deeper history)",
   );
   assert.equal((await pm.latest("freespace")).length, 1, "queries answer from restored windows at once");
   await alerts.waitFor((a) => a.some((x) => x.peer === "dies-while-away"), "the alert for the peer that died meanwhile");
   await quietPeriod(1_500);
-  const firing = alerts.of("firing").map((a) => a.peer).sort();
+  const firing = alerts
+    .of("firing")
+    .map((a) => a.peer)
+    .sort();
   assert.deepEqual(firing, ["died-before", "dies-while-away"], "each dead peer alerted exactly once, live ones never");
 });
 
@@ -53,11 +49,11 @@ test("restart - a sharded monitor restores the windows of its own partitions", a
   const first = await startMonitor(t, server, { shard });
   for (const n of names) publishMetric(nc, { n, p: "P1", ttlMs: 600_000 });
   await nc.flush();
-  await quietPeriod(300);
-  assert.deepEqual(first.supervisor.views.names(), mine);
+  await waitUntil(() => first.stats.metricsReceived === mine.length, "its own partitions' metrics received");
+  assert.deepEqual(first.views.names(), mine);
   await first.stop();
   const second = await startMonitor(t, server, { shard });
-  assert.deepEqual(second.supervisor.views.names(), mine, "only its own partitions, all of them");
+  assert.deepEqual(second.views.names(), mine, "only its own partitions, all of them");
   assert.equal(second.stats.rejectedTotal(), 0);
 });
 
@@ -97,16 +93,23 @@ for (const [how, offsetMs] of [
     cleanup(t, () => clearInterval(keepAlive));
     for (const p of ["S1", "S2", "S3"]) publishMetric(nc, { n: "ping", p, ttlMs });
     await nc.flush();
-    await quietPeriod(300);
+    await waitUntil(() => first.supervisor.windowCount === 4, "the silent peers' windows stored");
     await first.stop();
     await quietPeriod(ttlMs + 1_000); // the silent peers pass their deadlines while nobody watches
     const restartedAt = Date.now();
     const second = await startMonitor(t, server, { graceMs: 500 }, { clock: skewedClock(offsetMs) });
     await alerts.waitFor((a) => a.length === 3, "the three silent peers alerted", 10_000);
-    assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), ["S1", "S2", "S3"], "the live peer is never alerted");
+    assert.deepEqual(
+      alerts
+        .of("firing")
+        .map((a) => a.peer)
+        .sort(),
+      ["S1", "S2", "S3"],
+      "the live peer is never alerted",
+    );
     assert.ok(Date.now() - restartedAt < 5_000, "alerted after the grace, not an hour later");
-    const stored = second.supervisor.views.latestForPeer("ping", "S1")!;
-    const ageMs = second.supervisor.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;
+    const stored = second.views.latestForPeer("ping", "S1")!;
+    const ageMs = second.views.latestForPeer("ping", "alive")!.receivedAt - stored.receivedAt;
     assert.ok(ageMs > BigInt(ttlMs) * 1_000_000n, "the replayed metric keeps its age on the monitor's clock");
   });
 }

@@ -4,7 +4,7 @@ import { connect } from "nats";
 import type { Alert } from "../../src/api/types.js";
 import type { AlertStream } from "../../src/client/alerts.js";
 import { PeerMonitorClient } from "../../src/client/client.js";
-import { cleanup, client, natsServer, quietPeriod, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
+import { cleanup, client, natsServer, REPO_NATS_CONF, startMonitor, waitUntil } from "../helpers/nats.js";
 
 /** Collects what an alert iterator yields, until `stop()`. */
 function drain(stream: AlertStream) {
@@ -37,7 +37,10 @@ test("sdk - an informer keeps its peer healthy; stopping it gives one firing ale
   await waitUntil(() => alerts.seen.length === 2, "the resolved alert");
   await again.stop();
   await alerts.stop();
-  assert.deepEqual(alerts.seen.map((a) => a.kind), ["firing", "resolved"]);
+  assert.deepEqual(
+    alerts.seen.map((a) => a.kind),
+    ["firing", "resolved"],
+  );
   assert.equal(monitor.stats.alertsFiring, 1);
 });
 
@@ -73,10 +76,7 @@ test("sdk - alerts from the stream: a consumer that was offline catches up, then
   pm.publishMetric({ name: "numpin", peer: "P3", ttlMs: 0 });
   await waitUntil(() => late.seen.length === 3, "then a live one");
   await late.stop();
-  assert.deepEqual(
-    late.seen.map((a) => `${a.name}/${a.peer}`).slice(2),
-    ["numpin/P3"],
-  );
+  assert.deepEqual(late.seen.map((a) => `${a.name}/${a.peer}`).slice(2), ["numpin/P3"]);
   assert.deepEqual(new Set(late.seen.slice(0, 2).map((a) => a.peer)), new Set(["P1", "P2"]));
 });
 
@@ -116,9 +116,9 @@ test("sdk - an informer and alert streams, live and from the log, carry on acros
   await waitUntil(() => live.seen.length === 1 && logged.seen.length === 1, "the first alert, live and from the log");
 
   await server.kill();
-  await quietPeriod(1_000);
+  await waitUntil(() => monitor.health.impaired, "the monitor notices the server is gone");
   await server.restart();
-  await waitUntil(() => !monitor.supervisor.health.guard.impaired, "the monitor back", 20_000);
+  await waitUntil(() => !monitor.health.impaired, "the monitor back", 20_000);
   const stored = monitor.stats.metricsStored;
   await waitUntil(() => monitor.stats.metricsStored >= stored + 2, "the informer publishing again", 20_000);
   pm.publishMetric({ name: "ping", peer: "gone-after", ttlMs: 0 });
@@ -128,7 +128,10 @@ test("sdk - an informer and alert streams, live and from the log, carry on acros
   await live.stop();
   await logged.stop();
   for (const stream of [live, logged]) {
-    assert.deepEqual(stream.seen.map((a) => `${a.kind} ${a.peer}`), ["firing gone-before", "firing gone-after"]);
+    assert.deepEqual(
+      stream.seen.map((a) => `${a.kind} ${a.peer}`),
+      ["firing gone-before", "firing gone-after"],
+    );
   }
   assert.deepEqual(errors, [], "the informer never failed");
 });

@@ -8,10 +8,7 @@ const NAMES = ["ping", "freespace", "numpin", "pinqueue", "tag:group", "reposize
 
 test("shards - each shard receives only its partitions, queries reach the owner, names spans all shards", async (t) => {
   const server = await natsServer(t, { configFile: REPO_NATS_CONF });
-  const shards = [
-    await startMonitor(t, server, { shard: { index: 0, count: 2 } }),
-    await startMonitor(t, server, { shard: { index: 1, count: 2 } }),
-  ];
+  const shards = [await startMonitor(t, server, { shard: { index: 0, count: 2 } }), await startMonitor(t, server, { shard: { index: 1, count: 2 } })];
   const nc = await client(t, server);
   const pm = new PeerMonitorClient(nc);
   const owner = (name: string) => partitionOf(name, 32) % 2;
@@ -21,7 +18,7 @@ test("shards - each shard receives only its partitions, queries reach the owner,
 
   for (const [index, monitor] of shards.entries()) {
     const mine = NAMES.filter((n) => owner(n) === index);
-    assert.deepEqual(monitor.supervisor.views.names(), [...mine].sort(), `shard ${index} holds only its names`);
+    assert.deepEqual(monitor.views.names(), [...mine].sort(), `shard ${index} holds only its names`);
     const partitions = Object.keys(monitor.stats.metricsByPartition).map(Number);
     assert.ok(partitions.length > 0 && partitions.every((p) => p % 2 === index), `shard ${index} was sent only its partitions`);
     assert.equal(monitor.stats.metricsReceived, mine.length * 5, `shard ${index} received nothing else`);
@@ -37,7 +34,7 @@ test("shards - names with a shard down lists what the others know and names the 
   const nc = await client(t, server);
   for (const n of NAMES) publishMetric(nc, { n, p: "P1", ttlMs: 60_000 });
   const mine = NAMES.filter((n) => partitionOf(n, 32) % 2 === 0).sort();
-  await waitUntil(() => a.supervisor.views.names().length === mine.length, "shard 0 stored its names");
+  await waitUntil(() => a.views.names().length === mine.length, "shard 0 stored its names");
   const reply = await nc.request("peermon.names", undefined, { timeout: 5_000 });
   assert.equal(reply.headers?.get("Peermon-Missing-Shards"), "1");
   const { decode } = await import("../../src/api/codec.js");

@@ -25,7 +25,10 @@ test("silences - a silenced peer's alert is published with m: true, the others' 
   const fromLog = (await caughtUp[Symbol.asyncIterator]().next()).value;
   caughtUp.stop();
   assert.equal(fromLog.muted, true, "a consumer catching up from the log sees the mute too");
-  assert.deepEqual((await pm.listSilences()).map((s) => [s.id, s.peer, s.name, s.comment, s.createdBy]), [[silence.id, "P1", undefined, "reboot", "test"]]);
+  assert.deepEqual(
+    (await pm.listSilences()).map((s) => [s.id, s.peer, s.name, s.comment, s.createdBy]),
+    [[silence.id, "P1", undefined, "reboot", "test"]],
+  );
 });
 
 test("silences - removing a silence while the peer is alerted: one unmuted firing alert of the same episode", async (t) => {
@@ -65,11 +68,18 @@ test("silences - a silence survives a monitor restart, and one that ends while n
   await first.stop();
 
   await waitUntil(() => Date.now() > short.endsAtMs + 300, "P1's silence ends while no monitor runs", 10_000);
-  assert.deepEqual((await pm.listSilences()).map((s) => s.id), [long.id], "over by itself: no process was up at its end");
+  assert.deepEqual(
+    (await pm.listSilences()).map((s) => s.id),
+    [long.id],
+    "over by itself: no process was up at its end",
+  );
   const second = await startMonitor(t, server, { graceMs: 500 });
   await alerts.waitFor((a) => a.length === 3, "P1's firing alert delivered at start");
   const p1 = alerts.of("firing", "P1");
-  assert.deepEqual(p1.map((a) => a.muted === true), [true, false]);
+  assert.deepEqual(
+    p1.map((a) => a.muted === true),
+    [true, false],
+  );
   assert.equal(p1[1]!.episode, p1[0]!.id);
   await quietPeriod(1_000);
   assert.equal(alerts.of("firing", "P2").length, 1, "P2's silence still holds after the restart");
@@ -94,7 +104,10 @@ test("silences - two replicas: a silence's end is delivered by exactly one unmut
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 200 });
   await alerts.waitFor((x) => x.length === 2, "the muted firing alert, then its delivery at the silence's end", 10_000);
   await quietPeriod(1_000);
-  assert.deepEqual(alerts.alerts.map((x) => `${x.kind} ${x.muted === true}`), ["firing true", "firing false"]);
+  assert.deepEqual(
+    alerts.alerts.map((x) => `${x.kind} ${x.muted === true}`),
+    ["firing true", "firing false"],
+  );
   assert.ok(a.stats.alertsDeduplicated + b.stats.alertsDeduplicated >= 2, "each replica's copy of each transition dropped once");
 });
 

@@ -62,7 +62,14 @@ test("flood - a busy link is not a dead one: peers that die under a flood are al
   const lateMs = Date.now() - deadline;
   await waitUntil(() => out.includes("flooded"), "the flood's end", 30_000);
   t.diagnostic(`last alert ${lateMs} ms after the deadline; ${monitor.stats.metricsStored} metrics stored; ${out.trim().split("\n").pop()}`);
-  assert.deepEqual(alerts.of("firing").map((a) => a.peer).sort(), [...dying].sort(), "each once, no flooded peer");
+  assert.deepEqual(
+    alerts
+      .of("firing")
+      .map((a) => a.peer)
+      .sort(),
+    [...dying].sort(),
+    "each once, no flooded peer",
+  );
   assert.equal(monitor.stats.outages, 0, "a busy link was never taken for a dead one");
   assert.ok(lateMs < 30_000, `alerted ${lateMs} ms after the deadline: the backlog's delay, never the 60 s grace`);
   assert.ok(monitor.stats.metricsStored > 100_000, `the flood was received (${monitor.stats.metricsStored})`);

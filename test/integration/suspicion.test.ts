@@ -31,12 +31,15 @@ test("suspicion - 50 steady peers with 10% jitter and 10 that crash: every crash
   // Each peer every second, each metric up to 10% of the interval late (uniform), like a loaded sender.
   const beat = (peer: string) => {
     if (crashed.has(peer)) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (crashed.has(peer)) return;
-      publishMetric(nc, { n: "ping", p: peer, ttlMs: TTL_MS });
-      beat(peer);
-    }, INTERVAL_MS + random() * 0.1 * INTERVAL_MS);
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        if (crashed.has(peer)) return;
+        publishMetric(nc, { n: "ping", p: peer, ttlMs: TTL_MS });
+        beat(peer);
+      },
+      INTERVAL_MS + random() * 0.1 * INTERVAL_MS,
+    );
     timers.add(timer);
   };
   for (const p of [...steadyPeers, ...crashing]) {
@@ -54,9 +57,17 @@ test("suspicion - 50 steady peers with 10% jitter and 10 that crash: every crash
   const [all, unsuspected] = await Promise.all([pm.latest("ping"), pm.latest("ping", { excludeSuspects: true })]);
   const left = all.map((m) => m.peer).filter((p) => !unsuspected.some((m) => m.peer === p));
   assert.ok(left.length > 0, "some peer left out");
-  assert.deepEqual(left.filter((p) => !p.startsWith("crash-")), [], "only crashed peers are left out");
+  assert.deepEqual(
+    left.filter((p) => !p.startsWith("crash-")),
+    [],
+    "only crashed peers are left out",
+  );
   const freshSuspects = [...suspectBefore].filter((p) => all.some((m) => m.peer === p));
-  assert.deepEqual(freshSuspects.filter((p) => !left.includes(p)), [], "every suspect still fresh is left out");
+  assert.deepEqual(
+    freshSuspects.filter((p) => !left.includes(p)),
+    [],
+    "every suspect still fresh is left out",
+  );
   await waitUntil(() => left.every((p) => events.some((e) => e.peer === p && e.kind === "suspect")), "an event for every peer left out", 5_000);
 
   await alerts.waitFor((a) => a.filter((x) => x.kind === "firing").length === crashing.length, "the crashed peers' alerts", 10_000);
@@ -69,9 +80,16 @@ test("suspicion - 50 steady peers with 10% jitter and 10 that crash: every crash
   await quietPeriod(Math.max(0, started + 62_000 - Date.now())); // a minute of steady peers
   const steadySuspected = events.filter((e) => e.kind === "suspect" && e.peer.startsWith("steady-")).map((e) => e.peer);
   assert.deepEqual(steadySuspected, [], "no steady peer suspected over a minute");
-  assert.deepEqual(alerts.alerts.filter((a) => a.peer.startsWith("steady-")), [], "nor alerted");
+  assert.deepEqual(
+    alerts.alerts.filter((a) => a.peer.startsWith("steady-")),
+    [],
+    "nor alerted",
+  );
   assert.equal(monitor.stats.suspicionsRaised, crashing.length);
   t.diagnostic(
-    `suspect ${events.filter((e) => e.kind === "suspect").map((e) => Math.round(Number(e.triggeredAt - e.receivedAt) / 1e6)).join(", ")} ms after the last metric (ttl ${TTL_MS} ms)`,
+    `suspect ${events
+      .filter((e) => e.kind === "suspect")
+      .map((e) => Math.round(Number(e.triggeredAt - e.receivedAt) / 1e6))
+      .join(", ")} ms after the last metric (ttl ${TTL_MS} ms)`,
   );
 });

@@ -65,7 +65,7 @@ while (Date.now() - started < minutes * 60_000) {
   const back = [...dead].slice(0, 5);
   for (const p of back) dead.delete(p);
   expected.resolved += back.length * NAMES.length;
-  for (const p of live.slice(round * 7 % (live.length - 5), round * 7 % (live.length - 5) + 5)) dead.add(p);
+  for (const p of live.slice((round * 7) % (live.length - 5), ((round * 7) % (live.length - 5)) + 5)) dead.add(p);
   expected.firing += 5 * NAMES.length;
   if (round % 12 === 6) {
     log("fault: restarting the nats-server");
@@ -105,7 +105,10 @@ function startMonitor(): ChildProcess {
 
 async function waitReady(): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }
@@ -113,7 +116,10 @@ async function waitReady(): Promise<void> {
 }
 
 async function sample(): Promise<void> {
-  const text = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text(), () => "");
+  const text = await fetch(`http://127.0.0.1:${httpPort}/metrics`).then(
+    (r) => r.text(),
+    () => "",
+  );
   const read = (re: RegExp) => [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
   const s = {
     minute: Math.round((Date.now() - started) / 6_000) / 10,

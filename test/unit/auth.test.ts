@@ -25,15 +25,24 @@ test("auth permissions - a peer publishes its own metrics in both subject forms,
   assert.deepEqual(own, [`peermon.metrics.*.${A!.peer_id}`, `peermon.part.*.metrics.*.${A!.peer_id}`]);
   assert.deepEqual(p.publish.allow.slice(2), consumerPermissions(s).publish.allow);
   assert.deepEqual(p.subscribe, { allow: ["peermon.alerts.>", "peermon.suspects.>", "_INBOX.>"] });
-  assert.ok(!p.publish.allow.some((x) => /alertlog|peerset|checkpoint|internal|_INBOX|\$SRV|\$KV|STREAM\.(CREATE|DELETE|PURGE)/.test(x)), p.publish.allow.join(" "));
-  assert.ok(p.publish.allow.filter((x) => x.startsWith("$JS.")).every((x) => x.includes("PEERMON_ALERTS")), "JetStream on the alert log only");
+  assert.ok(
+    !p.publish.allow.some((x) => /alertlog|peerset|checkpoint|internal|_INBOX|\$SRV|\$KV|STREAM\.(CREATE|DELETE|PURGE)/.test(x)),
+    p.publish.allow.join(" "),
+  );
+  assert.ok(
+    p.publish.allow.filter((x) => x.startsWith("$JS.")).every((x) => x.includes("PEERMON_ALERTS")),
+    "JetStream on the alert log only",
+  );
 });
 
 test("auth permissions - follow the prefix: subjects and stream names", () => {
   const p = peerPermissions(new Subjects("mon"), A!.peer_id);
   assert.equal(p.publish.allow[0], `mon.metrics.*.${A!.peer_id}`);
   assert.ok(p.publish.allow.includes("$JS.API.CONSUMER.MSG.NEXT.MON_ALERTS.*"));
-  assert.ok(p.publish.allow.every((x) => x.startsWith("mon.") || x.startsWith("$JS.")), p.publish.allow.join(" "));
+  assert.ok(
+    p.publish.allow.every((x) => x.startsWith("mon.") || x.startsWith("$JS.")),
+    p.publish.allow.join(" "),
+  );
 });
 
 test("auth accounts - peers, role users with their credentials, the system account apart, mappings as in nats.conf", () => {
@@ -44,7 +53,10 @@ test("auth accounts - peers, role users with their credentials, the system accou
   ];
   const peers = peerNkeys([A!.peer_id, B!.peer_id]).peers;
   const a = authorization({ subjects: new Subjects("peermon"), partitions: 32, peers, roles });
-  assert.deepEqual(a.users.map((u) => u.label), [...peers.map((p) => `peer ${p.peer}`), "monitor", "alert consumer repinner"]);
+  assert.deepEqual(
+    a.users.map((u) => u.label),
+    [...peers.map((p) => `peer ${p.peer}`), "monitor", "alert consumer repinner"],
+  );
   assert.deepEqual(Object.keys(a.users[2]!.user), ["nkey", "permissions"]);
   assert.deepEqual({ ...a.users[3]!.user, permissions: undefined }, { user: "repinner", password: HASH, permissions: undefined });
   assert.deepEqual(a.systemUsers, [{ label: "system sys", user: { user: "sys", password: HASH } }]);
@@ -77,8 +89,14 @@ test("auth render - the same inputs give the same bytes; JSON is the same config
 test("auth peers - one user per peer whatever form its id takes, sorted; every id that cannot be one is listed", () => {
   const ids = [B!.peer_id, A!.cid_v1, A!.peer_id, ...NKEY_VECTORS.filter((v) => v.key_type !== "Ed25519").map((v) => v.peer_id), "P1"];
   const { peers, refused } = peerNkeys(ids);
-  assert.deepEqual(peers.map((p) => p.peer), [A!.peer_id, B!.peer_id].sort());
-  assert.deepEqual(refused.map((e) => e.peer), ids.slice(3));
+  assert.deepEqual(
+    peers.map((p) => p.peer),
+    [A!.peer_id, B!.peer_id].sort(),
+  );
+  assert.deepEqual(
+    refused.map((e) => e.peer),
+    ids.slice(3),
+  );
 });
 
 test("auth credentials - an nkey public key or a bcrypt hash; a password in clear, a seed or garbage is none", () => {
@@ -92,21 +110,37 @@ test("auth credentials - an nkey public key or a bcrypt hash; a password in clea
 test("auth roles - flags beat the environment; --monitor is required; consumers are named; a bad value is never shown", () => {
   const env = { PEERMON_AUTH_MONITOR: `mon=${HASH}`, PEERMON_AUTH_OPERATOR: MONITOR_NKEY, PEERMON_AUTH_CONSUMERS: `repinner=${HASH}, allocator=${HASH}` };
   const fromEnv = roleUsers({}, env);
-  assert.deepEqual(fromEnv.map((u) => [u.role, u.name, u.credential.type]), [
-    ["monitor", "mon", "bcrypt"],
-    ["operator", "operator", "nkey"],
-    ["consumer", "repinner", "bcrypt"],
-    ["consumer", "allocator", "bcrypt"],
+  assert.deepEqual(
+    fromEnv.map((u) => [u.role, u.name, u.credential.type]),
+    [
+      ["monitor", "mon", "bcrypt"],
+      ["operator", "operator", "nkey"],
+      ["consumer", "repinner", "bcrypt"],
+      ["consumer", "allocator", "bcrypt"],
+    ],
+  );
+  assert.deepEqual(missingRoleNotes(fromEnv), [
+    "no --peermgr: nobody may set the peerset (peermon peerset)",
+    "no --sys: nobody may log into the system account (server monitoring over NATS)",
   ]);
-  assert.deepEqual(missingRoleNotes(fromEnv), ["no --peermgr: nobody may set the peerset (peermon peerset)", "no --sys: nobody may log into the system account (server monitoring over NATS)"]);
   const fromFlags = roleUsers({ monitor: MONITOR_NKEY, consumer: [`a=${HASH}`] }, env);
-  assert.deepEqual(fromFlags.map((u) => u.name), ["monitor", "operator", "a"]);
+  assert.deepEqual(
+    fromFlags.map((u) => u.name),
+    ["monitor", "operator", "a"],
+  );
 
-  assert.throws(() => roleUsers({}, {}), (e: unknown) => e instanceof UsageError && /^--monitor is required \(env PEERMON_AUTH_MONITOR\): give the user's nkey/.test(e.message));
+  assert.throws(
+    () => roleUsers({}, {}),
+    (e: unknown) => e instanceof UsageError && /^--monitor is required \(env PEERMON_AUTH_MONITOR\): give the user's nkey/.test(e.message),
+  );
   const secret = "hunter2-in-clear";
   assert.throws(
     () => roleUsers({ monitor: secret }, {}),
-    (e: unknown) => e instanceof ConfigError && e.message.startsWith("invalid --monitor:") && !e.message.includes(secret) && /a password in clear never goes into the config/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.startsWith("invalid --monitor:") &&
+      !e.message.includes(secret) &&
+      /a password in clear never goes into the config/.test(e.message),
   );
   assert.throws(() => roleUsers({ monitor: HASH, consumer: [HASH] }, {}), /name each consumer: --consumer repinner=/);
   assert.throws(() => roleUsers({ monitor: HASH, consumer: [`monitor=${HASH}`] }, {}), /two users are named monitor/);

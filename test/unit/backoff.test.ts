@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffMs } from "../../src/window/backoff.js";
+import { backoffMs } from "../../src/retry-policy.js";
 
 test("backoff - doubles per failure up to the cap, drawn from the upper half of the step", () => {
   const o = { baseMs: 100, maxMs: 1_000 };

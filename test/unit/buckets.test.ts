@@ -27,7 +27,11 @@ test("buckets - a peer's bucket is stable and within the count; all peers are sp
     assert.equal(split.length, n);
     assert.equal(split.flat().length, peers.length);
     split.forEach((bucket, b) => assert.ok(bucket.every((p) => bucketOf(p.peer, n) === b)));
-    if (n > 1) assert.ok(split.every((bucket) => bucket.length > 0), `${n} buckets all used by 1000 peers`);
+    if (n > 1)
+      assert.ok(
+        split.every((bucket) => bucket.length > 0),
+        `${n} buckets all used by 1000 peers`,
+      );
   }
   assert.equal(bucketOf("P1", 8), bucketOf("P1", 8));
 });

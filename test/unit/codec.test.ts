@@ -319,7 +319,12 @@ test("codec - a disruption event is the plain map { n, k, f, c, i, r }, and garb
   assert.deepEqual(decode(bytes), { n: "ping", k: "started", f: 0.6, c: 12, i: event.id, r: event.triggeredAt });
   assert.deepEqual(decodeDisruption(bytes), event);
   assert.equal(decodeDisruption(encodeDisruption({ ...event, kind: "ended", fraction: 1 })).fraction, 1, "an integral fraction packs as an int");
-  for (const bad of [{ ...event, n: "a.b" }, { n: "ping", k: "begun", f: 0.5, c: 1, i: "x", r: 1 }, { n: "ping", k: "ended", f: 1.5, c: 1, i: "x", r: 1 }, [1, 2]]) {
+  for (const bad of [
+    { ...event, n: "a.b" },
+    { n: "ping", k: "begun", f: 0.5, c: 1, i: "x", r: 1 },
+    { n: "ping", k: "ended", f: 1.5, c: 1, i: "x", r: 1 },
+    [1, 2],
+  ]) {
     assert.throws(() => decodeDisruption(encode(bad)), TypeError);
   }
 });

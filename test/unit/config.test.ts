@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CONFIG, parseShard, resolveConfig, type ConfigInput } from "../../src/config.js";
-import { resolveSettings } from "../../src/cli/settings.js";
+import { resolveSettings } from "../../src/cli/resolve-settings.js";
 import { ConfigError } from "../../src/errors.js";
 
 /** Asserts that `fn` throws a ConfigError whose field and message name `field`. */
@@ -214,10 +214,7 @@ test("settings - a config file that is not a JSON object is rejected", () => {
       file.cleanup();
     }
   }
-  throwsConfigError(
-    () => resolveSettings({ config: join(tmpdir(), "peermon-no-such-dir", "none.json") }, {}, "serve"),
-    "--config",
-  );
+  throwsConfigError(() => resolveSettings({ config: join(tmpdir(), "peermon-no-such-dir", "none.json") }, {}, "serve"), "--config");
 });
 
 test("settings - an unknown key in the config file is refused, naming it and the closest valid key (regression: typos were ignored)", () => {

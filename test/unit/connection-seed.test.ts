@@ -30,7 +30,10 @@ test("--nkey - a file without a seed, or none at all, is an error that says what
   // nothing, a public key, a seed with one character changed (its checksum fails)
   for (const content of ["", peer!.nkey_user, "SUAPTQM3WIP6G5GMX747I3KQ4VVVVZZ5SY56DYMGMZQHYHQATCYAZ3V4QU"]) {
     withFile(content, (path) =>
-      assert.throws(() => readSeed(path), (err: unknown) => err instanceof ConfigError && /holds no nkey seed: write the seed \(SU…/.test(err.message)),
+      assert.throws(
+        () => readSeed(path),
+        (err: unknown) => err instanceof ConfigError && /holds no nkey seed: write the seed \(SU…/.test(err.message),
+      ),
     );
   }
   assert.throws(() => readSeed(join(tmpdir(), "peermon-no-such-dir", "peer.nk")), /cannot read the nkey seed file .*check the path/);

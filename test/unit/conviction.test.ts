@@ -45,7 +45,12 @@ test("conviction - a due deadline waits for a round trip that started after it; 
       (c) => (c.deadlineDue("A", 100), c.deadlineDue("B", 105), c.roundTripBack(110)),
       ["round trip 1", "convict A", "round trip 2"],
     ],
-    ["failed: nobody convicted, looked at after the grace", { A: 100 }, (c) => (c.deadlineDue("A", 100), c.roundTripFailed(110)), ["round trip 1", "deferred", "recheck A at 1110"]],
+    [
+      "failed: nobody convicted, looked at after the grace",
+      { A: 100 },
+      (c) => (c.deadlineDue("A", 100), c.roundTripFailed(110)),
+      ["round trip 1", "deferred", "recheck A at 1110"],
+    ],
   ];
   let current: Record<string, number> = {};
   const setDeadline = (w: string, at: number) => (current[w] = at);
@@ -72,8 +77,16 @@ test("conviction - an answer to a round trip sent before an outage proves nothin
 test("conviction - the self-outage guard: nobody while impaired, the grace after, the grace after a stall", () => {
   const rows: [what: string, steps: (c: Conviction<string>) => void, want: string[]][] = [
     ["impaired: held, looked at after the grace from now", (c) => (c.impaired("probe", 50), c.deadlineDue("A", 100)), ["deferred", "recheck A at 1100"]],
-    ["recovered with grace: held to its end", (c) => (c.impaired("probe", 50), c.recovered("probe", 80), c.deadlineDue("A", 100)), ["deferred", "recheck A at 1080"]],
-    ["recovered without grace (nothing missed)", (c) => (c.impaired("restoring", 50), c.recovered("restoring", 80, false), c.deadlineDue("A", 100)), ["round trip 1"]],
+    [
+      "recovered with grace: held to its end",
+      (c) => (c.impaired("probe", 50), c.recovered("probe", 80), c.deadlineDue("A", 100)),
+      ["deferred", "recheck A at 1080"],
+    ],
+    [
+      "recovered without grace (nothing missed)",
+      (c) => (c.impaired("restoring", 50), c.recovered("restoring", 80, false), c.deadlineDue("A", 100)),
+      ["round trip 1"],
+    ],
     ["a stall starts a grace", (c) => (c.stalled(90), c.deadlineDue("A", 100)), ["deferred", "recheck A at 1090"]],
     ["after the grace: judged as usual", (c) => (c.stalled(90), c.deadlineDue("A", 1_090)), ["round trip 1"]],
     [

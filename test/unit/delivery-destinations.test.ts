@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, resolveConfig } from "../../src/config.js";
-import { consumerName } from "../../src/delivery/delivery.js";
+import { consumerName } from "../../src/delivery/follow.js";
 import { parseDestinationUrl, redactUrl } from "../../src/delivery/destination-url.js";
 import { destinationsOf, statusPageUrl } from "../../src/delivery/destinations.js";
 import { ConfigError } from "../../src/errors.js";
-import { resolveSettings } from "../../src/cli/settings.js";
+import { resolveSettings } from "../../src/cli/resolve-settings.js";
 
 test("destination url - what may be shown: scheme, host and port; credentials and paths are hidden", () => {
   const table: [string, string][] = [
@@ -36,7 +36,10 @@ test("destination url - the hash names a destination stably, ignores credentials
 
 test("destination url - only http and https, with errors that do not repeat the URL", () => {
   for (const bad of ["ftp://x/y", "am:9093", "", "http//nope"]) {
-    assert.throws(() => parseDestinationUrl(bad), (err: Error) => err instanceof TypeError && !err.message.includes(bad || "\u0000"));
+    assert.throws(
+      () => parseDestinationUrl(bad),
+      (err: Error) => err instanceof TypeError && !err.message.includes(bad || "\u0000"),
+    );
   }
 });
 

@@ -2,13 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decode, encode, encodeAlert } from "../../src/api/codec.js";
 import type { Alert } from "../../src/api/types.js";
-import {
-  alertmanagerBody,
-  alertsEndpoint,
-  rfc3339,
-  summaryOf,
-  toPostableAlert,
-} from "../../src/delivery/alertmanager.js";
+import { alertmanagerBody, alertsEndpoint, rfc3339, summaryOf, toPostableAlert } from "../../src/delivery/alertmanager.js";
 import {
   batchKey,
   decodeDisruptionEvent,
@@ -101,7 +95,17 @@ const resolved: MetricEvent = {
   ...decodeMetricEvent(Uint8Array.from(encodeAlert(alert({ kind: "resolved", id: "R1", receivedAt: ns(T + 90_000), triggeredAt: ns(T + 90_000) })))),
   startedAtMs: T + 30_000,
 };
-const disruption: DisruptionEvent = { type: "disruption", status: "firing", name: "ping", id: "D1", episode: "D1", muted: false, atMs: T, fraction: 0.6, count: 30 };
+const disruption: DisruptionEvent = {
+  type: "disruption",
+  status: "firing",
+  name: "ping",
+  id: "D1",
+  episode: "D1",
+  muted: false,
+  atMs: T,
+  fraction: 0.6,
+  count: 30,
+};
 
 test("alertmanager - a firing metric alert: labels, annotations, startsAt = deadline, no endsAt, generatorURL", () => {
   assert.deepEqual(toPostableAlert(firing, links), {

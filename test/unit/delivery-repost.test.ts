@@ -5,7 +5,8 @@ import { alertmanagerDestination } from "../../src/delivery/destinations.js";
 import { EpisodeTable } from "../../src/delivery/episodes.js";
 import { decodeMetricEvent, type DeliveryEvent } from "../../src/delivery/event.js";
 import { classify, type Verdict } from "../../src/delivery/post.js";
-import { Reposter } from "../../src/delivery/repost.js";
+import { flagMuter } from "../../src/delivery/mute.js";
+import { Reposter, repostPipeline } from "../../src/delivery/repost.js";
 import { FakePoster, message, run, status, T0 } from "../helpers/delivery.js";
 
 const INTERVAL = 60_000;
@@ -15,13 +16,16 @@ function setup(scope: (e: DeliveryEvent) => boolean = () => true) {
   const poster = new FakePoster(clock);
   const table = new EpisodeTable();
   const verdicts: [number, Verdict][] = [];
-  const reposter = new Reposter(alertmanagerDestination("http://am:9093", { statusPage: "" }), table, poster, {
+  const stages = repostPipeline({
+    destination: alertmanagerDestination("http://am:9093", { statusPage: "" }),
+    poster,
+    muter: flagMuter,
     clock,
-    intervalMs: INTERVAL,
+    batchMs: 0,
     max: 2,
-    scope,
-    posted: (events, verdict) => verdicts.push([events.length, verdict]),
+    report: { posted: (events, verdict) => verdicts.push([events.length, verdict]) },
   });
+  const reposter = new Reposter(table, stages, { clock, intervalMs: INTERVAL, scope });
   const log = (over: Parameters<typeof message>[1]) => {
     const m = message(clock, over);
     table.record(m.seq, decodeMetricEvent(m.data), clock.now());
@@ -43,8 +47,18 @@ test("repost - every interval, what fires now goes to Alertmanager again, groupe
   await run(clock, 1_000, 1_000);
   assert.deepEqual(poster.alertsPerCall(), [2, 1, 1]);
   assert.ok(poster.calls.every((c) => c.url === "http://am:9093/api/v2/alerts"));
-  assert.ok((JSON.parse(poster.calls[0]!.body) as Posted).every((a) => a.endsAt === undefined), "firing: no endsAt");
-  assert.deepEqual(verdicts.map(([n, v]) => [n, v.kind]), [[2, "delivered"], [1, "delivered"], [1, "delivered"]]);
+  assert.ok(
+    (JSON.parse(poster.calls[0]!.body) as Posted).every((a) => a.endsAt === undefined),
+    "firing: no endsAt",
+  );
+  assert.deepEqual(
+    verdicts.map(([n, v]) => [n, v.kind]),
+    [
+      [2, "delivered"],
+      [1, "delivered"],
+      [1, "delivered"],
+    ],
+  );
   await run(clock, INTERVAL, 1_000);
   assert.equal(poster.calls.length, 6, "and again the next interval");
   await reposter.stop();
@@ -74,7 +88,10 @@ test("repost - only alerts in scope (the windows this instance tracks)", async (
   log({ peer: "B" });
   reposter.start();
   await run(clock, INTERVAL, 1_000);
-  assert.deepEqual((JSON.parse(poster.calls[0]!.body) as Posted).map((a) => a.labels.peer), ["A"]);
+  assert.deepEqual(
+    (JSON.parse(poster.calls[0]!.body) as Posted).map((a) => a.labels.peer),
+    ["A"],
+  );
   await reposter.stop();
 });
 

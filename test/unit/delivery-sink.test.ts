@@ -88,7 +88,10 @@ test("sink - what arrives while a POST is in flight goes in the next POST, in lo
   assert.equal(poster.calls.length, 2);
   assert.equal(poster.calls[1]!.at, T0 + 130, "when the first answer came: no second window");
   const second = JSON.parse(poster.calls[1]!.body) as { alerts: { status: string; labels: { peer: string } }[] };
-  assert.deepEqual(second.alerts.map((a) => `${a.labels.peer} ${a.status}`), ["P1 resolved", "P2 firing"]);
+  assert.deepEqual(
+    second.alerts.map((a) => `${a.labels.peer} ${a.status}`),
+    ["P1 resolved", "P2 firing"],
+  );
   release!();
 });
 
@@ -190,7 +193,10 @@ test("sink - a firing alert retried while the peer came back is dropped once the
   assert.equal(sink.counters.superseded, 1);
   assert.equal(sink.counters.delivered, 1);
   const last = JSON.parse(poster.calls.at(-1)!.body) as { alerts: { status: string }[] };
-  assert.deepEqual(last.alerts.map((a) => a.status), ["resolved"]);
+  assert.deepEqual(
+    last.alerts.map((a) => a.status),
+    ["resolved"],
+  );
 });
 
 test("sink - a message that is not an alert is acknowledged and counted, never posted", async () => {

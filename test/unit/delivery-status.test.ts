@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deliveryLines } from "../../src/cli/delivery-status.js";
 import type { DeliveryStatus } from "../../src/delivery/delivery.js";
-import type { SinkStatus } from "../../src/delivery/sink.js";
+import type { SinkStatus } from "../../src/delivery/sink-status.js";
 import { FAILURE_REASONS } from "../../src/delivery/post.js";
 
 function sink(over: Partial<SinkStatus> = {}): SinkStatus {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/cli/demo/scenario.js";
 import { deadlineOf } from "../../src/window/deadline.js";
-import { DETECTOR_FAMILY, detectorFactory, type DetectorName } from "../../src/window/detectors/mod.js";
+import { DETECTOR_FAMILY, detectorFactory, type DetectorName } from "../bench/detection/detectors/mod.js";
 import { emptyTally, replay } from "../bench/detection/replay.js";
 import { drawBehaviour, peerSeed, type ScenarioName } from "../bench/detection/scenarios.js";
 import { generateTrace, type PeerTrace } from "../bench/detection/traces.js";
@@ -38,7 +38,7 @@ function sampled(trace: PeerTrace, name: DetectorName) {
     const down = isDown(t);
     if (suspect && !wasSuspect && !down) mistakes++;
     wasSuspect = suspect;
-    if ((t >= Math.min(verdict, deadline)) !== down) wrong += STEP;
+    if (t >= Math.min(verdict, deadline) !== down) wrong += STEP;
   }
   return { wrong, mistakes };
 }
@@ -63,7 +63,10 @@ test("detection replay - the exact gap accounting agrees with a 50 ms sampled cl
     const edges = 2 * (tally.mistakes + tally.detections.length + trace.down.length) + 4;
     assert.ok(Math.abs(tally.wrongMs - brute.wrong) <= edges * STEP, `${what}: wrong time ${tally.wrongMs} vs sampled ${brute.wrong}`);
     // A mistake shorter than a step can fall between two samples.
-    assert.ok(brute.mistakes <= tally.mistakes && tally.mistakes - brute.mistakes <= Math.max(2, tally.mistakes / 20), `${what}: mistakes ${tally.mistakes} vs sampled ${brute.mistakes}`);
+    assert.ok(
+      brute.mistakes <= tally.mistakes && tally.mistakes - brute.mistakes <= Math.max(2, tally.mistakes / 20),
+      `${what}: mistakes ${tally.mistakes} vs sampled ${brute.mistakes}`,
+    );
   }
 });
 

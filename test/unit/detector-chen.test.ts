@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ChenDetector } from "../../src/window/detectors/chen.js";
+import { ChenDetector } from "../bench/detection/detectors/chen.js";
 
 /** Feeds arrivals (the deadline does not matter to Chen's estimate). */
 function fed(arrivals: number[], o: ConstructorParameters<typeof ChenDetector>[0] = {}): ChenDetector {

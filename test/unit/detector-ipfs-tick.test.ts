@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { firstTickAfter, IpfsTickDetector } from "../../src/window/detectors/ipfs-tick.js";
+import { firstTickAfter, IpfsTickDetector } from "../bench/detection/detectors/ipfs-tick.js";
 
 test("ipfs-tick detector - a dead peer is known at the first check tick after its deadline", () => {
   const cases: { what: string; deadline: number; tick: number; phase: number; at: number }[] = [

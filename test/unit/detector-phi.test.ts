@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { akkaPhi, logisticQuantile, PhiAccrualDetector } from "../../src/window/detectors/phi.js";
+import { akkaPhi, logisticQuantile, PhiAccrualDetector } from "../bench/detection/detectors/phi.js";
 
 const close = (a: number, b: number, eps: number, what: string) => assert.ok(Math.abs(a - b) <= eps, `${what}: ${a} vs ${b}`);
 
@@ -23,7 +23,12 @@ test("phi detector - suspect where φ reaches the threshold: mean + pause + y·m
     { what: "first metric: the seeded history", intervals: [], offset: 15_000 + 3_000 + y8 * 3_750 },
     // 3 samples: the seeds are gone; σ 0 is floored at 100 ms.
     { what: "punctual beats: σ floored", intervals: [15_000, 15_000, 15_000], o: { maxSampleSize: 3 }, offset: 15_000 + 3_000 + y8 * 100 },
-    { what: "Akka's pause and floor are options", intervals: [15_000, 15_000], o: { maxSampleSize: 2, acceptablePauseMs: 0, minStdDeviationMs: 10 }, offset: 15_000 + y8 * 10 },
+    {
+      what: "Akka's pause and floor are options",
+      intervals: [15_000, 15_000],
+      o: { maxSampleSize: 2, acceptablePauseMs: 0, minStdDeviationMs: 10 },
+      offset: 15_000 + y8 * 10,
+    },
     // σ of 14, 15, 16 s (population): sqrt(2/3) s.
     { what: "jitter widens it", intervals: [14_000, 15_000, 16_000], o: { maxSampleSize: 3 }, offset: 15_000 + 3_000 + y8 * 1_000 * Math.sqrt(2 / 3) },
   ];

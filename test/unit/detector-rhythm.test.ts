@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/cli/demo/scenario.js";
-import { DETECTOR_NAMES, detectorFactory, type DetectorName } from "../../src/window/detectors/mod.js";
+import { DETECTOR_NAMES, detectorFactory, type DetectorName } from "../bench/detection/detectors/mod.js";
 import { DEFAULT_RHYTHM, RhythmDetector } from "../../src/window/detectors/rhythm.js";
 
 const TTL = 30_000;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deadlineOf } from "../../src/window/deadline.js";
-import { TtlDetector } from "../../src/window/detectors/ttl.js";
+import { TtlDetector } from "../bench/detection/detectors/ttl.js";
 
 const NS = 1_000_000;
 
@@ -12,8 +12,22 @@ test("ttl detector - nothing is suspect before the first valid metric", () => {
 test("ttl detector - suspect exactly at the deadline of the latest valid metric", () => {
   const cases: { what: string; arrivals: [at: number, ttlMs: number][]; suspectAt: number }[] = [
     { what: "one metric", arrivals: [[1_000, 30_000]], suspectAt: 31_000 },
-    { what: "a newer metric moves it", arrivals: [[1_000, 30_000], [16_000, 30_000]], suspectAt: 46_000 },
-    { what: "a shorter ttl brings it closer", arrivals: [[1_000, 30_000], [2_000, 5_000]], suspectAt: 7_000 },
+    {
+      what: "a newer metric moves it",
+      arrivals: [
+        [1_000, 30_000],
+        [16_000, 30_000],
+      ],
+      suspectAt: 46_000,
+    },
+    {
+      what: "a shorter ttl brings it closer",
+      arrivals: [
+        [1_000, 30_000],
+        [2_000, 5_000],
+      ],
+      suspectAt: 7_000,
+    },
     { what: "fractional ms stay exact", arrivals: [[1_000.25, 2_000]], suspectAt: 3_000.25 },
   ];
   for (const c of cases) {

@@ -9,7 +9,10 @@ import { isLate } from "../../src/window/disruption.js";
 
 interface FakeWindow {
   expired: boolean;
+  /** Its failure episode fired before. */
   alerted?: boolean;
+  /** Its machine waits in expired.held. */
+  held?: boolean;
   armedAt: number;
   deadline: number;
 }
@@ -22,6 +25,7 @@ function unit(recountMs = 100) {
   const windows: FakeWindow[] = Array.from({ length: 20 }, () => ({ expired: false, armedAt: T0, deadline: T0 + 2_000 }));
   const events: DisruptionEvent[] = [];
   const fired: FakeWindow[] = [];
+  const released: string[] = [];
   let walks = 0;
   let judging = true;
   const d = new Disruptions<FakeWindow>({
@@ -36,14 +40,22 @@ function unit(recountMs = 100) {
       expired: (w) => w.expired,
       alerted: (w) => w.alerted === true,
       late: (w, at) => isLate(at, w.armedAt, w.deadline),
-      fire: (w) => fired.push(w),
+      held: (w) => w.held === true,
+      release: (name) => {
+        released.push(name);
+        for (const w of windows) if (w.held) fired.push(w);
+      },
       announce: (e) => events.push(e),
       mayJudge: () => judging,
     },
   });
-  /** `w` enters expired now and asks whether it may fire. */
-  const fire = (w: FakeWindow) => ((w.expired = true), d.holds("ping", w));
-  return { clock, windows, events, fired, d, fire, walks: () => walks, judge: (on: boolean) => (judging = on) };
+  /** `w` enters expired now and asks whether it may fire; held, it waits in expired.held. */
+  const fire = (w: FakeWindow) => {
+    w.expired = true;
+    w.held = d.holds("ping", w);
+    return w.held;
+  };
+  return { clock, windows, events, fired, released, d, fire, walks: () => walks, judge: (on: boolean) => (judging = on) };
 }
 
 test("disruptions - one walk serves the firings within recountMs, each counted once", () => {
@@ -78,18 +90,25 @@ test("disruptions - a firing window that was not late at the reused count adds o
 });
 
 test("disruptions - no end is decided while the monitor cannot judge (its grace); then it ends and fires what it held", () => {
-  const { clock, windows, fire, fired, events, judge, d } = unit();
+  const { clock, windows, fire, fired, events, judge } = unit();
   clock.advance(2_050);
   for (const w of windows.slice(8)) assert.equal(fire(w), true);
   judge(false);
   clock.advance(3_000);
   for (const w of windows) (w.expired = false), (w.armedAt = clock.now()), (w.deadline = clock.now() + 2_000);
   windows[19]!.expired = true;
-  d.forget("ping", windows[8]!); // (the supervisor forgets the windows whose peer came back)
-  assert.deepEqual(events.map((e) => e.kind), ["started"], "still open: the monitor could not judge");
+  windows[8]!.held = false; // (a window whose peer came back leaves expired.held)
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["started"],
+    "still open: the monitor could not judge",
+  );
   judge(true);
   clock.advance(1_000);
-  assert.deepEqual(events.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["started", "ended"],
+  );
   assert.ok(fired.includes(windows[19]!), "the held windows are handed back to fire (the supervisor posts only what is still expired)");
 });
 

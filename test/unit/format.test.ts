@@ -24,7 +24,11 @@ const FIRST: Alert = {
 test("format - alert lines: the first firing alert as before; a repeat names its episode; muted says so", () => {
   const rows: [what: string, alert: Alert, line: string][] = [
     ["first", FIRST, "2023-11-14T22:13:22.000Z FIRING   P1 | ping: v1"],
-    ["repeat", { ...FIRST, id: "01J0000000000000000000000B" }, "2023-11-14T22:13:22.000Z FIRING   P1 | ping: v1 | repeat of episode 01J0000000000000000000000A"],
+    [
+      "repeat",
+      { ...FIRST, id: "01J0000000000000000000000B" },
+      "2023-11-14T22:13:22.000Z FIRING   P1 | ping: v1 | repeat of episode 01J0000000000000000000000A",
+    ],
     ["resolved", { ...FIRST, id: "01J0000000000000000000000C", kind: "resolved" }, "2023-11-14T22:13:22.000Z RESOLVED P1 | ping: v1"],
     ["muted", { ...FIRST, muted: true }, "2023-11-14T22:13:22.000Z FIRING   P1 | ping: v1 | muted"],
   ];

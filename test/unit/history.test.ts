@@ -18,7 +18,11 @@ test("history - availability and flaps over a span, table", () => {
     const s = summarize(episodes, since, until);
     assert.equal(Math.round(s.availability * 1_000) / 1_000, want.availability, `${what}: availability`);
     assert.equal(s.flaps, want.flaps, `${what}: flaps`);
-    assert.deepEqual(s.episodes.map((e) => e.id), want.kept, `${what}: episodes`);
+    assert.deepEqual(
+      s.episodes.map((e) => e.id),
+      want.kept,
+      `${what}: episodes`,
+    );
   }
 });
 
@@ -32,11 +36,26 @@ test("history - the index turns the alert log into episodes, table", () => {
     ["firing then resolved", [fact("firing", "A", 100), fact("resolved", "A", 300, { id: "R" })], [ep("A", 100, 300)], -Infinity],
     ["the start is the deadline the firing alert names", [fact("firing", "A", 100, { deadlineMs: 40 })], [ep("A", 40, null)], -Infinity],
     ["a deadline after the decision is not believed", [fact("firing", "A", 100, { deadlineMs: 140 })], [ep("A", 100, null)], -Infinity],
-    ["repeats continue the episode", [fact("firing", "A", 100), fact("firing", "A", 200, { id: "B" }), fact("resolved", "A", 300, { id: "C" })], [ep("A", 100, 300)], -Infinity],
-    ["the same alert twice changes nothing", [fact("firing", "A", 100), fact("firing", "A", 100), fact("resolved", "A", 300, { id: "C" }), fact("resolved", "A", 300, { id: "C" })], [ep("A", 100, 300)], -Infinity],
+    [
+      "repeats continue the episode",
+      [fact("firing", "A", 100), fact("firing", "A", 200, { id: "B" }), fact("resolved", "A", 300, { id: "C" })],
+      [ep("A", 100, 300)],
+      -Infinity,
+    ],
+    [
+      "the same alert twice changes nothing",
+      [fact("firing", "A", 100), fact("firing", "A", 100), fact("resolved", "A", 300, { id: "C" }), fact("resolved", "A", 300, { id: "C" })],
+      [ep("A", 100, 300)],
+      -Infinity,
+    ],
     ["a resolved alert whose firing the log dropped: known from then on", [fact("resolved", "A", 300, { id: "C" })], [], 300],
     ["a repeat whose opening the log dropped: open from the repeat, known from then on", [fact("firing", "A", 200, { id: "B" })], [ep("A", 200, null)], 200],
-    ["an episode left open ends when the next starts", [fact("firing", "A", 100), fact("firing", "B", 500)], [ep("A", 100, 500), ep("B", 500, null)], -Infinity],
+    [
+      "an episode left open ends when the next starts",
+      [fact("firing", "A", 100), fact("firing", "B", 500)],
+      [ep("A", 100, 500), ep("B", 500, null)],
+      -Infinity,
+    ],
   ];
   for (const [what, facts, want, completeSince] of rows) {
     const index = new EpisodeIndex({ sinceMs: -Infinity, retentionMs: Infinity });
@@ -48,11 +67,18 @@ test("history - the index turns the alert log into episodes, table", () => {
 
 test("history - the index keeps at most its episodes per pair and knows its record starts later then", () => {
   const index = new EpisodeIndex({ sinceMs: 0, retentionMs: Infinity }, 2);
-  for (const [id, at] of [["A", 100], ["B", 300], ["C", 500]] as const) {
+  for (const [id, at] of [
+    ["A", 100],
+    ["B", 300],
+    ["C", 500],
+  ] as const) {
     index.record(fact("firing", id, at));
     index.record(fact("resolved", id, at + 50, { id: `${id}r` }));
   }
-  assert.deepEqual(index.episodes("ping", "P1").map((e) => e.id), ["B", "C"]);
+  assert.deepEqual(
+    index.episodes("ping", "P1").map((e) => e.id),
+    ["B", "C"],
+  );
   assert.equal(index.spanStart("ping", "P1", 1_000), 150, "complete from the end of the dropped episode");
   assert.equal(index.spanStart("ping", "P2", 1_000), 0, "another pair: the coverage");
 });

@@ -7,7 +7,10 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 test("live gate - metrics held during a restore are applied in arrival order with their arrival times, then pass straight through", () => {
   let now = 1_000;
   const applied: [string, string, number | undefined][] = [];
-  const gate = new LiveGate((subject, data, at) => applied.push([subject, new TextDecoder().decode(data), at]), () => now);
+  const gate = new LiveGate(
+    (subject, data, at) => applied.push([subject, new TextDecoder().decode(data), at]),
+    () => now,
+  );
   gate.receive("a", bytes("1"));
   now = 1_250;
   gate.receive("b", bytes("2"));

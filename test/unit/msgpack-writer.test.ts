@@ -5,17 +5,7 @@ import { MsgpackWriter } from "../../src/api/msgpack-writer.js";
 import { MetricWindow } from "../../src/window/metric-window.js";
 
 test("msgpack writer - writes what msgpackr reads back, for every header size", () => {
-  const values: unknown[] = [
-    "",
-    "a",
-    "x".repeat(31),
-    "x".repeat(32),
-    "ü".repeat(200),
-    "y".repeat(70_000),
-    "日本語",
-    true,
-    false,
-  ];
+  const values: unknown[] = ["", "a", "x".repeat(31), "x".repeat(32), "ü".repeat(200), "y".repeat(70_000), "日本語", true, false];
   for (const v of values) {
     const w = new MsgpackWriter(8);
     if (typeof v === "string") w.str(v);

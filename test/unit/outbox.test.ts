@@ -4,16 +4,18 @@ import { ManualClock } from "../../src/clock.js";
 import type { Alert, AlertKind } from "../../src/api/types.js";
 import { silentLogger } from "../../src/log.js";
 import { MonitorStats } from "../../src/stats.js";
-import { Outbox, type AlertTransport } from "../../src/actors/outbox.js";
+import type { Emission } from "../../src/actors/emission.js";
+import { Outbox, type Transport } from "../../src/actors/outbox.js";
 
 /** A transport the test drives: it refuses while `down`, and attempts stay open until answered. */
-class ScriptedTransport implements AlertTransport {
+class ScriptedTransport implements Transport {
   down = false;
   readonly sent: string[] = [];
   private readonly open: { label: string; done: (err?: unknown, episode?: string) => void }[] = [];
 
-  send(alert: Alert, done: (err?: unknown, episode?: string) => void): boolean {
+  send(item: Emission, done: (err?: unknown, episode?: string) => void): boolean {
     if (this.down) return false;
+    const alert = item as Alert;
     const label = `${alert.kind === "resolved" ? "R" : alert.id === alert.episode ? "F" : "r"} ${alert.peer} ${alert.episode}`;
     this.sent.push(label);
     this.open.push({ label, done });
@@ -56,7 +58,7 @@ function setup(maxInFlight = 64) {
   const clock = new ManualClock();
   const transport = new ScriptedTransport();
   const stats = new MonitorStats();
-  const outbox = new Outbox({ transport, clock, stats, log: silentLogger, maxInFlight, maxRetryPauseMs: 1_000, random: () => 0 });
+  const outbox = new Outbox({ transport, clock, stats, log: silentLogger, maxInFlight, retry: { baseMs: 100, maxMs: 1_000 }, random: () => 0 });
   return { clock, transport, stats, outbox };
 }
 
@@ -76,13 +78,11 @@ test("outbox - the window hears of its firing alert only once the server confirm
   const { transport, outbox } = setup();
   const heard: string[] = [];
   const f = alert("P1", "firing");
-  outbox.post(f, { confirmed: (episode) => heard.push(episode) });
-  assert.deepEqual(heard, []);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), "taken");
+  outbox.post(f, { taken: () => heard.push("taken"), confirmed: (episode) => heard.push(episode) });
+  assert.deepEqual(heard, ["taken"], "taken: handed to the bus, not confirmed yet");
   transport.answer("P1", undefined, "OTHER-REPLICA");
-  assert.deepEqual(heard, ["OTHER-REPLICA"]);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), undefined);
-  assert.equal(outbox.waiting, 0);
+  assert.deepEqual(heard, ["taken", "OTHER-REPLICA"]);
+  assert.equal(outbox.waiting, 0, "confirmed: no longer in the outbox");
 });
 
 test("outbox - a refused alert waits for resume, counted each time the bus refuses it", () => {
@@ -90,10 +90,11 @@ test("outbox - a refused alert waits for resume, counted each time the bus refus
   transport.down = true;
   const f = alert("P1", "firing");
   const g = alert("P2", "firing");
-  outbox.post(f);
+  let taken = false;
+  outbox.post(f, { taken: () => (taken = true) });
   outbox.post(g);
   assert.equal(stats.alertsDeferred, 2);
-  assert.equal(outbox.firingOf("ping", "P1", f.id), "untaken");
+  assert.equal(taken, false, "untaken: the bus refused it");
   outbox.resume();
   assert.equal(stats.alertsDeferred, 3, "refused again; P2 is not tried while the bus refuses");
   transport.down = false;
@@ -113,7 +114,11 @@ test("outbox - a failed attempt is retried after a backoff with the same alert; 
   clock.advance(49);
   assert.equal(transport.sent.length, 1);
   clock.advance(1);
-  assert.deepEqual(transport.sent.slice(1).map((s) => s.split(" ")[1]), ["P1", "P2"], "the retry first, then the newcomer");
+  assert.deepEqual(
+    transport.sent.slice(1).map((s) => s.split(" ")[1]),
+    ["P1", "P2"],
+    "the retry first, then the newcomer",
+  );
   assert.equal(transport.sent[1], `F P1 ${f.id}`, "the same alert, same id");
   transport.answer("P1");
   transport.answer("P2");
@@ -156,7 +161,10 @@ test("outbox - at most maxInFlight alerts are with the bus at once", () => {
   assert.equal(transport.inFlight, 2);
   transport.answer("P1");
   assert.equal(transport.inFlight, 2);
-  assert.deepEqual(transport.sent.map((s) => s.split(" ")[1]), ["P1", "P2", "P3"]);
+  assert.deepEqual(
+    transport.sent.map((s) => s.split(" ")[1]),
+    ["P1", "P2", "P3"],
+  );
 });
 
 test("outbox - a freed window takes its untaken alerts with it; settle waits for the rest", async () => {

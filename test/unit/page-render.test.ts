@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { NameStatus, PeerStatus, StatusSnapshot } from "../../src/actors/window-views.js";
+import type { NameStatus, PeerStatus, StatusSnapshot } from "../../src/actors/window-status.js";
 import { coarse, renderSections } from "../../src/http/page-render.js";
 import { statusPage } from "../../src/http/status-page.js";
 
@@ -45,11 +45,17 @@ test("page render - rows: alerted, expired, never seen, healthy, each then by pe
   assert.equal(p.chunks, 1);
   const rows = p.sections["rows-0"]!;
   assert.deepEqual(order(rows), ["B", "C", "D", "A", "E"]);
-  assert.match(rows, /data-peer="B"><span role="rowheader">B<\/span><span role="cell" class="n">never seen<\/span><span role="cell" class="a" title="alerted: deadline 2m ago">silent for 2m<\/span>/);
+  assert.match(
+    rows,
+    /data-peer="B"><span role="rowheader">B<\/span><span role="cell" class="n">never seen<\/span><span role="cell" class="a" title="alerted: deadline 2m ago">silent for 2m<\/span>/,
+  );
   assert.match(rows, /class="h">5000<\/span>/);
   assert.match(rows, /data-peer="E".*<em>invalid<\/em>.*class="x" title="no ping window listed"/);
   assert.match(p.sections.head!, /data-name="freespace">freespace<small><b class="h">2 healthy<\/b> <b class="n">3 never seen<\/b><\/small>/);
-  assert.match(p.sections.meta!, /shard all<\/span> · <span class="good">NATS link ok<\/span> · <span>5 windows, 2 names<\/span> · <span>6 peers in the peerset<\/span>/);
+  assert.match(
+    p.sections.meta!,
+    /shard all<\/span> · <span class="good">NATS link ok<\/span> · <span>5 windows, 2 names<\/span> · <span>6 peers in the peerset<\/span>/,
+  );
 });
 
 test("page render - peer ids and values are escaped", () => {
@@ -80,7 +86,10 @@ test("page render - disruption and silence panels: absent, empty, and with the o
       silences: [{ id: "01SILENCE", peer: "P3", endsAt: new Date(NOW + 3_600_000).toISOString(), comment: "reboot" }],
     }),
   ).sections.panels!;
-  assert.match(full, /class="panel alarm"><h2>Disruption<\/h2><table><tr><td>ping<\/td><td>60\.0% of its peers late or expired \(12\)<\/td><td>for 2m<\/td><td>11 alerts held<\/td>/);
+  assert.match(
+    full,
+    /class="panel alarm"><h2>Disruption<\/h2><table><tr><td>ping<\/td><td>60\.0% of its peers late or expired \(12\)<\/td><td>for 2m<\/td><td>11 alerts held<\/td>/,
+  );
   const rows = renderSections(
     snapshot({
       names: { ping: named([peer("P3", "healthy"), peer("P4", "healthy")]) },
@@ -98,7 +107,19 @@ test("page render - the history strip marks each episode of the peer, at least h
     history: {
       sinceMs: NOW - 1_000_000,
       untilMs: NOW,
-      pairs: { ping: { A: { sinceMs: NOW - 1_000_000, availability: 0.899, flaps: 1, episodes: [[NOW - 500_000, NOW - 400_000], [NOW - 1_000, null]] } } },
+      pairs: {
+        ping: {
+          A: {
+            sinceMs: NOW - 1_000_000,
+            availability: 0.899,
+            flaps: 1,
+            episodes: [
+              [NOW - 500_000, NOW - 400_000],
+              [NOW - 1_000, null],
+            ],
+          },
+        },
+      },
     },
   });
   const rows = renderSections(s).sections["rows-0"]!;
@@ -113,11 +134,23 @@ test("page render - rows come in chunks of 100 so that a live update re-sends on
   const peers = Array.from({ length: 250 }, (_, i) => peer(`P${String(i).padStart(3, "0")}`, "healthy"));
   const p = renderSections(snapshot({ names: { ping: named(peers) } }));
   assert.equal(p.chunks, 3);
-  assert.deepEqual([0, 1, 2].map((k) => order(p.sections[`rows-${k}`]!).length), [100, 100, 50]);
+  assert.deepEqual(
+    [0, 1, 2].map((k) => order(p.sections[`rows-${k}`]!).length),
+    [100, 100, 50],
+  );
   assert.match(renderSections(snapshot()).sections["rows-0"]!, /id="empty">No metrics received yet\./);
 });
 
 test("page render - durations read at a glance", () => {
-  const rows: [number, string][] = [[0, "0s"], [4_400, "4s"], [89_000, "89s"], [125_000, "2m"], [89 * 60_000, "89m"], [2 * 3_600_000, "2h"], [50 * 3_600_000, "2d"], [-5_000, "0s"]];
+  const rows: [number, string][] = [
+    [0, "0s"],
+    [4_400, "4s"],
+    [89_000, "89s"],
+    [125_000, "2m"],
+    [89 * 60_000, "89m"],
+    [2 * 3_600_000, "2h"],
+    [50 * 3_600_000, "2d"],
+    [-5_000, "0s"],
+  ];
   for (const [ms, want] of rows) assert.equal(coarse(ms), want, `${ms} ms`);
 });

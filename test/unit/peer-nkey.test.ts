@@ -94,7 +94,6 @@ test("peer nkey - CRC-16/XMODEM matches its check value", () => {
   assert.equal(crc16(new Uint8Array()), 0);
 });
 
-
 /** The id as a CIDv1 in base32 (`bafz…`), made independently with multiformats. */
 function cidInBase32(peerId: string): string {
   return CID.createV1(0x72, Digest.decode(base58btc.baseDecode(peerId))).toString(base32);

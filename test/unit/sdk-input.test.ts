@@ -25,21 +25,31 @@ test("sdk input - ttlMs in milliseconds becomes l in ns and e = now + ttl; other
     ttl: 30_000_000_000n,
   });
   const rows: [MetricInput, Partial<ReturnType<typeof metricFrom>>][] = [
-    [{ name: "n", peer: "p", ttlMs: 0 }, { ttl: 0n, expire: 1_700_000_000_000_000_000n }],
+    [
+      { name: "n", peer: "p", ttlMs: 0 },
+      { ttl: 0n, expire: 1_700_000_000_000_000_000n },
+    ],
     [{ name: "n", peer: "p", ttlMs: 1.5 }, { ttl: 1_500_000n }],
     [{ name: "n", peer: "p", ttlMs: 1, weight: 42 }, { weight: 42n }],
     [{ name: "n", peer: "p", ttlMs: 1, weight: 2n ** 62n }, { weight: 2n ** 62n }],
-    [{ name: "n", peer: "p", ttlMs: 1, value: "v", partitionable: true }, { value: "v", partitionable: true }],
+    [
+      { name: "n", peer: "p", ttlMs: 1, value: "v", partitionable: true },
+      { value: "v", partitionable: true },
+    ],
   ];
   for (const [input, want] of rows) {
     const got = metricFrom(input, NOW_MS);
-    for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof typeof got], v, `${JSON.stringify(input, (_, x) => (typeof x === "bigint" ? `${x}n` : x))}: ${k}`);
+    for (const [k, v] of Object.entries(want))
+      assert.equal(got[k as keyof typeof got], v, `${JSON.stringify(input, (_, x) => (typeof x === "bigint" ? `${x}n` : x))}: ${k}`);
   }
 });
 
 test("sdk input - a ttl or weight that is not a number of the right kind is refused, saying what to give", () => {
   for (const ttlMs of [-1, Number.NaN, Infinity, "30s" as unknown as number, 30n as unknown as number]) {
-    assert.throws(() => metricFrom({ name: "n", peer: "p", ttlMs }, NOW_MS), (e: Error) => e instanceof PeermonError && /ttlMs .*milliseconds/.test(e.message));
+    assert.throws(
+      () => metricFrom({ name: "n", peer: "p", ttlMs }, NOW_MS),
+      (e: Error) => e instanceof PeermonError && /ttlMs .*milliseconds/.test(e.message),
+    );
   }
   for (const weight of [1.5, 2 ** 60, 2n ** 63n]) {
     assert.throws(() => metricFrom({ name: "n", peer: "p", ttlMs: 1, weight }, NOW_MS), /invalid weight .*whole number/);

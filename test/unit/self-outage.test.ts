@@ -4,10 +4,7 @@ import { SelfOutageGuard } from "../../src/window/self-outage.js";
 
 const GRACE = 30_000;
 
-type Step =
-  | { impair: string; at: number; fresh: boolean }
-  | { recover: string; at: number; ended: boolean }
-  | { stalled: number };
+type Step = { impair: string; at: number; fresh: boolean } | { recover: string; at: number; ended: boolean } | { stalled: number };
 
 interface Case {
   what: string;

@@ -40,7 +40,10 @@ test("silence book - expiry drops ended silences and names their scopes, soonest
   assert.deepEqual(book.expire(T0 + H - 1), []);
   assert.deepEqual(book.expire(T0 + H), [{ peer: "P2" }]);
   assert.equal(book.nextEndAt(), T0 + 2 * H);
-  assert.deepEqual(book.active(T0 + H).map((s) => s.id), ["a"]);
+  assert.deepEqual(
+    book.active(T0 + H).map((s) => s.id),
+    ["a"],
+  );
   assert.deepEqual(book.expire(T0 + 3 * H), [{ name: "ping", peer: "P1" }]);
   assert.equal(book.nextEndAt(), Infinity);
   assert.equal(book.size, 0);
@@ -77,7 +80,10 @@ test("silence - a new silence is checked: tokens, a length above 0 and at most 3
     [{ peer: "P1", forMs: H, comment: "x".repeat(1_001) }, /keep it to 1000/],
   ];
   for (const [input, message] of bad) {
-    assert.throws(() => newSilence(input as never, ID, T0), (err: unknown) => err instanceof UsageError && message.test(err.message));
+    assert.throws(
+      () => newSilence(input as never, ID, T0),
+      (err: unknown) => err instanceof UsageError && message.test(err.message),
+    );
   }
 });
 

@@ -37,7 +37,20 @@ function randomToken(next: () => number): string {
   return s;
 }
 
-const VALID_TOKENS = ["ping", "freespace", "tag:group", "P1", "12D3KooWabc", "ünïcode", "日本", "a", "-_~!@#$%^&()", "x".repeat(255), "€".repeat(85), "😀".repeat(63)];
+const VALID_TOKENS = [
+  "ping",
+  "freespace",
+  "tag:group",
+  "P1",
+  "12D3KooWabc",
+  "ünïcode",
+  "日本",
+  "a",
+  "-_~!@#$%^&()",
+  "x".repeat(255),
+  "€".repeat(85),
+  "😀".repeat(63),
+];
 
 const INVALID_TOKENS: [what: string, value: unknown][] = [
   ["empty", ""],

@@ -5,14 +5,14 @@ import { counts, ns, SEC, setup, T0 } from "../helpers/supervisor.js";
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 test("supervisor - a metric with ttl 0 alerts exactly once, however long the peer stays silent", async () => {
-  const { sup, publish, run, alerts, state } = setup();
+  const { units, publish, run, alerts, state } = setup();
   publish("P1", { l: 0 });
   await run(0);
   assert.deepEqual(alerts(), ["firing ping/P1"]);
   await run(60_000, 1_000);
   assert.deepEqual(alerts(), ["firing ping/P1"]);
   assert.deepEqual(state(), counts(0, 0, 1));
-  assert.equal(sup.stats.alertsFiring, 1);
+  assert.equal(units.stats.alertsFiring, 1);
 });
 
 test("supervisor - ttl 2 s: silent at 1.9 s, one firing alert with the latest metric at 2 s", async () => {
@@ -29,21 +29,24 @@ test("supervisor - ttl 2 s: silent at 1.9 s, one firing alert with the latest me
   const [alert] = sink.accepted;
   assert.equal(clock.now(), T0 + 3_000);
   assert.equal(alert!.episode, alert!.id, "the first firing alert names its episode");
-  assert.deepEqual({ ...alert, id: "", episode: "" }, {
-    name: "ping",
-    peer: "P1",
-    value: "latest",
-    expire: 0n,
-    valid: true,
-    weight: 7n,
-    partitionable: true,
-    receivedAt: ns(T0 + 1_000),
-    ttl: 2n * BigInt(SEC),
-    triggeredAt: ns(clock.now()),
-    id: "",
-    kind: "firing",
-    episode: "",
-  });
+  assert.deepEqual(
+    { ...alert, id: "", episode: "" },
+    {
+      name: "ping",
+      peer: "P1",
+      value: "latest",
+      expire: 0n,
+      valid: true,
+      weight: 7n,
+      partitionable: true,
+      receivedAt: ns(T0 + 1_000),
+      ttl: 2n * BigInt(SEC),
+      triggeredAt: ns(clock.now()),
+      id: "",
+      kind: "firing",
+      episode: "",
+    },
+  );
   assert.match(alert!.id, ULID);
 });
 
@@ -76,14 +79,14 @@ test("supervisor - a due deadline convicts only once the round trip came back", 
 });
 
 test("supervisor - a failed round trip convicts nobody and is retried after the grace (regression: immediate retry loop)", async () => {
-  const { clock, sup, reach, publish, alerts, state } = setup({ auto: false });
+  const { clock, units, reach, publish, alerts, state } = setup({ auto: false });
   publish("P1");
   clock.advance(2_000);
   assert.equal(reach.requests, 1);
   reach.fail();
   assert.deepEqual(alerts(), []);
   assert.deepEqual(state(), counts(1, 0, 0));
-  assert.equal(sup.stats.convictionsDeferred, 1);
+  assert.equal(units.stats.convictionsDeferred, 1);
   clock.advance(999);
   assert.equal(reach.requests, 1, "no new round trip during the grace");
   clock.advance(1);
@@ -117,7 +120,7 @@ test("supervisor - a metric received while the round trip is out saves a window 
 });
 
 test("supervisor - the next valid metric resolves once; a new episode fires again", async () => {
-  const { sup, sink, publish, run, alerts, state } = setup();
+  const { units, sink, publish, run, alerts, state } = setup();
   publish("P1");
   await run(5_000);
   assert.deepEqual(alerts(), ["firing ping/P1"]);
@@ -130,7 +133,7 @@ test("supervisor - the next valid metric resolves once; a new episode fires agai
   await run(10_000);
   assert.deepEqual(alerts(), ["firing ping/P1", "resolved ping/P1", "firing ping/P1"]);
   assert.deepEqual(state(), counts(0, 0, 1));
-  assert.deepEqual([sup.stats.alertsFiring, sup.stats.alertsResolved], [2, 1]);
+  assert.deepEqual([units.stats.alertsFiring, units.stats.alertsResolved], [2, 1]);
 });
 
 test("supervisor - invalid metrics (d false or omitted) never arm a deadline", async () => {
@@ -207,13 +210,13 @@ test("supervisor - a shorter ttl brings the deadline earlier", async () => {
 });
 
 test("supervisor - with a repeat interval the firing alert is sent again until the peer is back", async () => {
-  const { sup, sink, publish, run, alerts } = setup({ repeatIntervalMs: 5_000 });
+  const { units, sink, publish, run, alerts } = setup({ repeatIntervalMs: 5_000 });
   publish("P1");
   await run(2_000);
   assert.deepEqual(alerts(), ["firing ping/P1"]);
   await run(16_000);
   assert.deepEqual(alerts(), Array(4).fill("firing ping/P1"), "one firing and three repeats in 16 s");
-  assert.equal(sup.stats.alertsRepeated, 3);
+  assert.equal(units.stats.alertsRepeated, 3);
   assert.equal(new Set(sink.accepted.map((a) => a.id)).size, 4, "each repeat is a message of its own");
   for (let s = 0; s < 15; s++) {
     publish("P1");
@@ -223,16 +226,16 @@ test("supervisor - with a repeat interval the firing alert is sent again until t
 });
 
 test("supervisor - a firing alert the sink refuses waits in expired until sinkReady", async () => {
-  const { sup, sink, publish, run, alerts, state, outbox } = setup();
+  const { units, sink, publish, run, alerts, state, outbox } = setup();
   sink.refuse = true;
   publish("P1");
   await run(5_000);
   assert.deepEqual(alerts(), []);
   assert.deepEqual(state(), counts(0, 1, 0));
-  assert.equal(sup.stats.alertsDeferred, 1);
+  assert.equal(units.stats.alertsDeferred, 1);
   assert.equal(outbox.waiting, 1);
   outbox.resume();
-  assert.equal(sup.stats.alertsDeferred, 2, "refused again");
+  assert.equal(units.stats.alertsDeferred, 2, "refused again");
   assert.deepEqual(state(), counts(0, 1, 0));
   sink.refuse = false;
   outbox.resume();
@@ -275,14 +278,14 @@ test("supervisor - a refused resolved alert is delivered by sinkReady before new
 });
 
 test("supervisor - after its own outage the monitor convicts only peers silent through the grace", async () => {
-  const { sup, reach, publish, run, alerts } = setup();
+  const { units, reach, publish, run, alerts } = setup();
   for (const p of ["P1", "P2", "P3"]) publish(p);
   await run(500);
-  sup.health.linkImpaired("disconnected");
+  units.health.linkImpaired("disconnected");
   await run(4_500);
   assert.deepEqual(alerts(), [], "deadlines passed during the outage");
   assert.equal(reach.requests, 0);
-  sup.health.linkRecovered("disconnected");
+  units.health.linkRecovered("disconnected");
   await run(500);
   publish("P2");
   await run(400);
@@ -291,18 +294,18 @@ test("supervisor - after its own outage the monitor convicts only peers silent t
   assert.deepEqual(alerts().sort(), ["firing ping/P1", "firing ping/P3"]);
   await run(1_300);
   assert.equal(alerts().length, 2, "P2 published during the grace: fresh until 7.5 s");
-  assert.ok(sup.stats.convictionsDeferred > 0);
-  assert.equal(sup.stats.outages, 1);
+  assert.ok(units.stats.convictionsDeferred > 0);
+  assert.equal(units.stats.outages, 1);
 });
 
 test("supervisor - after an event-loop stall, deadlines get a grace and fresh metrics count", async () => {
-  const { clock, sup, publish, run, alerts } = setup();
+  const { clock, units, publish, run, alerts } = setup();
   publish("A");
   publish("B");
   clock.stall(5_000);
   publish("A");
   await run(0);
-  assert.equal(sup.stats.stalls, 1);
+  assert.equal(units.stats.stalls, 1);
   assert.deepEqual(alerts(), []);
   await run(900);
   assert.deepEqual(alerts(), [], "within the grace");
@@ -311,29 +314,29 @@ test("supervisor - after an event-loop stall, deadlines get a grace and fresh me
     if (s % 4 === 0) publish("A");
   }
   assert.deepEqual(alerts(), ["firing ping/B"]);
-  assert.ok(sup.stats.convictionsDeferred > 0);
+  assert.ok(units.stats.convictionsDeferred > 0);
 });
 
 test("supervisor - the detection lag of a firing alert is recorded", () => {
-  const { clock, sup, publish, reach } = setup({ auto: false });
+  const { clock, units, publish, reach } = setup({ auto: false });
   publish("P1");
   clock.advance(2_000);
   clock.advance(30);
   reach.back();
-  assert.equal(sup.stats.alertsFiring, 1);
-  assert.equal(sup.stats.detectionLagCount, 1);
-  assert.equal(sup.stats.detectionLagMaxMs, 30);
-  assert.equal(sup.stats.detectionLagSumMs, 30);
+  assert.equal(units.stats.alertsFiring, 1);
+  assert.equal(units.stats.detectionLagCount, 1);
+  assert.equal(units.stats.detectionLagMaxMs, 30);
+  assert.equal(units.stats.detectionLagSumMs, 30);
 });
 
 test("supervisor - episodes alerted before a restart start alerted: the peer's return is announced as resolved", () => {
-  const { sup, sink, publish } = setup();
+  const { sup, units, sink, publish } = setup();
   publish("P1", { l: 60 * SEC });
   sup.episodesRestored([
     { name: "ping", peer: "P1", episode: "01J00000000000000000000EP1" },
     { name: "ping", peer: "P2", episode: "01J00000000000000000000EP2" },
   ]);
-  assert.deepEqual(sup.views.stateCounts(), { ping: { healthy: 0, expired: 0, alerted: 1 } }, "an existing window");
+  assert.deepEqual(units.views.stateCounts(), { ping: { healthy: 0, expired: 0, alerted: 1 } }, "an existing window");
   publish("P1", { l: 60 * SEC });
   publish("P2", { l: 60 * SEC });
   assert.deepEqual(
@@ -341,7 +344,7 @@ test("supervisor - episodes alerted before a restart start alerted: the peer's r
     ["resolved P1", "resolved P2"],
     "a window created later starts alerted too",
   );
-  assert.deepEqual(sup.views.stateCounts(), { ping: { healthy: 2, expired: 0, alerted: 0 } });
+  assert.deepEqual(units.views.stateCounts(), { ping: { healthy: 2, expired: 0, alerted: 0 } });
   assert.deepEqual(
     sink.accepted.map((a) => a.episode),
     ["01J00000000000000000000EP1", "01J00000000000000000000EP2"],

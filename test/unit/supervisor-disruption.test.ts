@@ -21,13 +21,17 @@ function fleet(options: Parameters<typeof setup>[0] = { disruption: {} }) {
   };
   const silent = (n: number) => PEERS.slice(PEERS.length - n).forEach((p) => quiet.add(p));
   const back = (peers: string[]) => peers.forEach((p) => (quiet.delete(p), s.publish(p)));
-  const firing = () => s.sink.accepted.filter((a) => a.kind === "firing").map((a) => a.peer).sort();
+  const firing = () =>
+    s.sink.accepted
+      .filter((a) => a.kind === "firing")
+      .map((a) => a.peer)
+      .sort();
   const events = () => s.disruptions.map((e) => `${e.kind} ${e.count}/${Math.round(e.count / e.fraction)}`);
   return { ...s, live, silent, back, firing, events, quiet };
 }
 
 test("supervisor disruption - 12 of 20 silent together: one started event, no per-peer alert, windows held in expired; release fires them", async () => {
-  const { sup, live, silent, alerts, state, disruptions, firing } = fleet();
+  const { units, live, silent, alerts, state, disruptions, firing } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
@@ -35,26 +39,32 @@ test("supervisor disruption - 12 of 20 silent together: one started event, no pe
   assert.equal(disruptions.length, 1);
   assert.deepEqual({ ...disruptions[0], id: "", triggeredAt: 0n }, { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "", triggeredAt: 0n });
   assert.deepEqual(state(), counts(8, 12, 0), "held windows stay expired");
-  assert.equal(sup.stats.alertsHeld, 12);
-  assert.equal(sup.disruptions.held, 12);
-  assert.deepEqual(sup.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]), [["ping", 12, 20, 12]]);
+  assert.equal(units.stats.alertsHeld, 12);
+  assert.equal(units.disruptions.held, 12);
+  assert.deepEqual(
+    units.disruptions.report().map((d) => [d.name, d.count, d.tracked, d.held]),
+    [["ping", 12, 20, 12]],
+  );
 
-  assert.equal(sup.disruptions.release("ping"), 12);
+  assert.equal(units.disruptions.release("ping"), 12);
   await live(500);
   assert.deepEqual(firing(), PEERS.slice(8), "every held alert fired on release");
   assert.deepEqual(state(), counts(8, 0, 12));
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
-  assert.equal(sup.disruptions.release("ping"), undefined, "nothing open any more");
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
+  assert.equal(units.disruptions.release("ping"), undefined, "nothing open any more");
 });
 
 test("supervisor disruption - 4 of 20 silent: per-peer alerts as without disruption mode", async () => {
-  const { live, silent, disruptions, firing, sup } = fleet();
+  const { live, silent, disruptions, firing, units } = fleet();
   await live(1_000);
   silent(4);
   await live(3_000);
   assert.deepEqual(firing(), PEERS.slice(16));
   assert.equal(disruptions.length, 0);
-  assert.equal(sup.stats.alertsHeld, 0);
+  assert.equal(units.stats.alertsHeld, 0);
 });
 
 test("supervisor disruption - when most peers come back it ends by itself: the returned are silent, the still-expired fire", async () => {
@@ -64,7 +74,10 @@ test("supervisor disruption - when most peers come back it ends by itself: the r
   await live(3_000);
   back(PEERS.slice(8, 14)); // 6 back: 6 of 20 (0.3) still down, below 0.4
   await live(1_500);
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
   assert.equal(disruptions[1]!.count, 6);
   assert.deepEqual(firing(), PEERS.slice(14), "only the peers still expired fire");
   assert.equal(sink.accepted.filter((a) => a.kind === "resolved").length, 0, "the returned ones never fired: no resolved");
@@ -108,36 +121,46 @@ test("supervisor disruption - peers whose deadlines spread over a whole publish 
 });
 
 test("supervisor disruption - a peerset change during a disruption: removed peers never fire, the rest is counted again", async () => {
-  const { sup, live, silent, quiet, disruptions, firing, state } = fleet();
+  const { sup, live, silent, quiet, disruptions, firing, state, units } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
   const keep = [...PEERS.slice(0, 8), ...PEERS.slice(16)]; // 8 live, 4 silent: 4 of 12 (0.33)
   sup.applyPeerSet({ peers: keep, id: "PS" });
   for (const p of PEERS.slice(8, 16)) quiet.delete(p);
-  assert.equal(sup.disruptions.held, 4, "the freed windows are no longer held");
+  assert.equal(units.disruptions.held, 4, "the freed windows are no longer held");
   await live(1_500);
-  assert.deepEqual(disruptions.map((e) => `${e.kind} ${e.count}`), ["started 12", "ended 4"]);
+  assert.deepEqual(
+    disruptions.map((e) => `${e.kind} ${e.count}`),
+    ["started 12", "ended 4"],
+  );
   assert.deepEqual(firing(), PEERS.slice(16));
   assert.deepEqual(state(), counts(8, 0, 4));
 });
 
 test("supervisor disruption - after a release the name is not held again until it recovered once", async () => {
-  const { sup, live, silent, back, quiet, disruptions, firing } = fleet();
+  const { units, live, silent, back, quiet, disruptions, firing } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
-  sup.disruptions.release("ping");
+  units.disruptions.release("ping");
   await live(500);
   quiet.add(PEERS[7]!); // one more fails while 13 of 20 are down: it fires
   await live(3_000);
   assert.deepEqual(firing(), PEERS.slice(7));
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended"]);
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended"],
+  );
   back(PEERS.slice(7)); // all back: recovered, the release is forgotten
   await live(2_000);
   silent(12);
   await live(3_000);
-  assert.deepEqual(disruptions.map((e) => e.kind), ["started", "ended", "started"], "held again");
+  assert.deepEqual(
+    disruptions.map((e) => e.kind),
+    ["started", "ended", "started"],
+    "held again",
+  );
   assert.equal(firing().length, 13, "no new firing alert");
 });
 
@@ -153,29 +176,29 @@ test("supervisor disruption - threshold 0 (off), and fewer peers than the minimu
 });
 
 test("supervisor disruption - another replica's events hold and release here, without announcing them again", async () => {
-  const { sup, clock, live, silent, disruptions, firing } = fleet();
+  const { units, clock, live, silent, disruptions, firing } = fleet();
   await live(1_000);
   const started = { name: "ping", kind: "started", fraction: 0.6, count: 12, id: "01J0000000000000000000000A" } as const;
-  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now()) });
+  units.disruptions.observed({ ...started, triggeredAt: ns(clock.now()) });
   silent(12);
   await live(3_000);
   assert.deepEqual(firing(), [], "held: the log says ping is disrupted");
-  assert.equal(sup.disruptions.held, 12);
-  sup.disruptions.observed({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
-  sup.disruptions.observed({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
+  assert.equal(units.disruptions.held, 12);
+  units.disruptions.observed({ ...started, triggeredAt: ns(clock.now() - 5_000) }); // an old copy changes nothing
+  units.disruptions.observed({ name: "ping", kind: "ended", fraction: 0.6, count: 12, id: "01J0000000000000000000000B", triggeredAt: ns(clock.now()) });
   await live(100);
   assert.deepEqual(firing(), PEERS.slice(8), "released with the other replica");
   assert.equal(disruptions.length, 0, "nothing announced by this replica");
 });
 
 test("supervisor disruption - a held window whose peer returns ends silently; the counters say what was held", async () => {
-  const { sup, live, silent, back, sink } = fleet();
+  const { units, live, silent, back, sink } = fleet();
   await live(1_000);
   silent(12);
   await live(3_000);
   back([PEERS[19]!]);
-  assert.equal(sup.disruptions.held, 11);
+  assert.equal(units.disruptions.held, 11);
   assert.equal(sink.accepted.length, 0);
-  assert.equal(sup.stats.alertsHeld, 12);
-  assert.equal(sup.stats.disruptionsStarted, 1);
+  assert.equal(units.stats.alertsHeld, 12);
+  assert.equal(units.stats.disruptionsStarted, 1);
 });

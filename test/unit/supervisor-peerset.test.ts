@@ -8,31 +8,38 @@ import { counts, ns, SEC, setup } from "../helpers/supervisor.js";
 const PS_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
 
 test("supervisor - before any peerset every publishing peer is tracked", () => {
-  const { sup, publish } = setup();
+  const { sup, units, publish } = setup();
   publish("P1");
   publish("P2");
   publish("P2", {}, "freespace");
   assert.equal(sup.currentPeerSet, undefined);
   assert.equal(sup.windowCount, 3);
-  assert.deepEqual(sup.views.names(), ["freespace", "ping"]);
-  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1", "P2"]);
+  assert.deepEqual(units.views.names(), ["freespace", "ping"]);
+  assert.deepEqual(
+    units.views.latest("ping").map((m) => m.peer),
+    ["P1", "P2"],
+  );
 });
 
 test("supervisor - a peerset frees the windows of non-members without alerts and ignores their metrics", async () => {
-  const { sup, publish, run, alerts, intake } = setup();
+  const { sup, units, publish, run, alerts, intake } = setup();
   publish("P1");
   publish("P2");
   publish("P2", {}, "freespace");
   intake.receivePeerSet(encodePeerSet({ peers: ["P1"], id: PS_ID }));
   assert.deepEqual(sup.currentPeerSet, { peers: ["P1"], id: PS_ID });
   assert.equal(sup.windowCount, 1);
-  assert.equal(sup.stats.windowsFreed, 2);
-  assert.deepEqual(sup.views.names(), ["ping"], "a name whose windows were all freed is gone");
+  assert.equal(units.stats.windowsFreed, 2);
+  assert.deepEqual(units.views.names(), ["ping"], "a name whose windows were all freed is gone");
   publish("P2");
-  assert.equal(sup.stats.metricsIgnored, 1);
+  assert.equal(units.stats.metricsIgnored, 1);
   assert.equal(sup.windowCount, 1);
-  assert.equal(sup.views.latestForPeer("ping", "P2"), undefined);
-  assert.deepEqual(sup.views.latest("ping").map((m) => m.peer), ["P1"], "only members are listed");
+  assert.equal(units.views.latestForPeer("ping", "P2"), undefined);
+  assert.deepEqual(
+    units.views.latest("ping").map((m) => m.peer),
+    ["P1"],
+    "only members are listed",
+  );
   await run(5_000);
   assert.deepEqual(alerts(), ["firing ping/P1"], "no alert for the departed P2");
 
@@ -40,22 +47,26 @@ test("supervisor - a peerset frees the windows of non-members without alerts and
   assert.equal(sup.windowCount, 1, "a re-added peer is tracked from its next metric");
   publish("P2", { v: "again" });
   assert.equal(sup.windowCount, 2);
-  assert.deepEqual(sup.views.history("ping", "P2").map((m) => m.value), ["again"], "a fresh window");
+  assert.deepEqual(
+    units.views.history("ping", "P2").map((m) => m.value),
+    ["again"],
+    "a fresh window",
+  );
   await run(2_000);
   assert.deepEqual(alerts(), ["firing ping/P1", "firing ping/P2"]);
 });
 
 test("supervisor - a peerset message that does not decode is counted and changes nothing", () => {
-  const { sup, publish, intake } = setup();
+  const { sup, units, publish, intake } = setup();
   sup.applyPeerSet({ peers: ["P1"], id: PS_ID });
   publish("P1");
   intake.receivePeerSet(Buffer.from([0x81, 0xa1]));
   intake.receivePeerSet(encode({ s: "P1" }));
   intake.receivePeerSet(encode({ i: PS_ID }));
-  assert.equal(sup.stats.rejected.undecodable, 1);
-  assert.equal(sup.stats.rejected.wrong_type, 1);
-  assert.equal(sup.stats.rejected.missing_field, 1);
-  assert.equal(sup.stats.peersetsApplied, 1);
+  assert.equal(units.stats.rejected.undecodable, 1);
+  assert.equal(units.stats.rejected.wrong_type, 1);
+  assert.equal(units.stats.rejected.missing_field, 1);
+  assert.equal(units.stats.peersetsApplied, 1);
   assert.deepEqual(sup.currentPeerSet, { peers: ["P1"], id: PS_ID });
   assert.equal(sup.windowCount, 1);
 });
@@ -94,20 +105,20 @@ test("supervisor - a window freed while its round trip is out is never convicted
 });
 
 test("supervisor - a peerset of 10 out of 10 000 peers frees 9 990 windows and their deadlines", async () => {
-  const { clock, sup, run, alerts } = setup();
+  const { clock, sup, units, run, alerts } = setup();
   for (let i = 0; i < 10_000; i++) sup.ingest({ n: "ping", p: `P${i}`, v: "1", d: true, l: 2 * SEC });
   assert.equal(sup.windowCount, 10_000);
   const members = Array.from({ length: 10 }, (_, i) => `P${i * 1_000}`);
   sup.applyPeerSet({ peers: members, id: PS_ID });
   assert.equal(sup.windowCount, 10);
-  assert.equal(sup.stats.windowsFreed, 9_990);
+  assert.equal(units.stats.windowsFreed, 9_990);
   await run(5_000, 500);
   assert.deepEqual(alerts().sort(), members.map((p) => `firing ping/${p}`).sort());
   assert.equal(clock.pendingTimers, 0, "nothing left to wake");
 });
 
 test("supervisor - each rejection counts its reason only, stores nothing, and valid metrics in between are stored", () => {
-  const { sup, publish, intake } = setup();
+  const { sup, units, publish, intake } = setup();
   const subject = "peermon.metrics.ping.P1";
   const good = encode({ n: "ping", p: "P1", d: true, l: 2 * SEC });
   const k = partitionOf("ping", 32);
@@ -125,24 +136,24 @@ test("supervisor - each rejection counts its reason only, stores nothing, and va
   ];
   let stored = 0;
   for (const [reason, subj, data] of cases) {
-    const before = { ...sup.stats.rejected };
+    const before = { ...units.stats.rejected };
     intake.receive(subj, data);
     const expected = { ...before, [reason]: before[reason] + 1 };
-    assert.deepEqual(sup.stats.rejected, expected, `${reason} on ${subj}`);
-    assert.equal(sup.views.history("ping", "P1").length, stored, `${reason}: nothing stored`);
+    assert.deepEqual(units.stats.rejected, expected, `${reason} on ${subj}`);
+    assert.equal(units.views.history("ping", "P1").length, stored, `${reason}: nothing stored`);
     publish("P1", { v: String(++stored) });
-    assert.equal(sup.views.latestForPeer("ping", "P1")?.value, String(stored), `valid metric after ${reason}`);
+    assert.equal(units.views.latestForPeer("ping", "P1")?.value, String(stored), `valid metric after ${reason}`);
   }
   intake.receive(`peermon.part.${k}.metrics.ping.P1`, good);
-  assert.equal(sup.stats.metricsStored, cases.length + 1, "the right partition is accepted");
-  assert.equal(sup.stats.rejectedTotal(), cases.length);
+  assert.equal(units.stats.metricsStored, cases.length + 1, "the right partition is accepted");
+  assert.equal(units.stats.rejectedTotal(), cases.length);
   assert.deepEqual(new Set(cases.map(([r]) => r)), new Set(MESSAGE_REJECT_REASONS), "every message reason covered");
-  assert.deepEqual(sup.views.names(), ["ping"]);
+  assert.deepEqual(units.views.names(), ["ping"]);
   assert.equal(sup.windowCount, 1);
 });
 
 test("supervisor - latest lists valid fresh metrics by peer; latestForPeer and history show everything", async () => {
-  const { clock, sup, publish, run } = setup();
+  const { clock, units, publish, run } = setup();
   publish("Pc");
   publish("Pa");
   publish("Pexpired", { e: ns(clock.now() - 1), l: undefined });
@@ -150,72 +161,75 @@ test("supervisor - latest lists valid fresh metrics by peer; latestForPeer and h
   publish("Pinvalid", { d: false, v: "bad" });
   for (let i = 1; i <= 12; i++) publish("Pb", { v: String(i) });
   await run(1_000);
-  assert.deepEqual(sup.views.latest("ping").map((m) => [m.peer, m.value]), [
-    ["Pa", "1"],
-    ["Pb", "12"],
-    ["Pc", "1"],
-  ]);
-  assert.deepEqual(sup.views.latest("unknown"), []);
-  assert.equal(sup.views.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
   assert.deepEqual(
-    [sup.views.latestForPeer("ping", "Pinvalid")?.valid, sup.views.latestForPeer("ping", "Pinvalid")?.value],
-    [false, "bad"],
+    units.views.latest("ping").map((m) => [m.peer, m.value]),
+    [
+      ["Pa", "1"],
+      ["Pb", "12"],
+      ["Pc", "1"],
+    ],
   );
-  assert.equal(sup.views.latestForPeer("ping", "nobody"), undefined);
+  assert.deepEqual(units.views.latest("unknown"), []);
+  assert.equal(units.views.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
+  assert.deepEqual([units.views.latestForPeer("ping", "Pinvalid")?.valid, units.views.latestForPeer("ping", "Pinvalid")?.value], [false, "bad"]);
+  assert.equal(units.views.latestForPeer("ping", "nobody"), undefined);
   assert.deepEqual(
-    sup.views.history("ping", "Pb").map((m) => m.value),
+    units.views.history("ping", "Pb").map((m) => m.value),
     ["12", "11", "10", "9", "8", "7", "6", "5", "4", "3"],
     "newest first, window of 10",
   );
-  assert.deepEqual(sup.views.history("ping", "nobody"), []);
+  assert.deepEqual(units.views.history("ping", "nobody"), []);
   await run(1_000);
-  assert.deepEqual(sup.views.latest("ping"), [], "all past their deadline");
+  assert.deepEqual(units.views.latest("ping"), [], "all past their deadline");
 });
 
 test("supervisor - names are sorted across metric names", () => {
-  const { sup, publish } = setup();
+  const { units, publish } = setup();
   publish("P1", {}, "ping");
   publish("P1", {}, "freespace");
   publish("P2", {}, "cpu");
-  assert.deepEqual(sup.views.names(), ["cpu", "freespace", "ping"]);
-  assert.deepEqual(Object.keys(sup.views.stateCounts()).sort(), ["cpu", "freespace", "ping"]);
+  assert.deepEqual(units.views.names(), ["cpu", "freespace", "ping"]);
+  assert.deepEqual(Object.keys(units.views.stateCounts()).sort(), ["cpu", "freespace", "ping"]);
 });
 
 test("supervisor - interleaved publishers of one (name, peer): the latest is the last received", async () => {
-  const { clock, sup, publish, run } = setup();
+  const { clock, sup, units, publish, run } = setup();
   const order = ["a1", "b1", "c1", "b2", "a2", "c2", "c3", "a3", "b3"];
   for (const value of order) {
     publish("P1", { v: value, t: 5 });
-    const latest = sup.views.latestForPeer("ping", "P1")!;
+    const latest = units.views.latestForPeer("ping", "P1")!;
     assert.equal(latest.value, value);
     assert.equal(latest.receivedAt, ns(clock.now()), "t is the monitor's receive time, not the sender's");
-    assert.equal(sup.views.latest("ping")[0]!.value, value);
+    assert.equal(units.views.latest("ping")[0]!.value, value);
     await run(10);
   }
-  assert.deepEqual(sup.views.history("ping", "P1").map((m) => m.value), [...order].reverse());
+  assert.deepEqual(
+    units.views.history("ping", "P1").map((m) => m.value),
+    [...order].reverse(),
+  );
   assert.equal(sup.windowCount, 1);
 });
 
 test("supervisor - limits: a metric that would open a window past maxWindows or maxNames is over_limit", () => {
-  const { sup, publish } = setup({ maxWindows: 3, maxNames: 2 });
+  const { sup, units, publish } = setup({ maxWindows: 3, maxNames: 2 });
   publish("P1");
   publish("P2");
   sup.ingest({ n: "freespace", p: "P1", d: true, l: 2 * SEC });
   assert.equal(sup.ingest({ n: "numpin", p: "P1", d: true }), false, "a third name");
   assert.equal(sup.ingest({ n: "ping", p: "P3", d: true }), false, "a fourth window");
-  assert.equal(sup.stats.rejected.over_limit, 2);
+  assert.equal(units.stats.rejected.over_limit, 2);
   assert.equal(sup.windowCount, 3);
   publish("P1", { v: "again" });
-  assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
+  assert.equal(units.views.latestForPeer("ping", "P1")?.value, "again", "known windows still take metrics");
 });
 
 test("supervisor - restore: a held live metric older than the replayed newest does not take the window back in time (regression: stale first answers)", () => {
-  const { clock, sup } = setup();
+  const { clock, sup, units } = setup();
   const ttl = 60 * SEC;
   sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600); // held live, before the replay ended
   sup.ingest({ n: "ping", p: "P1", v: "41", d: true, l: ttl }, clock.now() - 500); // replayed, stored later
   assert.equal(sup.ingest({ n: "ping", p: "P1", v: "30", d: true, l: ttl }, clock.now() - 11_600), false, "the older one is dropped");
-  assert.equal(sup.views.latestForPeer("ping", "P1")?.value, "41");
-  assert.equal(sup.stats.metricsStale, 1);
+  assert.equal(units.views.latestForPeer("ping", "P1")?.value, "41");
+  assert.equal(units.stats.metricsStale, 1);
   assert.equal(sup.ingest({ n: "ping", p: "P1", v: "42", d: true, l: ttl }), true, "live metrics (no time given) always apply");
 });

@@ -20,12 +20,12 @@ function log(accepted: { kind: string; peer: string; muted?: boolean }[]): strin
 
 test("supervisor silences - a silenced peer's alert is still published, muted; the others are not", async () => {
   const { book } = silenced("P1", T0 + H);
-  const { sink, publish, run, sup } = setup({ muter: book });
+  const { sink, publish, run, units } = setup({ muter: book });
   publish("P1");
   publish("P2");
   await run(3_000);
   assert.deepEqual(log(sink.accepted), ["firing P1 muted", "firing P2 -"]);
-  assert.equal(sup.stats.alertsMuted, 1);
+  assert.equal(units.stats.alertsMuted, 1);
 });
 
 test("supervisor silences - a silence of one name mutes only that name", async () => {
@@ -90,7 +90,10 @@ test("supervisor silences - repeats during a silence are muted; its end delivers
   sup.silencesEnded(book.expire(clock.now()));
   await run(3_000);
   assert.deepEqual(log(sink.accepted).slice(2), ["firing P1 -", "firing P1 -"], "at the silence's end (9.5 s), then the repeat at 12 s");
-  assert.ok(sink.accepted.every((a) => a.episode === sink.accepted[0]!.id), "one episode throughout");
+  assert.ok(
+    sink.accepted.every((a) => a.episode === sink.accepted[0]!.id),
+    "one episode throughout",
+  );
 });
 
 test("supervisor silences - a silence that ends while the muted alert is still on its way: delivered once the server has it", async () => {

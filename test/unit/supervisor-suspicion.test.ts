@@ -35,10 +35,10 @@ test("suspicion - a peer that stops is suspect before its ttl runs out; the firi
   assert.deepEqual(h.suspicions(), ["suspect P1"], "P1 only, once");
   assert.ok(suspectAt > 1_000 && suspectAt < 2_000, `suspected ${suspectAt} ms after its last metric, before the 2 s ttl`);
   assert.deepEqual(h.alerts(), ["firing ping/P1"], "the alert still comes at the ttl");
-  assert.equal(h.sup.views.statusSnapshot(10).names.ping!.peers.find((p) => p.peer === "P1")!.suspect, undefined, "superseded");
+  assert.equal(h.units.views.statusSnapshot(10).names.ping!.peers.find((p) => p.peer === "P1")!.suspect, undefined, "superseded");
   h.publish("P1", { l: 2 * SEC });
   assert.deepEqual(h.suspicions(), ["suspect P1"], "no cleared after the firing alert: the resolved alert says it");
-  assert.equal(h.sup.stats.suspicionsRaised, 1);
+  assert.equal(h.units.stats.suspicionsRaised, 1);
 });
 
 test("suspicion - a suspect peer's next metric clears it; latest leaves suspects out only when asked", async () => {
@@ -48,13 +48,22 @@ test("suspicion - a suspect peer's next metric clears it; latest leaves suspects
   await h.run(700, 50); // P1 silent 1.7 s: later than its rhythm has taught (20 metrics), within its 2 s ttl
   assert.deepEqual(h.suspicions(), ["suspect P1"]);
   assert.deepEqual(h.state(), counts(2, 0, 0), "suspicion changes no state");
-  assert.deepEqual(h.sup.views.latest("ping").map((m) => m.peer), ["P1", "P2"]);
-  assert.deepEqual(h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer), ["P2"]);
+  assert.deepEqual(
+    h.units.views.latest("ping").map((m) => m.peer),
+    ["P1", "P2"],
+  );
+  assert.deepEqual(
+    h.units.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer),
+    ["P2"],
+  );
   h.publish("P1", { l: 2 * SEC });
   assert.deepEqual(h.suspicions(), ["suspect P1", "cleared P1"]);
-  assert.deepEqual(h.sup.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer), ["P1", "P2"]);
+  assert.deepEqual(
+    h.units.views.latest("ping", { excludeSuspects: true }).map((m) => m.peer),
+    ["P1", "P2"],
+  );
   assert.deepEqual(h.alerts(), []);
-  assert.equal(h.sup.stats.suspicionsCleared, 1);
+  assert.equal(h.units.stats.suspicionsCleared, 1);
 });
 
 test("suspicion - a steady peer with jitter is never suspected; a new window suspects nobody before it has history", async () => {
@@ -66,16 +75,20 @@ test("suspicion - a steady peer with jitter is never suspected; a new window sus
   await h.run(1_000);
   h.publish("NEW", { l: 2 * SEC });
   await h.run(1_900, 50);
-  assert.deepEqual(h.suspicions().filter((s) => s.endsWith("NEW")), [], "no history, no early suspicion: the ttl decides");
+  assert.deepEqual(
+    h.suspicions().filter((s) => s.endsWith("NEW")),
+    [],
+    "no history, no early suspicion: the ttl decides",
+  );
 });
 
 test("suspicion - nobody is suspected while the monitor is cut off, nor in its grace", async () => {
   const h = setup({ suspicion: true });
   await steady(h, ["P1"])(20);
-  h.sup.health.linkImpaired("disconnected");
+  h.units.health.linkImpaired("disconnected");
   await h.run(1_500, 50);
   assert.deepEqual(h.suspicions(), [], "impaired: the silence may be the monitor's");
-  h.sup.health.linkRecovered("disconnected");
+  h.units.health.linkRecovered("disconnected");
   await h.run(400, 50);
   assert.deepEqual(h.suspicions(), [], "in the grace");
   await h.run(2_000, 50);

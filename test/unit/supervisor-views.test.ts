@@ -9,54 +9,54 @@ import { setup, SEC, T0 } from "../helpers/supervisor.js";
 const PS_ID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
 
 test("views - a peerset member with no window for a name others report is never seen, and only then", () => {
-  const { sup, publish } = setup();
+  const { sup, units, publish } = setup();
   publish("P1");
-  assert.deepEqual(sup.views.neverSeen("ping"), [], "no peerset yet: nobody is expected");
+  assert.deepEqual(units.views.neverSeen("ping"), [], "no peerset yet: nobody is expected");
   sup.applyPeerSet({ peers: ["P1", "P2", "P3"], id: PS_ID });
   publish("P2", {}, "freespace");
-  assert.deepEqual(sup.views.neverSeen("ping"), ["P2", "P3"]);
-  assert.deepEqual(sup.views.neverSeen("freespace"), ["P1", "P3"]);
-  assert.deepEqual(sup.views.neverSeen("cpu"), [], "a name nobody reports");
-  assert.equal(sup.views.isNeverSeen("ping", "P3"), true);
-  assert.equal(sup.views.isNeverSeen("ping", "P1"), false, "P1 reports ping");
-  assert.equal(sup.views.isNeverSeen("ping", "P9"), false, "P9 is no member");
-  assert.equal(sup.views.isNeverSeen("cpu", "P1"), false, "nobody reports cpu");
-  assert.deepEqual(sup.views.neverSeenSummary(1), { freespace: { count: 2, peers: ["P1"] }, ping: { count: 2, peers: ["P2"] } });
-  const snapshot = sup.views.statusSnapshot(10);
+  assert.deepEqual(units.views.neverSeen("ping"), ["P2", "P3"]);
+  assert.deepEqual(units.views.neverSeen("freespace"), ["P1", "P3"]);
+  assert.deepEqual(units.views.neverSeen("cpu"), [], "a name nobody reports");
+  assert.equal(units.views.isNeverSeen("ping", "P3"), true);
+  assert.equal(units.views.isNeverSeen("ping", "P1"), false, "P1 reports ping");
+  assert.equal(units.views.isNeverSeen("ping", "P9"), false, "P9 is no member");
+  assert.equal(units.views.isNeverSeen("cpu", "P1"), false, "nobody reports cpu");
+  assert.deepEqual(units.views.neverSeenSummary(1), { freespace: { count: 2, peers: ["P1"] }, ping: { count: 2, peers: ["P2"] } });
+  const snapshot = units.views.statusSnapshot(10);
   assert.deepEqual(snapshot.names.ping!.neverSeen, { count: 2, peers: ["P2", "P3"] });
   publish("P3");
-  assert.deepEqual(sup.views.neverSeen("ping"), ["P2"], "P3 reported");
+  assert.deepEqual(units.views.neverSeen("ping"), ["P2"], "P3 reported");
 });
 
 test("views - never-seen peers are not alerted", async () => {
-  const { sup, publish, run, alerts } = setup();
+  const { sup, units, publish, run, alerts } = setup();
   sup.applyPeerSet({ peers: ["P1", "P2"], id: PS_ID });
   publish("P1", { l: 60 * SEC });
   await run(10_000, 1_000);
   assert.deepEqual(alerts(), []);
-  assert.deepEqual(sup.views.neverSeen("ping"), ["P2"]);
+  assert.deepEqual(units.views.neverSeen("ping"), ["P2"]);
 });
 
 test("views - ignored metrics are counted by reason: a peer that left the peerset, or one never in it", () => {
-  const { sup, publish } = setup();
+  const { sup, units, publish } = setup();
   sup.applyPeerSet({ peers: ["P1", "P2"], id: PS_ID });
   sup.applyPeerSet({ peers: ["P1"], id: PS_ID });
   publish("P2");
   publish("P2", {}, "freespace");
   publish("P7");
-  assert.deepEqual(sup.stats.ignored, { removed_peer: 2, unknown_peer: 1 });
-  assert.equal(sup.stats.metricsIgnored, 3);
+  assert.deepEqual(units.stats.ignored, { removed_peer: 2, unknown_peer: 1 });
+  assert.equal(units.stats.metricsIgnored, 3);
   sup.applyPeerSet({ peers: ["P1", "P2"], id: PS_ID });
   sup.applyPeerSet({ peers: ["P1"], id: PS_ID });
   publish("P2");
-  assert.equal(sup.stats.ignored.removed_peer, 3, "removed again");
-  assert.deepEqual((sup.stats.snapshot() as { ignored: unknown }).ignored, { removed_peer: 3, unknown_peer: 1 });
+  assert.equal(units.stats.ignored.removed_peer, 3, "removed again");
+  assert.deepEqual((units.stats.snapshot() as { ignored: unknown }).ignored, { removed_peer: 3, unknown_peer: 1 });
 });
 
 test("views - a peer's history: last seen, its episodes from the alert log, availability and flaps", async () => {
-  const { sup, publish, run, sink, clock } = setup();
+  const { units, publish, run, sink, clock } = setup();
   const feed = () => {
-    for (const a of sink.accepted.splice(0)) sup.history.record(alertFact(a));
+    for (const a of sink.accepted.splice(0)) units.history.record(alertFact(a));
   };
   publish("P1"); // ttl 2 s
   for (let flap = 0; flap < 3; flap++) {
@@ -65,7 +65,7 @@ test("views - a peer's history: last seen, its episodes from the alert log, avai
     feed();
   }
   await run(1_000);
-  const h = sup.views.historyOf("ping", "P1")!;
+  const h = units.views.historyOf("ping", "P1")!;
   assert.equal(h.flaps, 3);
   assert.deepEqual(
     h.episodes.map((e) => [e.startMs - T0, e.endMs! - T0]),
@@ -81,16 +81,16 @@ test("views - a peer's history: last seen, its episodes from the alert log, avai
   assert.equal(Math.round(h.availability * 1_000), 700, "3 s down in 10 s");
   assert.equal(h.lastSeenMs, T0 + 9_000);
   assert.equal(h.neverSeen, false);
-  assert.equal(sup.views.historyOf("ping", "nobody"), undefined, "nothing known");
-  const pairs = sup.views.statusSnapshot(10).history.pairs;
+  assert.equal(units.views.historyOf("ping", "nobody"), undefined, "nothing known");
+  const pairs = units.views.statusSnapshot(10).history.pairs;
   assert.equal(pairs.ping!.P1!.flaps, 3, "the snapshot carries it for the page");
 });
 
 test("views - a never-seen peer has a history with no last seen", () => {
-  const { sup, publish } = setup();
+  const { sup, units, publish } = setup();
   sup.applyPeerSet({ peers: ["P1", "P2"], id: PS_ID });
   publish("P1");
-  const h = sup.views.historyOf("ping", "P2")!;
+  const h = units.views.historyOf("ping", "P2")!;
   assert.equal(h.neverSeen, true);
   assert.equal(h.lastSeenMs, null);
   assert.deepEqual([h.availability, h.flaps, h.episodes], [1, 0, []]);

@@ -79,7 +79,11 @@ test("wake heap - random schedules, reschedules and removals pop in wake order",
     assert.ok((heap.peek()?.wakeAt ?? Infinity) > 5_000, "what is left wakes later");
     const popped = [...early, ...drain(heap, Infinity)];
     const expected = [...model.entries()].sort((a, b) => a[1] - b[1]).map(([, at]) => at);
-    assert.deepEqual(popped.map((it) => it.wakeAt), expected, `seed ${seed}`);
+    assert.deepEqual(
+      popped.map((it) => it.wakeAt),
+      expected,
+      `seed ${seed}`,
+    );
     assert.equal(new Set(popped).size, model.size, "each item pops once");
     for (const it of popped) {
       assert.equal(it.wakeAt, model.get(it));
@@ -123,7 +127,10 @@ test("wake heap - rescheduling an item moves it, never duplicates it", () => {
     assert.equal(heap.size, 3);
     assert.equal(heap.peek()!.id, order[0]);
   }
-  assert.deepEqual(drain(heap, Infinity).map((it) => it.id), [2, 3, 1]);
+  assert.deepEqual(
+    drain(heap, Infinity).map((it) => it.id),
+    [2, 3, 1],
+  );
 });
 
 test("wake heap - heapIndex is -1 after removal and after popping", () => {

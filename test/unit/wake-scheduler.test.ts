@@ -100,7 +100,10 @@ test("wake scheduler - rescheduling earlier moves the wake earlier", () => {
   scheduler.schedule(a, 50);
   assert.ok(manual.pendingTimers <= 1, "one timer for the whole heap");
   manual.advance(60);
-  assert.deepEqual(wakes.map(({ id, now }) => [id, now]), [["a", 50]]);
+  assert.deepEqual(
+    wakes.map(({ id, now }) => [id, now]),
+    [["a", 50]],
+  );
   manual.advance(1_000);
   assert.equal(wakes.length, 1, "the old time does not wake it again");
 });
@@ -151,7 +154,10 @@ test("wake scheduler - a wake beyond setTimeout's range does not fire early", ()
   manual.advance(at - 1 - manual.now());
   assert.equal(wakes.length, 0);
   manual.advance(1);
-  assert.deepEqual(wakes.map(({ id, now }) => [id, now]), [["far", at]]);
+  assert.deepEqual(
+    wakes.map(({ id, now }) => [id, now]),
+    [["far", at]],
+  );
   assert.deepEqual(stalls, [], "intermediate timers are not stalls");
 });
 

@@ -1,16 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualClock, SystemClock, systemClock, type Clock, type WallStep } from "../../src/clock.js";
+import { ManualClock, SystemClock, type Clock, type WallStep } from "../../src/clock.js";
+
+const systemClock = new SystemClock();
 import { DEFAULT_CONFIG } from "../../src/config.js";
-import {
-  DEFAULT_WALL_STEP_THRESHOLD_MS,
-  driftOf,
-  monotonicAt,
-  movedDeadline,
-  offsetOf,
-  stepFor,
-  WallClock,
-} from "../../src/wall-clock.js";
+import { DEFAULT_WALL_STEP_THRESHOLD_MS, driftOf, monotonicAt, movedDeadline, offsetOf, stepFor, WallClock } from "../../src/wall-clock.js";
 import { deadlineOf, isWallDeadline } from "../../src/window/deadline.js";
 
 const T0 = 1_700_000_000_000;
@@ -97,7 +91,11 @@ test("wall clock - the default threshold is the config's", () => {
 test("wall clock - WallClock anchors at construction, re-anchors past the threshold only, and tells listeners once per step", () => {
   let monotonic = T0;
   let system = T0 - HOUR; // started while the machine's clock was 1 h behind
-  const wall = new WallClock(() => monotonic, () => system, 100);
+  const wall = new WallClock(
+    () => monotonic,
+    () => system,
+    100,
+  );
   const steps: WallStep[] = [];
   const stop = wall.onStep((s) => steps.push(s));
   assert.equal(wall.now(), T0 - HOUR);

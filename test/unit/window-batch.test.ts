@@ -42,7 +42,10 @@ test("window batch - a batch keeps no wire copy in the windows it read", () => {
 test("window batch - entries that are not metrics with a receive time are skipped and counted; other input throws", () => {
   const data = encode({ c: T_NS, s: [{ n: "ping", p: "P1", t: T_NS }, { n: "ping", p: "P2" }, { n: "bad token", p: "P3", t: 1 }, 42] });
   const batch = decodeWindowBatch(data);
-  assert.deepEqual(batch.metrics.map((m) => m.p), ["P1"]);
+  assert.deepEqual(
+    batch.metrics.map((m) => m.p),
+    ["P1"],
+  );
   assert.equal(batch.rejected, 3);
   assert.throws(() => decodeWindowBatch(encode({ s: [] })), /no time/);
   assert.throws(() => decodeWindowBatch(encode([1, 2])), /no list/);

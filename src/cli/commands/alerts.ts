@@ -107,7 +107,7 @@ function printer(json: boolean): Print {
 }
 
 function printMessage(m: Msg, print: Print): void {
-  let alert;
+  let alert: Alert;
   try {
     alert = decodeAlert(m.data);
   } catch (err) {

@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from "../../config.js";
 import { ConfigError, PeermonError, UsageError } from "../../errors.js";
 import { CONSUMERS_ENV, missingRoleNotes, roleUsers, type RoleFlags } from "../auth-roles.js";
 import { peerList } from "../peer-list.js";
-import { resolveSettings } from "../settings.js";
+import { resolveSettings } from "../resolve-settings.js";
 import { printNote, withConnection, withSession } from "./session.js";
 
 type Flags = RoleFlags & { file?: string; fromPeerset?: boolean; out?: string; json?: boolean; partitions?: string } & Record<string, unknown>;
@@ -61,7 +61,9 @@ Examples:
       else writeWhole(flags.out, text);
       for (const note of missingRoleNotes(roles)) printNote(`peermon auth: ${note}`);
       if (flags.out !== undefined) {
-        printNote(`peermon auth: wrote ${flags.out}: ${peers.length} peer${peers.length === 1 ? "" : "s"}, ${roles.map((r) => r.name).join(", ")}; reload the server: nats-server --signal reload`);
+        printNote(
+          `peermon auth: wrote ${flags.out}: ${peers.length} peer${peers.length === 1 ? "" : "s"}, ${roles.map((r) => r.name).join(", ")}; reload the server: nats-server --signal reload`,
+        );
       }
     });
 }
@@ -78,7 +80,9 @@ async function peerIds(args: string[], flags: Flags): Promise<string[]> {
   }
   const reading = await withSession(flags, "auth", (s) => s.client.peersets.read());
   if (reading.type !== "current") {
-    throw new PeermonError("no peerset is stored on the server (set one with `peermon peerset set`), so --from-peerset has no peers: give the peer ids as arguments or with --file");
+    throw new PeermonError(
+      "no peerset is stored on the server (set one with `peermon peerset set`), so --from-peerset has no peers: give the peer ids as arguments or with --file",
+    );
   }
   return reading.peerset.peers;
 }

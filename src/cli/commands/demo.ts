@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import { requireToken } from "../../client/client.js";
 import { formatDuration, parseDuration } from "../../duration.js";
-import { ConfigError, PeermonError } from "../../errors.js";
+import { ConfigError, type PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { Dashboard } from "../demo/dashboard.js";
 import { DEMO_DEFAULTS, runDemo, type DemoOptions } from "../demo/run.js";
@@ -76,7 +76,14 @@ export function demoOptions(flags: DemoFlags): DemoOptions {
 }
 
 function names(list: string): string[] {
-  const names = [...new Set(list.split(",").map((n) => n.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      list
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (names.length === 0) throw new ConfigError("--names", list, "give at least one metric name, like ping,freespace");
   try {
     names.forEach((n) => requireToken("metric name", n));

@@ -17,18 +17,16 @@ type Flags = { json?: boolean; file?: string } & Record<string, unknown>;
 const PEERS_SHOWN = 20;
 
 export function peersetCommand(): Command {
-  const peerset = new Command("peerset")
-    .description("show or change the current peerset (only its members are tracked and queried)")
-    .addHelpText(
-      "after",
-      `
+  const peerset = new Command("peerset").description("show or change the current peerset (only its members are tracked and queried)").addHelpText(
+    "after",
+    `
 Examples:
   peermon peerset set P1 P2 P3          # replace the peerset
   peermon peerset set --file peers.txt  # the same from a file: peer ids separated by spaces or lines
   peermon peerset add P4                # safe while others change it too
   peermon peerset rm P2
   peermon peerset show --json`,
-    );
+  );
   peerset.addCommand(showCommand());
   peerset.addCommand(
     changeCommand("set", "[peers...]", "replace the peerset with these peers", (c, peers) => c.setPeers(peers)).option(
@@ -96,9 +94,7 @@ function changeCommand(name: "set" | "add" | "rm", args: string, description: st
 function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetChange): string {
   const size = `${r.peerset.peers.length} peer${r.peerset.peers.length === 1 ? "" : "s"}`;
   if (!r.changed) {
-    return name === "add"
-      ? `${peers[0]} is already in the peerset (${size}): nothing changed`
-      : `${peers[0]} is not in the peerset (${size}): nothing changed`;
+    return name === "add" ? `${peers[0]} is already in the peerset (${size}): nothing changed` : `${peers[0]} is not in the peerset (${size}): nothing changed`;
   }
   const verb = name === "set" ? "set" : name === "add" ? `added ${peers[0]}` : `removed ${peers[0]}`;
   const all = r.peerset.peers;

@@ -65,12 +65,9 @@ Examples:
         valid: !flags.invalid,
         weight: flags.weight === undefined ? 0n : weightFlag(flags.weight),
       };
-      await withSession(
-        flags,
-        "publish",
-        (s) => (everyMs === undefined ? publishOnce(s, input, flags.json) : publishEvery(s, input, everyMs, flags.json)),
-        { follow: everyMs !== undefined },
-      );
+      await withSession(flags, "publish", (s) => (everyMs === undefined ? publishOnce(s, input, flags.json) : publishEvery(s, input, everyMs, flags.json)), {
+        follow: everyMs !== undefined,
+      });
     });
 }
 

@@ -9,18 +9,12 @@ import { isValidToken } from "../../api/subjects.js";
 import { PeerMonitorClient } from "../../client/client.js";
 import { ConfigError } from "../../errors.js";
 import type { MonitorConfig } from "../../config.js";
-import { resolveSettings } from "../settings.js";
+import { resolveSettings } from "../resolve-settings.js";
+import { addSettings, CONFIG_OPTION, CONNECTION_SETTINGS } from "../settings.js";
 
-/** Adds --nats, --creds, --nkey, --user, --password, --prefix and --config to `cmd`. */
+/** Adds the connection settings (--nats, --creds, --nkey, --user, --password, --prefix) and --config to `cmd`. */
 export function withConnection(cmd: Command): Command {
-  return cmd
-    .option("--nats <url>", "NATS server URL(s), comma separated (env NATS_URL)", undefined)
-    .option("--creds <file>", "NATS credentials file (env NATS_CREDS)")
-    .option("--nkey <file>", "NATS nkey seed file (SU…): log in as that nkey user (env NATS_NKEY)")
-    .option("--user <name>", "NATS user (env NATS_USER)")
-    .option("--password <secret>", "NATS password (env NATS_PASSWORD)")
-    .option("--prefix <token>", "first token of every peermon subject (env PEERMON_PREFIX)", undefined)
-    .option("--config <file>", "JSON file with settings; flags and env beat it (env PEERMON_CONFIG)");
+  return addSettings(cmd, CONNECTION_SETTINGS).option(CONFIG_OPTION.flag, `${CONFIG_OPTION.help} (env ${CONFIG_OPTION.env}; default: none)`);
 }
 
 export interface Session {

@@ -70,7 +70,11 @@ Examples:
       }
       const palette = paletteFor();
       for (const r of replies) printInstance(r, statusOf(r)!, palette);
-      if (replies.length > 1) printTotal(replies.map((r) => statusOf(r)!), palette);
+      if (replies.length > 1)
+        printTotal(
+          replies.map((r) => statusOf(r)!),
+          palette,
+        );
     });
 }
 
@@ -147,8 +151,7 @@ function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: Mo
 function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   const peers = st.peers === null ? "no peerset (every publishing peer tracked)" : `${st.peers} in the peerset`;
   printLine(
-    `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` +
-      `${st.windows} windows | peers: ${peers} | since ${r.started}`,
+    `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` + `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);

@@ -7,18 +7,7 @@
 import type { WindowState } from "../../actors/window-machine.js";
 import { formatDuration } from "../../duration.js";
 import type { Palette } from "../color.js";
-import {
-  alertText,
-  clock,
-  endText,
-  fleetText,
-  peersText,
-  type DemoAlert,
-  type DemoEnd,
-  type DemoInfo,
-  type DemoView,
-  type Summary,
-} from "./view.js";
+import { alertText, clock, endText, fleetText, peersText, type DemoAlert, type DemoEnd, type DemoInfo, type DemoView, type Summary } from "./view.js";
 import type { FleetEvent } from "./fleet.js";
 
 /** Lines of recent alerts and fleet events kept on screen. */
@@ -160,10 +149,10 @@ export function truncate(line: string, width: number): string {
   let visible = 0;
   let out = "";
   for (let i = 0; i < line.length; i++) {
-    const escape = line[i] === "\x1b" ? /^\x1b\[[0-9;?]*[A-Za-z]/.exec(line.slice(i)) : null;
-    if (escape) {
-      out += escape[0];
-      i += escape[0].length - 1;
+    const sequence = line[i] === "\x1b" ? /^\x1b\[[0-9;?]*[A-Za-z]/.exec(line.slice(i)) : null;
+    if (sequence) {
+      out += sequence[0];
+      i += sequence[0].length - 1;
     } else if (visible < width) {
       out += line[i];
       visible++;

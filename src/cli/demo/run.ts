@@ -129,7 +129,10 @@ export async function runDemo(o: DemoOptions, view: DemoView): Promise<void> {
     outcome = await ended.promise;
   } finally {
     signals.stopping();
-    for (const step of teardown.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+    for (const step of teardown.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch(() => undefined);
     signals.release();
     if (outcome.reason !== "error") view.end({ elapsedMs: elapsed(), reason: outcome.reason, alerts: totals });
     view.close();
@@ -139,7 +142,7 @@ export async function runDemo(o: DemoOptions, view: DemoView): Promise<void> {
 
 /** The monitor's window counts for the demo's names (zeros for a name not seen yet), and the fleet. */
 function summarize(elapsedMs: number, fleet: Fleet, monitor: Monitor, names: string[], alerts: AlertTotals): Summary {
-  const counts = monitor.supervisor.views.stateCounts();
+  const counts = monitor.views.stateCounts();
   const zero = () => Object.fromEntries(WINDOW_STATES.map((s) => [s, 0])) as Record<WindowState, number>;
   const states = Object.fromEntries(names.map((n) => [n, counts[n] ?? zero()]));
   return { elapsedMs, fleet: fleet.counts(), states, alerts: { ...alerts } };

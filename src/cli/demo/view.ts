@@ -79,8 +79,7 @@ export function alertText(a: DemoAlert, c: Palette): string {
   const { alert } = a;
   const kind = alert.kind.toUpperCase().padEnd("RESOLVED".length);
   const metric = alert.value === "" ? alert.name : `${alert.name}: ${alert.value}`;
-  const span =
-    a.spanMs === undefined ? "" : alert.kind === "firing" ? ` | silent for ${clock(a.spanMs)}` : ` | alerted for ${clock(a.spanMs)}`;
+  const span = a.spanMs === undefined ? "" : alert.kind === "firing" ? ` | silent for ${clock(a.spanMs)}` : ` | alerted for ${clock(a.spanMs)}`;
   return `${alert.kind === "firing" ? c.red(kind) : c.green(kind)} ${alert.peer} | ${metric}${span}`;
 }
 
@@ -136,9 +135,7 @@ export class PlainView implements DemoView {
   }
 
   summary(s: Summary): void {
-    const names = Object.entries(s.states).map(
-      ([name, n]) => `${name}: ${n.healthy} healthy, ${n.expired} expired, ${n.alerted} alerted`,
-    );
+    const names = Object.entries(s.states).map(([name, n]) => `${name}: ${n.healthy} healthy, ${n.expired} expired, ${n.alerted} alerted`);
     const alerts = `alerts: ${s.alerts.firing} firing, ${s.alerts.resolved} resolved`;
     this.out(`t=${clock(s.elapsedMs)} summary | ${peersText(s.fleet)} | ${names.join(" | ")} | ${alerts}`);
   }

@@ -25,8 +25,5 @@ export interface Detector {
   suspectAt(): number;
 }
 
-/** The detectors peermon knows, by the name the benchmark and the config use. */
-export type DetectorName = "ttl" | "ipfs-tick" | "phi" | "chen" | "rhythm";
-
-/** `verdict`: the detector is the whole verdict; `suspicion`: it only adds early suspicion under the TTL. */
-export type DetectorFamily = "verdict" | "suspicion";
+/** Makes the state of one window; one factory per configuration. */
+export type DetectorFactory = () => Detector;

@@ -28,7 +28,7 @@
  * rather than boxed doubles): 72 bytes an instance on 64-bit Node (docs/detection.md). Metrics
  * sent less often than every 45 minutes (ttl / 2) get no early suspicion.
  */
-import type { Detector } from "./detector.js";
+import type { Detector, DetectorFactory } from "./detector.js";
 
 export interface RhythmOptions {
   /**
@@ -178,4 +178,10 @@ function rhythmParams(o: RhythmOptions): RhythmParams {
 /** A non-negative fixed-point value as a small integer (never -0, never a boxed double). */
 function fixed(v: number): number {
   return Math.min(Math.max(Math.round(v), 0), MAX_FIXED) | 0;
+}
+
+/** The factory of rhythm detectors with `options`, validated once: its detectors share the configuration. */
+export function rhythmDetectors(options: RhythmOptions = DEFAULT_RHYTHM): DetectorFactory {
+  const Configured = RhythmDetector.configure(options);
+  return () => new Configured();
 }

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_CHEN, DEFAULT_PHI, DEFAULT_RHYTHM } from "../../../src/window/detectors/mod.js";
+import { DEFAULT_CHEN, DEFAULT_PHI, DEFAULT_RHYTHM } from "./detectors/mod.js";
 import { revision } from "../docs.js";
 import { frontierSvg, type Panel, type PlotSeries } from "./plot.js";
 import type { Summary } from "./replay.js";
@@ -44,14 +44,26 @@ function panels(run: SuiteRun): Panel[] {
         name: name === "oracle" ? "oracle (knows each peer's jitter), c x σ" : `${name}, swept ${SWEEPS[name].knob}`,
         color: COLORS[name],
         dashed: name === "oracle",
-        points: SWEEPS[name].values.map((v) => c.byLabel.get(`${prefix}${v}`)).map((s, i) => (s ? point(s, `${symbol}${SWEEPS[name].values[i]}`) : { x: NaN, y: NaN })),
+        points: SWEEPS[name].values
+          .map((v) => c.byLabel.get(`${prefix}${v}`))
+          .map((s, i) => (s ? point(s, `${symbol}${SWEEPS[name].values[i]}`) : { x: NaN, y: NaN })),
       });
       const series: PlotSeries[] = [sweep("rhythm", "rhythm g=", "g="), sweep("phi", "phi φ=", "φ="), sweep("chen", "chen α=", "α=")];
       if (scenario === "steady") series.push(sweep("oracle", "oracle c=", "c="));
-      series.push({ name: "defaults of phi, chen, rhythm (circled)", color: "black", marker: "default", points: ["phi", "chen", "rhythm"].map((d) => point(c.byLabel.get(d)!)) });
+      series.push({
+        name: "defaults of phi, chen, rhythm (circled)",
+        color: "black",
+        marker: "default",
+        points: ["phi", "chen", "rhythm"].map((d) => point(c.byLabel.get(d)!)),
+      });
       series.push({ name: "ttl (false expiries)", color: "black", marker: "baseline", points: [{ x: ttl.mistakesPerWeek, y: 1 }] });
       const ipfs = c.byLabel.get("ipfs-tick")!;
-      series.push({ name: "ipfs-tick (false expiries)", color: "#999999", marker: "baseline", points: [{ x: ipfs.mistakesPerWeek, y: ipfs.detectMeanMs / ttl.detectMeanMs }] });
+      series.push({
+        name: "ipfs-tick (false expiries)",
+        color: "#999999",
+        marker: "baseline",
+        points: [{ x: ipfs.mistakesPerWeek, y: ipfs.detectMeanMs / ttl.detectMeanMs }],
+      });
       out.push({ title: `${scenario} @ ${iv / 1000} s (ttl ${(2 * iv) / 1000} s): ttl detects in ${fmt(ttl.detectMeanMs / 1000, 1)} s`, series });
     }
   }
@@ -76,7 +88,7 @@ function document(run: SuiteRun): string {
     "",
     ...verdict(run),
     "",
-    "| target (issue 12), chosen detector `rhythm` | wanted | 15 s (ttl 30 s) | 30 s (ttl 60 s) |",
+    "| target, chosen detector `rhythm` | wanted | 15 s (ttl 30 s) | 30 s (ttl 60 s) |",
     "|---|---|---|---|",
     ...t.map((x) => `| ${x.what} | ${x.wanted} | ${x.at.map((a) => `${a.value}${x.wanted === "-" ? "" : a.met ? " met" : " **missed**"}`).join(" | ")} |`),
     "",
@@ -131,7 +143,9 @@ function verdict(run: SuiteRun): string[] {
     const mixed = rhythmAt(run, "mixed", iv);
     return `at ${iv / 1000} s it detects a crashed steady peer in ${fmt(steady.s.detectMeanMs / 1000, 1)} s instead of the TTL's ${fmt(steady.ttl.detectMeanMs / 1000, 1)} s (${fmt(steady.ratio, 2)}), a mixed fleet's in ${fmt(mixed.ratio, 2)} of the TTL's time`;
   };
-  const worst = TARGET_INTERVALS_MS.flatMap((iv) => SCENARIOS.map((name) => ({ name, iv, v: rhythmAt(run, name, iv).s.earlyPerWeek }))).reduce((a, b) => (b.v > a.v ? b : a));
+  const worst = TARGET_INTERVALS_MS.flatMap((iv) => SCENARIOS.map((name) => ({ name, iv, v: rhythmAt(run, name, iv).s.earlyPerWeek }))).reduce((a, b) =>
+    b.v > a.v ? b : a,
+  );
   const gains = TARGET_INTERVALS_MS.flatMap((iv) => (["steady", "mixed"] as const).map((name) => 1 - rhythmAt(run, name, iv).ratio));
   const wi = run.whatIf.find((c) => c.scenario === "mixed");
   const wiLine = wi
@@ -217,7 +231,10 @@ function accuracy(run: SuiteRun): string {
   const low = TARGET_INTERVALS_MS.flatMap((iv) =>
     SCENARIOS.map((n) => cellOf(run.main, n, iv))
       .filter((c) => c.byLabel.get(CHOSEN)!.accuracy < 0.999)
-      .map((c) => `${c.scenario} @ ${c.intervalMs / 1000} s: ${fmt(c.byLabel.get(CHOSEN)!.accuracy * 100, 3)}%, the TTL alone ${fmt(c.byLabel.get("ttl")!.accuracy * 100, 3)}%`),
+      .map(
+        (c) =>
+          `${c.scenario} @ ${c.intervalMs / 1000} s: ${fmt(c.byLabel.get(CHOSEN)!.accuracy * 100, 3)}%, the TTL alone ${fmt(c.byLabel.get("ttl")!.accuracy * 100, 3)}%`,
+      ),
   );
   return (
     `- **Query accuracy** of \`latest\` with suspects excluded is, with \`rhythm\`, ${drop <= 0 ? "nowhere lower" : `at most ${fmt(drop * 100, 4)} percentage points lower`} than with the TTL alone in every cell. ` +
@@ -233,7 +250,7 @@ function detectors(run: SuiteRun): string {
     return `| \`${d}\` | ${m ? `${m.bytesPerWindow} B (${m.instances.toLocaleString("en-US")} instances)` : "-"} | ${STATE_NOTES[d]} |`;
   });
   const rhythm = bytes(CHOSEN)?.bytesPerWindow ?? Number.NaN;
-  return `## Detectors (src/window/detectors/, one file each, table tests in test/unit/detector-*.test.ts)
+  return `## Detectors (rhythm in src/window/detectors/, the ones it is measured against in test/bench/detection/detectors/; one file each, table tests in test/unit/detector-*.test.ts)
 
 All five implement one interface: \`observe(arrivalMs, deadlineMs, learn)\` for each valid metric and \`suspectAt()\`.
 
@@ -297,7 +314,14 @@ function tuning(run: SuiteRun): string[] {
       "steady, burst-loss, restarts and mixed at both intervals. φ keeps Akka's defaults (the issue names them); its threshold is only swept for the plot.",
     "",
     ...(grid
-      ? ["Each cell: mean detection time / the TTL's, then false suspicions per peer-week (100 peers, 6 measured days each).", "", grid, "", tuningPick(run), ""]
+      ? [
+          "Each cell: mean detection time / the TTL's, then false suspicions per peer-week (100 peers, 6 measured days each).",
+          "",
+          grid,
+          "",
+          tuningPick(run),
+          "",
+        ]
       : ["(The grid is printed by `npm run bench:detection -- --tune`.)", ""]),
   ];
 }
@@ -309,7 +333,9 @@ function tuningPick(run: SuiteRun): string {
   for (const label of labels) {
     const all = run.tuning.map((c) => c.byLabel.get(label)!);
     if (all.some((s) => !(s.earlyPerWeek <= 0.5))) continue;
-    const tds = run.tuning.filter((c) => c.scenario === "steady" || c.scenario === "mixed").map((c) => c.byLabel.get(label)!.detectMeanMs / c.byLabel.get("ttl")!.detectMeanMs);
+    const tds = run.tuning
+      .filter((c) => c.scenario === "steady" || c.scenario === "mixed")
+      .map((c) => c.byLabel.get(label)!.detectMeanMs / c.byLabel.get("ttl")!.detectMeanMs);
     const td = tds.reduce((a, b) => a + b, 0) / tds.length;
     if (!pick || td < pick.td) pick = { label, td };
   }
@@ -371,7 +397,7 @@ A peer is up during pauses, during lost metrics and during drift (a false suspic
 a restart until the process is back.
 `;
 
-const WIRING = `## How the monitor will use it (part 2 of issue 12)
+const WIRING = `## How the monitor uses it
 
 - One \`DetectorFactory\` per monitor (\`detectorFactory("rhythm", options)\`), one detector per window, made with the window.
 - \`observe(receivedAtMs, deadlineMs, learn)\` where the window arms its deadline for a **valid** metric (an invalid one arms nothing),

@@ -29,10 +29,19 @@ if (argv.includes("--tune")) {
 }
 const run = await runSuite({ quick, seed, sweeps: true, tuning: docs, memory: true });
 
-const out: string[] = [textTable(run.main, [15_000, 30_000, 1_000]), "", "what-if: interval 7.5 s, ttl 30 s", textTable(run.whatIf, [7_500]).split("\n").slice(1).join("\n"), ""];
-for (const t of targets(run)) out.push(`target: ${t.what} ${t.wanted}: ${t.at.map((a) => `${a.intervalMs / 1000} s ${a.value} ${a.met ? "met" : "MISSED"}`).join("; ")}`);
+const out: string[] = [
+  textTable(run.main, [15_000, 30_000, 1_000]),
+  "",
+  "what-if: interval 7.5 s, ttl 30 s",
+  textTable(run.whatIf, [7_500]).split("\n").slice(1).join("\n"),
+  "",
+];
+for (const t of targets(run))
+  out.push(`target: ${t.what} ${t.wanted}: ${t.at.map((a) => `${a.intervalMs / 1000} s ${a.value} ${a.met ? "met" : "MISSED"}`).join("; ")}`);
 for (const m of run.memory) out.push(`state per window: ${m.detector} ${m.bytesPerWindow} B (${m.instances} instances)`);
-out.push(`replayed ${Math.round(run.peerDays)} peer-days (${run.arrivals} metrics per detector) in ${run.seconds.toFixed(1)} s, intervals ${INTERVALS_MS.join(", ")} ms`);
+out.push(
+  `replayed ${Math.round(run.peerDays)} peer-days (${run.arrivals} metrics per detector) in ${run.seconds.toFixed(1)} s, intervals ${INTERVALS_MS.join(", ")} ms`,
+);
 process.stdout.write(out.join("\n") + "\n");
 if (docs) progress(`wrote ${writeDetectionDocs(run).join(", ")}`);
 process.stdout.write("\n" + JSON.stringify({ ...jsonFigures(run), mode: quick ? "quick" : "full", seconds: Math.round(run.seconds * 10) / 10 }) + "\n");

@@ -4,7 +4,7 @@
  * peer then runs the same risk per metric, the best any detector predicting from the last
  * arrival can do with one knob. Meaningful on `steady` only (it knows nothing of drift or pauses).
  */
-import type { Detector } from "../../../src/window/detectors/mod.js";
+import type { Detector } from "./detectors/mod.js";
 
 export class OracleDetector implements Detector {
   private last = Number.NaN;

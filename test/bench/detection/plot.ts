@@ -59,7 +59,8 @@ function panel(p: Panel, ox: number, oy: number): string {
   const x1 = ox + W - M.right;
   const y0 = oy + H - M.bottom;
   const y1 = oy + M.top;
-  const sx = (x: number) => (x <= 0 ? ox + M.left + ZERO_LANE / 2 : x0 + ((Math.log10(Math.max(x, X_MIN)) - Math.log10(X_MIN)) / (Math.log10(X_MAX) - Math.log10(X_MIN))) * (x1 - x0));
+  const sx = (x: number) =>
+    x <= 0 ? ox + M.left + ZERO_LANE / 2 : x0 + ((Math.log10(Math.max(x, X_MIN)) - Math.log10(X_MIN)) / (Math.log10(X_MAX) - Math.log10(X_MIN))) * (x1 - x0);
   const sy = (y: number) => y0 - ((Math.min(Math.max(y, Y_MIN), Y_MAX) - Y_MIN) / (Y_MAX - Y_MIN)) * (y0 - y1);
   const out: string[] = [`<g>`, `<text x="${(x0 + x1) / 2}" y="${oy + 20}" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`];
   // Target: at most 1 false suspicion a week, at most half the TTL's detection time.
@@ -105,7 +106,8 @@ function series(s: PlotSeries, sx: (x: number) => number, sy: (y: number) => num
   pts.forEach((p, i) => {
     out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="2.4" fill="${s.color}"/>`);
     // Every other knob value is written (and the last): the lines are dense.
-    if (p.label && (i % 2 === 0 || i === pts.length - 1)) out.push(`<text x="${(sx(p.x) + 4).toFixed(1)}" y="${(sy(p.y) - 4).toFixed(1)}" font-size="9" fill="${s.color}">${esc(p.label)}</text>`);
+    if (p.label && (i % 2 === 0 || i === pts.length - 1))
+      out.push(`<text x="${(sx(p.x) + 4).toFixed(1)}" y="${(sy(p.y) - 4).toFixed(1)}" font-size="9" fill="${s.color}">${esc(p.label)}</text>`);
   });
   return out.join("\n");
 }

@@ -13,7 +13,7 @@
  * - query accuracy: the share of time `latest` is right (an up peer in, a down peer out).
  */
 import { deadlineOf } from "../../../src/window/deadline.js";
-import type { Detector, DetectorFamily } from "../../../src/window/detectors/mod.js";
+import type { Detector, DetectorFamily } from "./detectors/mod.js";
 import type { PeerTrace } from "./traces.js";
 
 const NS_PER_MS = 1_000_000;

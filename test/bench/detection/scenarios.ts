@@ -97,8 +97,7 @@ export function suitePlan(quick: boolean): SuitePlan {
     peers: n,
     ...(ttlMs ? { ttlMs } : {}),
   });
-  const targetCells = (names: ScenarioName[], n?: number) =>
-    TARGET_INTERVALS_MS.flatMap((iv) => names.map((s) => at(s, iv, undefined, n)));
+  const targetCells = (names: ScenarioName[], n?: number) => TARGET_INTERVALS_MS.flatMap((iv) => names.map((s) => at(s, iv, undefined, n)));
   return {
     days: quick ? 2 : 7,
     main: INTERVALS_MS.flatMap((iv) => SCENARIOS.map((s) => at(s, iv))),

@@ -5,7 +5,7 @@
  * --expose-gc.
  */
 import { fileURLToPath } from "node:url";
-import { detectorFactory, type Detector, type DetectorName } from "../../../src/window/detectors/mod.js";
+import { detectorFactory, type Detector, type DetectorName } from "./detectors/mod.js";
 import { Child, serveParent } from "../common.js";
 
 export interface StateBytes {

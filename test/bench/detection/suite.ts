@@ -13,7 +13,7 @@ import {
   type Detector,
   type DetectorName,
   type DetectorOptions,
-} from "../../../src/window/detectors/mod.js";
+} from "./detectors/mod.js";
 import { emptyTally, replay, summarize, type Summary, type Tally } from "./replay.js";
 import { drawBehaviour, peerSeed, type Cell, type ScenarioName } from "./scenarios.js";
 import { OracleDetector } from "./oracle.js";

@@ -153,7 +153,17 @@ export function jsonFigures(run: SuiteRun): Record<string, unknown> {
   out.detection_cells = [...run.main, ...run.whatIf].flatMap((c) =>
     DETECTORS.map((d) => {
       const s = c.byLabel.get(d)!;
-      return [c.scenario, c.intervalMs / 1000, d, round(s.detectMeanMs / 1000, 2), round(s.detectP99Ms / 1000, 2), round(s.earlyPerWeek, 3), round(s.mistakesPerDay, 3), round(s.mistakeMeanMs / 1000, 2), round(s.accuracy, 6)];
+      return [
+        c.scenario,
+        c.intervalMs / 1000,
+        d,
+        round(s.detectMeanMs / 1000, 2),
+        round(s.detectP99Ms / 1000, 2),
+        round(s.earlyPerWeek, 3),
+        round(s.mistakesPerDay, 3),
+        round(s.mistakeMeanMs / 1000, 2),
+        round(s.accuracy, 6),
+      ];
     }),
   );
   return out;

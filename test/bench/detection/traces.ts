@@ -75,9 +75,7 @@ function downPeriods(b: Behaviour, endMs: number, random: () => number): { down:
   const crash: number[] = [];
   for (let t = exponential(random, rate); t < endMs; t += exponential(random, rate)) {
     const isCrash = random() * rate < crashRate;
-    const length = isCrash
-      ? logUniform(random, b.crashes.minDownMs, b.crashes.maxDownMs)
-      : uniform(random, b.restarts!.minDownMs, b.restarts!.maxDownMs);
+    const length = isCrash ? logUniform(random, b.crashes.minDownMs, b.crashes.maxDownMs) : uniform(random, b.restarts!.minDownMs, b.restarts!.maxDownMs);
     if (t + length >= endMs) break;
     down.push(t, t + length);
     crash.push(isCrash ? 1 : 0);
@@ -112,8 +110,7 @@ function pauseList(b: Behaviour, endMs: number, random: () => number): Stalls {
 function sendTimes(b: Behaviour, intervalMs: number, endMs: number, down: Float64Array, stalls: number[], random: () => number): number[] {
   const sends: number[] = [];
   const driftPhase = random() * 2 * Math.PI;
-  const step = (t: number) =>
-    b.drift ? intervalMs * (1 + b.drift.amplitude * Math.sin((2 * Math.PI * t) / b.drift.periodMs + driftPhase)) : intervalMs;
+  const step = (t: number) => (b.drift ? intervalMs * (1 + b.drift.amplitude * Math.sin((2 * Math.PI * t) / b.drift.periodMs + driftPhase)) : intervalMs);
   let stall = 0;
   let upFrom = random() * intervalMs;
   for (let i = 0; i <= down.length / 2; i++) {
@@ -138,7 +135,7 @@ function deliver(b: Behaviour, intervalMs: number, sends: number[], stalls: numb
   const out = new Float64Array(sends.length);
   // Shifted gamma of shape 2: mean 2θ, standard deviation θ·√2 = jitter x interval.
   const theta = (b.jitter * intervalMs) / Math.SQRT2;
-  const toBad = b.loss ? (b.loss.rate / b.loss.burst / (1 - b.loss.rate)) : 0;
+  const toBad = b.loss ? b.loss.rate / b.loss.burst / (1 - b.loss.rate) : 0;
   const toGood = b.loss ? 1 / b.loss.burst : 1;
   let bad = false;
   let stall = 0;

@@ -3,7 +3,7 @@
  * `pubsubmon.DefaultCheckInterval`) and fails a metric that is expired at that tick. A dead peer is
  * therefore known at the first tick after its deadline: up to one tick later than the TTL itself.
  */
-import type { Detector } from "./detector.js";
+import type { Detector } from "../../../../src/window/detectors/detector.js";
 
 export interface IpfsTickOptions {
   /** Time between two checks (ms). @default 15_000, IPFS Cluster's `DefaultCheckInterval` */

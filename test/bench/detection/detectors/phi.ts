@@ -10,7 +10,7 @@
  * Keeps its own ring of up to `maxSampleSize` intervals: a benchmark reference, not a candidate
  * for 1M windows (Akka's 1000 samples are 8 KB a window).
  */
-import type { Detector } from "./detector.js";
+import type { Detector } from "../../../../src/window/detectors/detector.js";
 
 export interface PhiOptions {
   /** φ at which the peer is suspect. @default 8, Akka cluster's `threshold` */

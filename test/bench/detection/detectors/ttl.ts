@@ -3,7 +3,7 @@
  * metric passes its deadline (`deadlineOf`), never earlier: the baseline every other detector is
  * measured against. Its state is the deadline the window keeps anyway.
  */
-import type { Detector } from "./detector.js";
+import type { Detector } from "../../../../src/window/detectors/detector.js";
 
 export class TtlDetector implements Detector {
   private deadline = Infinity;

@@ -10,7 +10,7 @@
  * arrivals are known. Nothing resets the history: a restart's short interval or an outage's long
  * one stays in it for n arrivals, as in the plain estimator.
  */
-import type { Detector } from "./detector.js";
+import type { Detector } from "../../../../src/window/detectors/detector.js";
 
 export interface ChenOptions {
   /** Arrivals the estimate is made from. @default 10, peermon's default window capacity */

@@ -1,19 +1,26 @@
 /**
- * The detectors, by name: what the benchmark compares and what the monitor will pick from its
- * config. Each `create` makes the state of one window.
+ * The detectors the trace benchmark compares, by name: the monitor's `rhythm` (src) and the ones it
+ * is measured against, which live here since only the benchmark uses them (ttl, IPFS Cluster's
+ * tick, phi accrual, Chen). Each factory makes the state of one window.
  */
 import { ChenDetector, type ChenOptions } from "./chen.js";
-import type { Detector, DetectorFamily, DetectorName } from "./detector.js";
+import type { DetectorFactory } from "../../../../src/window/detectors/detector.js";
 import { IpfsTickDetector, type IpfsTickOptions } from "./ipfs-tick.js";
 import { PhiAccrualDetector, type PhiOptions } from "./phi.js";
-import { RhythmDetector, type RhythmOptions } from "./rhythm.js";
+import { RhythmDetector, type RhythmOptions } from "../../../../src/window/detectors/rhythm.js";
 import { TtlDetector } from "./ttl.js";
 
-export type { Detector, DetectorFamily, DetectorName } from "./detector.js";
+export type { Detector, DetectorFactory } from "../../../../src/window/detectors/detector.js";
+
+/** The detectors the benchmark knows, by the name the benchmark uses. */
+export type DetectorName = "ttl" | "ipfs-tick" | "phi" | "chen" | "rhythm";
+
+/** `verdict`: the detector is the whole verdict; `suspicion`: it only adds early suspicion under the TTL. */
+export type DetectorFamily = "verdict" | "suspicion";
 export { ChenDetector, DEFAULT_CHEN, type ChenOptions } from "./chen.js";
 export { IpfsTickDetector, DEFAULT_IPFS_TICK_MS, firstTickAfter, type IpfsTickOptions } from "./ipfs-tick.js";
 export { PhiAccrualDetector, DEFAULT_PHI, akkaPhi, logisticQuantile, type PhiOptions } from "./phi.js";
-export { RhythmDetector, DEFAULT_RHYTHM, type RhythmOptions } from "./rhythm.js";
+export { RhythmDetector, DEFAULT_RHYTHM, type RhythmOptions } from "../../../../src/window/detectors/rhythm.js";
 export { TtlDetector } from "./ttl.js";
 
 /** Options of each detector, by name. */
@@ -34,9 +41,6 @@ export const DETECTOR_FAMILY: Readonly<Record<DetectorName, DetectorFamily>> = {
   chen: "suspicion",
   rhythm: "suspicion",
 };
-
-/** Makes the state of one window; one factory per configuration. */
-export type DetectorFactory = () => Detector;
 
 /**
  * The factory of `name` with `options`, validated once: its detectors share the configuration,
@@ -64,9 +68,4 @@ export function detectorFactory<N extends DetectorName>(name: N, options: Detect
 function validated(make: DetectorFactory): DetectorFactory {
   make();
   return make;
-}
-
-/** One detector of `name` with `options` (a factory of one). */
-export function createDetector<N extends DetectorName>(name: N, options?: DetectorOptions[N]): Detector {
-  return detectorFactory(name, options)();
 }
