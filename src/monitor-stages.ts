@@ -205,6 +205,8 @@ export function startQueries(g: Ground, units: WindowUnits, delivery: Delivery |
     rejectLogIntervalMs: config.rejectLogIntervalMs,
     queryStats: g.queryStats,
     delivery: () => delivery?.status(),
+    clocks: () => units.clocks.report(TUNING.clockPeersListed),
+    peerClock: (peer) => units.clocks.clockOf(peer),
   });
 }
 
@@ -235,6 +237,7 @@ export function startHttp(
         silencesActive: () => controls.activeSilences(),
         alertsHeld: () => disruptions.held,
         disruptionsOpen: () => disruptions.report().map((d) => d.name),
+        clocks: () => units.clocks.report(TUNING.clockPeersListed),
         info: { shard: g.ownership.label, prefix: g.config.prefix, version: SERVICE_VERSION },
       }),
       delivery,
@@ -242,8 +245,8 @@ export function startHttp(
   });
 }
 
-/** The silences and disruptions the status page shows. */
-function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions"> {
+/** The silences, disruptions and skewed clocks the status page shows. */
+function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions" | "clocks"> {
   const silences = controls.silences.active(g.clock.wallNow()).map((x) => ({
     id: x.id,
     peer: x.peer,
@@ -251,7 +254,7 @@ function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControl
     ...(x.name === undefined ? {} : { name: x.name }),
     ...(x.comment ? { comment: x.comment } : {}),
   }));
-  return { silences, disruptions: units.disruptions.report() };
+  return { silences, disruptions: units.disruptions.report(), clocks: units.clocks.report(TUNING.clockPeersListed) };
 }
 
 export function readinessOf(nc: NatsConnection, units: WindowUnits, stopping: boolean): Readiness {

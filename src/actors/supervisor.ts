@@ -13,6 +13,7 @@ import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { msToNs } from "../window/deadline.js";
 import type { WallStep } from "../wall-clock.js";
+import type { ClockWatch } from "./clock-watch.js";
 import type { IgnoredMetrics } from "./ignored-metrics.js";
 import type { MuteScope } from "./muter.js";
 import type { Outbox } from "./outbox.js";
@@ -40,6 +41,8 @@ export interface SupervisorParts {
   health: SelfHealth<TrackedWindow>;
   suspicion: Suspicion | undefined;
   outsiders: IgnoredMetrics;
+  /** Peers' clocks: an `e`-only metric that arrives already past its deadline is no sign of life. */
+  clocks: ClockWatch;
   /** The one road out: a freed window's untaken emissions go with it. */
   outbox: Outbox;
   machine: WindowMachine;
@@ -94,18 +97,20 @@ export class Supervisor {
   /**
    * Stores a checked metric received at `receivedAtMs` (default: now; a replayed metric carries
    * the time the server stored it); false when it was not stored: its peer is outside the known
-   * peerset (ignored), a new window would pass the limits on windows or names (`over_limit`), or
-   * it is older than the window's newest metric (stale).
+   * peerset (ignored), it is valid with only `e` and arrived already past it (no sign of life,
+   * counted by the clock watch), a new window would pass the limits on windows or names
+   * (`over_limit`), or it is older than the window's newest metric (stale).
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
-    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
-    if (!w) return false;
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
+    if (m.d && this.o.clocks.expiredOnArrival(m, now, wallOffset)) return false;
+    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
+    if (!w) return false;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
@@ -129,6 +134,7 @@ export class Supervisor {
     this.peerset = next;
     this.peersetId = ps.id;
     this.o.outsiders.peersetChanged(previous, next);
+    for (const peer of previous ?? []) if (!next.has(peer)) this.o.clocks.forget(peer);
     this.o.stats.peersetsApplied++;
     // With a previous peerset only the peers that left can have windows to free.
     const doomed = this.o.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));

@@ -4,6 +4,7 @@
  */
 import type { LinkReport } from "../window/self-outage.js";
 import type { WindowState } from "./window-machine.js";
+import type { ClockReport } from "./clock-watch.js";
 
 export interface PeerStatus {
   peer: string;
@@ -82,4 +83,6 @@ export interface StatusSnapshot {
   silences?: SilenceStatus[];
   /** Open disruptions: set by the wiring; absent where disruption mode does not exist. */
   disruptions?: DisruptionStatus[];
+  /** Peers whose clock is off: set by the wiring. */
+  clocks?: ClockReport;
 }

@@ -19,6 +19,9 @@ import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
 import { msToNs } from "../window/deadline.js";
 import type { DeliveryStatus } from "../delivery/delivery.js";
+import type { ClockReport } from "../actors/clock-watch.js";
+import type { PeerClock } from "../window/clock-offset.js";
+import { formatDuration } from "../duration.js";
 import { gatherNames, isInbox } from "./names.js";
 import { outcomeOf, type QueryEndpoint, type QueryOutcome, type QueryStats } from "./query-stats.js";
 
@@ -51,6 +54,10 @@ export interface QueryServiceOptions {
   delivery: () => DeliveryStatus | undefined;
   /** Silences, open disruptions and held alerts, for `peermon status`. */
   operatorStatus?: () => Record<string, unknown>;
+  /** Peers whose clock is off, for `peermon status`. */
+  clocks?: () => ClockReport;
+  /** What is known of one peer's clock, for the `peer` query's 404. */
+  peerClock?: (peer: string) => PeerClock | undefined;
 }
 
 /** What a handler did: the outcome, or a promise of it for an answer given later (sharded names). */
@@ -74,6 +81,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
       link: o.link(),
       delivery: o.delivery() ?? null,
       counters: o.stats.snapshot(),
+      clocks: o.clocks?.() ?? null,
       ...o.operatorStatus?.(),
     }),
   });
@@ -108,6 +116,15 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   const peer = guarded("peer", (m) => {
     const [name, peerId] = o.subjects.queryTokens(m.subject, 2);
     const metric = o.views.latestForPeer(name!, peerId!);
+    const clock = metric ? undefined : o.peerClock?.(peerId!);
+    if (clock && clock.expiredOnArrival > 0) {
+      return fail(
+        m,
+        404,
+        `no ${name} metric from peer ${peerId} was stored: its ${clock.expiredOnArrival} metric(s) with only \`e\` arrived already expired, ` +
+          `its clock being about ${formatDuration(Math.abs(clock.offsetMs))} ${clock.offsetMs < 0 ? "behind" : "ahead of"} the monitor's; sync its clock (NTP)`,
+      );
+    }
     if (!metric && o.views.isNeverSeen(name!, peerId!)) {
       return fail(m, 404, `peer ${peerId} is in the peerset, never reported ${name}; is its informer for ${name} running?`);
     }

@@ -11,6 +11,7 @@
  * ignore), so the first paint costs the rows on screen, not all of them.
  */
 import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-status.js";
+import type { ClockReport } from "../actors/clock-watch.js";
 import type { WindowState } from "../actors/window-machine.js";
 
 export interface PageSections {
@@ -44,7 +45,11 @@ export function renderSections(s: StatusSnapshot): PageSections {
   const rows = matrixRows(s, names);
   const silenced = silencedPeers(s.silences);
   const now = Date.parse(s.at);
-  const sections: Record<string, string> = { meta: meta(s, names), panels: panels(s.disruptions, s.silences, now), head: head(s, names) };
+  const sections: Record<string, string> = {
+    meta: meta(s, names),
+    panels: panels(s.disruptions, s.silences, now) + clocksPanel(s.clocks),
+    head: head(s, names),
+  };
   const chunks = Math.max(1, Math.ceil(rows.length / ROWS_PER_CHUNK));
   for (let k = 0; k < chunks; k++) {
     const part = rows.slice(k * ROWS_PER_CHUNK, (k + 1) * ROWS_PER_CHUNK);
@@ -108,6 +113,21 @@ function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceSt
     `</section><section id="silences" class="panel"><h2>Silences</h2>` +
     (active.length ? `<table>${active.join("")}</table>` : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
     `</section>`
+  );
+}
+
+/** Peers whose clock is off (shown only when there are some). */
+function clocksPanel(clocks: ClockReport | undefined): string {
+  if (!clocks || clocks.count === 0) return "";
+  const rows = clocks.peers.map(
+    (p) =>
+      `<tr><td class="peer" title="${esc(p.peer)}">${peerLabel(p.peer)}</td><td>${coarse(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}</td>` +
+      `<td>${p.expiredOnArrival ? `${p.expiredOnArrival} metrics arrived expired (ignored)` : ""}</td></tr>`,
+  );
+  const more = clocks.count > clocks.peers.length ? `<p class="none">and ${clocks.count - clocks.peers.length} more</p>` : "";
+  return (
+    `<section id="clocks" class="panel alarm"><h2>Clocks</h2><p class="none">${clocks.count} peer${clocks.count === 1 ? "'s clock is" : "s' clocks are"} ` +
+    `off by ${coarse(clocks.thresholdMs)} or more: sync them (NTP), or have them send a ttl.</p><table>${rows.join("")}</table>${more}</section>`
   );
 }
 
@@ -220,6 +240,11 @@ export function coarse(ms: number): string {
   if (m < 90) return `${m}m`;
   const h = Math.round(m / 60);
   return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`;
+}
+
+/** A peer id as the page shows it (see peerLabel's use for long ids). */
+function peerLabel(peer: string): string {
+  return esc(peer);
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

@@ -13,6 +13,7 @@ import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
 import type { LinkReport } from "../../window/self-outage.js";
 import type { DisruptionReport } from "../../actors/disruptions.js";
+import type { ClockReport } from "../../actors/clock-watch.js";
 import { printable, toJson } from "../format.js";
 import { deliveryLines } from "../delivery-status.js";
 import type { DeliveryStatus } from "../../delivery/delivery.js";
@@ -41,6 +42,8 @@ export interface MonitorStatus {
   disruptions?: DisruptionReport[];
   /** Alert delivery to people: null when no destination is set (absent from older monitors). */
   delivery?: DeliveryStatus | null;
+  /** Peers whose clock is off by the threshold or more (absent from older monitors). */
+  clocks?: ClockReport | null;
   counters: { rejected?: Record<string, number>; ignored?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -154,6 +157,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
     `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` + `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
+  if (st.clocks && st.clocks.count > 0) printLine(`  ${clocksLine(st.clocks, c)}`);
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
   if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
   printStates(st.states, c, st.neverSeen, st.suspects);
@@ -169,6 +173,20 @@ export function disruptionLine(d: DisruptionReport, c: Palette): string {
     `${c.red(`DISRUPTION ${d.name}`)} since ${d.since}: ${share}, ${d.held} firing alert${d.held === 1 ? "" : "s"} held; ` +
     `\`peermon disruption release ${d.name}\` fires them`
   );
+}
+
+/**
+ * `clocks: 2 peers off by 5s or more: P1 1h behind (12 metrics arrived expired: ignored), P2 1h ahead; ...`
+ */
+export function clocksLine(r: ClockReport, c: Palette): string {
+  const named = r.peers.map((p) => {
+    const off = `${formatDuration(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}`;
+    const expired = p.expiredOnArrival > 0 ? ` (${p.expiredOnArrival} metric${p.expiredOnArrival === 1 ? "" : "s"} arrived expired: ignored)` : "";
+    return `${printable(p.peer)} ${off}${expired}`;
+  });
+  const more = r.count > r.peers.length ? ` and ${r.count - r.peers.length} more` : "";
+  const peers = `${r.count} peer${r.count === 1 ? "'s clock is" : "s' clocks are"} off by ${formatDuration(r.thresholdMs)} or more`;
+  return `clocks: ${c.yellow(peers)}: ${named.join(", ")}${more}; sync them (NTP), or have them send a ttl (\`l\`)`;
 }
 
 /** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
