@@ -53,7 +53,7 @@ export interface Ground {
 
 export interface Parts {
   /** Shared with the HTTP readiness probe: set once `stop()` was called. */
-  life: { stopping: boolean };
+  life: { stopping: boolean; connected: boolean };
   /** The windows' units: registry and router, views, health, disruptions, history. */
   units: WindowUnits;
   /** Alerts and suspicion on their way to the bus. */
@@ -153,16 +153,18 @@ export function followMonitorHistory(g: Ground, units: WindowUnits, logged: bool
   return followHistory({ nc, clock, subjects, owns: g.ownership.owns, retentionMs: config.alertRetentionMs, index: units.history, logged, log });
 }
 
-/** The link probe and the connection's events tell the health unit and the road out how the bus is. */
-export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"]): void {
+/** The link probe and the connection's events tell the health unit, the road out and `life` how the bus is. */
+export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"], life: Parts["life"]): void {
   probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
   watchConnection(g.nc, g.root.child({ component: "connection" }), {
     disconnected: () => {
+      life.connected = false;
       outgoing.disconnected();
       probe.disconnected();
       health.linkImpaired("disconnected");
     },
     reconnected: () => {
+      life.connected = true;
       probe.reconnected();
       health.linkRecovered("disconnected");
       outgoing.reconnected();

@@ -18,41 +18,65 @@ export interface ServeOptions {
 
 export async function serve(config: MonitorConfig, options: ServeOptions): Promise<void> {
   const log = createLogger(config.logLevel);
-  let local: LocalNatsServer | undefined;
-  const port = options.localNats ? loopbackPort(config.nats.servers) : undefined;
-  if (port !== undefined && !(await acceptsClients(port))) local = await startLocalNats(port, log);
-  let monitor: Monitor;
+  let local: Promise<LocalNatsServer | undefined> = Promise.resolve(undefined);
+  let monitor: Monitor | undefined;
+  const stopLocal = () => local.then((server) => server?.stop()).catch(() => undefined);
+  // Listened for from the start: a signal while the monitor starts ends the process at once, its
+  // own nats-server stopped first (nothing serves yet, so nothing is lost).
+  const signals = stopSignals(log, () => {
+    if (monitor) return false;
+    log.warn({}, "stopped while starting");
+    void stopLocal().finally(() => process.exit(0));
+    return true;
+  });
   try {
+    const port = options.localNats ? loopbackPort(config.nats.servers) : undefined;
+    if (port !== undefined && !(await acceptsClients(port))) local = startLocalNats(port, log);
+    await local;
     monitor = await Monitor.start(config, { log });
   } catch (err) {
-    await local?.stop();
+    await stopLocal();
+    signals.release();
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        log.warn({ signal }, "second signal: exiting now");
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, "shutting down");
-      monitor
-        .stop()
-        .then(() => local?.stop())
-        .finally(resolve);
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    void monitor.nc.closed().then(() => {
-      if (!stopping) {
-        log.error({}, "the NATS connection closed for good; exiting");
-        process.exitCode = 1;
-        stop("closed");
-      }
-    });
-  });
+  const closed = monitor.nc.closed().then(() => "closed" as const);
+  const ended = await Promise.race([signals.first, closed]);
+  if (ended === "closed") {
+    log.error({}, "the NATS connection closed for good; exiting");
+    process.exitCode = 1;
+  } else {
+    log.info({ signal: ended }, "shutting down");
+  }
+  await monitor.stop();
+  await stopLocal();
+  signals.release();
   log.flush();
+}
+
+/**
+ * SIGINT and SIGTERM, listened for from now on until `release()`: `first` resolves with the first
+ * one, unless `whileStarting` took care of it (returned true); a second one exits at once.
+ */
+function stopSignals(log: Logger, whileStarting: () => boolean): { first: Promise<NodeJS.Signals>; release(): void } {
+  let seen = 0;
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => {};
+  const first = new Promise<NodeJS.Signals>((resolve) => (resolveFirst = resolve));
+  const on = (signal: NodeJS.Signals) => {
+    if (seen++ > 0) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(130);
+    }
+    if (!whileStarting()) resolveFirst(signal);
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  return {
+    first,
+    release: () => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+  };
 }
 
 async function startLocalNats(port: number, log: Logger): Promise<LocalNatsServer> {

@@ -11,13 +11,12 @@ import { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Metric } from "../../api/types.js";
 import type { MetricInput } from "../../client/metric-input.js";
-import { TUNING } from "../../config.js";
 import { parseDuration, formatDuration } from "../../duration.js";
 import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { isoTime, metricJson, nowNs, printable, toJson } from "../format.js";
 import { watchLink } from "../link-notes.js";
-import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
+import { checkTokens, DRAIN_WAIT_MS, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -91,7 +90,10 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
       const wait = start + nextTick(start, everyMs, Date.now()) * everyMs - Date.now();
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
-    await Promise.race([confirmed, sleep(TUNING.stopStepMs)]);
+    // The last publish gets what is left of the stop budget to be confirmed (and printed).
+    const last = new AbortController();
+    await Promise.race([confirmed, sleep(DRAIN_WAIT_MS, undefined, { signal: last.signal }).catch(() => undefined)]);
+    last.abort();
   } finally {
     signal.cancel();
     link.stop();
