@@ -208,7 +208,6 @@ export function startQueries(g: Ground, units: WindowUnits, delivery: Delivery |
     queryStats: g.queryStats,
     delivery: () => delivery?.status(),
     clocks: () => units.clocks.report(TUNING.clockPeersListed),
-    peerClock: (peer) => units.clocks.clockOf(peer),
   });
 }
 

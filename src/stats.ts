@@ -27,7 +27,7 @@ export class MonitorStats {
   metricsStale = 0;
   /**
    * Valid metrics with only `e` that arrived already past it (their sender's clock is behind by
-   * more than their ttl): no sign of life, so not stored (actors/clock-watch.ts).
+   * more than their ttl): stored, but no sign of life (actors/clock-watch.ts).
    */
   metricsExpiredOnArrival = 0;
   /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */

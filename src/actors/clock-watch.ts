@@ -2,8 +2,8 @@
  * ClockWatch: peers whose clock disagrees with the monitor's. A metric with only `e` is fresh
  * until its sender's clock says so (the contract's deadline); when that sender's clock is behind by
  * more than the ttl, the metric arrives already past its deadline. Such a metric is no sign of
- * life: the supervisor neither stores it nor lets it resolve or re-arm a window (it would fire and
- * resolve an alert per metric, a storm). This unit says so at ingest, counts it
+ * life: the supervisor stores it (it is the peer's newest) but lets it neither resolve nor re-arm
+ * a window (it would fire and resolve an alert per metric, a storm). This unit says so at ingest, counts it
  * (`metricsExpiredOnArrival`), estimates each peer's clock offset from the `e` of its metrics
  * (window/clock-offset.ts), and warns at a rate limit naming the peer and its offset. Status, the
  * page and /metrics read `report()`.

@@ -97,9 +97,10 @@ export class Supervisor {
   /**
    * Stores a checked metric received at `receivedAtMs` (default: now; a replayed metric carries
    * the time the server stored it); false when it was not stored: its peer is outside the known
-   * peerset (ignored), it is valid with only `e` and arrived already past it (no sign of life,
-   * counted by the clock watch), a new window would pass the limits on windows or names
-   * (`over_limit`), or it is older than the window's newest metric (stale).
+   * peerset (ignored), a new window would pass the limits on windows or names (`over_limit`), or
+   * it is older than the window's newest metric (stale). A valid metric with only `e` that
+   * arrived already past it is stored, but is no sign of life (the clock watch counts it): it
+   * neither resolves an alert nor re-arms the deadline, and `latest` leaves its window out.
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
@@ -108,7 +109,6 @@ export class Supervisor {
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
-    if (m.d && this.o.clocks.expiredOnArrival(m, now, wallOffset)) return false;
     const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
     if (!w) return false;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
@@ -120,7 +120,8 @@ export class Supervisor {
     }
     w.metrics.add(m, at);
     this.o.stats.metricsStored++;
-    if (!m.d) return true;
+    w.arrivedExpired = m.d ? this.o.clocks.expiredOnArrival(m, now, wallOffset) : false;
+    if (!m.d || w.arrivedExpired) return true;
     w.arm(m, now, wallOffset); // its machine hears of the valid metric
     const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
     if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);

@@ -74,6 +74,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     suspicion,
     repeatIntervalMs: o.repeatIntervalMs,
   });
+  const outsiders = new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered });
   const clocks = new ClockWatch({
     stats,
     log,
@@ -91,7 +92,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     scheduler,
     health,
     suspicion,
-    outsiders: new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered }),
+    outsiders,
     clocks,
     outbox: o.outbox,
     machine: provideMachine(alerts, o.muter ?? NO_MUTER, o.repeatIntervalMs, () => clock.wallNow()),
@@ -104,6 +105,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     () => supervisor.members,
     (now) => health.linkReport(now),
     history,
+    (name) => outsiders.sendersOf(name),
   );
   return {
     supervisor,

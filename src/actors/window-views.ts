@@ -38,6 +38,8 @@ export class WindowViews {
     private readonly link: (now: number) => LinkReport,
     /** Failure episodes per (name, peer), fed from the alert log. */
     private readonly episodes: EpisodeIndex,
+    /** The last peers outside the peerset whose metrics of a name were ignored. */
+    private readonly ignoredSenders: (name: string) => readonly string[] = () => [],
   ) {}
 
   /** Windows tracked. */
@@ -81,6 +83,17 @@ export class WindowViews {
     return this.windows.names();
   }
 
+  /** True when `name` has windows or had some (a PeerSet change may have freed them all): not a typo. */
+  isKnownName(name: string): boolean {
+    return this.windows.wasSeen(name);
+  }
+
+  /** Peers outside the current peerset that sent `name` lately: their metrics were ignored. */
+  nonMembersSending(name: string): string[] {
+    const members = this.peerset();
+    return this.ignoredSenders(name).filter((p) => !members?.has(p));
+  }
+
   /** Each metric name with its windows' storage, read in place: what checkpoints and transfers to a sibling copy. */
   *metricWindows(): IterableIterator<[name: string, windows: IterableIterator<MetricWindow>]> {
     for (const [name, byPeer] of this.windows.byNames()) yield [name, storageOf(byPeer.values())];
@@ -122,12 +135,34 @@ export class WindowViews {
     return this.neverSeenOf(name, Infinity, { left: Infinity }).peers;
   }
 
-  /** Per name: how many peers were never seen, and the first `listed` of them. */
-  neverSeenSummary(listed: number): Record<string, { count: number; peers: string[] }> {
+  /**
+   * Per name: how many peers were never seen, and the first `listed` of them; `total` caps the
+   * peers named over all names (a reply must fit the server's max_payload).
+   */
+  neverSeenSummary(listed: number, total = Infinity): Record<string, { count: number; peers: string[] }> {
     const out: Record<string, { count: number; peers: string[] }> = {};
-    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
+    const budget = { left: NEVER_SEEN_SCAN_BUDGET, named: total };
     for (const name of this.windows.names()) out[name] = this.neverSeenOf(name, listed, budget);
     return out;
+  }
+
+  /**
+   * Members with no window of any name: silent on every name since they joined (or since this
+   * monitor started). How many, and the first `listed` in peer order. Each member costs one lookup
+   * unless it is silent (then one per name): a few ms for 10k members.
+   */
+  silentMembers(listed: number): { count: number; peers: string[] } {
+    const members = this.sortedMembers();
+    if (!members || this.windows.nameCount === 0) return { count: 0, peers: [] };
+    const names = this.windows.names();
+    const peers: string[] = [];
+    let count = 0;
+    for (const peer of members) {
+      if (names.some((name) => this.windows.get(name, peer))) continue;
+      count++;
+      if (peers.length < listed) peers.push(peer);
+    }
+    return { count, peers };
   }
 
   /**
@@ -138,15 +173,17 @@ export class WindowViews {
    * same call, so that 1,000 names x 10,000 peers cannot stall the event loop; past it a list is
    * cut short (the count still says how many).
    */
-  private neverSeenOf(name: string, listed: number, budget: { left: number }): { count: number; peers: string[] } {
+  private neverSeenOf(name: string, listed: number, budget: { left: number; named?: number }): { count: number; peers: string[] } {
     const members = this.sortedMembers();
     const windows = this.windows.countOf(name);
     if (!members || windows === 0) return { count: 0, peers: [] };
     const count = Math.max(0, members.length - windows);
     const peers: string[] = [];
-    for (let i = 0; i < members.length && peers.length < Math.min(listed, count) && budget.left > 0; i++, budget.left--) {
+    const most = Math.min(listed, count, budget.named ?? Infinity);
+    for (let i = 0; i < members.length && peers.length < most && budget.left > 0; i++, budget.left--) {
       if (!this.windows.get(name, members[i]!)) peers.push(members[i]!);
     }
+    if (budget.named !== undefined) budget.named -= peers.length;
     return { count, peers };
   }
 
@@ -223,7 +260,9 @@ export class WindowViews {
   private fresh(name: string, options: LatestOptions): TrackedWindow[] {
     const now = this.clock.now();
     const excludeSuspects = options.excludeSuspects === true;
-    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+    return this.windows
+      .sorted(name)
+      .filter((w) => w.metrics.latestIsValid() && !w.arrivedExpired && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
 }
 

@@ -7,6 +7,7 @@ import type { MonitorConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
 import { Monitor } from "../monitor.js";
 import { acceptsClients, LocalNatsServer } from "./local-nats.js";
+import { lacksOfNatsConf } from "./server-check.js";
 
 /** The repo's development configuration, two levels above this file (src/cli or dist/cli). */
 export const REPO_NATS_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url));
@@ -31,9 +32,11 @@ export async function serve(config: MonitorConfig, options: ServeOptions): Promi
   });
   try {
     const port = options.localNats ? loopbackPort(config.nats.servers) : undefined;
-    if (port !== undefined && !(await acceptsClients(port))) local = startLocalNats(port, log);
+    const running = port !== undefined && (await acceptsClients(port));
+    if (port !== undefined && !running) local = startLocalNats(port, log);
     await local;
     monitor = await Monitor.start(config, { log });
+    if (running) await sayWhatItLacks(monitor, port, log);
   } catch (err) {
     await stopLocal();
     signals.release();
@@ -83,9 +86,23 @@ async function startLocalNats(port: number, log: Logger): Promise<LocalNatsServe
   const server = await LocalNatsServer.start({ port, configFile: REPO_NATS_CONF });
   log.info(
     { url: server.url, config: REPO_NATS_CONF, storeDir: server.storeDir },
-    "no NATS server answered: started a local nats-server with nats.conf (it stops on exit)",
+    `no NATS server answered: started a local nats-server with nats.conf; it stops on exit, and its JetStream data ` +
+      `(the peerset, the alert log, silences, checkpoints) in ${server.storeDir} goes away with it: ` +
+      `to keep them, run \`nats-server -c nats.conf -sd <dir>\` yourself before \`npm start\``,
   );
   return server;
+}
+
+/** `--local-nats` found a server already answering: says it uses it, and what of nats.conf it lacks. */
+async function sayWhatItLacks(monitor: Monitor, port: number, log: Logger): Promise<void> {
+  const lacks = await lacksOfNatsConf(monitor.nc, monitor.config.prefix);
+  const where = `127.0.0.1:${port}`;
+  if (lacks.length === 0) return log.info({ url: `nats://${where}` }, `a nats-server already answers on ${where}: using it (it has what nats.conf sets)`);
+  log.warn(
+    { url: `nats://${where}`, lacks },
+    `a nats-server already answers on ${where}: using it, not one with nats.conf, and it lacks ${lacks.join("; ")}; ` +
+      "stop it and run `npm start` again to get one with nats.conf, or restart it with `nats-server -c nats.conf`",
+  );
 }
 
 /** The port of the first server URL when it is on this machine's loopback, else undefined. */

@@ -94,7 +94,7 @@ const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => 
   ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored],
   [
     "peermon_metrics_expired_on_arrival_total",
-    "Valid metrics with only e that arrived already past it (their sender's clock is behind): no sign of life, not stored",
+    "Valid metrics with only e that arrived already past it (their sender's clock is behind): no sign of life",
     (s) => s.metricsExpiredOnArrival,
   ],
 ];

@@ -36,18 +36,29 @@ test("supervisor - an e-only peer an hour behind: its metrics arrive expired, re
   }
   assert.deepEqual(alerts(), ["firing ping/P1"], "one firing alert at the last fresh deadline, no resolution, no storm");
   assert.equal(units.stats.metricsExpiredOnArrival, 12);
-  assert.equal(units.views.latest("ping").length, 0);
-  assert.equal(units.views.latestForPeer("ping", "P1")!.expire, ns(clock.wallNow() - 6_000 + 2_000 - 500), "the last real metric stays the latest");
+  assert.equal(units.views.latest("ping").length, 0, "latest leaves it out");
+  assert.equal(units.views.latestForPeer("ping", "P1")!.expire, ns(clock.wallNow() - HOUR + 2_000 - 500), "stored: the peer's newest metric, expired");
 });
 
-test("supervisor - a new e-only peer an hour behind never gets a window, never fires, and its offset is estimated", async () => {
-  const { clock, publish, run, alerts, units, sup } = setup();
+test("supervisor - a metric that arrived expired does not make latest list its window while the deadline before it runs", async () => {
+  const { clock, publish, run, units } = setup();
+  publish("P1", { l: undefined, e: ns(clock.wallNow() + 30_000) });
+  await run(1_000);
+  assert.equal(units.views.latest("ping").length, 1);
+  publish("P1", { l: undefined, e: ns(clock.wallNow() - HOUR) });
+  assert.equal(units.views.latest("ping").length, 0, "its newest metric is expired");
+  publish("P1", { l: undefined, e: ns(clock.wallNow() + 30_000) });
+  assert.equal(units.views.latest("ping").length, 1, "a fresh one is listed again");
+});
+
+test("supervisor - a new e-only peer an hour behind never fires, is never fresh, and its offset is estimated", async () => {
+  const { clock, publish, run, alerts, units } = setup();
   for (let i = 0; i < 10; i++) {
     publish("P1", { l: undefined, e: ns(clock.wallNow() - HOUR + 30_000) });
     await run(15_000, 1_000);
   }
   assert.deepEqual(alerts(), []);
-  assert.equal(sup.windowCount, 0);
+  assert.equal(units.views.latest("ping").length, 0);
   const offset = units.clocks.offsetOf("P1")!;
   assert.ok(Math.abs(offset + HOUR) < 1_000, `about an hour behind: ${offset} ms`);
   const report = units.clocks.report(20);

@@ -170,13 +170,7 @@ test("supervisor - latest lists valid fresh metrics by peer; latestForPeer and h
     ],
   );
   assert.deepEqual(units.views.latest("unknown"), []);
-  publish("Pexpired", { e: ns(clock.now() + 500), l: undefined, v: "was fresh" });
-  publish("Pexpired", { e: ns(clock.now() - 1), l: undefined });
-  assert.equal(
-    units.views.latestForPeer("ping", "Pexpired")?.value,
-    "was fresh",
-    "expired on arrival: not stored (issue 21), the last real one still answered",
-  );
+  assert.equal(units.views.latestForPeer("ping", "Pexpired")?.valid, true, "expired, still answered");
   assert.deepEqual([units.views.latestForPeer("ping", "Pinvalid")?.valid, units.views.latestForPeer("ping", "Pinvalid")?.value], [false, "bad"]);
   assert.equal(units.views.latestForPeer("ping", "nobody"), undefined);
   assert.deepEqual(
@@ -221,8 +215,8 @@ test("supervisor - limits: a metric that would open a window past maxWindows or 
   publish("P1");
   publish("P2");
   sup.ingest({ n: "freespace", p: "P1", d: true, l: 2 * SEC });
-  assert.equal(sup.ingest({ n: "numpin", p: "P1", d: true, l: 2 * SEC }), false, "a third name");
-  assert.equal(sup.ingest({ n: "ping", p: "P3", d: true, l: 2 * SEC }), false, "a fourth window");
+  assert.equal(sup.ingest({ n: "numpin", p: "P1", d: true }), false, "a third name");
+  assert.equal(sup.ingest({ n: "ping", p: "P3", d: true }), false, "a fourth window");
   assert.equal(units.stats.rejected.over_limit, 2);
   assert.equal(sup.windowCount, 3);
   publish("P1", { v: "again" });

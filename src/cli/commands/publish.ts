@@ -71,9 +71,32 @@ Examples:
 }
 
 async function publishOnce(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+  const membership = warnUnlessMember(s, input.peer);
   const metric = s.client.publishMetric(input);
   await s.nc.flush();
   report(metric, json);
+  await membership;
+}
+
+/** How long `publish` waits to read the stored peerset, ms: a warning is not worth a slow command. */
+const MEMBERSHIP_CHECK_MS = 1_000;
+
+/**
+ * Warns on stderr when a peerset is stored and `peer` is not in it: monitors ignore its metrics
+ * (`unknown_peer`), which `publish` alone would never show. Says nothing when none is stored or it
+ * cannot be read (no JetStream, no permission, too slow).
+ */
+async function warnUnlessMember(s: Session, peer: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMBERSHIP_CHECK_MS)));
+  const reading = await Promise.race([s.client.peersets.read().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (reading?.type !== "current" || reading.peerset.peers.includes(peer)) return;
+  const size = reading.peerset.peers.length;
+  printNote(
+    `peermon: warning: ${printable(peer)} is not in the peerset (${size} peer${size === 1 ? "" : "s"}: \`peermon peerset show\`): ` +
+      `monitors ignore its metrics; add it with \`peermon peerset add ${printable(peer)}\``,
+  );
 }
 
 async function publishEvery(s: Session, input: MetricInput, everyMs: number, json?: boolean): Promise<void> {
@@ -81,6 +104,7 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
   const stop = new AbortController();
   void signal.done.then(() => stop.abort());
   const link = watchLink(s.nc, printNote, { lost: "publishing paused", back: "publishing again" });
+  void warnUnlessMember(s, input.peer);
   const start = Date.now();
   let confirmed: Promise<void> = Promise.resolve();
   try {

@@ -8,6 +8,7 @@
 import { Command } from "commander";
 import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
 import { SERVICE_NAME } from "../../bus/queries.js";
+import { TUNING } from "../../config.js";
 import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
@@ -32,8 +33,10 @@ export interface MonitorStatus {
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
-  /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
+  /** Per name, the peerset members that never reported it: how many, and all of them (the first few from older monitors). */
   neverSeen?: Record<string, { count: number; peers: string[] }>;
+  /** Members with no window of any name: silent on every name (absent from older monitors). */
+  silentMembers?: { count: number; peers: string[] };
   /** Windows announced suspect now, per name (monitors with `--suspicion on`). */
   suspects?: Record<string, number>;
   /** Silences muting now (absent from monitors without operator control). */
@@ -161,6 +164,7 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
   if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
   printStates(st.states, c, st.neverSeen, st.suspects);
+  if (st.silentMembers && st.silentMembers.count > 0) printLine(`  ${silentLine(st.silentMembers, c)}`);
   printLine(`  rejected: ${byReason(st.counters.rejected)}`);
   if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
   for (const line of deliveryLines(st.delivery, c)) printLine(line);
@@ -189,11 +193,23 @@ export function clocksLine(r: ClockReport, c: Palette): string {
   return `clocks: ${c.yellow(peers)}: ${named.join(", ")}${more}; sync them (NTP), or have them send a ttl (\`l\`)`;
 }
 
-/** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
+/** `, never seen 2 (P7, P9)`, the first 20 named and how many more; nothing when there are none. */
 export function neverSeenText(n: { count: number; peers: string[] } | undefined, c: Palette): string {
   if (!n || n.count === 0) return "";
-  const more = n.count > n.peers.length ? ` and ${n.count - n.peers.length} more` : "";
-  return `, ${c.yellow(`never seen ${n.count}`)} (${n.peers.map(printable).join(", ")}${more})`;
+  return `, ${c.yellow(`never seen ${n.count}`)} (${named(n)})`;
+}
+
+/** `silent on every name: 1 member (P61): ...`: members that sent nothing at all. */
+function silentLine(n: { count: number; peers: string[] }, c: Palette): string {
+  const members = `${n.count} member${n.count === 1 ? "" : "s"}`;
+  return `${c.red(`silent on every name: ${members}`)} (${named(n)}): not one metric since ${n.count === 1 ? "it" : "they"} joined; is peermon's informer running there?`;
+}
+
+/** The first TUNING.neverSeenListed peers, and how many more (`--json` lists them all). */
+function named(n: { count: number; peers: string[] }): string {
+  const shown = n.peers.slice(0, TUNING.neverSeenListed);
+  const more = n.count > shown.length ? ` and ${n.count - shown.length} more` : "";
+  return `${shown.map(printable).join(", ")}${more}`;
 }
 
 /** `3 (undecodable 2, wrong_type 1)`: the total, and the reasons that counted anything. */
