@@ -26,7 +26,7 @@ import type { PeerSetMode } from "./bus/peerset-source.js";
 import { ownershipOf } from "./bus/ownership.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
-import type { Readiness } from "./http/server.js";
+import { checkHttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import {
   bounded,
@@ -68,6 +68,8 @@ export class Monitor {
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
+    // Before connecting and restoring: a port in use is found in milliseconds, not after the restore.
+    if (config.http) await checkHttpAddress(config.http);
     const ownership = ownershipOf(config);
     const nc = await openConnection(config.nats, { name: `peermon-serve shard ${ownership.label}` });
     const ground: Ground = {

@@ -109,7 +109,7 @@ export class Supervisor {
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
-    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
+    const w = this.o.windows.get(m.n, m.p) ?? this.create(m, now + wallOffset);
     if (!w) return false;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
@@ -183,7 +183,7 @@ export class Supervisor {
    * The window of `m`'s (name, peer), made within the limits (undefined and counted as
    * `over_limit` when they forbid it); an episode the alert log had open for it is reopened.
    */
-  private create(m: WireMetric): TrackedWindow | undefined {
+  private create(m: WireMetric, atWallMs: number): TrackedWindow | undefined {
     const { windows, settings, stats } = this.o;
     if (windows.size >= settings.maxWindows || (!windows.hasName(m.n) && windows.nameCount >= settings.maxNames)) {
       stats.rejected.over_limit++;
@@ -196,6 +196,7 @@ export class Supervisor {
     const key = `${m.n}\u0000${m.p}`;
     const reopened = this.reopening.get(key);
     const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
+    w.sinceMs = atWallMs;
     this.o.suspicion?.arm(w);
     windows.add(w);
     stats.windowsCreated++;

@@ -48,6 +48,12 @@ export class TrackedWindow implements Wakeable {
   arrivedExpired = false;
   /** Set once the window was freed (peer removed); late events then do nothing. */
   freed = false;
+  /**
+   * When the window was made, Unix ms on the wall clock: the peer's first metric of this name since
+   * it joined, or since this monitor started (a restored window: its oldest restored metric). A
+   * history's span starts no earlier, unless an episode of the alert log does.
+   */
+  sinceMs = Number.NaN;
   /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
   detector: Detector | undefined;
   readonly metrics: MetricWindow;

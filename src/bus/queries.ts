@@ -70,7 +70,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     statsHandler: async () => ({
       ...o.metadata,
       windows: o.views.windowCount,
-      states: o.views.stateCounts(),
+      states: o.views.statusCounts(),
       suspects: o.views.suspectCounts(),
       peers: o.views.peerCount,
       // Every never-seen and silent member (`status --json` lists them all; the human output the first few),

@@ -12,6 +12,7 @@
  */
 import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-status.js";
 import type { ClockReport } from "../actors/clock-watch.js";
+import { graceWhy } from "../window/self-outage.js";
 import type { WindowState } from "../actors/window-machine.js";
 
 export interface PageSections {
@@ -83,7 +84,7 @@ function meta(s: StatusSnapshot, names: string[]): string {
     link.impaired.length > 0
       ? `<span class="bad">NATS link impaired (${esc(link.impaired.join(", "))})${link.impairedForMs === null ? "" : ` for ${coarse(link.impairedForMs)}`}: no alerts until it recovers</span>`
       : link.graceLeftMs > 0
-        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (the monitor was cut off or stalled)</span>`
+        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (${esc(graceWhy(link))})</span>`
         : `<span class="good">NATS link ok</span>`;
   const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${s.peerset} peers in the peerset`;
   const listed = names.reduce((sum, n) => sum + s.names[n]!.peers.length, 0);
@@ -138,6 +139,7 @@ function head(s: StatusSnapshot, names: string[]): string {
       n.counts.alerted ? `<b class="a">${n.counts.alerted} alerted</b>` : "",
       n.counts.expired ? `<b class="e">${n.counts.expired} expired</b>` : "",
       `<b class="h">${n.counts.healthy} healthy</b>`,
+      n.counts.overdue ? `<b class="e" title="past their deadline, not in latest: judged when the grace ends">${n.counts.overdue} overdue</b>` : "",
       n.neverSeen.count ? `<b class="n">${n.neverSeen.count} never seen</b>` : "",
     ].filter(Boolean);
     return `<span role="columnheader" data-name="${esc(name)}">${esc(name)}<small>${counts.join(" ")}</small></span>`;
@@ -171,6 +173,9 @@ function cell(c: Cell | undefined, name: string): string {
   const cls = CLASS[c.state];
   if (c.state === "healthy") {
     const value = p.value.length > 24 ? `${p.value.slice(0, 23)}…` : p.value;
+    if (p.overdue) {
+      return `<span role="cell" class="${cls} s" title="past its deadline, not in latest: judged when the grace ends">overdue, silent for ${coarse(p.silentForMs)}</span>`;
+    }
     if (p.suspect) {
       return `<span role="cell" class="${cls} s" title="suspect: later than its rhythm explains; its ttl has not run out">suspect, silent for ${coarse(p.silentForMs)}</span>`;
     }

@@ -12,7 +12,7 @@ import { TUNING } from "../../config.js";
 import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
-import type { LinkReport } from "../../window/self-outage.js";
+import { graceWhy, type LinkReport } from "../../window/self-outage.js";
 import type { DisruptionReport } from "../../actors/disruptions.js";
 import type { ClockReport } from "../../actors/clock-watch.js";
 import { printable, toJson } from "../format.js";
@@ -29,7 +29,8 @@ export interface MonitorStatus {
   shard: string;
   partitions: string;
   windows: number;
-  states: Record<string, Record<"healthy" | "expired" | "alerted", number>>;
+  /** Per name; `overdue`: healthy windows past their deadline (a grace holds the judgement), left out of `latest`. */
+  states: Record<string, Record<"healthy" | "expired" | "alerted", number> & { overdue?: number }>;
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
@@ -134,6 +135,7 @@ export function totalOf(monitors: readonly MonitorStatus[]): { shards: number; m
       sum.healthy += n.healthy;
       sum.expired += n.expired;
       sum.alerted += n.alerted;
+      if (n.overdue) sum.overdue = (sum.overdue ?? 0) + n.overdue;
     }
   }
   return { shards: perShard.size, monitors: monitors.length, windows, states };
@@ -150,7 +152,8 @@ function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: Mo
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
     const suspect = suspects?.[name] ? ` (${c.yellow(`${suspects[name]} suspect`)})` : "";
-    printLine(`  ${printable(name)}: healthy ${n.healthy}${suspect}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
+    const overdue = n.overdue ? `, ${c.yellow(`overdue ${n.overdue}`)} (past their deadline, not in latest; judged when the grace ends)` : "";
+    printLine(`  ${printable(name)}: healthy ${n.healthy}${suspect}${overdue}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
   }
 }
 
@@ -226,7 +229,7 @@ export function linkLine(link: LinkReport, c: Palette): string {
     return `link: ${c.red(`impaired (${link.impaired.join(", ")})${since}`)}: no alerts until it recovers`;
   }
   if (link.graceLeftMs > 0) {
-    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off or stalled)`;
+    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (${graceWhy(link)})`;
   }
   return "link: ok";
 }
