@@ -15,10 +15,10 @@ const HEAD = 4;
 
 /**
  * How many trailing characters tell `peers` apart (at least 6): the longest common suffix of two
- * neighbours in the order of their reversed ids, plus one.
+ * neighbours in the order of their reversed ids, plus one. The same id twice counts once.
  */
 export function distinctSuffixLength(peers: Iterable<string>): number {
-  const reversed = [...peers].filter((p) => p.length >= LONG).map((p) => [...p].reverse().join(""));
+  const reversed = [...new Set(peers)].filter((p) => p.length >= LONG).map((p) => [...p].reverse().join(""));
   reversed.sort();
   let longest = 0;
   for (let i = 1; i < reversed.length; i++) {

@@ -46,15 +46,16 @@ export function renderSections(s: StatusSnapshot): PageSections {
   const rows = matrixRows(s, names);
   const silenced = silencedPeers(s.silences);
   const now = Date.parse(s.at);
+  const label = peerLabel;
   const sections: Record<string, string> = {
     meta: meta(s, names),
-    panels: panels(s.disruptions, s.silences, now) + clocksPanel(s.clocks),
+    panels: panels(s.disruptions, s.silences, now, label) + clocksPanel(s.clocks, label),
     head: head(s, names),
   };
   const chunks = Math.max(1, Math.ceil(rows.length / ROWS_PER_CHUNK));
   for (let k = 0; k < chunks; k++) {
     const part = rows.slice(k * ROWS_PER_CHUNK, (k + 1) * ROWS_PER_CHUNK);
-    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names, silenced)).join("");
+    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names, silenced, label)).join("");
   }
   return { at: s.at, sections, chunks };
 }
@@ -86,25 +87,29 @@ function meta(s: StatusSnapshot, names: string[]): string {
       : link.graceLeftMs > 0
         ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (${esc(graceWhy(link))})</span>`
         : `<span class="good">NATS link ok</span>`;
-  const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${s.peerset} peers in the peerset`;
+  const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${plural(s.peerset, "peer")} in the peerset`;
   const listed = names.reduce((sum, n) => sum + s.names[n]!.peers.length, 0);
-  const hidden = s.windows > listed ? ` · <span class="warn">${s.windows - listed} healthy windows not listed</span>` : "";
+  const hidden = s.windows > listed ? ` · <span class="warn">${plural(s.windows - listed, "healthy window")} not listed</span>` : "";
   return (
-    `<span>shard ${esc(s.shard ?? "all")}</span> · ${linkText} · <span>${s.windows} windows, ${names.length} names</span> · ` +
+    `<span>shard ${esc(s.shard ?? "all")}</span> · ${linkText} · <span>${plural(s.windows, "window")}, ${plural(names.length, "name")}</span> · ` +
     `<span>${peerset}</span>${hidden} · <span>updated <time>${esc(s.at.slice(11, 19))}</time> UTC</span>`
   );
 }
 
-function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceStatus[] | undefined, now: number): string {
+/** A peer id as HTML (peerLabel). */
+type Label = (peer: string) => string;
+
+function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceStatus[] | undefined, now: number, label: Label): string {
   const open = (disruptions ?? []).map(
     (d) =>
       `<tr><td>${esc(d.name)}</td><td>${pct(d.fraction)} of its peers late or expired (${d.count})</td>` +
-      `<td>for ${coarse(now - Date.parse(d.since))}</td><td>${d.held === undefined ? "" : `${d.held} alerts held`}</td></tr>`,
+      `<td>for ${coarse(now - Date.parse(d.since))}</td><td>${d.held === undefined ? "" : `${plural(d.held, "alert")} held`}</td></tr>`,
   );
   const active = (silences ?? []).map(
     (x) =>
-      `<tr><td>${esc(x.peer)}</td><td>${x.name === undefined ? "all names" : esc(x.name)}</td>` +
-      `<td title="${esc(x.endsAt)}">ends in ${coarse(Date.parse(x.endsAt) - now)}</td><td>${esc(x.comment ?? "")}</td><td class="id">${esc(x.id)}</td></tr>`,
+      `<tr><td${titled(x.peer)}>${label(x.peer)}</td><td>${x.name === undefined ? "all names" : esc(x.name)}</td>` +
+      `<td title="${esc(x.endsAt)}">ends in ${coarse(Date.parse(x.endsAt) - now)}</td><td>${esc(x.comment ?? "")}</td>` +
+      `<td class="id">${esc(x.id)}</td></tr>`,
   );
   return (
     `<section id="disruption" class="panel${open.length ? " alarm" : ""}"><h2>Disruption</h2>` +
@@ -112,23 +117,26 @@ function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceSt
       ? `<table>${open.join("")}</table>`
       : `<p class="none">${disruptions ? "No disruption." : "Disruption mode is not running on this monitor."}</p>`) +
     `</section><section id="silences" class="panel"><h2>Silences</h2>` +
-    (active.length ? `<table>${active.join("")}</table>` : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
+    (active.length
+      ? `<table class="fit"><colgroup><col class="c-peer"><col class="c-name"><col class="c-ends"><col><col class="c-id"></colgroup>${active.join("")}</table>`
+      : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
     `</section>`
   );
 }
 
 /** Peers whose clock is off (shown only when there are some). */
-function clocksPanel(clocks: ClockReport | undefined): string {
+function clocksPanel(clocks: ClockReport | undefined, label: Label): string {
   if (!clocks || clocks.count === 0) return "";
   const rows = clocks.peers.map(
     (p) =>
-      `<tr><td class="peer" title="${esc(p.peer)}">${peerLabel(p.peer)}</td><td>${coarse(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}</td>` +
+      `<tr><td${titled(p.peer)}>${label(p.peer)}</td><td>${coarse(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}</td>` +
       `<td>${p.expiredOnArrival ? `${p.expiredOnArrival} metrics arrived expired (ignored)` : ""}</td></tr>`,
   );
   const more = clocks.count > clocks.peers.length ? `<p class="none">and ${clocks.count - clocks.peers.length} more</p>` : "";
   return (
     `<section id="clocks" class="panel alarm"><h2>Clocks</h2><p class="none">${clocks.count} peer${clocks.count === 1 ? "'s clock is" : "s' clocks are"} ` +
-    `off by ${coarse(clocks.thresholdMs)} or more: sync them (NTP), or have them send a ttl.</p><table>${rows.join("")}</table>${more}</section>`
+    `off by ${coarse(clocks.thresholdMs)} or more: sync them (NTP), or have them send a ttl.</p>` +
+    `<table class="fit"><colgroup><col class="c-peer"><col class="c-ends"><col></colgroup>${rows.join("")}</table>${more}</section>`
   );
 }
 
@@ -148,11 +156,11 @@ function head(s: StatusSnapshot, names: string[]): string {
   return `<div class="r" role="row"><span role="columnheader">peer</span>${cols.join("")}<span role="columnheader">history<small>last ${coarse(span)}</small></span></div>`;
 }
 
-function row(r: Row, s: StatusSnapshot, names: string[], silenced: Map<string, string[] | "all">): string {
+function row(r: Row, s: StatusSnapshot, names: string[], silenced: Map<string, string[] | "all">, label: Label): string {
   const cells = r.cells.map((c, i) => cell(c, names[i]!));
   const muted = silenced.get(r.peer);
   const mark = muted ? ` <em class="muted" title="silenced: ${muted === "all" ? "every name" : esc(muted.join(", "))}">silenced</em>` : "";
-  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader">${esc(r.peer)}${mark}</span>${cells.join("")}${strip(r, s, names)}</div>`;
+  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader"${titled(r.peer)}>${label(r.peer)}${mark}</span>${cells.join("")}${strip(r, s, names)}</div>`;
 }
 
 /** Peer -> the names its active silences mute, or "all". */
@@ -247,9 +255,30 @@ export function coarse(ms: number): string {
   return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`;
 }
 
-/** A peer id as the page shows it (see peerLabel's use for long ids). */
+/**
+ * A peer id as the page shows it: its text is the whole id (what a copy gets; the cell's title
+ * shows it on hover), drawn so that a long one keeps its kind (`12D3`) and as much of its end as
+ * the cell holds: the rest (`.pt`) is cut from the left with an ellipsis (status-page.ts), so what
+ * gives way is what every libp2p id of a fleet shares (`KooW…`), and the end, which tells peers
+ * apart, stays. `<bdi>` keeps any id's own order inside the right-to-left cut.
+ */
 function peerLabel(peer: string): string {
-  return esc(peer);
+  if (peer.length < LONG_ID) return esc(peer);
+  return `<span class="pid"><span class="pk">${esc(peer.slice(0, ID_HEAD))}</span><span class="pt"><bdi>${esc(peer.slice(ID_HEAD))}</bdi></span></span>`;
+}
+
+/** ` title="<id>"` for an id that may not be shown whole (the whole one on hover), else nothing. */
+function titled(peer: string): string {
+  return peer.length < LONG_ID ? "" : ` title="${esc(peer)}"`;
+}
+
+/** Ids this long may not fit their cell; the first ID_HEAD characters say their kind (`12D3`, `Qm…`). */
+const LONG_ID = 20;
+const ID_HEAD = 4;
+
+/** `1 name`, `2 names`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

@@ -21,6 +21,8 @@ test("peer label - the test helper's real libp2p ids parse as Ed25519 keys", () 
 test("peer label - the suffix grows until every peer of the fleet reads differently", () => {
   assert.equal(distinctSuffixLength(["12D3KooWaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaxyz123", "12D3KooWbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbxyz123"]), 7);
   assert.equal(distinctSuffixLength(["P1", "P2"]), 6, "short ids: the minimum");
+  const twice = "12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK";
+  assert.equal(distinctSuffixLength([twice, twice]), 6, "the same id twice (a row and its silence) counts once");
   const fleet = [...realLibp2pIds(200), ...libp2pIds(2_000)];
   const n = distinctSuffixLength(fleet);
   assert.equal(new Set(fleet.map((p) => peerLabel(p, n))).size, 2_200, `${n} characters tell 2,200 peers apart`);
