@@ -114,10 +114,12 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
       const wait = start + nextTick(start, everyMs, Date.now()) * everyMs - Date.now();
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
-    // The last publish gets what is left of the stop budget to be confirmed (and printed).
-    const last = new AbortController();
-    await Promise.race([confirmed, sleep(DRAIN_WAIT_MS, undefined, { signal: last.signal }).catch(() => undefined)]);
-    last.abort();
+    // The last publish gets a moment to be confirmed (and printed); while the link is down it cannot be.
+    if (link.up) {
+      const last = new AbortController();
+      await Promise.race([confirmed, sleep(DRAIN_WAIT_MS, undefined, { signal: last.signal }).catch(() => undefined)]);
+      last.abort();
+    }
   } finally {
     signal.cancel();
     link.stop();
