@@ -17,6 +17,13 @@ import { cleanup, client, natsServer, publishMetric, startMonitor, waitUntil } f
 
 const skip = !hasChromium() && "install Debian's chromium (apt-get install chromium)";
 
+/** Where an element or a character is drawn (a DOMRect, as far as this test reads it). */
+interface Box {
+  left: number;
+  right: number;
+  width: number;
+}
+
 test("page - 20 libp2p ids, a silence and a disruption at 1400 x 1000: ends of ids, whole ids on hover and copy, the badge shown, nothing overflows", {
   skip,
 }, async (t) => {
@@ -56,24 +63,28 @@ test("page - 20 libp2p ids, a silence and a disruption at 1400 x 1000: ends of i
 
   for (const peer of [peers[0]!, silenced, peers[19]!]) {
     const header = page.locator(`[data-peer="${peer}"] [role=rowheader]`);
-    const seen = await header.evaluate((cell, id) => {
+    // In the page: DOM types are not in the tests' compiler settings, hence the `any`s.
+    // biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
+    const seen = await header.evaluate((cell: any, id: string) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
+      const page = globalThis as any;
       const box = cell.getBoundingClientRect();
-      const text = cell.querySelector(".pid")!;
+      const text = cell.querySelector(".pid");
       // Where the id's characters are drawn: its end must be inside the cell, the shared middle not.
       const charBox = (i: number) => {
-        const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+        const walker = page.document.createTreeWalker(text, page.NodeFilter.SHOW_TEXT);
         let at = i;
         let node = walker.nextNode();
         while (node && at >= (node.textContent ?? "").length) {
           at -= (node.textContent ?? "").length;
           node = walker.nextNode();
         }
-        const range = document.createRange();
-        range.setStart(node!, at);
-        range.setEnd(node!, at + 1);
-        return range.getBoundingClientRect();
+        const range = page.document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + 1);
+        return range.getBoundingClientRect() as Box;
       };
-      const inside = (r: DOMRect) => r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+      const inside = (r: Box) => r.width > 0 && r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
       const badge = cell.querySelector(".muted")?.getBoundingClientRect();
       return {
         text: text.textContent,
