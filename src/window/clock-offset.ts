@@ -17,6 +17,11 @@
 
 /** Samples kept per peer: the median of 7 ignores up to 3 outliers. */
 const SAMPLES = 7;
+/**
+ * A metric with `l` gives the offset exactly: one sample a second per peer is plenty, and a busy
+ * peer's metrics cost a map lookup and a comparison, not a median each.
+ */
+const SAMPLE_EVERY_MS = 1_000;
 /** Metric names remembered per peer for its rhythm: IPFS Cluster sends a handful. */
 const NAMES_PER_PEER = 8;
 
@@ -33,26 +38,26 @@ class PeerRecord {
   readonly samples: number[] = [];
   next = 0;
   expiredOnArrival = 0;
-  /** Name -> when its previous metric with `e` arrived, ms. */
-  readonly lastArrival = new Map<string, number>();
+  /** The median of the samples (kept as they come), undefined before the first. */
+  estimate: number | undefined;
+  /** When the last sample from a metric with `l` was taken, ms. */
+  sampledAt = -Infinity;
+  /** Name -> when its previous metric with only `e` arrived, ms (created on the first such metric). */
+  lastArrival: Map<string, number> | undefined;
 
   add(sample: number): void {
     if (this.samples.length < SAMPLES) this.samples.push(sample);
     else this.samples[this.next] = sample;
     this.next = (this.next + 1) % SAMPLES;
-  }
-
-  get estimate(): number | undefined {
-    if (this.samples.length === 0) return undefined;
     const sorted = [...this.samples].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)];
+    this.estimate = sorted[Math.floor((sorted.length - 1) / 2)];
   }
 }
 
 export class PeerClocks {
   private readonly peers = new Map<string, PeerRecord>();
 
-  /** `maxPeers`: peers remembered at most; the one heard of least recently is forgotten first. */
+  /** `maxPeers`: peers remembered at most; past it the one first heard of is forgotten. */
   constructor(private readonly maxPeers: number) {}
 
   get size(): number {
@@ -65,11 +70,16 @@ export class PeerClocks {
    */
   observe(peer: string, name: string, expireMs: number, ttlMs: number | undefined, atMs: number): void {
     const r = this.record(peer);
-    const previous = r.lastArrival.get(name);
-    if (previous === undefined && r.lastArrival.size >= NAMES_PER_PEER) r.lastArrival.delete(r.lastArrival.keys().next().value!);
-    r.lastArrival.set(name, atMs);
     const lead = expireMs - atMs;
-    if (ttlMs !== undefined) return r.add(lead - ttlMs);
+    if (ttlMs !== undefined) {
+      if (atMs - r.sampledAt < SAMPLE_EVERY_MS) return;
+      r.sampledAt = atMs;
+      return r.add(lead - ttlMs);
+    }
+    const arrivals = (r.lastArrival ??= new Map());
+    const previous = arrivals.get(name);
+    if (previous === undefined && arrivals.size >= NAMES_PER_PEER) arrivals.delete(arrivals.keys().next().value!);
+    arrivals.set(name, atMs);
     if (previous !== undefined && atMs > previous) return r.add(lead - 2 * (atMs - previous));
     if (lead < 0) r.add(lead);
   }
@@ -112,13 +122,10 @@ export class PeerClocks {
 
   private record(peer: string): PeerRecord {
     let r = this.peers.get(peer);
-    if (r) {
-      // Re-inserted: the Map's order is then least recently heard of first.
-      this.peers.delete(peer);
-    } else {
-      r = new PeerRecord();
-      if (this.peers.size >= this.maxPeers) this.peers.delete(this.peers.keys().next().value!);
-    }
+    if (r) return r;
+    r = new PeerRecord();
+    // The Map keeps insertion order: the peer first heard of goes (it comes back, as new, if it still sends).
+    if (this.peers.size >= this.maxPeers) this.peers.delete(this.peers.keys().next().value!);
     this.peers.set(peer, r);
     return r;
   }

@@ -136,12 +136,18 @@ test("clock offsets - before a rhythm, only a metric that arrived expired counts
   assert.equal(clocks.offsetOf("B"), -5_000);
 });
 
-test("clock offsets - peers beyond the limit: the one heard of least recently is forgotten", () => {
+test("clock offsets - peers beyond the limit: the one first heard of is forgotten", () => {
   const clocks = new PeerClocks(2);
   clocks.observe("A", "n", 0, 0, 10);
   clocks.observe("B", "n", 0, 0, 10);
-  clocks.observe("A", "n", 0, 0, 20);
   clocks.observe("C", "n", 0, 0, 10);
-  assert.equal(clocks.offsetOf("B"), undefined);
+  assert.equal(clocks.offsetOf("A"), undefined);
   assert.equal(clocks.size, 2);
+});
+
+test("clock offsets - a metric with l gives one sample a second per peer", () => {
+  const clocks = new PeerClocks(10);
+  clocks.observe("P", "ping", 1_000 + 30_000 - 5_000, 30_000, 1_000);
+  clocks.observe("P", "ping", 1_500 + 30_000 + 9_000, 30_000, 1_500);
+  assert.equal(clocks.offsetOf("P"), -5_000, "the second, half a second later, is not taken");
 });
