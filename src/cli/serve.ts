@@ -53,7 +53,10 @@ export async function serve(config: MonitorConfig, options: ServeOptions): Promi
   await monitor.stop();
   await stopLocal();
   signals.release();
-  log.flush();
+  // Stopped: the process ends now. A connection closed while it reconnected can leave the NATS
+  // client's reconnect timer behind, which would hold the process up to a second longer.
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
+  process.exit();
 }
 
 /**

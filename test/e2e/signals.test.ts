@@ -64,6 +64,7 @@ test("signals - serve exits within 1 s of SIGINT with NATS up, and during a NATS
   await server.kill();
   await down.waitForOutput(/connection to NATS impaired/, "stderr");
   const whileDown = await stopTimed(down, "SIGINT");
+  t.diagnostic(`serve exited ${whileUp.ms.toFixed(0)} ms after SIGINT with NATS up, ${whileDown.ms.toFixed(0)} ms during the outage`);
   assert.equal(whileDown.code, 0, down.stderr);
   assert.ok(whileDown.ms < BUDGET_MS, `NATS down: exited ${whileDown.ms.toFixed(0)} ms after SIGINT`);
   assert.match(down.stderr, /stopped while cut off from NATS/);

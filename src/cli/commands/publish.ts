@@ -88,7 +88,8 @@ const MEMBERSHIP_CHECK_MS = 1_000;
  */
 async function warnUnlessMember(s: Session, peer: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMBERSHIP_CHECK_MS)));
+  // Unref'd: a command stopped meanwhile does not wait for it.
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMBERSHIP_CHECK_MS).unref()));
   const reading = await Promise.race([s.client.peersets.read().catch(() => undefined), late]);
   clearTimeout(timer);
   if (reading?.type !== "current" || reading.peerset.peers.includes(peer)) return;

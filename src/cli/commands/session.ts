@@ -54,7 +54,7 @@ export async function withSession<T>(
 /** How long closing a command's connection waits for the server to take what was published, ms. */
 export const DRAIN_WAIT_MS = 300;
 /** A command that was asked to stop exits after this long whatever it waits for, ms. */
-export const SIGNAL_EXIT_MS = 800;
+export const SIGNAL_EXIT_MS = 700;
 
 /**
  * Drains `nc` (what was published reaches the server) for at most DRAIN_WAIT_MS, then closes it:
