@@ -47,7 +47,7 @@ export interface MonitorConfig {
   windowCapacity: number;
   /**
    * Windows tracked at most; a metric that would open one more is rejected (`over_limit`) and
-   * logged. @default 2000000 (about 11 GiB of heap at 5.6 KiB each: set it to what the host holds)
+   * logged. @default 2000000 (about 5 GiB at 2.5 KiB each under load: size it with the memory, deploy/README.md)
    */
   maxWindows: number;
   /** Distinct metric names tracked at most (same). @default 1000 (IPFS Cluster uses a handful) */

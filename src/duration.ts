@@ -35,6 +35,14 @@ export function formatDuration(ms: number): string {
   return sign + (h ? `${h}h` : "") + (m ? `${m}m` : "") + (s || (!h && !m) ? `${s}s` : "");
 }
 
+/** formatDuration with whole days in front from a day on, as operators write long spans: 3456000000 -> "40d", 90000000 -> "1d1h". */
+export function formatDays(ms: number): string {
+  const days = Math.floor(Math.abs(ms) / 86_400_000);
+  if (!Number.isFinite(ms) || days === 0) return formatDuration(ms);
+  const rest = Math.abs(ms) - days * 86_400_000;
+  return `${ms < 0 ? "-" : ""}${days}d${rest >= 100 ? formatDuration(rest) : ""}`;
+}
+
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }

@@ -53,7 +53,7 @@ export interface Ground {
 
 export interface Parts {
   /** Shared with the HTTP readiness probe: set once `stop()` was called. */
-  life: { stopping: boolean };
+  life: { stopping: boolean; connected: boolean };
   /** The windows' units: registry and router, views, health, disruptions, history. */
   units: WindowUnits;
   /** Alerts and suspicion on their way to the bus. */
@@ -153,16 +153,18 @@ export function followMonitorHistory(g: Ground, units: WindowUnits, logged: bool
   return followHistory({ nc, clock, subjects, owns: g.ownership.owns, retentionMs: config.alertRetentionMs, index: units.history, logged, log });
 }
 
-/** The link probe and the connection's events tell the health unit and the road out how the bus is. */
-export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"]): void {
+/** The link probe and the connection's events tell the health unit, the road out and `life` how the bus is. */
+export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"], life: Parts["life"]): void {
   probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
   watchConnection(g.nc, g.root.child({ component: "connection" }), {
     disconnected: () => {
+      life.connected = false;
       outgoing.disconnected();
       probe.disconnected();
       health.linkImpaired("disconnected");
     },
     reconnected: () => {
+      life.connected = true;
       probe.reconnected();
       health.linkRecovered("disconnected");
       outgoing.reconnected();
@@ -205,6 +207,7 @@ export function startQueries(g: Ground, units: WindowUnits, delivery: Delivery |
     rejectLogIntervalMs: config.rejectLogIntervalMs,
     queryStats: g.queryStats,
     delivery: () => delivery?.status(),
+    clocks: () => units.clocks.report(TUNING.clockPeersListed),
   });
 }
 
@@ -235,6 +238,7 @@ export function startHttp(
         silencesActive: () => controls.activeSilences(),
         alertsHeld: () => disruptions.held,
         disruptionsOpen: () => disruptions.report().map((d) => d.name),
+        clocks: () => units.clocks.report(TUNING.clockPeersListed),
         info: { shard: g.ownership.label, prefix: g.config.prefix, version: SERVICE_VERSION },
       }),
       delivery,
@@ -242,8 +246,8 @@ export function startHttp(
   });
 }
 
-/** The silences and disruptions the status page shows. */
-function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions"> {
+/** The silences, disruptions and skewed clocks the status page shows. */
+function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControls): Pick<StatusSnapshot, "silences" | "disruptions" | "clocks"> {
   const silences = controls.silences.active(g.clock.wallNow()).map((x) => ({
     id: x.id,
     peer: x.peer,
@@ -251,7 +255,7 @@ function operatorPanels(g: Ground, units: WindowUnits, controls: OperatorControl
     ...(x.name === undefined ? {} : { name: x.name }),
     ...(x.comment ? { comment: x.comment } : {}),
   }));
-  return { silences, disruptions: units.disruptions.report() };
+  return { silences, disruptions: units.disruptions.report(), clocks: units.clocks.report(TUNING.clockPeersListed) };
 }
 
 export function readinessOf(nc: NatsConnection, units: WindowUnits, stopping: boolean): Readiness {

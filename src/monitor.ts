@@ -26,7 +26,7 @@ import type { PeerSetMode } from "./bus/peerset-source.js";
 import { ownershipOf } from "./bus/ownership.js";
 import { SystemClock, type Clock } from "./clock.js";
 import { TUNING, type MonitorConfig } from "./config.js";
-import type { Readiness } from "./http/server.js";
+import { checkHttpAddress, type Readiness } from "./http/server.js";
 import { silentLogger, type Logger } from "./log.js";
 import {
   bounded,
@@ -68,6 +68,8 @@ export class Monitor {
   ) {}
 
   static async start(config: MonitorConfig, options: MonitorOptions = {}): Promise<Monitor> {
+    // Before connecting and restoring: a port in use is found in milliseconds, not after the restore.
+    if (config.http) await checkHttpAddress(config.http);
     const ownership = ownershipOf(config);
     const nc = await openConnection(config.nats, { name: `peermon-serve shard ${ownership.label}` });
     const ground: Ground = {
@@ -148,10 +150,10 @@ export class Monitor {
     http?.close();
     this.parts.units.stop();
     controls.stop();
-    if (this.nc.isClosed()) {
-      // Closed under it (a crash as far as the server knows): stop what still holds timers.
-      await bounded(this.clock, peerset.stop(), TUNING.stopStepMs);
-      return durable?.stop();
+    if (this.nc.isClosed() || !this.parts.life.connected) {
+      // Closed under it (a crash as far as the server knows), or cut off from it: nothing more can
+      // reach the server, so nothing waits for it; stop what still holds timers, and close.
+      return this.stopCutOff();
     }
     // Each step is bounded: a monitor whose server is gone must still stop.
     await bounded(this.clock, service.stop(), TUNING.stopStepMs);
@@ -166,6 +168,28 @@ export class Monitor {
     // drain() can resolve while a reconnect loop still runs (server gone): close for good.
     if (!this.nc.isClosed()) await this.nc.close();
     log.info({}, "peermon monitor stopped");
+  }
+
+  /**
+   * Stops without the server (the connection closed, or down: a stop must not wait for it). What
+   * the server has not confirmed stays unconfirmed: another replica, or this one restarted, takes
+   * over from the alert log and the last checkpoint.
+   */
+  private async stopCutOff(): Promise<void> {
+    const { outgoing, peerset, durable, log, delivery } = this.parts;
+    const wasConnected = !this.nc.isClosed();
+    if (wasConnected) await this.nc.close();
+    await Promise.all([
+      bounded(this.clock, peerset.stop(), TUNING.stopStepMs),
+      bounded(this.clock, delivery?.stop() ?? Promise.resolve(), TUNING.stopStepMs),
+      durable?.stop(),
+    ]);
+    if (wasConnected) {
+      log.warn(
+        { pending: outgoing.outbox.waiting },
+        "stopped while cut off from NATS: no last checkpoint, and alerts or events not yet confirmed are left to the alert log's next writer",
+      );
+    }
   }
 
   /** The stages, in order: each builds one part from the ones before it. */
@@ -199,9 +223,9 @@ export class Monitor {
     const history = await followMonitorHistory(g, units, outgoing.logged);
     const service = await startQueries(g, units, delivery, controls);
     const durable = restored && config.durableWindows ? startDurableWindows(g, units, restored) : undefined;
-    watchLink(g, outgoing, probe, units.health);
+    const life = { stopping: false, connected: true };
+    watchLink(g, outgoing, probe, units.health, life);
     await nc.flush();
-    const life = { stopping: false };
     const http = config.http ? await startHttp(g, config.http, units, life, delivery, controls) : undefined;
     const alerts = outgoing.logged ? "alert stream" : "core";
     const where = { servers: nc.getServer(), shard: g.ownership.label, peerset: peerset.mode, alerts, subjects: metrics.subjects };

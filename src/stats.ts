@@ -25,6 +25,11 @@ export class MonitorStats {
    * metrics that the replay had already overtaken): dropped, so that a window never goes back in time.
    */
   metricsStale = 0;
+  /**
+   * Valid metrics with only `e` that arrived already past it (their sender's clock is behind by
+   * more than their ttl): stored, but no sign of life (actors/clock-watch.ts).
+   */
+  metricsExpiredOnArrival = 0;
   /** Metric messages received per partition (partitioned subjects only): what a shard was sent. */
   readonly metricsByPartition: Record<number, number> = {};
   /** Rejected messages (metrics and peersets) by reason. */

@@ -35,6 +35,17 @@ export const TUNING = Object.freeze({
    * of peers never in one (`unknown_peer`): the last 10,000 departures, about 1 MB.
    */
   removedPeersRemembered: 10_000,
+  /**
+   * A peer's clock estimated this far off the monitor's, ms, is reported (status, the page,
+   * /metrics, a warning): past the estimate's own error (network delay, an informer's timer
+   * jitter: tens of ms) and past what NTP leaves (ms), yet well inside IPFS Cluster's 30 s ttl,
+   * of which a clock 5 s behind already eats a sixth.
+   */
+  clockSkewReportMs: 5_000,
+  /** Peers whose clock is estimated, at most (about 300 bytes each): the least recently heard of go first. */
+  clockPeersRemembered: 100_000,
+  /** Peers named in the clock report of status and the page (all are counted); /metrics has a gauge for each. */
+  clockPeersListed: 20,
   /** History forgets episodes the alert log no longer keeps this often, ms (a pass over the pairs with history). */
   historyPruneMs: 600_000,
   /**

@@ -3,7 +3,8 @@
  * visible. Each is counted by reason — its peer left the peerset and still publishes
  * (`removed_peer`), or was never in a peerset this monitor applied (`unknown_peer`) — and logged at
  * a rate limit, naming the peer. The peers that left are remembered (a bounded number, oldest
- * forgotten first) to tell the two apart.
+ * forgotten first) to tell the two apart; per metric name, the last few peers whose metrics were
+ * ignored are remembered too, so that `latest` can say who sent a name nobody in the peerset sends.
  */
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { IgnoreReason, MonitorStats } from "../stats.js";
@@ -20,6 +21,10 @@ export interface IgnoredMetricsOptions {
 
 /** Log lines per interval: a few peers named, then a count of the rest. */
 const LOG_BURST = 3;
+/** Ignored peers remembered per metric name: the last few, named by `latest`. */
+const SENDERS_PER_NAME = 5;
+/** Metric names remembered with their ignored peers, at most: the least recently ignored go first. */
+const NAMES_WITH_SENDERS = 1_000;
 
 const HINTS: Record<IgnoreReason, string> = {
   removed_peer: "ignored a metric of a peer that left the peerset: it still publishes; stop its informer, or add it back with `peermon peerset add <peer>`",
@@ -29,6 +34,8 @@ const HINTS: Record<IgnoreReason, string> = {
 export class IgnoredMetrics {
   /** Peers that left the peerset, oldest departure first (a Set keeps insertion order). */
   private readonly removed = new Set<string>();
+  /** Metric name -> the last peers outside the peerset that sent it, newest last. */
+  private readonly senders = new Map<string, string[]>();
   private readonly log: RateLimitedLog;
 
   constructor(private readonly o: IgnoredMetricsOptions) {
@@ -59,5 +66,25 @@ export class IgnoredMetrics {
     stats.metricsIgnored++;
     stats.ignored[reason]++;
     this.log.note({ name, peer, reason, ignored: stats.metricsIgnored }, HINTS[reason]);
+    this.noteSender(name, peer);
+  }
+
+  /** The last few peers outside the peerset whose metrics of `name` were ignored (some may be members by now). */
+  sendersOf(name: string): readonly string[] {
+    return this.senders.get(name) ?? [];
+  }
+
+  private noteSender(name: string, peer: string): void {
+    const peers = this.senders.get(name);
+    if (peers?.[peers.length - 1] === peer) return; // the common case: the same peer again
+    if (!peers) {
+      if (this.senders.size >= NAMES_WITH_SENDERS) this.senders.delete(this.senders.keys().next().value!);
+      this.senders.set(name, [peer]);
+      return;
+    }
+    const at = peers.indexOf(peer);
+    if (at >= 0) peers.splice(at, 1);
+    peers.push(peer);
+    if (peers.length > SENDERS_PER_NAME) peers.shift();
   }
 }

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import type { LinkReport, SelfOutageGuard } from "../window/self-outage.js";
+import { RESTORING, type LinkReport, type SelfOutageGuard } from "../window/self-outage.js";
 import { GraceNotice } from "./grace-notice.js";
 
 /** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
@@ -29,9 +29,6 @@ export interface SelfHealthOptions<W> {
   /** Look at `w` again at `at`. */
   recheck(w: W, at: number): void;
 }
-
-/** The guard's reason while windows are restored. */
-const RESTORING = "restoring";
 
 export class SelfHealth<W> {
   private readonly conviction: Conviction<W>;

@@ -13,6 +13,7 @@ import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { msToNs } from "../window/deadline.js";
 import type { WallStep } from "../wall-clock.js";
+import type { ClockWatch } from "./clock-watch.js";
 import type { IgnoredMetrics } from "./ignored-metrics.js";
 import type { MuteScope } from "./muter.js";
 import type { Outbox } from "./outbox.js";
@@ -40,6 +41,8 @@ export interface SupervisorParts {
   health: SelfHealth<TrackedWindow>;
   suspicion: Suspicion | undefined;
   outsiders: IgnoredMetrics;
+  /** Peers' clocks: an `e`-only metric that arrives already past its deadline is no sign of life. */
+  clocks: ClockWatch;
   /** The one road out: a freed window's untaken emissions go with it. */
   outbox: Outbox;
   machine: WindowMachine;
@@ -95,17 +98,19 @@ export class Supervisor {
    * Stores a checked metric received at `receivedAtMs` (default: now; a replayed metric carries
    * the time the server stored it); false when it was not stored: its peer is outside the known
    * peerset (ignored), a new window would pass the limits on windows or names (`over_limit`), or
-   * it is older than the window's newest metric (stale).
+   * it is older than the window's newest metric (stale). A valid metric with only `e` that
+   * arrived already past it is stored, but is no sign of life (the clock watch counts it): it
+   * neither resolves an alert nor re-arms the deadline, and `latest` leaves its window out.
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
-    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
-    if (!w) return false;
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
+    const w = this.o.windows.get(m.n, m.p) ?? this.create(m, now + wallOffset);
+    if (!w) return false;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
@@ -115,7 +120,8 @@ export class Supervisor {
     }
     w.metrics.add(m, at);
     this.o.stats.metricsStored++;
-    if (!m.d) return true;
+    w.arrivedExpired = m.d ? this.o.clocks.expiredOnArrival(m, now, wallOffset) : false;
+    if (!m.d || w.arrivedExpired) return true;
     w.arm(m, now, wallOffset); // its machine hears of the valid metric
     const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
     if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
@@ -129,6 +135,7 @@ export class Supervisor {
     this.peerset = next;
     this.peersetId = ps.id;
     this.o.outsiders.peersetChanged(previous, next);
+    for (const peer of previous ?? []) if (!next.has(peer)) this.o.clocks.forget(peer);
     this.o.stats.peersetsApplied++;
     // With a previous peerset only the peers that left can have windows to free.
     const doomed = this.o.windows.notIn(next, previous && [...previous].filter((p) => !next.has(p)));
@@ -176,7 +183,7 @@ export class Supervisor {
    * The window of `m`'s (name, peer), made within the limits (undefined and counted as
    * `over_limit` when they forbid it); an episode the alert log had open for it is reopened.
    */
-  private create(m: WireMetric): TrackedWindow | undefined {
+  private create(m: WireMetric, atWallMs: number): TrackedWindow | undefined {
     const { windows, settings, stats } = this.o;
     if (windows.size >= settings.maxWindows || (!windows.hasName(m.n) && windows.nameCount >= settings.maxNames)) {
       stats.rejected.over_limit++;
@@ -189,6 +196,7 @@ export class Supervisor {
     const key = `${m.n}\u0000${m.p}`;
     const reopened = this.reopening.get(key);
     const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
+    w.sinceMs = atWallMs;
     this.o.suspicion?.arm(w);
     windows.add(w);
     stats.windowsCreated++;

@@ -41,8 +41,19 @@ export class TrackedWindow implements Wakeable {
   armedAt = Number.NaN;
   /** The deadline came from `e` (the sender's wall clock): it moves when the wall clock is stepped. */
   deadlineOnWall = false;
+  /**
+   * The newest metric is valid with only `e` and arrived already past it (its sender's clock is
+   * behind): no sign of life, so `deadline` is still the one before it, and `latest` leaves it out.
+   */
+  arrivedExpired = false;
   /** Set once the window was freed (peer removed); late events then do nothing. */
   freed = false;
+  /**
+   * When the window was made, Unix ms on the wall clock: the peer's first metric of this name since
+   * it joined, or since this monitor started (a restored window: its oldest restored metric). A
+   * history's span starts no earlier, unless an episode of the alert log does.
+   */
+  sinceMs = Number.NaN;
   /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
   detector: Detector | undefined;
   readonly metrics: MetricWindow;

@@ -1,7 +1,9 @@
 /**
  * WindowRegistry: every tracked window, by metric name then peer, with the count and, per name,
  * the windows sorted by peer (kept until a window of that name is added or removed, so that a
- * `latest` query does not sort thousands of peers each time).
+ * `latest` query does not sort thousands of peers each time). It remembers the names that ever had
+ * a window, after their windows are gone (a PeerSet change): `latest` of such a name is `[]`, not
+ * the 404 of a typo.
  */
 import type { TrackedWindow } from "./tracked-window.js";
 
@@ -10,8 +12,13 @@ class NameWindows {
   sorted: TrackedWindow[] | undefined;
 }
 
+/** Names remembered after their windows are gone, at most: the oldest are forgotten first. */
+const SEEN_NAMES = 10_000;
+
 export class WindowRegistry {
   private readonly byName = new Map<string, NameWindows>();
+  /** Names that had windows and have none now, oldest first (a Set keeps insertion order). */
+  private readonly gone = new Set<string>();
   private total = 0;
 
   get size(): number {
@@ -24,6 +31,11 @@ export class WindowRegistry {
 
   hasName(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  /** True when `name` has windows, or had some (not forgotten since). */
+  wasSeen(name: string): boolean {
+    return this.byName.has(name) || this.gone.has(name);
   }
 
   /** Windows of `name`. */
@@ -40,6 +52,7 @@ export class WindowRegistry {
     if (!forName) {
       forName = new NameWindows();
       this.byName.set(w.name, forName);
+      this.gone.delete(w.name);
     }
     forName.byPeer.set(w.peer, w);
     forName.sorted = undefined;
@@ -52,7 +65,11 @@ export class WindowRegistry {
     if (!forName?.byPeer.delete(w.peer)) return;
     forName.sorted = undefined;
     this.total--;
-    if (forName.byPeer.size === 0) this.byName.delete(w.name);
+    if (forName.byPeer.size === 0) {
+      this.byName.delete(w.name);
+      this.gone.add(w.name);
+      if (this.gone.size > SEEN_NAMES) this.gone.delete(this.gone.values().next().value!);
+    }
   }
 
   names(): string[] {

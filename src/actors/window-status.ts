@@ -4,6 +4,7 @@
  */
 import type { LinkReport } from "../window/self-outage.js";
 import type { WindowState } from "./window-machine.js";
+import type { ClockReport } from "./clock-watch.js";
 
 export interface PeerStatus {
   peer: string;
@@ -16,10 +17,18 @@ export interface PeerStatus {
   silentForMs: number;
   /** Announced suspect by early suspicion (later than its rhythm explains); omitted when not. */
   suspect?: true;
+  /** Healthy, but past its deadline (a grace holds the judgement) or arrived expired: not in `latest`. */
+  overdue?: true;
 }
 
+/**
+ * Windows per state as operators see them: the machine's states, except that healthy windows
+ * `latest` leaves out for being past their deadline are `overdue` (present only when some are).
+ */
+export type StatusCounts = Record<WindowState, number> & { overdue?: number };
+
 export interface NameStatus {
-  counts: Record<WindowState, number>;
+  counts: StatusCounts;
   /** Peerset members with no window of this name: how many, and the first of them, sorted. */
   neverSeen: { count: number; peers: string[] };
   /** Up to the snapshot's `perName` peers, troubled first. */
@@ -82,4 +91,6 @@ export interface StatusSnapshot {
   silences?: SilenceStatus[];
   /** Open disruptions: set by the wiring; absent where disruption mode does not exist. */
   disruptions?: DisruptionStatus[];
+  /** Peers whose clock is off: set by the wiring. */
+  clocks?: ClockReport;
 }

@@ -13,6 +13,7 @@ import type { DetectorFactory } from "../window/detectors/detector.js";
 import { isLate } from "../window/disruption.js";
 import { EpisodeIndex } from "../window/history.js";
 import { AlertFactory } from "./alert-factory.js";
+import { ClockWatch } from "./clock-watch.js";
 import { Disruptions } from "./disruptions.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type Muter } from "./muter.js";
@@ -42,6 +43,8 @@ export interface WindowUnits {
   disruptions: Disruptions<TrackedWindow>;
   /** Failure history: episodes per (name, peer), fed from the alert log (bus/history-feed.ts). */
   history: EpisodeIndex;
+  /** Peers' clocks: `e`-only metrics that arrive expired, and each peer's estimated offset. */
+  clocks: ClockWatch;
   stats: MonitorStats;
   stop(): void;
 }
@@ -71,6 +74,15 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     suspicion,
     repeatIntervalMs: o.repeatIntervalMs,
   });
+  const outsiders = new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered });
+  const clocks = new ClockWatch({
+    stats,
+    log,
+    logIntervalMs: o.rejectLogIntervalMs,
+    now: () => clock.now(),
+    thresholdMs: TUNING.clockSkewReportMs,
+    maxPeers: TUNING.clockPeersRemembered,
+  });
   const supervisor: Supervisor = new Supervisor({
     settings: o,
     clock,
@@ -80,7 +92,8 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     scheduler,
     health,
     suspicion,
-    outsiders: new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered }),
+    outsiders,
+    clocks,
     outbox: o.outbox,
     machine: provideMachine(alerts, o.muter ?? NO_MUTER, o.repeatIntervalMs, () => clock.wallNow()),
     effects: effects.run,
@@ -92,6 +105,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     () => supervisor.members,
     (now) => health.linkReport(now),
     history,
+    (name) => outsiders.sendersOf(name),
   );
   return {
     supervisor,
@@ -99,6 +113,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     health,
     disruptions,
     history,
+    clocks,
     stats,
     stop: () => {
       disruptions.stop();

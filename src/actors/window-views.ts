@@ -14,12 +14,11 @@ import { summarize, type EpisodeIndex } from "../window/history.js";
 import type { LinkReport } from "../window/self-outage.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WindowRegistry } from "./window-registry.js";
+import { NeverSeen } from "./never-seen.js";
 import { WINDOW_STATES, type WindowState } from "./window-machine.js";
-import type { HistoryStatus, PairHistoryStatus, PeerStatus, StatusSnapshot } from "./window-status.js";
+import type { HistoryStatus, PairHistoryStatus, PeerStatus, StatusCounts, StatusSnapshot } from "./window-status.js";
 
 const SEVERITY: Record<WindowState, number> = { alerted: 0, expired: 1, healthy: 2 };
-/** Members looked at, at most, to list never-seen peers in one call (status, page): a few ms. */
-const NEVER_SEEN_SCAN_BUDGET = 200_000;
 const NS_PER_MS = 1_000_000n;
 
 export interface LatestOptions {
@@ -28,7 +27,7 @@ export interface LatestOptions {
 }
 
 export class WindowViews {
-  private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
+  private readonly silent: NeverSeen;
 
   constructor(
     private readonly windows: WindowRegistry,
@@ -38,7 +37,11 @@ export class WindowViews {
     private readonly link: (now: number) => LinkReport,
     /** Failure episodes per (name, peer), fed from the alert log. */
     private readonly episodes: EpisodeIndex,
-  ) {}
+    /** The last peers outside the peerset whose metrics of a name were ignored. */
+    private readonly ignoredSenders: (name: string) => readonly string[] = () => [],
+  ) {
+    this.silent = new NeverSeen(windows, peerset);
+  }
 
   /** Windows tracked. */
   get windowCount(): number {
@@ -81,6 +84,17 @@ export class WindowViews {
     return this.windows.names();
   }
 
+  /** True when `name` has windows or had some (a PeerSet change may have freed them all): not a typo. */
+  isKnownName(name: string): boolean {
+    return this.windows.wasSeen(name);
+  }
+
+  /** Peers outside the current peerset that sent `name` lately: their metrics were ignored. */
+  nonMembersSending(name: string): string[] {
+    const members = this.peerset();
+    return this.ignoredSenders(name).filter((p) => !members?.has(p));
+  }
+
   /** Each metric name with its windows' storage, read in place: what checkpoints and transfers to a sibling copy. */
   *metricWindows(): IterableIterator<[name: string, windows: IterableIterator<MetricWindow>]> {
     for (const [name, byPeer] of this.windows.byNames()) yield [name, storageOf(byPeer.values())];
@@ -94,6 +108,19 @@ export class WindowViews {
       for (const w of byPeer.values()) counts[w.state]++;
       out[name] = counts;
     }
+    return out;
+  }
+
+  /**
+   * Windows per state as `status` shows them, per metric name: the machine's states, except that a
+   * healthy window that `latest` leaves out because its valid metric is past its deadline — during
+   * a grace, or while the round trip that convicts it is out, or that arrived expired — is
+   * `overdue` (present only when some are), not healthy.
+   */
+  statusCounts(): Record<string, StatusCounts> {
+    const now = this.clock.now();
+    const out: Record<string, StatusCounts> = {};
+    for (const [name, byPeer] of this.windows.byNames()) out[name] = countStates(byPeer.values(), now);
     return out;
   }
 
@@ -113,49 +140,22 @@ export class WindowViews {
    * a peer that never reported the name (not alerted: it may not have started yet).
    */
   isNeverSeen(name: string, peer: string): boolean {
-    const members = this.peerset();
-    return members !== undefined && members.has(peer) && this.windows.hasName(name) && !this.windows.get(name, peer);
+    return this.silent.isNeverSeen(name, peer);
   }
 
   /** The never-seen peers of `name`, sorted (none before a peerset is known, or for an unknown name). */
   neverSeen(name: string): string[] {
-    return this.neverSeenOf(name, Infinity, { left: Infinity }).peers;
+    return this.silent.neverSeen(name);
   }
 
-  /** Per name: how many peers were never seen, and the first `listed` of them. */
-  neverSeenSummary(listed: number): Record<string, { count: number; peers: string[] }> {
-    const out: Record<string, { count: number; peers: string[] }> = {};
-    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
-    for (const name of this.windows.names()) out[name] = this.neverSeenOf(name, listed, budget);
-    return out;
+  /** Per name: how many peers were never seen, and the first `listed` of them (`total` over all names). */
+  neverSeenSummary(listed: number, total = Infinity): Record<string, { count: number; peers: string[] }> {
+    return this.silent.summary(listed, total);
   }
 
-  /**
-   * How many members never reported `name`, and the first `listed` of them in peer order. The
-   * count is exact and cheap: once a peerset is known every window is a member's (the others are
-   * freed and their metrics ignored), so it is the members minus the name's windows. The list
-   * walks the sorted members, sharing `budget` (members looked at) with the other names of the
-   * same call, so that 1,000 names x 10,000 peers cannot stall the event loop; past it a list is
-   * cut short (the count still says how many).
-   */
-  private neverSeenOf(name: string, listed: number, budget: { left: number }): { count: number; peers: string[] } {
-    const members = this.sortedMembers();
-    const windows = this.windows.countOf(name);
-    if (!members || windows === 0) return { count: 0, peers: [] };
-    const count = Math.max(0, members.length - windows);
-    const peers: string[] = [];
-    for (let i = 0; i < members.length && peers.length < Math.min(listed, count) && budget.left > 0; i++, budget.left--) {
-      if (!this.windows.get(name, members[i]!)) peers.push(members[i]!);
-    }
-    return { count, peers };
-  }
-
-  /** The peerset's members, sorted (once per peerset), or undefined before one is known. */
-  private sortedMembers(): readonly string[] | undefined {
-    const members = this.peerset();
-    if (!members) return undefined;
-    if (this.membersSorted?.of !== members) this.membersSorted = { of: members, list: [...members].sort() };
-    return this.membersSorted.list;
+  /** Members with no window of any name: how many, and the first `listed`. */
+  silentMembers(listed: number): { count: number; peers: string[] } {
+    return this.silent.silentMembers(listed);
   }
 
   /**
@@ -169,7 +169,7 @@ export class WindowViews {
     const neverSeen = !w && this.isNeverSeen(name, peer);
     const all = this.episodes.episodes(name, peer);
     if (!w && !neverSeen && all.length === 0) return undefined;
-    const s = summarize(all, Math.floor(this.episodes.spanStart(name, peer, now)), now);
+    const s = summarize(all, Math.floor(this.spanStart(name, peer, w, now)), now);
     const received = w?.metrics.latestReceivedAt() ?? 0n;
     return {
       name,
@@ -191,18 +191,29 @@ export class WindowViews {
     const wall = this.clock.wallNow();
     const names: StatusSnapshot["names"] = {};
     const history: HistoryStatus = { sinceMs: this.episodes.coverageStart(wall), untilMs: wall, pairs: {} };
-    const budget = { left: NEVER_SEEN_SCAN_BUDGET };
+    const budget = this.silent.budget();
     for (const name of this.windows.names()) {
       const list = [...this.windows.sorted(name)].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]);
-      const counts = zeroCounts();
-      for (const w of list) counts[w.state]++;
+      const counts = countStates(list, now);
       const peers = list.slice(0, perName);
-      names[name] = { counts, neverSeen: this.neverSeenOf(name, perName, budget), peers: peers.map((w) => peerStatus(w, now, wall)) };
+      names[name] = { counts, neverSeen: this.silent.of(name, perName, budget), peers: peers.map((w) => peerStatus(w, now, wall)) };
       const pairs = this.pairHistories(name, peers, wall);
       if (pairs) history.pairs[name] = pairs;
     }
     const members = this.peerset();
     return { at: new Date(wall).toISOString(), link: this.link(now), windows: this.windows.size, peerset: members?.size ?? null, names, history };
+  }
+
+  /**
+   * Where the history of (name, peer) ending at `now` starts: the alert log's span for it, but not
+   * before the peer was in the fleet (its window's start), unless an episode the log keeps began
+   * earlier: availability is over the peer's own time, not the log's.
+   */
+  private spanStart(name: string, peer: string, w: TrackedWindow | undefined, now: number): number {
+    const span = this.episodes.spanStart(name, peer, now);
+    if (!w || Number.isNaN(w.sinceMs)) return span;
+    const firstEpisode = this.episodes.episodes(name, peer)[0]?.startMs ?? Infinity;
+    return Math.min(now, Math.max(span, Math.min(w.sinceMs, firstEpisode)));
   }
 
   /** The histories of `windows` (one name) that had episodes in their span (ending at `wall`); undefined when none did. */
@@ -211,7 +222,7 @@ export class WindowViews {
     for (const w of windows) {
       const all = this.episodes.episodes(name, w.peer);
       if (all.length === 0) continue;
-      const s = summarize(all, this.episodes.spanStart(name, w.peer, wall), wall);
+      const s = summarize(all, this.spanStart(name, w.peer, w, wall), wall);
       if (s.episodes.length === 0) continue;
       out ??= {};
       out[w.peer] = { sinceMs: s.sinceMs, availability: s.availability, flaps: s.flaps, episodes: s.episodes.map((e) => [e.startMs, e.endMs]) };
@@ -223,14 +234,33 @@ export class WindowViews {
   private fresh(name: string, options: LatestOptions): TrackedWindow[] {
     const now = this.clock.now();
     const excludeSuspects = options.excludeSuspects === true;
-    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+    return this.windows
+      .sorted(name)
+      .filter((w) => w.metrics.latestIsValid() && !w.arrivedExpired && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
+}
+
+/** Healthy per its machine, but left out of `latest`: its valid metric is past its deadline, or arrived so. */
+function isOverdue(w: TrackedWindow, now: number): boolean {
+  return w.state === "healthy" && w.metrics.latestIsValid() && (w.arrivedExpired || (!Number.isNaN(w.deadline) && !isFresh(w.deadline, now)));
+}
+
+function countStates(windows: Iterable<TrackedWindow>, now: number): StatusCounts {
+  const counts: StatusCounts = zeroCounts();
+  let overdue = 0;
+  for (const w of windows) {
+    if (isOverdue(w, now)) overdue++;
+    else counts[w.state]++;
+  }
+  if (overdue > 0) counts.overdue = overdue;
+  return counts;
 }
 
 function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {
   return {
     peer: w.peer,
     state: w.state,
+    ...(isOverdue(w, now) ? { overdue: true as const } : {}),
     value: w.metrics.latest()?.value ?? "",
     valid: w.metrics.latestIsValid(),
     expiresInMs: Number.isNaN(w.deadline) ? null : Math.round(w.deadline - now),

@@ -4,6 +4,7 @@
  * `{"id", "name", "peer", "startsAt", "endsAt", "comment", "createdBy"}`, times in ISO 8601.
  * Pure: no I/O.
  */
+import { formatDays } from "../duration.js";
 import { UsageError } from "../errors.js";
 import { isValidToken } from "./subjects.js";
 import type { Silence } from "./types.js";
@@ -34,7 +35,7 @@ export function newSilence(input: SilenceInput, id: string, nowMs: number): Sile
   }
   if (!Number.isFinite(input.forMs) || input.forMs <= 0 || input.forMs > MAX_SILENCE_MS) {
     throw new UsageError(
-      `invalid silence length ${input.forMs} ms: give a duration above 0 and at most 30 days (like 2h or 3d); ` +
+      `invalid silence length ${Number.isFinite(input.forMs) ? formatDays(input.forMs) : String(input.forMs)}: give a duration above 0 and at most 30 days (like 2h or 3d); ` +
         "a peer gone for longer belongs out of the peerset (`peermon peerset rm <peer>`)",
     );
   }

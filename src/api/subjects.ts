@@ -21,6 +21,12 @@ export const EXCLUDE_HEADER = "Peermon-Exclude";
  * metric's remaining validity (`t + l − now`, or `e − now` without `l`) without trusting its own clock.
  */
 export const NOW_HEADER = "Peermon-Now";
+/**
+ * Reply header of a `latest` answer that lists no metric while peers outside the peerset send the
+ * name: those peers (the last few), comma separated. Their metrics are ignored; this says so
+ * where the asker looks.
+ */
+export const NON_MEMBERS_HEADER = "Peermon-Non-Members";
 /** Whitespace, the token separator and the wildcards. */
 const FORBIDDEN = /[\s.*>]/;
 

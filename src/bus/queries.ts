@@ -10,7 +10,7 @@
 import { headers, type MsgHdrs, type NatsConnection, type Service, type ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { EXCLUDE_HEADER, NOW_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
+import { EXCLUDE_HEADER, NON_MEMBERS_HEADER, NOW_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
 import type { WindowViews } from "../actors/window-views.js";
 import type { MonitorStats } from "../stats.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -19,6 +19,7 @@ import { TUNING, type ShardSpec } from "../config.js";
 import type { Clock } from "../clock.js";
 import { msToNs } from "../window/deadline.js";
 import type { DeliveryStatus } from "../delivery/delivery.js";
+import type { ClockReport } from "../actors/clock-watch.js";
 import { gatherNames, isInbox } from "./names.js";
 import { outcomeOf, type QueryEndpoint, type QueryOutcome, type QueryStats } from "./query-stats.js";
 
@@ -51,6 +52,8 @@ export interface QueryServiceOptions {
   delivery: () => DeliveryStatus | undefined;
   /** Silences, open disruptions and held alerts, for `peermon status`. */
   operatorStatus?: () => Record<string, unknown>;
+  /** Peers whose clock is off, for `peermon status`. */
+  clocks?: () => ClockReport;
 }
 
 /** What a handler did: the outcome, or a promise of it for an answer given later (sharded names). */
@@ -67,13 +70,17 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     statsHandler: async () => ({
       ...o.metadata,
       windows: o.views.windowCount,
-      states: o.views.stateCounts(),
+      states: o.views.statusCounts(),
       suspects: o.views.suspectCounts(),
       peers: o.views.peerCount,
-      neverSeen: o.views.neverSeenSummary(TUNING.neverSeenListed),
+      // Every never-seen and silent member (`status --json` lists them all; the human output the first few),
+      // as many as half the server's max_payload holds at ~64 bytes a peer id.
+      neverSeen: o.views.neverSeenSummary(Infinity, listedInStats(o.nc)),
+      silentMembers: o.views.silentMembers(listedInStats(o.nc)),
       link: o.link(),
       delivery: o.delivery() ?? null,
       counters: o.stats.snapshot(),
+      clocks: o.clocks?.() ?? null,
       ...o.operatorStatus?.(),
     }),
   });
@@ -89,9 +96,11 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
         .some((v) => v.trim() === "suspect") === true;
     const now = stampNow(o.clock); // before the answer is built: every metric in it is fresh at `now`
     const reply = o.views.latestEncoded(name, { excludeSuspects });
-    // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
-    if (isEmptyList(reply) && !o.views.names().includes(name)) {
-      return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
+    if (isEmptyList(reply)) {
+      const outsiders = o.views.nonMembersSending(name);
+      // [] means "known, none fresh"; a name this monitor never saw is probably a typo, unless peers outside the peerset send it.
+      if (!o.views.isKnownName(name)) return fail(m, 404, unknownName(name, outsiders, o.views.peerCount));
+      if (outsiders.length > 0) now.headers.set(NON_MEMBERS_HEADER, outsiders.join(","));
     }
     const max = o.nc.info?.max_payload ?? Infinity;
     if (reply.length > max) {
@@ -163,11 +172,27 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
   return svc;
 }
 
+/** Peer ids a STATS reply names at most: half the server's max_payload at 64 bytes each (8 MB: 65,536). */
+function listedInStats(nc: NatsConnection): number {
+  return Math.floor((nc.info?.max_payload ?? 1024 * 1024) / 2 / 64);
+}
+
 /** Reply options with the `Peermon-Now` header: the wall clock that stamps `t`, in Unix ns. */
 function stampNow(clock: Clock): { headers: MsgHdrs } {
   const h = headers();
   h.set(NOW_HEADER, msToNs(clock.wallNow()).toString());
   return { headers: h };
+}
+
+/** The 404 of `latest` for a name this monitor never saw: a typo, or only peers outside the peerset send it. */
+function unknownName(name: string, outsiders: readonly string[], members: number | null): string {
+  if (outsiders.length === 0) return `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``;
+  const who = outsiders.join(", ");
+  return (
+    `no member of the peerset sent ${name}: ${who} sent it but ${outsiders.length === 1 ? "is" : "are"} not in the peerset ` +
+    `(${members ?? 0} peer${members === 1 ? "" : "s"}: \`peermon peerset show\`), so ${outsiders.length === 1 ? "its metrics are" : "their metrics are"} ignored; ` +
+    `add ${outsiders.length === 1 ? "it" : "them"} with \`peermon peerset add ${outsiders[0]}\`, or replace the peerset with \`peermon peerset set <peer>...\``
+  );
 }
 
 /** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */

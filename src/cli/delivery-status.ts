@@ -25,6 +25,7 @@ function countersOf(s: SinkStatus): string {
   parts.push(`failed ${failed.reduce((sum, [, n]) => sum + n, 0)}${failed.length ? ` (${failed.map(([why, n]) => `${why} ${n}`).join(", ")})` : ""}`);
   if (s.counters.muted) parts.push(`muted ${s.counters.muted}`);
   if (s.counters.superseded) parts.push(`superseded ${s.counters.superseded}`);
+  if (s.counters.past) parts.push(`ended before it was added ${s.counters.past}`);
   if (s.counters.rejected) parts.push(`rejected ${s.counters.rejected}`);
   if (s.kind === "alertmanager") parts.push(`re-posted ${s.counters.reposted}`);
   return parts.join(", ");

@@ -10,7 +10,7 @@
  */
 import { ErrorCode, RequestStrategy, headers, type NatsConnection, type NatsError, type Msg, type MsgHdrs } from "nats";
 import { encodeMetric, decode } from "../api/codec.js";
-import { EXCLUDE_HEADER, Subjects, isValidToken } from "../api/subjects.js";
+import { EXCLUDE_HEADER, NON_MEMBERS_HEADER, Subjects, isValidToken } from "../api/subjects.js";
 import { decodeHistory, type PeerHistory } from "../api/history.js";
 import type { Metric, PeerSet, Silence } from "../api/types.js";
 import { connectionClosed, followAlerts, type AlertFilter, type AlertStream } from "./alerts.js";
@@ -96,16 +96,28 @@ export class PeerMonitorClient {
    * The latest valid, unexpired metric of `name` for each current peer: [] when none is fresh.
    * With `excludeSuspects`, peers the monitor announced suspect (early suspicion, when it runs
    * with `--suspicion on`) are left out: for cheap decisions such as where to place new data.
-   * Throws QueryError (code 404) when no current peer ever sent `name` (a typo, or nothing yet).
+   * Throws QueryError (code 404) when this monitor never saw `name` from a member (a typo, nothing
+   * yet, or only peers outside the peerset send it: the error names them).
    */
   async latest(name: string, options: { excludeSuspects?: boolean } = {}): Promise<Metric[]> {
+    return (await this.latestReply(name, options)).metrics;
+  }
+
+  /**
+   * `latest`, with what the monitor says when it lists nothing: `nonMembers`, the peers outside
+   * the peerset that send `name` (their metrics are ignored; add them to the peerset to see them).
+   * The 404 of a name only such peers send names them too.
+   */
+  async latestReply(name: string, options: { excludeSuspects?: boolean } = {}): Promise<{ metrics: Metric[]; nonMembers: string[] }> {
     requireToken("metric name", name);
     let h: MsgHdrs | undefined;
     if (options.excludeSuspects) {
       h = headers();
       h.set(EXCLUDE_HEADER, "suspect");
     }
-    return decodeMetricList((await this.query(this.subjects.latest(name), h)).data);
+    const reply = await this.query(this.subjects.latest(name), h);
+    const nonMembers = reply.headers?.get(NON_MEMBERS_HEADER);
+    return { metrics: decodeMetricList(reply.data), nonMembers: nonMembers ? nonMembers.split(",") : [] };
   }
 
   /**

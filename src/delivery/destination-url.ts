@@ -44,11 +44,17 @@ export function parseDestinationUrl(text: string): DestinationUrl {
   return authorization ? { url, authorization, redacted, hash } : { url, redacted, hash };
 }
 
-/** What may be shown of `text`: its redacted form, or a placeholder when it is not a URL. */
+/**
+ * What may be shown of `text`: its redacted form (also for a URL of another scheme, so that
+ * `ftp://x` is shown as such), or a placeholder when it is not a URL at all.
+ */
 export function redactUrl(text: string): string {
+  let u: URL;
   try {
-    return parseDestinationUrl(text).redacted;
+    u = new URL(text.trim());
   } catch {
     return "<not a URL>";
   }
+  const more = (u.pathname !== "/" && u.pathname !== "") || u.search !== "" || u.hash !== "";
+  return `${u.protocol}//${u.username || u.password ? "***@" : ""}${u.host}${more ? "/…" : ""}`;
 }

@@ -20,6 +20,11 @@ export interface LogMessage {
   readonly loggedAtMs: number;
   /** How many times it was handed out, this time included (1 without JetStream). */
   readonly deliveries: number;
+  /**
+   * Logged before this destination's consumer existed: it comes from the catch-up of what was
+   * current then (the log's last alert of each (name, peer)), not from the live flow.
+   */
+  readonly catchUp?: boolean;
   ack(): void;
   /** Hands it out again, at once or after `delayMs`. */
   nak(delayMs?: number): void;
@@ -54,8 +59,10 @@ export function durableConfig(o: Omit<DurableOptions, "nc" | "jsm" | "log" | "on
     durable_name: o.durable,
     description: o.description,
     ack_policy: AckPolicy.Explicit,
-    // A new destination starts with what is logged from now on, not the last day's alerts.
-    deliver_policy: DeliverPolicy.New,
+    // A new destination starts with the log's last alert of each (name, peer), then what is logged
+    // from then on: it learns what is firing now, not the last day's alerts (the sink skips the
+    // resolved ones among them: it was never sent their firing alert).
+    deliver_policy: DeliverPolicy.LastPerSubject,
     filter_subject: o.filter,
     ack_wait: nanos(o.ackWaitMs),
     max_ack_pending: o.maxPending,
@@ -65,8 +72,12 @@ export function durableConfig(o: Omit<DurableOptions, "nc" | "jsm" | "log" | "on
   };
 }
 
-/** Creates the durable consumer, or brings an existing one's changeable settings up to date. */
-export async function ensureDurable(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>, log: Logger): Promise<void> {
+/**
+ * Creates the durable consumer, or brings an existing one's changeable settings up to date.
+ * Resolves with when the consumer was created, Unix ms on the server's clock (the alerts' stamps'):
+ * what was logged before it is the new destination's catch-up.
+ */
+export async function ensureDurable(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>, log: Logger): Promise<number> {
   const name = config.durable_name!;
   try {
     const info = await jsm.consumers.info(stream, name);
@@ -85,18 +96,22 @@ export async function ensureDurable(jsm: JetStreamManager, stream: string, confi
           (err: Error) => log.warn({ consumer: name, err: err.message }, "cannot update the delivery consumer's settings: using it as it is"),
         );
     }
-    return;
+    return Date.parse(info.created);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  await jsm.consumers.add(stream, config);
+  return Date.parse((await jsm.consumers.add(stream, config)).created);
 }
 
-function fromJsMsg(m: JsMsg): LogMessage {
+/** `createdMs`: when the consumer was created (what was logged before is its catch-up). */
+function fromJsMsg(m: JsMsg, createdMs: number): LogMessage {
+  const loggedAtMs = m.info.timestampNanos / 1e6;
   return {
     data: m.data,
     seq: m.seq,
-    loggedAtMs: m.info.timestampNanos / 1e6,
+    loggedAtMs,
+    // A millisecond of margin (Date.parse drops the ns): an alert logged as the consumer was made counts as live.
+    catchUp: loggedAtMs < createdMs - 1,
     deliveries: m.info.redeliveryCount,
     ack: () => m.ack(),
     nak: (delayMs) => m.nak(delayMs),
@@ -106,7 +121,7 @@ function fromJsMsg(m: JsMsg): LogMessage {
 
 export async function followDurable(o: DurableOptions): Promise<Feed> {
   const config = durableConfig(o);
-  await ensureDurable(o.jsm, o.stream, config, o.log);
+  let createdMs = await ensureDurable(o.jsm, o.stream, config, o.log);
   const consumer = await o.nc.jetstream().consumers.get(o.stream, o.durable);
   const messages = await consumer.consume({ max_messages: Math.min(o.maxPending, 256) });
   let recreating = false;
@@ -116,14 +131,17 @@ export async function followDurable(o: DurableOptions): Promise<Feed> {
       if ((s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.ConsumerDeleted) && !recreating) {
         recreating = true;
         ensureDurable(o.jsm, o.stream, config, o.log)
-          .then(() => o.log.warn({ consumer: o.durable }, "the delivery consumer was gone: created it again"))
+          .then((created) => {
+            createdMs = created;
+            o.log.warn({ consumer: o.durable }, "the delivery consumer was gone: created it again (it catches up with what fires now)");
+          })
           .catch((err: Error) => o.log.warn({ consumer: o.durable, err: err.message }, "cannot create the delivery consumer again yet"))
           .finally(() => (recreating = false));
       }
     }
   })().catch(() => {});
   const done = (async () => {
-    for await (const m of messages) o.onMessage(fromJsMsg(m), m.info.pending);
+    for await (const m of messages) o.onMessage(fromJsMsg(m, createdMs), m.info.pending);
   })().catch((err: Error) => o.log.warn({ consumer: o.durable, err: err.message }, "delivery consumer stopped"));
   return {
     stop: async () => {

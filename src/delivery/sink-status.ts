@@ -12,6 +12,8 @@ export interface SinkCounters {
   muted: number;
   /** Alerts skipped because a newer transition of their (name, peer) was logged. */
   superseded: number;
+  /** Resolved alerts skipped in a new destination's catch-up: it was never sent their episode's firing alert. */
+  past: number;
   /** Alerts given up: refused for good by the receiver, or undecodable. */
   rejected: number;
   /** Firing alerts posted again to keep them alive (Alertmanager). */

@@ -1,7 +1,7 @@
 /**
  * Sink: delivery to one destination (one Alertmanager, or the webhook). It takes alert log
  * messages from its feed, holds each one until its fate is decided, and runs them through its
- * pipeline: mute -> batch (per metric name) -> retry(supersede -> post). Settling an alert
+ * pipeline: catch-up -> mute -> batch (per metric name) -> retry(supersede -> post). Settling an alert
  * acknowledges it to the log (or releases it to be handed out again) and counts it. While alerts
  * are held, the log is told that this instance still works on them, so they are not handed to
  * another one; if this instance dies, they are after the consumer's AckWait.
@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import { backoffMs, RETRY } from "../retry-policy.js";
 import { BatchStage } from "./batch.js";
+import { catchUpStage } from "./catch-up.js";
 import type { EpisodeTable } from "./episodes.js";
 import { decodeMetricEvent, type DeliveryEvent } from "./event.js";
 import type { LogMessage } from "./feed.js";
@@ -47,6 +48,8 @@ class HeldAlert implements Pending {
   settled = false;
   workingAtMs: number;
 
+  readonly catchUp: boolean;
+
   constructor(
     readonly event: DeliveryEvent,
     readonly seq: number,
@@ -56,6 +59,7 @@ class HeldAlert implements Pending {
     nowMs: number,
   ) {
     this.workingAtMs = nowMs;
+    this.catchUp = message.catchUp === true;
   }
 
   settle(outcome: Outcome): void {
@@ -71,6 +75,7 @@ export class Sink implements PostReport {
     retried: 0,
     muted: 0,
     superseded: 0,
+    past: 0,
     rejected: 0,
     reposted: 0,
     posts: 0,
@@ -98,7 +103,7 @@ export class Sink implements PostReport {
       rng: o.rng,
       onRetry: (items) => (this.counters.retried += items.length),
     });
-    this.intake = pipeline(muteStage(o.muter), new BatchStage(this.retry, { clock: o.clock, windowMs: o.batchMs, max: o.batchMax }));
+    this.intake = pipeline(catchUpStage(), muteStage(o.muter), new BatchStage(this.retry, { clock: o.clock, windowMs: o.batchMs, max: o.batchMax }));
     this.reposts = repostPipeline({
       destination: d,
       poster: o.poster,
@@ -213,6 +218,9 @@ export class Sink implements PostReport {
         break;
       case "superseded":
         this.counters.superseded++;
+        break;
+      case "past":
+        this.counters.past++;
         break;
       case "rejected":
         this.counters.rejected++;

@@ -17,6 +17,8 @@ export type Outcome =
   | "superseded"
   /** The receiver refused it for good (a 4xx other than 408/429, a redirect) or it does not decode. */
   | "rejected"
+  /** A resolution of an episode that ended before the destination was added: it was never sent its firing alert. */
+  | "past"
   /** Not done here (the sink stops, or failed unexpectedly): the log hands it out again. */
   | "released";
 
@@ -29,6 +31,8 @@ export interface Pending {
   readonly loggedAtMs: number;
   /** True once settled. */
   readonly settled: boolean;
+  /** Logged before the destination existed: part of its catch-up (see LogMessage.catchUp). */
+  readonly catchUp?: boolean;
   /** Ends its delivery here: acknowledged (or released) and counted. Later calls do nothing. */
   settle(outcome: Outcome): void;
 }

@@ -19,6 +19,7 @@ const COUNTERS: [Simple, string, string][] = [
   ["retried", "peermon_delivery_retried_total", "Alerts sent again after a failed attempt, per sink"],
   ["muted", "peermon_delivery_muted_total", "Alerts not delivered because a silence muted them, per sink"],
   ["superseded", "peermon_delivery_superseded_total", "Alerts skipped because a newer transition of their (name, peer) was logged, per sink"],
+  ["past", "peermon_delivery_past_total", "Resolved alerts skipped in a new destination's catch-up (it was never sent their firing alert), per sink"],
   ["rejected", "peermon_delivery_rejected_total", "Alerts given up: refused for good by the receiver (4xx, redirect) or undecodable, per sink"],
   ["reposted", "peermon_delivery_reposted_total", "Firing alerts posted again to keep them alive in Alertmanager, per sink"],
   ["posts", "peermon_delivery_posts_total", "HTTP POSTs made, per sink (delivered / posts is the batching)"],

@@ -8,6 +8,7 @@ import { REJECT_REASONS } from "../api/validate.js";
 import { IGNORE_REASONS, type MonitorStats } from "../stats.js";
 import { QUERY_ENDPOINTS, QUERY_OUTCOMES, type QueryStats } from "../bus/query-stats.js";
 import { WINDOW_STATES, type WindowState } from "../actors/window-machine.js";
+import type { ClockReport } from "../actors/clock-watch.js";
 
 export interface MetricsSource {
   stats: MonitorStats;
@@ -31,6 +32,30 @@ export interface MetricsSource {
   queries: QueryStats;
   /** Peers in the current peerset, null while none is known. */
   peersetSize: () => number | null;
+  /** Peers whose clock is off (the farthest, named). */
+  clocks?(): ClockReport;
+}
+
+/** Peers whose clock disagrees with the monitor's (actors/clock-watch.ts). */
+function clockGauges(register: Registry, source: MetricsSource): void {
+  new Gauge({
+    name: "peermon_peer_clock_offset_seconds",
+    help: "Estimated clock offset of a peer (its clock minus the monitor's; negative: behind), for the peers off by the report threshold or more, farthest first",
+    labelNames: ["peer"],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const p of source.clocks?.().peers ?? []) this.set({ peer: p.peer }, p.offsetMs / 1_000);
+    },
+  });
+  new Gauge({
+    name: "peermon_peers_clock_skewed",
+    help: "Peers whose clock is off by the report threshold (5 s) or more, or whose metrics arrived already expired",
+    registers: [register],
+    collect() {
+      this.set(source.clocks?.().count ?? 0);
+    },
+  });
 }
 
 /** Silences and disruptions as they are now. */
@@ -67,6 +92,11 @@ function operatorGauges(register: Registry, source: MetricsSource): void {
 const MESSAGE_COUNTERS: [name: string, help: string, read: (s: MonitorStats) => number][] = [
   ["peermon_metric_messages_received_total", "Metric messages received from peers, valid or not", (s) => s.metricsReceived],
   ["peermon_metric_messages_stored_total", "Metric messages stored in a window", (s) => s.metricsStored],
+  [
+    "peermon_metrics_expired_on_arrival_total",
+    "Valid metrics with only e that arrived already past it (their sender's clock is behind): no sign of life",
+    (s) => s.metricsExpiredOnArrival,
+  ],
 ];
 
 /** A registry holding peermon's metrics and Node's default ones (event-loop lag, heap, GC). */
@@ -107,6 +137,7 @@ export function monitorMetrics(source: MetricsSource): Registry {
   total("peermon_alerts_held_total", "Firing alerts held because their name was in a disruption", () => stats.alertsHeld);
   total("peermon_disruptions_total", "Disruptions this monitor declared", () => stats.disruptionsStarted);
   operatorGauges(register, source);
+  clockGauges(register, source);
   total("peermon_outages_total", "Times the link to NATS was impaired", () => stats.outages);
   total("peermon_suspicions_total", "Peers announced suspect by early suspicion (serve --suspicion on)", () => stats.suspicionsRaised);
   total("peermon_suspicions_cleared_total", "Suspect peers cleared by their next valid metric", () => stats.suspicionsCleared);

@@ -11,6 +11,8 @@
  * ignore), so the first paint costs the rows on screen, not all of them.
  */
 import type { DisruptionStatus, PairHistoryStatus, PeerStatus, SilenceStatus, StatusSnapshot } from "../actors/window-status.js";
+import type { ClockReport } from "../actors/clock-watch.js";
+import { graceWhy } from "../window/self-outage.js";
 import type { WindowState } from "../actors/window-machine.js";
 
 export interface PageSections {
@@ -44,11 +46,16 @@ export function renderSections(s: StatusSnapshot): PageSections {
   const rows = matrixRows(s, names);
   const silenced = silencedPeers(s.silences);
   const now = Date.parse(s.at);
-  const sections: Record<string, string> = { meta: meta(s, names), panels: panels(s.disruptions, s.silences, now), head: head(s, names) };
+  const label = peerLabel;
+  const sections: Record<string, string> = {
+    meta: meta(s, names),
+    panels: panels(s.disruptions, s.silences, now, label) + clocksPanel(s.clocks, label),
+    head: head(s, names),
+  };
   const chunks = Math.max(1, Math.ceil(rows.length / ROWS_PER_CHUNK));
   for (let k = 0; k < chunks; k++) {
     const part = rows.slice(k * ROWS_PER_CHUNK, (k + 1) * ROWS_PER_CHUNK);
-    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names, silenced)).join("");
+    sections[`rows-${k}`] = k === 0 && rows.length === 0 ? EMPTY : part.map((r) => row(r, s, names, silenced, label)).join("");
   }
   return { at: s.at, sections, chunks };
 }
@@ -78,27 +85,31 @@ function meta(s: StatusSnapshot, names: string[]): string {
     link.impaired.length > 0
       ? `<span class="bad">NATS link impaired (${esc(link.impaired.join(", "))})${link.impairedForMs === null ? "" : ` for ${coarse(link.impairedForMs)}`}: no alerts until it recovers</span>`
       : link.graceLeftMs > 0
-        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (the monitor was cut off or stalled)</span>`
+        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (${esc(graceWhy(link))})</span>`
         : `<span class="good">NATS link ok</span>`;
-  const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${s.peerset} peers in the peerset`;
+  const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${plural(s.peerset, "peer")} in the peerset`;
   const listed = names.reduce((sum, n) => sum + s.names[n]!.peers.length, 0);
-  const hidden = s.windows > listed ? ` · <span class="warn">${s.windows - listed} healthy windows not listed</span>` : "";
+  const hidden = s.windows > listed ? ` · <span class="warn">${plural(s.windows - listed, "healthy window")} not listed</span>` : "";
   return (
-    `<span>shard ${esc(s.shard ?? "all")}</span> · ${linkText} · <span>${s.windows} windows, ${names.length} names</span> · ` +
+    `<span>shard ${esc(s.shard ?? "all")}</span> · ${linkText} · <span>${plural(s.windows, "window")}, ${plural(names.length, "name")}</span> · ` +
     `<span>${peerset}</span>${hidden} · <span>updated <time>${esc(s.at.slice(11, 19))}</time> UTC</span>`
   );
 }
 
-function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceStatus[] | undefined, now: number): string {
+/** A peer id as HTML (peerLabel). */
+type Label = (peer: string) => string;
+
+function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceStatus[] | undefined, now: number, label: Label): string {
   const open = (disruptions ?? []).map(
     (d) =>
       `<tr><td>${esc(d.name)}</td><td>${pct(d.fraction)} of its peers late or expired (${d.count})</td>` +
-      `<td>for ${coarse(now - Date.parse(d.since))}</td><td>${d.held === undefined ? "" : `${d.held} alerts held`}</td></tr>`,
+      `<td>for ${coarse(now - Date.parse(d.since))}</td><td>${d.held === undefined ? "" : `${plural(d.held, "alert")} held`}</td></tr>`,
   );
   const active = (silences ?? []).map(
     (x) =>
-      `<tr><td>${esc(x.peer)}</td><td>${x.name === undefined ? "all names" : esc(x.name)}</td>` +
-      `<td title="${esc(x.endsAt)}">ends in ${coarse(Date.parse(x.endsAt) - now)}</td><td>${esc(x.comment ?? "")}</td><td class="id">${esc(x.id)}</td></tr>`,
+      `<tr><td${titled(x.peer)}>${label(x.peer)}</td><td>${x.name === undefined ? "all names" : esc(x.name)}</td>` +
+      `<td title="${esc(x.endsAt)}">ends in ${coarse(Date.parse(x.endsAt) - now)}</td><td>${esc(x.comment ?? "")}</td>` +
+      `<td class="id">${esc(x.id)}</td></tr>`,
   );
   return (
     `<section id="disruption" class="panel${open.length ? " alarm" : ""}"><h2>Disruption</h2>` +
@@ -106,8 +117,26 @@ function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceSt
       ? `<table>${open.join("")}</table>`
       : `<p class="none">${disruptions ? "No disruption." : "Disruption mode is not running on this monitor."}</p>`) +
     `</section><section id="silences" class="panel"><h2>Silences</h2>` +
-    (active.length ? `<table>${active.join("")}</table>` : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
+    (active.length
+      ? `<table class="fit"><colgroup><col class="c-peer"><col class="c-name"><col class="c-ends"><col><col class="c-id"></colgroup>${active.join("")}</table>`
+      : `<p class="none">${silences ? "No silences." : "Silences are not available on this monitor."}</p>`) +
     `</section>`
+  );
+}
+
+/** Peers whose clock is off (shown only when there are some). */
+function clocksPanel(clocks: ClockReport | undefined, label: Label): string {
+  if (!clocks || clocks.count === 0) return "";
+  const rows = clocks.peers.map(
+    (p) =>
+      `<tr><td${titled(p.peer)}>${label(p.peer)}</td><td>${coarse(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}</td>` +
+      `<td>${p.expiredOnArrival ? `${p.expiredOnArrival} metrics arrived expired (ignored)` : ""}</td></tr>`,
+  );
+  const more = clocks.count > clocks.peers.length ? `<p class="none">and ${clocks.count - clocks.peers.length} more</p>` : "";
+  return (
+    `<section id="clocks" class="panel alarm"><h2>Clocks</h2><p class="none">${clocks.count} peer${clocks.count === 1 ? "'s clock is" : "s' clocks are"} ` +
+    `off by ${coarse(clocks.thresholdMs)} or more: sync them (NTP), or have them send a ttl.</p>` +
+    `<table class="fit"><colgroup><col class="c-peer"><col class="c-ends"><col></colgroup>${rows.join("")}</table>${more}</section>`
   );
 }
 
@@ -118,6 +147,7 @@ function head(s: StatusSnapshot, names: string[]): string {
       n.counts.alerted ? `<b class="a">${n.counts.alerted} alerted</b>` : "",
       n.counts.expired ? `<b class="e">${n.counts.expired} expired</b>` : "",
       `<b class="h">${n.counts.healthy} healthy</b>`,
+      n.counts.overdue ? `<b class="e" title="past their deadline, not in latest: judged when the grace ends">${n.counts.overdue} overdue</b>` : "",
       n.neverSeen.count ? `<b class="n">${n.neverSeen.count} never seen</b>` : "",
     ].filter(Boolean);
     return `<span role="columnheader" data-name="${esc(name)}">${esc(name)}<small>${counts.join(" ")}</small></span>`;
@@ -126,11 +156,11 @@ function head(s: StatusSnapshot, names: string[]): string {
   return `<div class="r" role="row"><span role="columnheader">peer</span>${cols.join("")}<span role="columnheader">history<small>last ${coarse(span)}</small></span></div>`;
 }
 
-function row(r: Row, s: StatusSnapshot, names: string[], silenced: Map<string, string[] | "all">): string {
+function row(r: Row, s: StatusSnapshot, names: string[], silenced: Map<string, string[] | "all">, label: Label): string {
   const cells = r.cells.map((c, i) => cell(c, names[i]!));
   const muted = silenced.get(r.peer);
   const mark = muted ? ` <em class="muted" title="silenced: ${muted === "all" ? "every name" : esc(muted.join(", "))}">silenced</em>` : "";
-  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader">${esc(r.peer)}${mark}</span>${cells.join("")}${strip(r, s, names)}</div>`;
+  return `<div class="r" role="row" data-peer="${esc(r.peer)}"><span role="rowheader"${titled(r.peer)}>${label(r.peer)}${mark}</span>${cells.join("")}${strip(r, s, names)}</div>`;
 }
 
 /** Peer -> the names its active silences mute, or "all". */
@@ -151,6 +181,9 @@ function cell(c: Cell | undefined, name: string): string {
   const cls = CLASS[c.state];
   if (c.state === "healthy") {
     const value = p.value.length > 24 ? `${p.value.slice(0, 23)}…` : p.value;
+    if (p.overdue) {
+      return `<span role="cell" class="${cls} s" title="past its deadline, not in latest: judged when the grace ends">overdue, silent for ${coarse(p.silentForMs)}</span>`;
+    }
     if (p.suspect) {
       return `<span role="cell" class="${cls} s" title="suspect: later than its rhythm explains; its ttl has not run out">suspect, silent for ${coarse(p.silentForMs)}</span>`;
     }
@@ -220,6 +253,32 @@ export function coarse(ms: number): string {
   if (m < 90) return `${m}m`;
   const h = Math.round(m / 60);
   return h < 48 ? `${h}h` : `${Math.round(h / 24)}d`;
+}
+
+/**
+ * A peer id as the page shows it: its text is the whole id (what a copy gets; the cell's title
+ * shows it on hover), drawn so that a long one keeps its kind (`12D3`) and as much of its end as
+ * the cell holds: the rest (`.pt`) is cut from the left with an ellipsis (status-page.ts), so what
+ * gives way is what every libp2p id of a fleet shares (`KooW…`), and the end, which tells peers
+ * apart, stays. `<bdi>` keeps any id's own order inside the right-to-left cut.
+ */
+function peerLabel(peer: string): string {
+  if (peer.length < LONG_ID) return esc(peer);
+  return `<span class="pid"><span class="pk">${esc(peer.slice(0, ID_HEAD))}</span><span class="pt"><bdi>${esc(peer.slice(ID_HEAD))}</bdi></span></span>`;
+}
+
+/** ` title="<id>"` for an id that may not be shown whole (the whole one on hover), else nothing. */
+function titled(peer: string): string {
+  return peer.length < LONG_ID ? "" : ` title="${esc(peer)}"`;
+}
+
+/** Ids this long may not fit their cell; the first ID_HEAD characters say their kind (`12D3`, `Qm…`). */
+const LONG_ID = 20;
+const ID_HEAD = 4;
+
+/** `1 name`, `2 names`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

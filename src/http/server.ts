@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from "prom-client";
 import type { StatusSnapshot } from "../actors/window-status.js";
 import { TUNING } from "../config.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, PeermonError } from "../errors.js";
 import { renderSections, type PageSections } from "./page-render.js";
 import { statusPage } from "./status-page.js";
 
@@ -59,11 +59,40 @@ export async function startHttpServer(address: HttpAddress, source: HttpSource):
       res.end(`peermon could not answer: ${err.message}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+  await listen(server, address);
+  return server;
+}
+
+/**
+ * Fails early, before the monitor connects and restores its windows, when `--http`'s address
+ * cannot be listened on (a port in use, an address not of this host): binds it and lets it go.
+ */
+export async function checkHttpAddress(address: HttpAddress): Promise<void> {
+  if (address.port === 0) return;
+  const probe = createServer();
+  await listen(probe, address);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function listen(server: Server, address: HttpAddress): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => reject(listenError(err, address)));
     server.listen(address.port, address.host, () => resolve());
   });
-  return server;
+}
+
+/** A listen error that names the setting and says what to do. */
+function listenError(err: NodeJS.ErrnoException, address: HttpAddress): Error {
+  const where = `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`;
+  const why =
+    err.code === "EADDRINUSE"
+      ? `the port is in use (EADDRINUSE): stop what listens there, or give another port, like --http :${address.port + 1}`
+      : err.code === "EACCES"
+        ? "no permission to listen there (EACCES): ports below 1024 need privileges; give a port above it"
+        : err.code === "EADDRNOTAVAIL"
+          ? "the address is not one of this host's (EADDRNOTAVAIL): give one of its addresses, or :PORT for all"
+          : err.message;
+  return new PeermonError(`cannot serve HTTP on ${where} (--http, PEERMON_HTTP): ${why}`, { cause: err });
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, source: HttpSource, page: RenderedPage): Promise<void> {

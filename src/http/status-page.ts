@@ -25,6 +25,15 @@ const STYLE = `
   .panel table { border-collapse: collapse; font-size: .85rem; }
   .panel td { padding: .1rem .75rem .1rem 0; }
   .panel td.id { color: #8a93a3; font-family: ui-monospace, monospace; font-size: .75rem; }
+  .panel { min-width: 0; }
+  .panel table.fit { width: 100%; table-layout: fixed; }
+  .panel table.fit td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  #silences table.fit td:nth-child(4) { white-space: normal; overflow-wrap: anywhere; }
+  .panel col.c-peer { width: 26%; } .panel col.c-name { width: 5.5rem; } .panel col.c-ends { width: 6.5rem; } .panel col.c-id { width: 12.5rem; }
+  .pid { display: inline-flex; min-width: 0; max-width: 100%; font-family: ui-monospace, monospace; }
+  .pk { flex: none; }
+  .pt { min-width: 0; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; direction: rtl; }
+  .pt > bdi { direction: ltr; unicode-bidi: isolate; }
   .none { color: #5b6474; margin: .25rem 0; }
   #matrix { background: #fff; box-shadow: 0 1px 3px #0002; font-size: .85rem; }
   .r { display: grid; grid-template-columns: 14rem; grid-auto-columns: minmax(0, 1fr); grid-auto-flow: column; border-bottom: 1px solid #eceef2; }
@@ -33,8 +42,9 @@ const STYLE = `
   #head .r > span { align-self: end; }
   #head small { display: block; font-weight: normal; white-space: normal; }
   .chunk { content-visibility: auto; contain-intrinsic-size: auto 2300px; }
-  [role="rowheader"] { font-family: ui-monospace, monospace; font-size: .8rem; }
-  .muted { font-family: system-ui, sans-serif; font-style: normal; font-size: .7rem; color: #5b6474; background: #eceef2; border-radius: 3px; padding: 0 .3rem; }
+  [role="rowheader"] { font-family: ui-monospace, monospace; font-size: .8rem; display: flex; align-items: center; gap: .35rem; }
+  [role="rowheader"] .pid { flex: 0 1 auto; }
+  .muted { flex: none; font-family: system-ui, sans-serif; font-style: normal; font-size: .7rem; color: #5b6474; background: #eceef2; border-radius: 3px; padding: 0 .3rem; }
   .r > .h { background: #dcf5e3; color: #17602c; }
   .r > .h.s { background: #fdf6d8; color: #6b5300; }
   .r > .e { background: #fff1cc; color: #7a5600; }

@@ -11,11 +11,33 @@ export interface LinkReport {
   impairedForMs: number | null;
   /** What is left of the grace after an outage or a stall, ms (0: none runs). */
   graceLeftMs: number;
+  /** What the running grace follows: a restart (windows restored), an outage of the link, a stall; omitted when none runs. */
+  graceAfter?: GraceCause;
+}
+
+export type GraceCause = "restart" | "outage" | "stall";
+
+/** The impairment reason of a restore: its grace follows a restart. */
+export const RESTORING = "restoring";
+
+/** Why a grace runs, in words (monitors before 0.2 do not say: either). */
+export function graceWhy(link: LinkReport): string {
+  switch (link.graceAfter) {
+    case "restart":
+      return "the monitor restarted: peers get time to be heard again";
+    case "outage":
+      return "the monitor was cut off from NATS";
+    case "stall":
+      return "the monitor's event loop stalled";
+    default:
+      return "the monitor was cut off or stalled";
+  }
 }
 
 export class SelfOutageGuard {
   private readonly reasons = new Set<string>();
   private graceUntil = -Infinity;
+  private graceCause: GraceCause = "outage";
   private impairedSince: number | undefined;
 
   constructor(private readonly graceMs: number) {}
@@ -36,10 +58,12 @@ export class SelfOutageGuard {
 
   /** What an operator sees at `now`: why the link is impaired and since when, and the grace left. */
   report(now: number): LinkReport {
+    const graceLeftMs = Math.max(0, Math.round(this.graceUntil - now));
     return {
       impaired: [...this.reasons],
       impairedForMs: this.impairedSince === undefined ? null : Math.round(now - this.impairedSince),
-      graceLeftMs: Math.max(0, Math.round(this.graceUntil - now)),
+      graceLeftMs,
+      ...(graceLeftMs > 0 ? { graceAfter: this.graceCause } : {}),
     };
   }
 
@@ -58,12 +82,17 @@ export class SelfOutageGuard {
   recover(reason: string, now: number, grace = true): boolean {
     if (!this.reasons.delete(reason) || this.reasons.size > 0) return false;
     this.impairedSince = undefined;
-    if (grace) this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
+    if (grace) this.startGrace(now, reason === RESTORING ? "restart" : "outage");
     return true;
   }
 
   /** The event loop did not run for a while, up to `now`: a grace starts as after an outage. */
   stalled(now: number): void {
+    this.startGrace(now, "stall");
+  }
+
+  private startGrace(now: number, cause: GraceCause): void {
+    if (now + this.graceMs >= this.graceUntil) this.graceCause = cause;
     this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
   }
 

@@ -18,7 +18,8 @@ test("cli conventions - exit 2 for anything mistyped, 1 for what could not be do
     [["status", "--bogus"], env, 2, /unknown option '--bogus'/],
     [["latest"], env, 2, /missing required argument 'name'/],
     [["nosuchcommand"], env, 2, /unknown command 'nosuchcommand'/],
-    [["peerset"], env, 2, /Usage: peermon peerset/],
+    // A group alone is usage (bare `peerset` shows the peerset since issue 21: test/e2e/edges.test.ts).
+    [["silence"], env, 2, /Usage: peermon silence/],
     [["publish", "ping", "--peer", "P1", "--ttl", "soon"], env, 2, /^peermon: invalid --ttl: "soon"/],
     [["latest", "a.b"], env, 2, /^peermon: invalid metric name: "a\.b"/],
     [["status"], { NATS_URL: "", PEERMON_PREFIX: "a b" }, 2, /^peermon: invalid --prefix \(PEERMON_PREFIX\)/],

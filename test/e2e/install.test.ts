@@ -112,3 +112,28 @@ test("install - the README's install path puts `peermon` on the PATH for any dir
   assert.match(used.output, /published P1 \| ping: {2}\| ttl: 30s\n/);
   assert.match(used.output, /^ping$/m);
 });
+
+test("install - quiet and reproducible: no install-script warnings, the tarball ignored by git, the locked versions installed (regression: msgpackr-extract 3.0.7 for a locked 3.0.4)", async (t) => {
+  const dir = workdir(t);
+  const clone = join(dir, "clone");
+  const prefix = join(dir, "global");
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+  // npm at its default log level: warnings are what this test is about.
+  const env = { npm_config_prefix: prefix, npm_config_loglevel: "warn", PATH: `${join(prefix, "bin")}:${process.env.PATH}` };
+  const run = await sh(
+    [
+      `git clone -q "${ROOT}" "${clone}" && cd "${clone}"`,
+      ...documentedCommands("README.md"),
+      'echo "untracked: [$(git status --porcelain)]"',
+      `node -p 'require("${prefix}/lib/node_modules/peermon/node_modules/msgpackr-extract/package.json").version'`,
+      `node -p 'require("${prefix}/lib/node_modules/peermon/node_modules/msgpackr/package.json").version'`,
+    ].join("\n"),
+    dir,
+    env,
+  );
+  assert.equal(run.code, 0, run.output);
+  assert.doesNotMatch(run.output, /install-scripts|allowScripts|allow-scripts/, "no install script left to approve");
+  assert.match(run.output, /^untracked: \[\]$/m, "the packed .tgz is ignored");
+  assert.match(run.output, new RegExp(`^${lock.packages["node_modules/msgpackr-extract"]!.version.replace(/\./g, "\\.")}$`, "m"), "msgpackr-extract as locked");
+  assert.match(run.output, new RegExp(`^${lock.packages["node_modules/msgpackr"]!.version.replace(/\./g, "\\.")}$`, "m"), "msgpackr as locked");
+});

@@ -2,6 +2,8 @@
  * Peer ids of real cluster size: libp2p's ed25519 ids are 52 characters (`12D3KooW` and 44 base58
  * characters), 54 bytes each in a PeerSet. 10,000 of them are about 530 KB.
  */
+import { generateKeyPairSync } from "node:crypto";
+import { base58btc } from "multiformats/bases/base58";
 import { encodePeerSet } from "../../src/api/codec.js";
 
 const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -39,4 +41,17 @@ export function peersEncodingTo(bytes: number): string[] {
   const size = encodedSize(peers);
   if (size !== bytes) throw new Error(`peersEncodingTo(${bytes}) made ${size} bytes`);
   return peers;
+}
+
+/**
+ * `count` real libp2p Ed25519 peer ids (`12D3KooW…`, random keys): base58btc of the identity
+ * multihash of the key's protobuf `PublicKey { Type: Ed25519, Data: <32 bytes> }`.
+ */
+export function realLibp2pIds(count: number): string[] {
+  return Array.from({ length: count }, () => {
+    const der = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" });
+    const key = der.subarray(der.length - 32);
+    const protobuf = Buffer.concat([Buffer.from([0x08, 0x01, 0x12, 0x20]), key]);
+    return base58btc.baseEncode(Buffer.concat([Buffer.from([0x00, protobuf.length]), protobuf]));
+  });
 }

@@ -9,7 +9,7 @@ import { ManualClock } from "../../src/clock.js";
 import { encode } from "../../src/api/codec.js";
 import type { Alert, DisruptionEvent, SuspicionEvent } from "../../src/api/types.js";
 import type { Muter } from "../../src/actors/muter.js";
-import { silentLogger } from "../../src/log.js";
+import { silentLogger, type Logger } from "../../src/log.js";
 import type { RoundTrip } from "../../src/actors/self-health.js";
 import type { DisruptionSettings } from "../../src/actors/supervisor-options.js";
 import { wireWindows } from "../../src/actors/window-units.js";
@@ -89,6 +89,10 @@ export interface SetupOptions {
   disruption?: Partial<Omit<DisruptionSettings, "announce">>;
   /** Early suspicion with the rhythm detector; events are recorded in `suspicions`. @default off */
   suspicion?: boolean;
+  /** Where the windows log. @default silent */
+  log?: Logger;
+  /** Minimum ms between two bursts of warnings. @default 0 */
+  rejectLogIntervalMs?: number;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -102,14 +106,14 @@ export function setup(options: SetupOptions = {}) {
     outbox,
     suspects: options.suspicion ? { detectors: rhythmDetectors() } : undefined,
     roundTrip: reach,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     windowCapacity: 10,
     maxWindows: options.maxWindows ?? 1_000_000,
     maxNames: options.maxNames ?? 1_000,
     repeatIntervalMs: options.repeatIntervalMs ?? 0,
     graceMs: 1_000,
     stallThresholdMs: 1_000,
-    rejectLogIntervalMs: 0,
+    rejectLogIntervalMs: options.rejectLogIntervalMs ?? 0,
     stats,
     muter: options.muter,
     disruption: options.disruption && {

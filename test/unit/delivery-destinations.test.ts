@@ -131,3 +131,12 @@ test("settings - a bad delivery setting names the flag and its variable, and sho
     (err: Error) => /--alertmanager \(PEERMON_ALERTMANAGER\)/.test(err.message) && !err.message.includes("hunter2"),
   );
 });
+
+test('destinations - a URL of another scheme is shown as it is in the error, credentials and path hidden (regression: "<not a URL>")', () => {
+  assert.equal(redactUrl("ftp://x"), "ftp://x");
+  assert.equal(redactUrl("ftp://user:s3cret@x/path/token"), "ftp://***@x/…");
+  assert.throws(
+    () => resolveConfig({ webhookUrl: "ftp://x" }),
+    /invalid webhookUrl: "ftp:\/\/x"; only http:\/\/ and https:\/\/ URLs can receive alerts, not ftp:\/\//,
+  );
+});

@@ -22,6 +22,7 @@ function sink(over: Partial<SinkStatus> = {}): SinkStatus {
       retried: 0,
       muted: 0,
       superseded: 0,
+      past: 0,
       rejected: 0,
       reposted: 0,
       posts: 3,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, parseDuration } from "../../src/duration.js";
+import { formatDuration, parseDuration, formatDays } from "../../src/duration.js";
 
 const VALID: [text: string, ms: number][] = [
   ["500ms", 500],
@@ -88,4 +88,10 @@ test("duration - formats negative and non-finite values for display", () => {
   assert.equal(formatDuration(-250), "-250ms");
   assert.equal(formatDuration(Infinity), "Infinity");
   assert.equal(formatDuration(NaN), "NaN");
+});
+
+test("duration - formatDays puts whole days in front from a day on", () => {
+  assert.equal(formatDays(40 * 86_400_000), "40d");
+  assert.equal(formatDays(90_000_000), "1d1h");
+  assert.equal(formatDays(90_000), "1m30s");
 });

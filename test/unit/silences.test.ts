@@ -109,3 +109,10 @@ test("silence - the bucket entry is readable JSON and decodes back; garbage is a
   assert.equal(isSilenceId("01jbx7q3zk8y3w6t0c1m2n4p5r"), false);
   assert.equal(isSilenceId("nope"), false);
 });
+
+test('silence - a length over 30 days is said the way it was written (regression: "3456000000 ms")', () => {
+  assert.throws(
+    () => newSilence({ peer: "P1", forMs: 40 * 86_400_000 }, "01J00000000000000000000000", 0),
+    (err: unknown) => err instanceof UsageError && /^invalid silence length 40d: give a duration above 0 and at most 30 days/.test(err.message),
+  );
+});

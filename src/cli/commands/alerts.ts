@@ -1,7 +1,9 @@
 /**
  * `peermon alerts`: follows `<prefix>.alerts.<name|*>.<peer|*>` until interrupted and prints each
- * Alert (a line, or NDJSON with --json). With --from-stream or --since it first prints what the
- * alert log (JetStream) still keeps, from its start or from that time, then follows live. Once
+ * Alert (a line, or NDJSON with --json), and the disruptions of those names (while one lasts their
+ * per-peer alerts are held), and with --suspects early suspicion (alert-events.ts). With
+ * --from-stream or --since it first prints what the alert log (JetStream) still keeps, from its
+ * start or from that time, then follows live (disruptions and suspicion: live only). Once
  * subscribed it says so on stderr, so that scripts can wait for that line before causing alerts;
  * it says too when the connection is lost and back (it reconnects by itself, forever).
  */
@@ -14,12 +16,14 @@ import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { alertJson, alertLine, toJson } from "../format.js";
 import { watchLink } from "../link-notes.js";
+import { followExtraEvents } from "../alert-events.js";
 import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 interface AlertsFlags {
   name?: string;
   peer?: string;
   json?: boolean;
+  suspects?: boolean;
   fromStream?: boolean;
   since?: string;
 }
@@ -31,7 +35,8 @@ export function alertsCommand(): Command {
     .option("--peer <id>", "only alerts about this peer")
     .option("--from-stream", "first print every alert the alert log still keeps (JetStream; a day by default), then follow live")
     .option("--since <when>", "first print the alerts logged since then: how far back (2h, 30m) or a time (2026-11-23T01:00:00Z)")
-    .option("--json", "print one JSON object per alert (NDJSON)")
+    .option("--suspects", "also print early suspicion: suspect and cleared (monitors running serve --suspicion on)")
+    .option("--json", "print one JSON object per alert or event (NDJSON); `event` says which: alert, disruption, suspicion")
     .addHelpText(
       "after",
       `
@@ -39,6 +44,7 @@ Examples:
   peermon alerts                       # every alert, as lines
   peermon alerts --name ping --json    # ping alerts as NDJSON, e.g. for jq
   peermon alerts --since 8h            # what fired overnight, then live
+  peermon alerts --suspects            # and peers later than their rhythm, before they fire
   peermon alerts --from-stream --peer P1 --json | jq -c '{kind, name}'`,
     )
     .action(async (flags: AlertsFlags & Record<string, unknown>) => {
@@ -66,6 +72,7 @@ async function followLive(s: Session, flags: AlertsFlags): Promise<void> {
   const print = printer(flags.json === true);
   const signal = untilSignal();
   const link = watchLink(s.nc, printNote, { lost: "alerts sent until then are missed (--since catches up from the alert log)" });
+  const stopEvents = followExtras(s, flags);
   const sub = s.nc.subscribe(subject, { callback: (err, m) => err || printMessage(m, print) });
   try {
     await s.nc.flush();
@@ -78,14 +85,22 @@ async function followLive(s: Session, flags: AlertsFlags): Promise<void> {
   } finally {
     link.stop();
     signal.cancel();
+    stopEvents();
     sub.unsubscribe();
   }
+}
+
+/** The disruptions of the followed names and, with --suspects, suspicion (alert-events.ts). */
+function followExtras(s: Session, flags: AlertsFlags): () => void {
+  const options = { name: flags.name, peer: flags.peer, suspects: flags.suspects === true, json: flags.json === true };
+  return followExtraEvents(s.nc, s.client.subjects, options, paletteFor(), printLine);
 }
 
 async function followLog(s: Session, flags: AlertsFlags, from: true | Date): Promise<void> {
   const print = printer(flags.json === true);
   const signal = untilSignal();
   const link = watchLink(s.nc, printNote, { back: "the alert log resumes where it stopped" });
+  const stopEvents = followExtras(s, flags);
   const stream = s.client.alerts({ name: flags.name, peer: flags.peer, fromStream: from });
   void signal.done.then(() => stream.stop());
   const start = from === true ? "its start" : from.toISOString();
@@ -96,6 +111,7 @@ async function followLog(s: Session, flags: AlertsFlags, from: true | Date): Pro
   } finally {
     link.stop();
     signal.cancel();
+    stopEvents();
   }
 }
 
@@ -103,7 +119,7 @@ type Print = (alert: Alert) => void;
 
 function printer(json: boolean): Print {
   const palette = paletteFor();
-  return (alert) => printLine(json ? toJson(alertJson(alert)) : alertLine(alert, palette));
+  return (alert) => printLine(json ? toJson({ event: "alert", ...alertJson(alert) }) : alertLine(alert, palette));
 }
 
 function printMessage(m: Msg, print: Print): void {

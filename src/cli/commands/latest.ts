@@ -4,7 +4,7 @@
  */
 import { Command } from "commander";
 import { paletteFor } from "../color.js";
-import { metricJson, metricLine, nowNs, toJson } from "../format.js";
+import { metricJson, metricLine, nowNs, printable, toJson } from "../format.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
 export function latestCommand(): Command {
@@ -23,7 +23,10 @@ Examples:
     )
     .action(async (name: string, flags: { json?: boolean; excludeSuspects?: boolean } & Record<string, unknown>) => {
       checkTokens({ "metric name": name });
-      const metrics = await withSession(flags, "latest", (s) => s.client.latest(name, { excludeSuspects: flags.excludeSuspects === true }));
+      const { metrics, nonMembers } = await withSession(flags, "latest", (s) =>
+        s.client.latestReply(name, { excludeSuspects: flags.excludeSuspects === true }),
+      );
+      if (nonMembers.length > 0) printNote(nonMembersNote(name, nonMembers));
       if (flags.json) return printLine(toJson(metrics.map(metricJson)));
       if (metrics.length === 0) {
         return printNote(`no valid ${name} metrics from current peers (known names: \`peermon names\`)`);
@@ -32,4 +35,13 @@ Examples:
       const palette = paletteFor();
       for (const m of metrics) printLine(metricLine(m, now, palette));
     });
+}
+
+/** What `latest` says on stderr about peers outside the peerset that send `name`. */
+function nonMembersNote(name: string, peers: readonly string[]): string {
+  const one = peers.length === 1;
+  return (
+    `peermon: ${peers.map(printable).join(", ")} ${one ? "sends" : "send"} ${name} but ${one ? "is" : "are"} not in the peerset: ` +
+    `ignored; see it with \`peermon peerset show\`, add with \`peermon peerset add ${printable(peers[0]!)}\``
+  );
 }

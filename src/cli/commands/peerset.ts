@@ -8,13 +8,14 @@ import { Command } from "commander";
 import type { PeerMonitorClient } from "../../client/client.js";
 import type { PeerSetChange, PeerSetReading } from "../../client/peerset.js";
 import { printable, toJson } from "../format.js";
+import { distinctSuffixLength, peerLabel } from "../../api/peer-label.js";
 import { peerList } from "../peer-list.js";
 import { checkTokens, printLine, printNote, withConnection, withSession } from "./session.js";
 
 type Flags = { json?: boolean; file?: string } & Record<string, unknown>;
 
-/** Peers listed by name in a change's human output; more are counted. */
-const PEERS_SHOWN = 20;
+/** Characters of a change's one-line human output the listed peers may take; more are counted. */
+const PEERS_WIDTH = 80;
 
 export function peersetCommand(): Command {
   const peerset = new Command("peerset").description("show or change the current peerset (only its members are tracked and queried)").addHelpText(
@@ -27,7 +28,8 @@ Examples:
   peermon peerset rm P2
   peermon peerset show --json`,
   );
-  peerset.addCommand(showCommand());
+  // `peermon peerset` alone shows it, as the top-level help's "show or change" promises.
+  peerset.addCommand(showCommand(), { isDefault: true });
   peerset.addCommand(
     changeCommand("set", "[peers...]", "replace the peerset with these peers", (c, peers) => c.setPeers(peers)).option(
       "--file <path>",
@@ -41,7 +43,7 @@ Examples:
 
 function showCommand(): Command {
   return withConnection(new Command("show"))
-    .description("print the current peerset, one peer per line")
+    .description("print the current peerset, one peer per line (what `peermon peerset` alone does)")
     .option("--json", 'print {"id", "peers", "seq"}, or null when there is none')
     .addHelpText("after", "\nExample:\n  peermon peerset show")
     .action(async (flags: Flags) => {
@@ -96,8 +98,24 @@ function describeChange(name: "set" | "add" | "rm", peers: string[], r: PeerSetC
   if (!r.changed) {
     return name === "add" ? `${peers[0]} is already in the peerset (${size}): nothing changed` : `${peers[0]} is not in the peerset (${size}): nothing changed`;
   }
-  const verb = name === "set" ? "set" : name === "add" ? `added ${peers[0]}` : `removed ${peers[0]}`;
-  const all = r.peerset.peers;
-  const more = all.length > PEERS_SHOWN ? ` and ${all.length - PEERS_SHOWN} more` : "";
-  return `peerset ${verb}: ${size} [${all.slice(0, PEERS_SHOWN).map(printable).join(" ")}${more}] (id ${r.peerset.id})`;
+  const verb = name === "set" ? "set" : name === "add" ? `added ${printable(peerLabel(peers[0]!))}` : `removed ${printable(peerLabel(peers[0]!))}`;
+  return `peerset ${verb}: ${size} [${listed(r.peerset.peers)}] (id ${r.peerset.id})`;
+}
+
+/**
+ * The first peers as labels (`12D3…k3Fq9x`: the part that tells them apart) within PEERS_WIDTH
+ * characters, and how many more: a line, whatever the peerset's size (`peerset show` lists them all).
+ */
+function listed(all: readonly string[]): string {
+  const suffix = distinctSuffixLength(all);
+  const shown: string[] = [];
+  let width = 0;
+  for (const peer of all) {
+    const label = printable(peerLabel(peer, suffix));
+    if (shown.length > 0 && width + 1 + label.length > PEERS_WIDTH) break;
+    shown.push(label);
+    width += label.length + 1;
+  }
+  const more = all.length - shown.length;
+  return `${shown.join(" ")}${more > 0 ? ` and ${more} more` : ""}`;
 }

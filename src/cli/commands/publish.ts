@@ -11,13 +11,12 @@ import { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Metric } from "../../api/types.js";
 import type { MetricInput } from "../../client/metric-input.js";
-import { TUNING } from "../../config.js";
 import { parseDuration, formatDuration } from "../../duration.js";
 import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { isoTime, metricJson, nowNs, printable, toJson } from "../format.js";
 import { watchLink } from "../link-notes.js";
-import { checkTokens, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
+import { checkTokens, DRAIN_WAIT_MS, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -72,9 +71,33 @@ Examples:
 }
 
 async function publishOnce(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+  const membership = warnUnlessMember(s, input.peer);
   const metric = s.client.publishMetric(input);
   await s.nc.flush();
   report(metric, json);
+  await membership;
+}
+
+/** How long `publish` waits to read the stored peerset, ms: a warning is not worth a slow command. */
+const MEMBERSHIP_CHECK_MS = 1_000;
+
+/**
+ * Warns on stderr when a peerset is stored and `peer` is not in it: monitors ignore its metrics
+ * (`unknown_peer`), which `publish` alone would never show. Says nothing when none is stored or it
+ * cannot be read (no JetStream, no permission, too slow).
+ */
+async function warnUnlessMember(s: Session, peer: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // Unref'd: a command stopped meanwhile does not wait for it.
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMBERSHIP_CHECK_MS).unref()));
+  const reading = await Promise.race([s.client.peersets.read().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (reading?.type !== "current" || reading.peerset.peers.includes(peer)) return;
+  const size = reading.peerset.peers.length;
+  printNote(
+    `peermon: warning: ${printable(peer)} is not in the peerset (${size} peer${size === 1 ? "" : "s"}: \`peermon peerset show\`): ` +
+      `monitors ignore its metrics; add it with \`peermon peerset add ${printable(peer)}\``,
+  );
 }
 
 async function publishEvery(s: Session, input: MetricInput, everyMs: number, json?: boolean): Promise<void> {
@@ -82,6 +105,7 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
   const stop = new AbortController();
   void signal.done.then(() => stop.abort());
   const link = watchLink(s.nc, printNote, { lost: "publishing paused", back: "publishing again" });
+  void warnUnlessMember(s, input.peer);
   const start = Date.now();
   let confirmed: Promise<void> = Promise.resolve();
   try {
@@ -91,7 +115,12 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
       const wait = start + nextTick(start, everyMs, Date.now()) * everyMs - Date.now();
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
-    await Promise.race([confirmed, sleep(TUNING.stopStepMs)]);
+    // The last publish gets a moment to be confirmed (and printed); while the link is down it cannot be.
+    if (link.up) {
+      const last = new AbortController();
+      await Promise.race([confirmed, sleep(DRAIN_WAIT_MS, undefined, { signal: last.signal }).catch(() => undefined)]);
+      last.abort();
+    }
   } finally {
     signal.cancel();
     link.stop();

@@ -10,6 +10,7 @@ import { PeerMonitorClient } from "../../client/client.js";
 import { ConfigError } from "../../errors.js";
 import type { MonitorConfig } from "../../config.js";
 import { resolveSettings } from "../resolve-settings.js";
+import { EXIT_OK } from "../exit.js";
 import { addSettings, CONFIG_OPTION, CONNECTION_SETTINGS } from "../settings.js";
 
 /** Adds the connection settings (--nats, --creds, --nkey, --user, --password, --prefix) and --config to `cmd`. */
@@ -46,8 +47,26 @@ export async function withSession<T>(
   try {
     return await fn({ config, nc, client: new PeerMonitorClient(nc, { prefix: config.prefix }) });
   } finally {
-    if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    await closeConnection(nc);
   }
+}
+
+/** How long closing a command's connection waits for the server to take what was published, ms. */
+export const DRAIN_WAIT_MS = 300;
+/** A command that was asked to stop exits after this long whatever it waits for, ms. */
+export const SIGNAL_EXIT_MS = 700;
+
+/**
+ * Drains `nc` (what was published reaches the server) for at most DRAIN_WAIT_MS, then closes it:
+ * during an outage a drain waits for the server to come back, and a command must not.
+ */
+export async function closeConnection(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS)));
+  await Promise.race([nc.drain().catch(() => undefined), waited]);
+  clearTimeout(timer);
+  if (!nc.isClosed()) await nc.close().catch(() => undefined);
 }
 
 /** Checks command-line tokens before connecting, so a typo fails fast (a usage error) and says why. */
@@ -59,12 +78,17 @@ export function checkTokens(tokens: Record<string, string | undefined>): void {
   }
 }
 
-/** Resolves with the signal's name at the first SIGINT or SIGTERM; the listeners are then removed. */
+/**
+ * Resolves with the signal's name at the first SIGINT or SIGTERM; the listeners are then removed.
+ * From then on the command has SIGNAL_EXIT_MS to end by itself (close its connection, print what
+ * it has); past that it exits with code 0 anyway, whatever its connection is doing.
+ */
 export function untilSignal(): { done: Promise<NodeJS.Signals>; cancel(): void } {
   let cancel = () => {};
   const done = new Promise<NodeJS.Signals>((resolve) => {
     const on = (signal: NodeJS.Signals) => {
       cancel();
+      setTimeout(() => process.exit(process.exitCode ?? EXIT_OK), SIGNAL_EXIT_MS).unref();
       resolve(signal);
     };
     const onInt = () => on("SIGINT");

@@ -8,11 +8,13 @@
 import { Command } from "commander";
 import { ErrorCode, RequestStrategy, type Msg, type NatsError } from "nats";
 import { SERVICE_NAME } from "../../bus/queries.js";
+import { TUNING } from "../../config.js";
 import { NoMonitorError } from "../../errors.js";
 import { paletteFor, type Palette } from "../color.js";
 import { formatDuration } from "../../duration.js";
-import type { LinkReport } from "../../window/self-outage.js";
+import { graceWhy, type LinkReport } from "../../window/self-outage.js";
 import type { DisruptionReport } from "../../actors/disruptions.js";
+import type { ClockReport } from "../../actors/clock-watch.js";
 import { printable, toJson } from "../format.js";
 import { deliveryLines } from "../delivery-status.js";
 import type { DeliveryStatus } from "../../delivery/delivery.js";
@@ -27,12 +29,15 @@ export interface MonitorStatus {
   shard: string;
   partitions: string;
   windows: number;
-  states: Record<string, Record<"healthy" | "expired" | "alerted", number>>;
+  /** Per name; `overdue`: healthy windows past their deadline (a grace holds the judgement), left out of `latest`. */
+  states: Record<string, Record<"healthy" | "expired" | "alerted", number> & { overdue?: number }>;
   peers: number | null;
   /** The monitor's own link to NATS (absent from monitors older than 0.2). */
   link?: LinkReport;
-  /** Per name, the peerset members that never reported it: how many, and the first few (absent from older monitors). */
+  /** Per name, the peerset members that never reported it: how many, and all of them (the first few from older monitors). */
   neverSeen?: Record<string, { count: number; peers: string[] }>;
+  /** Members with no window of any name: silent on every name (absent from older monitors). */
+  silentMembers?: { count: number; peers: string[] };
   /** Windows announced suspect now, per name (monitors with `--suspicion on`). */
   suspects?: Record<string, number>;
   /** Silences muting now (absent from monitors without operator control). */
@@ -41,6 +46,8 @@ export interface MonitorStatus {
   disruptions?: DisruptionReport[];
   /** Alert delivery to people: null when no destination is set (absent from older monitors). */
   delivery?: DeliveryStatus | null;
+  /** Peers whose clock is off by the threshold or more (absent from older monitors). */
+  clocks?: ClockReport | null;
   counters: { rejected?: Record<string, number>; ignored?: Record<string, number> } & Record<string, unknown>;
 }
 
@@ -128,6 +135,7 @@ export function totalOf(monitors: readonly MonitorStatus[]): { shards: number; m
       sum.healthy += n.healthy;
       sum.expired += n.expired;
       sum.alerted += n.alerted;
+      if (n.overdue) sum.overdue = (sum.overdue ?? 0) + n.overdue;
     }
   }
   return { shards: perShard.size, monitors: monitors.length, windows, states };
@@ -144,7 +152,8 @@ function printStates(states: MonitorStatus["states"], c: Palette, neverSeen?: Mo
     const alerted = n.alerted > 0 ? c.red(`alerted ${n.alerted}`) : `alerted ${n.alerted}`;
     const expired = n.expired > 0 ? c.yellow(`expired ${n.expired}`) : `expired ${n.expired}`;
     const suspect = suspects?.[name] ? ` (${c.yellow(`${suspects[name]} suspect`)})` : "";
-    printLine(`  ${printable(name)}: healthy ${n.healthy}${suspect}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
+    const overdue = n.overdue ? `, ${c.yellow(`overdue ${n.overdue}`)} (past their deadline, not in latest; judged when the grace ends)` : "";
+    printLine(`  ${printable(name)}: healthy ${n.healthy}${suspect}${overdue}, ${expired}, ${alerted}${neverSeenText(neverSeen?.[name], c)}`);
   }
 }
 
@@ -154,9 +163,11 @@ function printInstance(r: StatsReply, st: MonitorStatus, c: Palette): void {
     `${c.bold(`monitor ${r.id}`)} | shard ${st.shard} (${st.partitions} partitions) | ` + `${st.windows} windows | peers: ${peers} | since ${r.started}`,
   );
   if (st.link) printLine(`  ${linkLine(st.link, c)}`);
+  if (st.clocks && st.clocks.count > 0) printLine(`  ${clocksLine(st.clocks, c)}`);
   for (const d of st.disruptions ?? []) printLine(`  ${disruptionLine(d, c)}`);
   if (st.silences !== undefined) printLine(`  silences: ${st.silences} running${st.silences > 0 ? " (`peermon silence ls`)" : ""}`);
   printStates(st.states, c, st.neverSeen, st.suspects);
+  if (st.silentMembers && st.silentMembers.count > 0) printLine(`  ${silentLine(st.silentMembers, c)}`);
   printLine(`  rejected: ${byReason(st.counters.rejected)}`);
   if (st.counters.ignored) printLine(`  ignored (peers outside the peerset): ${byReason(st.counters.ignored)}`);
   for (const line of deliveryLines(st.delivery, c)) printLine(line);
@@ -171,11 +182,37 @@ export function disruptionLine(d: DisruptionReport, c: Palette): string {
   );
 }
 
-/** `, never seen 2 (P7, P9)`, with how many more were not named; nothing when there are none. */
+/**
+ * `clocks: 2 peers off by 5s or more: P1 1h behind (12 metrics arrived expired: ignored), P2 1h ahead; ...`
+ */
+export function clocksLine(r: ClockReport, c: Palette): string {
+  const named = r.peers.map((p) => {
+    const off = `${formatDuration(Math.abs(p.offsetMs))} ${p.offsetMs < 0 ? "behind" : "ahead"}`;
+    const expired = p.expiredOnArrival > 0 ? ` (${p.expiredOnArrival} metric${p.expiredOnArrival === 1 ? "" : "s"} arrived expired: ignored)` : "";
+    return `${printable(p.peer)} ${off}${expired}`;
+  });
+  const more = r.count > r.peers.length ? ` and ${r.count - r.peers.length} more` : "";
+  const peers = `${r.count} peer${r.count === 1 ? "'s clock is" : "s' clocks are"} off by ${formatDuration(r.thresholdMs)} or more`;
+  return `clocks: ${c.yellow(peers)}: ${named.join(", ")}${more}; sync them (NTP), or have them send a ttl (\`l\`)`;
+}
+
+/** `, never seen 2 (P7, P9)`, the first 20 named and how many more; nothing when there are none. */
 export function neverSeenText(n: { count: number; peers: string[] } | undefined, c: Palette): string {
   if (!n || n.count === 0) return "";
-  const more = n.count > n.peers.length ? ` and ${n.count - n.peers.length} more` : "";
-  return `, ${c.yellow(`never seen ${n.count}`)} (${n.peers.map(printable).join(", ")}${more})`;
+  return `, ${c.yellow(`never seen ${n.count}`)} (${named(n)})`;
+}
+
+/** `silent on every name: 1 member (P61): ...`: members that sent nothing at all. */
+function silentLine(n: { count: number; peers: string[] }, c: Palette): string {
+  const members = `${n.count} member${n.count === 1 ? "" : "s"}`;
+  return `${c.red(`silent on every name: ${members}`)} (${named(n)}): not one metric since ${n.count === 1 ? "it" : "they"} joined; is peermon's informer running there?`;
+}
+
+/** The first TUNING.neverSeenListed peers, and how many more (`--json` lists them all). */
+function named(n: { count: number; peers: string[] }): string {
+  const shown = n.peers.slice(0, TUNING.neverSeenListed);
+  const more = n.count > shown.length ? ` and ${n.count - shown.length} more` : "";
+  return `${shown.map(printable).join(", ")}${more}`;
 }
 
 /** `3 (undecodable 2, wrong_type 1)`: the total, and the reasons that counted anything. */
@@ -192,7 +229,7 @@ export function linkLine(link: LinkReport, c: Palette): string {
     return `link: ${c.red(`impaired (${link.impaired.join(", ")})${since}`)}: no alerts until it recovers`;
   }
   if (link.graceLeftMs > 0) {
-    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off or stalled)`;
+    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (${graceWhy(link)})`;
   }
   return "link: ok";
 }

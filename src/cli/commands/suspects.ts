@@ -56,12 +56,12 @@ Examples:
     });
 }
 
-function suspicionJson(e: SuspicionEvent): Record<string, unknown> {
+export function suspicionJson(e: SuspicionEvent): Record<string, unknown> {
   return { ...metricJson(e), triggered_at: e.triggeredAt, id: e.id, kind: e.kind };
 }
 
 /** `2026-11-23T00:00:00.000Z SUSPECT  P1 | ping: <value>`. */
-function suspicionLine(e: SuspicionEvent, c: ReturnType<typeof paletteFor>): string {
+export function suspicionLine(e: SuspicionEvent, c: ReturnType<typeof paletteFor>): string {
   const kind = e.kind.toUpperCase().padEnd("RESOLVED".length);
   return `${isoTime(e.triggeredAt)} ${e.kind === "suspect" ? c.yellow(kind) : c.green(kind)} ${printable(e.peer)} | ${c.bold(printable(e.name))}: ${printable(e.value)}`;
 }
