@@ -98,6 +98,19 @@ export class Supervisor {
    * it is older than the window's newest metric (stale).
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
+    return this.store(m, receivedAtMs, Number.NaN);
+  }
+
+  /**
+   * Stores a metric brought back by a restore (a checkpoint, the journal of new windows, a
+   * sibling's transfer), received at `receivedAtMs` and snapshotted at `snapshotAtMs` (both ms on
+   * this monitor's clock); the window holds it as restored until a live metric arrives. As `ingest`.
+   */
+  restore(m: WireMetric, receivedAtMs: number, snapshotAtMs: number): boolean {
+    return this.store(m, receivedAtMs, snapshotAtMs);
+  }
+
+  private store(m: WireMetric, receivedAtMs: number | undefined, restoredFrom: number): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
@@ -114,6 +127,8 @@ export class Supervisor {
       return false;
     }
     w.metrics.add(m, at);
+    w.restoredFrom = restoredFrom;
+    w.group.version++;
     this.o.stats.metricsStored++;
     if (!m.d) return true;
     w.arm(m, now, wallOffset); // its machine hears of the valid metric
@@ -212,6 +227,7 @@ export class Supervisor {
   /** The system clock was stepped: the wall clock follows it, and so do the deadlines from `e`. */
   private wallStepped(step: WallStep): void {
     this.wallOffset = step.toOffsetMs;
+    this.o.windows.touchAll();
     const moved = followWallStep(this.o.windows, step, (w) => {
       if (!this.o.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.o.scheduler.schedule(w, w.deadline);
     });

@@ -28,6 +28,8 @@ import {
 } from "./window-machine.js";
 
 const METRIC_VALID = { type: "metric.valid" } as const;
+/** The group of a window not registered yet (shared: no object per window). */
+const UNGROUPED = { version: 0 };
 
 /** Carries out what a window's machine asks for (window-effects.ts). */
 export type EffectRunner = (w: TrackedWindow, effect: WindowEffect) => void;
@@ -45,6 +47,14 @@ export class TrackedWindow implements Wakeable {
   freed = false;
   /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
   detector: Detector | undefined;
+  /** The windows of its name (set by the registry): their version moves when this window's answer changes. */
+  group: { version: number } = UNGROUPED;
+  /**
+   * When the restored metric this window holds was snapshotted (ms, monotonic): the checkpoint or
+   * journal batch was written, or the sibling's transfer answered; NaN once a live metric arrived
+   * (or for a window never restored). A reply that lists it says how old the restore is.
+   */
+  restoredFrom = Number.NaN;
   readonly metrics: MetricWindow;
   private running: WindowActorRef | undefined;
   /** Sends in progress (effects may send to their own window): only the outermost one releases the actor. */

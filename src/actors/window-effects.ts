@@ -46,9 +46,11 @@ export class WindowEffects {
       case "withdrawn":
         return o.outbox.withdraw(w.name, w.peer, effect.episode);
       case "suspect":
+        w.group.version++; // `latest` that leaves suspects out answers otherwise now
         o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "suspect"));
         return o.scheduler.schedule(w, w.deadline);
       case "cleared":
+        w.group.version++;
         return o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "cleared"));
     }
   };

@@ -1,13 +1,19 @@
 /**
  * WindowRegistry: every tracked window, by metric name then peer, with the count and, per name,
  * the windows sorted by peer (kept until a window of that name is added or removed, so that a
- * `latest` query does not sort thousands of peers each time).
+ * `latest` query does not sort thousands of peers each time) and a version that moves whenever
+ * what `latest` of the name could answer changes (a window added, removed, given a metric or
+ * announced suspect): a reply built at one version is still right at the same one until a listed
+ * metric passes its deadline (latest-replies.ts).
  */
 import type { TrackedWindow } from "./tracked-window.js";
 
-class NameWindows {
+/** The windows of one metric name. Each of its windows holds it (`TrackedWindow.group`) to move its version. */
+export class NameWindows {
   readonly byPeer = new Map<string, TrackedWindow>();
   sorted: TrackedWindow[] | undefined;
+  /** Moves at every change of what `latest` of the name could answer. */
+  version = 0;
 }
 
 export class WindowRegistry {
@@ -43,6 +49,8 @@ export class WindowRegistry {
     }
     forName.byPeer.set(w.peer, w);
     forName.sorted = undefined;
+    forName.version++;
+    w.group = forName;
     this.total++;
   }
 
@@ -51,8 +59,19 @@ export class WindowRegistry {
     const forName = this.byName.get(w.name);
     if (!forName?.byPeer.delete(w.peer)) return;
     forName.sorted = undefined;
+    forName.version++;
     this.total--;
     if (forName.byPeer.size === 0) this.byName.delete(w.name);
+  }
+
+  /** The windows of `name` with their version, or undefined for a name without windows. */
+  group(name: string): NameWindows | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every name's answers may have changed (the wall clock stepped: deadlines from `e` moved). */
+  touchAll(): void {
+    for (const forName of this.byName.values()) forName.version++;
   }
 
   names(): string[] {

@@ -9,6 +9,7 @@ import type { Metric } from "../api/types.js";
 import type { PeerHistory } from "../api/history.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { MsgpackWriter } from "../api/msgpack-writer.js";
+import { LatestReplies, type LatestReply } from "./latest-replies.js";
 import { isFresh } from "../window/deadline.js";
 import { summarize, type EpisodeIndex } from "../window/history.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -28,6 +29,8 @@ export interface LatestOptions {
 }
 
 export class WindowViews {
+  /** Each name's `latest` reply, kept between changes. */
+  private readonly replies = new LatestReplies();
   private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
 
   constructor(
@@ -55,21 +58,49 @@ export class WindowViews {
    * With `excludeSuspects`, peers announced suspect (early suspicion) are left out.
    */
   latest(name: string, options: LatestOptions = {}): Metric[] {
-    return this.fresh(name, options).map((w) => w.metrics.latest()!);
+    return this.fresh(name, options.excludeSuspects === true, this.clock.now()).map((w) => w.metrics.latest()!);
   }
 
   /** `latest(name)` as its msgpack reply (Metric[]), written straight from window storage. */
   latestEncoded(name: string, options: LatestOptions = {}): Uint8Array {
-    const fresh = this.fresh(name, options);
+    return this.latestReply(name, options).bytes;
+  }
+
+  /**
+   * `latest(name)` as its msgpack reply, with the oldest restore snapshot it lists: kept from an
+   * earlier request while nothing it depends on changed (latest-replies.ts), else written straight
+   * from window storage and kept.
+   */
+  latestReply(name: string, options: LatestOptions = {}): LatestReply {
+    const now = this.clock.now();
+    const exclude = options.excludeSuspects === true;
+    const group = this.windows.group(name);
+    const members = this.peerset();
+    const kept = group && this.replies.get(name, exclude, group, members, now);
+    if (kept) return kept;
+    const fresh = this.fresh(name, exclude, now);
     const out = new MsgpackWriter(256 + fresh.length * 160);
     out.arrayHeader(fresh.length);
-    for (const w of fresh) w.metrics.writeLatest(out);
-    return out.bytes();
+    let validUntil = Infinity;
+    let restoredFrom = Infinity;
+    for (const w of fresh) {
+      w.metrics.writeLatest(out);
+      if (w.deadline < validUntil) validUntil = w.deadline;
+      if (w.restoredFrom < restoredFrom) restoredFrom = w.restoredFrom; // NaN (live) never is
+    }
+    const reply: LatestReply = { bytes: out.bytes(), version: group?.version ?? 0, group: group ?? this, members, validUntil, restoredFrom };
+    if (group) this.replies.put(name, exclude, reply);
+    return reply;
   }
 
   /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
   latestForPeer(name: string, peer: string): Metric | undefined {
     return this.windows.get(name, peer)?.metrics.latest();
+  }
+
+  /** When the restored metric the window of (name, peer) holds was snapshotted (ms); NaN when it holds a live one. */
+  restoredFrom(name: string, peer: string): number {
+    return this.windows.get(name, peer)?.restoredFrom ?? Number.NaN;
   }
 
   /** Every metric in one window, newest first. */
@@ -219,10 +250,8 @@ export class WindowViews {
     return out;
   }
 
-  /** Windows of `name` whose latest metric is valid and fresh now (and not suspect, when asked), sorted by peer. */
-  private fresh(name: string, options: LatestOptions): TrackedWindow[] {
-    const now = this.clock.now();
-    const excludeSuspects = options.excludeSuspects === true;
+  /** Windows of `name` whose latest metric is valid and fresh at `now` (and not suspect, with `excludeSuspects`), sorted by peer. */
+  private fresh(name: string, excludeSuspects: boolean, now: number): TrackedWindow[] {
     return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
   }
 }

@@ -21,6 +21,13 @@ export const EXCLUDE_HEADER = "Peermon-Exclude";
  * metric's remaining validity (`t + l − now`, or `e − now` without `l`) without trusting its own clock.
  */
 export const NOW_HEADER = "Peermon-Now";
+/**
+ * Reply header of a `latest` or `peer` answer that lists a metric brought back by a restart (from
+ * a checkpoint, the journal of new windows or a sibling) and not replaced by a live one since: how
+ * old the oldest such restore snapshot is, as decimal nanoseconds. The peer may have published
+ * since that snapshot; its next metric replaces the restored one (docs/durability.md, "Freshness").
+ */
+export const RESTORED_AGE_HEADER = "Peermon-Restored-Age";
 /** Whitespace, the token separator and the wildcards. */
 const FORBIDDEN = /[\s.*>]/;
 

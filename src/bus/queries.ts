@@ -10,7 +10,7 @@
 import { headers, type MsgHdrs, type NatsConnection, type Service, type ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { EXCLUDE_HEADER, NOW_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
+import { EXCLUDE_HEADER, NOW_HEADER, RESTORED_AGE_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
 import type { WindowViews } from "../actors/window-views.js";
 import type { MonitorStats } from "../stats.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -88,7 +88,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
         ?.split(",")
         .some((v) => v.trim() === "suspect") === true;
     const now = stampNow(o.clock); // before the answer is built: every metric in it is fresh at `now`
-    const reply = o.views.latestEncoded(name, { excludeSuspects });
+    const { bytes: reply, restoredFrom } = o.views.latestReply(name, { excludeSuspects });
     // [] means "known, none fresh"; a name no current peer ever published is probably a typo.
     if (isEmptyList(reply) && !o.views.names().includes(name)) {
       return fail(m, 404, `no metric named ${name} is known (no current peer sent one); list known names with \`peermon names\``);
@@ -102,7 +102,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
           "raise max_payload in the nats-server config (peermon's nats.conf uses 8MB)",
       );
     }
-    m.respond(reply, now);
+    m.respond(reply, stampRestored(now, o.clock, restoredFrom));
     return "ok";
   });
   const peer = guarded("peer", (m) => {
@@ -114,7 +114,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     if (!metric) {
       return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
-    m.respond(encodeMetric(metric), stampNow(o.clock));
+    m.respond(encodeMetric(metric), stampRestored(stampNow(o.clock), o.clock, o.views.restoredFrom(name!, peerId!)));
     return "ok";
   });
   const shard = o.shard;
@@ -168,6 +168,15 @@ function stampNow(clock: Clock): { headers: MsgHdrs } {
   const h = headers();
   h.set(NOW_HEADER, msToNs(clock.wallNow()).toString());
   return { headers: h };
+}
+
+/**
+ * Adds the `Peermon-Restored-Age` header when the answer lists a restored metric (`restoredFrom`:
+ * the oldest restore snapshot it lists, ms on the monitor's clock; Infinity or NaN when none).
+ */
+function stampRestored(reply: { headers: MsgHdrs }, clock: Clock, restoredFrom: number): { headers: MsgHdrs } {
+  if (Number.isFinite(restoredFrom)) reply.headers.set(RESTORED_AGE_HEADER, String(Math.round(Math.max(0, clock.now() - restoredFrom) * 1e6)));
+  return reply;
 }
 
 /** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */
