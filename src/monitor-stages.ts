@@ -167,6 +167,7 @@ export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, he
       health.linkRecovered("disconnected");
       outgoing.reconnected();
     },
+    lost: (reason) => health.linkLost(reason),
   });
 }
 

@@ -54,7 +54,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     clock,
     stallThresholdMs: o.stallThresholdMs,
     onWake: (w) => supervisor.wake(w),
-    onStall: (now, lateMs) => health.stalled(now, lateMs),
+    onStall: (_now, lateMs) => health.stalled(lateMs),
   });
   const schedule = (w: TrackedWindow, at: number) => scheduler.schedule(w, at);
   // A deadline proved passed is a window about to fire: the disruption unit says whether it may.

@@ -78,7 +78,7 @@ function meta(s: StatusSnapshot, names: string[]): string {
     link.impaired.length > 0
       ? `<span class="bad">NATS link impaired (${esc(link.impaired.join(", "))})${link.impairedForMs === null ? "" : ` for ${coarse(link.impairedForMs)}`}: no alerts until it recovers</span>`
       : link.graceLeftMs > 0
-        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (the monitor was cut off or stalled)</span>`
+        ? `<span class="warn">grace ${coarse(link.graceLeftMs)} left: due deadlines wait (the monitor was cut off)</span>`
         : `<span class="good">NATS link ok</span>`;
   const peerset = s.peerset === null ? "no peerset yet (every publishing peer tracked)" : `${s.peerset} peers in the peerset`;
   const listed = names.reduce((sum, n) => sum + s.names[n]!.peers.length, 0);

@@ -1,15 +1,16 @@
 /**
  * SelfOutageGuard: suspect yourself first. While the monitor's own link to NATS is impaired (a
- * disconnect, a round-trip probe without answer) nobody is convicted; after it recovers, or after
- * the event loop stalled, deadlines get `graceMs` before they may convict, so that peers whose
- * metrics were lost on the way (or are still queued) are not reported dead. Pure: time is passed in.
+ * disconnect, a round-trip probe without answer) nobody is convicted; after it recovers, deadlines
+ * get `graceMs` before they may convict, so that peers whose metrics were lost on the way are not
+ * reported dead. (A stalled event loop with the link up lost nothing: the conviction's round trip
+ * covers it, and no grace runs.) Pure: time is passed in.
  */
 export interface LinkReport {
   /** Why the link is impaired now (empty while it is fine): "disconnected", "probe", "restoring". */
   impaired: string[];
   /** For how long it has been impaired, ms, or null while it is fine. */
   impairedForMs: number | null;
-  /** What is left of the grace after an outage or a stall, ms (0: none runs). */
+  /** What is left of the grace after an outage, ms (0: none runs). */
   graceLeftMs: number;
 }
 
@@ -60,11 +61,6 @@ export class SelfOutageGuard {
     this.impairedSince = undefined;
     if (grace) this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
     return true;
-  }
-
-  /** The event loop did not run for a while, up to `now`: a grace starts as after an outage. */
-  stalled(now: number): void {
-    this.graceUntil = Math.max(this.graceUntil, now + this.graceMs);
   }
 
   /**

@@ -192,7 +192,7 @@ export function linkLine(link: LinkReport, c: Palette): string {
     return `link: ${c.red(`impaired (${link.impaired.join(", ")})${since}`)}: no alerts until it recovers`;
   }
   if (link.graceLeftMs > 0) {
-    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off or stalled)`;
+    return `link: ok, ${c.yellow(`grace ${formatDuration(link.graceLeftMs)} left`)}: due deadlines wait for it (the monitor was cut off)`;
   }
   return "link: ok";
 }
