@@ -43,6 +43,12 @@ export const TUNING = Object.freeze({
    * through soon after the election instead of one default timeout (5 s) later.
    */
   appendTimeoutMs: 1_000,
+  /**
+   * A log stream (alerts, suspicion, disruptions) that cannot be set up at start is tried again
+   * for this long, ms, before the monitor publishes without it: a JetStream cluster that has just
+   * formed places a new stream within seconds.
+   */
+  streamSetupMs: 20_000,
   /** Alerts and events in flight to the bus at once: a backlog is worked off this many at a time (retries: RETRY.bus). */
   maxAlertsInFlight: 64,
   /** A window replay that received nothing for this long asks the server whether anything is left, ms. */

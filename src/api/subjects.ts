@@ -122,7 +122,7 @@ export class Subjects {
     return `${this.prefix}.alerts.${name}.${peer}`;
   }
 
-  /** Internal: the alert log subject of a (name, peer); its stream republishes to `alert()`. */
+  /** Internal: the alert log subject of a (name, peer); the monitor that logs an alert publishes it on `alert()`. */
   alertLog(name: string, peer: string): string {
     return `${this.prefix}.alertlog.${name}.${peer}`;
   }
@@ -137,7 +137,7 @@ export class Subjects {
     return `${this.prefix}.suspects.${name ?? "*"}.${peer ?? "*"}`;
   }
 
-  /** Internal: the suspicion log subject of a (name, peer); its stream republishes to `suspects()`. */
+  /** Internal: the suspicion log subject of a (name, peer); the monitor that logs an event publishes it on `suspects()`. */
   suspectLog(name: string, peer: string): string {
     return `${this.prefix}.suspectlog.${name}.${peer}`;
   }
@@ -147,7 +147,7 @@ export class Subjects {
     return `${this.prefix}.disruption.${name}`;
   }
 
-  /** Internal: the disruption log subject of a name; its stream republishes to `disruption()`. */
+  /** Internal: the disruption log subject of a name; the monitor that logs an event publishes it on `disruption()`. */
   disruptionLog(name: string): string {
     return `${this.prefix}.disruptionlog.${name}`;
   }

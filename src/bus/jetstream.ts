@@ -41,6 +41,11 @@ export function isOverMaxPayload(err: unknown): boolean {
   return (err as NatsError).code === ErrorCode.MaxPayloadExceeded;
 }
 
+/** True when the server refused a request for lack of permission: asking again will not help. */
+export function isPermissionDenied(err: unknown): boolean {
+  return (err as NatsError).code === ErrorCode.PermissionsViolation;
+}
+
 /** True for "no such stream" / "no such message". */
 export function isNotFound(err: unknown): boolean {
   return (err as NatsError).code === "404";
