@@ -58,6 +58,13 @@ export const TUNING = Object.freeze({
    * the server's max_payload): ~1,500 windows, small enough to write and read without a stall.
    */
   windowBatchBytes: 256 * 1024,
+  /**
+   * New windows (and windows whose state changed) are journaled this long after the first of them,
+   * ms: a window is stored within about a quarter second of its first metric, so one that has
+   * existed for a second survives a crash (docs/durability.md), and a burst of new windows (a fleet
+   * starting) goes out in a few large messages instead of one per window.
+   */
+  journalDelayMs: 250,
   /** Checkpoint messages awaiting the server's acknowledgement at once. */
   checkpointsInFlight: 8,
   /** Checkpoint messages read ahead at a restore (each up to windowBatchBytes). */

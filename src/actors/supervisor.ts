@@ -24,6 +24,7 @@ import type { WakeScheduler } from "./wake-scheduler.js";
 import { followWallStep } from "./wall-steps.js";
 import type { WindowMachine } from "./window-machine.js";
 import type { WindowRegistry } from "./window-registry.js";
+import type { WindowChanges } from "./window-changes.js";
 
 const TIMER = { type: "timer" } as const;
 const SILENCE_ENDED = { type: "silence.ended" } as const;
@@ -44,6 +45,8 @@ export interface SupervisorParts {
   outbox: Outbox;
   machine: WindowMachine;
   effects: EffectRunner;
+  /** Where windows created by live metrics are noted for the journal (durable windows on). */
+  changes: WindowChanges<TrackedWindow> | undefined;
 }
 
 /** An episode the alert log had open when this monitor started. */
@@ -115,8 +118,12 @@ export class Supervisor {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
-    const w = this.o.windows.get(m.n, m.p) ?? this.create(m);
-    if (!w) return false;
+    let w = this.o.windows.get(m.n, m.p);
+    if (!w) {
+      w = this.create(m);
+      if (!w) return false;
+      if (Number.isNaN(restoredFrom)) this.o.changes?.note(w); // a restored window is in the store already
+    }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock

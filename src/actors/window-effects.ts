@@ -13,6 +13,7 @@ import type { Suspicion } from "./suspicion.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WakeScheduler } from "./wake-scheduler.js";
 import type { WindowEffect } from "./window-machine.js";
+import type { WindowChanges } from "./window-changes.js";
 
 export interface WindowEffectsOptions {
   clock: Clock;
@@ -24,6 +25,8 @@ export interface WindowEffectsOptions {
   suspicion: Suspicion | undefined;
   /** Re-send a firing alert every this many ms while it lasts. */
   repeatIntervalMs: number;
+  /** Where a window whose state changed (it expired and fires, it resolves) is noted for the journal. */
+  changes?: WindowChanges<TrackedWindow>;
 }
 
 export class WindowEffects {
@@ -42,6 +45,7 @@ export class WindowEffects {
       case "repeat.armed":
         return o.scheduler.schedule(w, o.clock.now() + o.repeatIntervalMs);
       case "resolved":
+        o.changes?.note(w);
         return o.outbox.post(o.alerts.closing(w.metrics.latest()!, effect.episode, effect.reached));
       case "withdrawn":
         return o.outbox.withdraw(w.name, w.peer, effect.episode);
@@ -58,6 +62,7 @@ export class WindowEffects {
   /** The firing alert that opens `episode` (it supersedes a suspicion); the window hears when it left and when the server has it. */
   private postFiring(w: TrackedWindow, episode: string): void {
     this.o.suspicion?.forget(w);
+    this.o.changes?.note(w);
     this.o.outbox.post(this.o.alerts.opening(w.metrics.latest()!, episode), {
       deadline: w.deadline,
       taken: () => w.send({ type: "alert.taken", episode }),

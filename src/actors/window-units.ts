@@ -26,6 +26,7 @@ import { WindowEffects } from "./window-effects.js";
 import { windowMachine, type WindowMachine } from "./window-machine.js";
 import { WindowRegistry } from "./window-registry.js";
 import { WindowViews } from "./window-views.js";
+import { WindowChanges } from "./window-changes.js";
 
 const DEADLINE_PASSED = { type: "deadline.passed", held: false } as const;
 const DEADLINE_PASSED_HELD = { type: "deadline.passed", held: true } as const;
@@ -42,6 +43,8 @@ export interface WindowUnits {
   disruptions: Disruptions<TrackedWindow>;
   /** Failure history: episodes per (name, peer), fed from the alert log (bus/history-feed.ts). */
   history: EpisodeIndex;
+  /** New windows and state changes for the journal of new windows (with `journal`). */
+  changes: WindowChanges<TrackedWindow> | undefined;
   stats: MonitorStats;
   stop(): void;
 }
@@ -62,7 +65,9 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
   const suspicion = o.suspects && makeSuspicion(o, o.suspects.detectors, stats, health, schedule);
   const disruptions = makeDisruptions(o, stats, windows, health, suspicion, (name) => supervisor.disruptionEnded(name));
   const alerts = new AlertFactory(clock, o.muter ?? NO_MUTER);
+  const changes = o.journal ? new WindowChanges<TrackedWindow>() : undefined;
   const effects = new WindowEffects({
+    changes,
     clock,
     alerts,
     outbox: o.outbox,
@@ -84,6 +89,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     outbox: o.outbox,
     machine: provideMachine(alerts, o.muter ?? NO_MUTER, o.repeatIntervalMs, () => clock.wallNow()),
     effects: effects.run,
+    changes,
   });
   const history = new EpisodeIndex({ sinceMs: clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
   const views = new WindowViews(
@@ -100,6 +106,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     disruptions,
     history,
     stats,
+    changes,
     stop: () => {
       disruptions.stop();
       scheduler.stop();

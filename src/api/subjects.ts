@@ -158,10 +158,11 @@ export class Subjects {
   }
 
   /**
-   * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
-   * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
+   * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`), or a slot of the
+   * journal of new windows (`j<writer>-<slot>`, `window-journal.ts`); `"*"` for a filter. Two tokens
+   * after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
    */
-  checkpoint(partition: number | "*", bucket: number | "*"): string {
+  checkpoint(partition: number | "*", bucket: number | string): string {
     return `${this.prefix}.checkpoint.${partition}.${bucket}`;
   }
 

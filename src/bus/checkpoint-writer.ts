@@ -7,15 +7,16 @@
  *   when that write is a quarter of the retention old (the server drops what nobody rewrites).
  * - A partition's bucket count follows its window count (a power of two, with hysteresis); when
  *   it shrinks, the buckets no longer used are overwritten with empty batches.
- * - Replicas of a shard take turns: after a round a writer announces it on
- *   `<prefix>.internal.checkpointed.<shard>`; a sibling that hears it moves its own next round to
- *   half an interval after the writer's next one, finds that one fresh and skips: the server
- *   writes once per shard, not once per replica, and a sibling takes over when the writer stops.
+ * - Replicas of a shard take turns (checkpoint-turns.ts): a sibling that hears a round moves its
+ *   own next round to half an interval after the writer's next one, finds that one fresh and
+ *   skips: the server writes once per shard, not once per replica, and a sibling takes over when
+ *   the writer stops.
+ * - A completed round, this writer's or a sibling's, covers what the journal of new windows
+ *   (window-journal.ts) wrote before it started: the journal frees those slots.
  * - Buckets are written one at a time with a turn of the event loop between them, at most
  *   `checkpointsInFlight` awaiting the server: metrics and deadlines keep flowing meanwhile.
  */
-import type { NatsConnection, Subscription } from "nats";
-import { encode, decode } from "../api/codec.js";
+import type { NatsConnection } from "nats";
 import { partitionOf, type Subjects } from "../api/subjects.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { TUNING } from "../config.js";
@@ -25,6 +26,7 @@ import { MAX_BUCKETS, bucketCount, splitIntoBuckets } from "../window/buckets.js
 import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
+import { CheckpointTurns } from "./checkpoint-turns.js";
 
 /** What the writer copies: each metric name with its windows (the supervisor's views). */
 export interface WindowSource {
@@ -47,6 +49,10 @@ export interface CheckpointWriterOptions {
   refreshMs: number;
   /** Buckets already in the stream per partition (read at the restore). */
   stored?: ReadonlyMap<number, number>;
+  /** This writer's id (announcements). */
+  id: string;
+  /** Hears that every window held at `startedAt` (ms) is in the checkpoints: the journal of new windows cleans up. */
+  covered?: (startedAt: number) => Promise<void>;
   stats: MonitorStats;
   log: Logger;
 }
@@ -73,11 +79,11 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Work between two turns of the event loop, ms: a round never holds the loop longer. */
 const SLICE_MS = 5;
 
-/** A writer's id in its announcements (others skip their round when they hear one), from `random`. */
-const writerId = (random: () => number) => random().toString(36).slice(2, 12);
+/** A sibling's announcement is heard this long after its round started, at most, beyond the round's own length, ms. */
+const ANNOUNCEMENT_SLACK_MS = 1_000;
 
 export class CheckpointWriter {
-  private readonly id: string;
+  private readonly turns: CheckpointTurns;
   /** Per partition, the bucket count it is written with now. */
   private readonly buckets = new Map<number, number>();
   /** Per bucket subject, this writer's last write of it. */
@@ -85,7 +91,6 @@ export class CheckpointWriter {
   private readonly failureLog: RateLimitedLog;
   private siblingRoundAt = -Infinity;
   private timer: TimerHandle | undefined;
-  private announcements: Subscription | undefined;
   private running: Promise<RoundReport> | undefined;
   private inRound = false;
   private stopped = false;
@@ -97,7 +102,7 @@ export class CheckpointWriter {
   private bytesPerWindow = BATCH_BYTES_PER_WINDOW;
 
   constructor(private readonly o: CheckpointWriterOptions) {
-    this.id = writerId(o.random);
+    this.turns = new CheckpointTurns(o.nc, o.subjects, o.shardTag, o.id);
     for (const [k, n] of o.stored ?? []) this.buckets.set(k, n);
     this.failureLog = new RateLimitedLog(
       (f, m) => o.log.warn(f, m),
@@ -108,16 +113,7 @@ export class CheckpointWriter {
 
   /** Writes a round every interval from now on (the first after a random part of one, so that replicas fall out of step). */
   start(): void {
-    this.announcements = this.o.nc.subscribe(this.o.subjects.checkpointed(this.o.shardTag), {
-      callback: (err, m) => {
-        if (err) return;
-        try {
-          if ((decode(m.data) as { i?: unknown }).i !== this.id) this.siblingWrote();
-        } catch {
-          // not an announcement
-        }
-      },
-    });
+    this.turns.listen((roundMs) => this.siblingWrote(roundMs));
     this.schedule(this.o.intervalMs * (0.5 + this.o.random() / 2));
   }
 
@@ -128,7 +124,7 @@ export class CheckpointWriter {
   async stop(finalWithinMs?: number): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
-    this.announcements?.unsubscribe();
+    this.turns.stop();
     this.cutoff = this.o.clock.now() + (finalWithinMs ?? 0);
     await this.running?.catch(() => undefined);
     if (finalWithinMs !== undefined && this.o.clock.now() < this.cutoff) await this.round();
@@ -171,8 +167,9 @@ export class CheckpointWriter {
    * moment fall apart). There it finds the sibling's round fresh and skips; it writes only when the
    * sibling stopped writing (at most 1.75 intervals after the sibling's last round).
    */
-  private siblingWrote(): void {
+  private siblingWrote(roundMs: number | undefined): void {
     this.siblingRoundAt = this.o.clock.now();
+    if (roundMs !== undefined) void this.o.covered?.(this.siblingRoundAt - roundMs - ANNOUNCEMENT_SLACK_MS);
     if (!this.inRound && !this.stopped) this.schedule(this.o.intervalMs * (1.25 + this.o.random() / 2));
   }
 
@@ -182,17 +179,21 @@ export class CheckpointWriter {
     const byPartition = await this.collect();
     const partitions = [...new Set([...byPartition.keys(), ...this.buckets.keys()])].sort((a, b) => a - b);
     const pending = new Set<Promise<void>>();
+    let cutShort = false;
     for (const k of partitions) {
       const windows = byPartition.get(k) ?? [];
       report.windows += windows.length;
       await this.writePartition(k, windows, report, pending);
-      if (this.o.clock.now() >= this.cutoff) break;
+      if ((cutShort = this.o.clock.now() >= this.cutoff)) break;
     }
     await Promise.all(pending);
-    this.o.stats.checkpointRounds++;
-    this.o.stats.checkpointRoundMs = Math.round(this.o.clock.now() - started);
-    if (report.failed === 0 && !this.o.nc.isClosed()) this.o.nc.publish(this.o.subjects.checkpointed(this.o.shardTag), encode({ i: this.id }));
     report.ms = Math.round(this.o.clock.now() - started);
+    if (report.failed === 0 && !cutShort) {
+      this.turns.announce(report.ms);
+      await this.o.covered?.(started);
+    }
+    this.o.stats.checkpointRounds++;
+    this.o.stats.checkpointRoundMs = report.ms;
     return report;
   }
 
