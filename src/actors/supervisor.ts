@@ -101,7 +101,7 @@ export class Supervisor {
    * it is older than the window's newest metric (stale).
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
-    return this.store(m, receivedAtMs, Number.NaN);
+    return this.store(m, receivedAtMs, undefined);
   }
 
   /**
@@ -113,7 +113,7 @@ export class Supervisor {
     return this.store(m, receivedAtMs, snapshotAtMs);
   }
 
-  private store(m: WireMetric, receivedAtMs: number | undefined, restoredFrom: number): boolean {
+  private store(m: WireMetric, receivedAtMs: number | undefined, restoredFrom: number | undefined): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
@@ -122,7 +122,7 @@ export class Supervisor {
     if (!w) {
       w = this.create(m);
       if (!w) return false;
-      if (Number.isNaN(restoredFrom)) this.o.changes?.note(w); // a restored window is in the store already
+      if (restoredFrom === undefined) this.o.changes?.note(w); // a restored window is in the store already
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
@@ -210,7 +210,8 @@ export class Supervisor {
     }
     const key = `${m.n}\u0000${m.p}`;
     const reopened = this.reopening.get(key);
-    const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
+    const [name, peer] = windows.intern(m.n, m.p);
+    const w = new TrackedWindow(name, peer, settings.windowCapacity, this.o.machine, this.o.effects);
     this.o.suspicion?.arm(w);
     windows.add(w);
     stats.windowsCreated++;

@@ -51,10 +51,11 @@ export class TrackedWindow implements Wakeable {
   group: { version: number } = UNGROUPED;
   /**
    * When the restored metric this window holds was snapshotted (ms, monotonic): the checkpoint or
-   * journal batch was written, or the sibling's transfer answered; NaN once a live metric arrived
-   * (or for a window never restored). A reply that lists it says how old the restore is.
+   * journal batch was written, or the sibling's transfer answered; undefined once a live metric
+   * arrived (or for a window never restored; not NaN: a number field costs each window a box).
+   * A reply that lists it says how old the restore is.
    */
-  restoredFrom = Number.NaN;
+  restoredFrom: number | undefined = undefined;
   readonly metrics: MetricWindow;
   private running: WindowActorRef | undefined;
   /** Sends in progress (effects may send to their own window): only the outermost one releases the actor. */
@@ -129,6 +130,7 @@ export class TrackedWindow implements Wakeable {
   free(): void {
     this.freed = true;
     this.release();
+    this.metrics.release(); // its region goes to the next window; a freed window is empty
   }
 
   private start(): WindowActorRef {

@@ -4,13 +4,16 @@
  * `latest` query does not sort thousands of peers each time) and a version that moves whenever
  * what `latest` of the name could answer changes (a window added, removed, given a metric or
  * announced suspect): a reply built at one version is still right at the same one until a listed
- * metric passes its deadline (latest-replies.ts).
+ * metric passes its deadline (latest-replies.ts). It keeps one copy of each name and peer id for all
+ * the windows that carry it (`intern`): a peer's ten windows would otherwise hold ten copies of its
+ * 52-character id, each a string the garbage collector walks.
  */
 import type { TrackedWindow } from "./tracked-window.js";
 
 /** The windows of one metric name. Each of its windows holds it (`TrackedWindow.group`) to move its version. */
 export class NameWindows {
   readonly byPeer = new Map<string, TrackedWindow>();
+  constructor(readonly name: string) {}
   sorted: TrackedWindow[] | undefined;
   /** Moves at every change of what `latest` of the name could answer. */
   version = 0;
@@ -18,6 +21,8 @@ export class NameWindows {
 
 export class WindowRegistry {
   private readonly byName = new Map<string, NameWindows>();
+  /** Each peer id with windows, once, and how many windows carry it. */
+  private readonly peers = new Map<string, { id: string; windows: number }>();
   private total = 0;
 
   get size(): number {
@@ -41,12 +46,24 @@ export class WindowRegistry {
     return this.byName.get(name)?.byPeer.get(peer);
   }
 
+  /**
+   * The copies of `name` and `peer` a new window should carry: the registry's own when windows
+   * already carry them, else fresh ones (a decoded string may be a slice that keeps a whole message).
+   */
+  intern(name: string, peer: string): [name: string, peer: string] {
+    const known = this.byName.get(name)?.name ?? fresh(name);
+    return [known, this.peers.get(peer)?.id ?? fresh(peer)];
+  }
+
   add(w: TrackedWindow): void {
     let forName = this.byName.get(w.name);
     if (!forName) {
-      forName = new NameWindows();
+      forName = new NameWindows(w.name);
       this.byName.set(w.name, forName);
     }
+    const peer = this.peers.get(w.peer);
+    if (peer) peer.windows++;
+    else this.peers.set(w.peer, { id: w.peer, windows: 1 });
     forName.byPeer.set(w.peer, w);
     forName.sorted = undefined;
     forName.version++;
@@ -60,6 +77,8 @@ export class WindowRegistry {
     if (!forName?.byPeer.delete(w.peer)) return;
     forName.sorted = undefined;
     forName.version++;
+    const peer = this.peers.get(w.peer);
+    if (peer && --peer.windows === 0) this.peers.delete(w.peer);
     this.total--;
     if (forName.byPeer.size === 0) this.byName.delete(w.name);
   }
@@ -125,4 +144,9 @@ export class WindowRegistry {
   *byNames(): IterableIterator<[string, ReadonlyMap<string, TrackedWindow>]> {
     for (const [name, forName] of this.byName) yield [name, forName.byPeer];
   }
+}
+
+/** A flat copy of `s`, holding nothing else alive. */
+function fresh(s: string): string {
+  return Buffer.from(s, "utf8").toString("utf8");
 }

@@ -86,7 +86,8 @@ export class WindowViews {
     for (const w of fresh) {
       w.metrics.writeLatest(out);
       if (w.deadline < validUntil) validUntil = w.deadline;
-      if (w.restoredFrom < restoredFrom) restoredFrom = w.restoredFrom; // NaN (live) never is
+      const from = w.restoredFrom;
+      if (from !== undefined && from < restoredFrom) restoredFrom = from;
     }
     const reply: LatestReply = { bytes: out.bytes(), version: group?.version ?? 0, group: group ?? this, members, validUntil, restoredFrom };
     if (group) this.replies.put(name, exclude, reply);
@@ -98,9 +99,9 @@ export class WindowViews {
     return this.windows.get(name, peer)?.metrics.latest();
   }
 
-  /** When the restored metric the window of (name, peer) holds was snapshotted (ms); NaN when it holds a live one. */
-  restoredFrom(name: string, peer: string): number {
-    return this.windows.get(name, peer)?.restoredFrom ?? Number.NaN;
+  /** When the restored metric the window of (name, peer) holds was snapshotted (ms); undefined when it holds a live one. */
+  restoredFrom(name: string, peer: string): number | undefined {
+    return this.windows.get(name, peer)?.restoredFrom;
   }
 
   /** Every metric in one window, newest first. */

@@ -172,10 +172,11 @@ function stampNow(clock: Clock): { headers: MsgHdrs } {
 
 /**
  * Adds the `Peermon-Restored-Age` header when the answer lists a restored metric (`restoredFrom`:
- * the oldest restore snapshot it lists, ms on the monitor's clock; Infinity or NaN when none).
+ * the oldest restore snapshot it lists, ms on the monitor's clock; Infinity or undefined when none).
  */
-function stampRestored(reply: { headers: MsgHdrs }, clock: Clock, restoredFrom: number): { headers: MsgHdrs } {
-  if (Number.isFinite(restoredFrom)) reply.headers.set(RESTORED_AGE_HEADER, String(Math.round(Math.max(0, clock.now() - restoredFrom) * 1e6)));
+function stampRestored(reply: { headers: MsgHdrs }, clock: Clock, restoredFrom: number | undefined): { headers: MsgHdrs } {
+  if (restoredFrom !== undefined && Number.isFinite(restoredFrom))
+    reply.headers.set(RESTORED_AGE_HEADER, String(Math.round(Math.max(0, clock.now() - restoredFrom) * 1e6)));
   return reply;
 }
 
