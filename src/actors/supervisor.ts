@@ -135,7 +135,7 @@ export class Supervisor {
     }
     w.metrics.add(m, at);
     w.restoredFrom = restoredFrom;
-    w.group.version++;
+    w.stored();
     this.o.stats.metricsStored++;
     if (!m.d) return true;
     w.arm(m, now, wallOffset); // its machine hears of the valid metric

@@ -51,10 +51,12 @@ export class WindowEffects {
         return o.outbox.withdraw(w.name, w.peer, effect.episode);
       case "suspect":
         w.group.version++; // `latest` that leaves suspects out answers otherwise now
+        w.group.shape++;
         o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "suspect"));
         return o.scheduler.schedule(w, w.deadline);
       case "cleared":
         w.group.version++;
+        w.group.shape++;
         return o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "cleared"));
     }
   };

@@ -9,14 +9,22 @@
  * 52-character id, each a string the garbage collector walks.
  */
 import type { TrackedWindow } from "./tracked-window.js";
+import type { ReplyGroup } from "./latest-replies.js";
 
 /** The windows of one metric name. Each of its windows holds it (`TrackedWindow.group`) to move its version. */
-export class NameWindows {
+export class NameWindows implements ReplyGroup<TrackedWindow> {
   readonly byPeer = new Map<string, TrackedWindow>();
   constructor(readonly name: string) {}
   sorted: TrackedWindow[] | undefined;
-  /** Moves at every change of what `latest` of the name could answer. */
   version = 0;
+  shape = 0;
+  touched: TrackedWindow[] | undefined = undefined;
+
+  /** Windows were added or freed, or the answer changed otherwise than by one window's metric. */
+  reshaped(): void {
+    this.version++;
+    this.shape++;
+  }
 }
 
 export class WindowRegistry {
@@ -66,7 +74,7 @@ export class WindowRegistry {
     else this.peers.set(w.peer, { id: w.peer, windows: 1 });
     forName.byPeer.set(w.peer, w);
     forName.sorted = undefined;
-    forName.version++;
+    forName.reshaped();
     w.group = forName;
     this.total++;
   }
@@ -76,7 +84,7 @@ export class WindowRegistry {
     const forName = this.byName.get(w.name);
     if (!forName?.byPeer.delete(w.peer)) return;
     forName.sorted = undefined;
-    forName.version++;
+    forName.reshaped();
     const peer = this.peers.get(w.peer);
     if (peer && --peer.windows === 0) this.peers.delete(w.peer);
     this.total--;
@@ -90,7 +98,7 @@ export class WindowRegistry {
 
   /** Every name's answers may have changed (the wall clock stepped: deadlines from `e` moved). */
   touchAll(): void {
-    for (const forName of this.byName.values()) forName.version++;
+    for (const forName of this.byName.values()) forName.reshaped();
   }
 
   names(): string[] {

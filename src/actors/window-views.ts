@@ -8,7 +8,6 @@ import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
 import type { PeerHistory } from "../api/history.js";
 import type { MetricWindow } from "../window/metric-window.js";
-import { MsgpackWriter } from "../api/msgpack-writer.js";
 import { LatestReplies, type LatestReply } from "./latest-replies.js";
 import { isFresh } from "../window/deadline.js";
 import { summarize, type EpisodeIndex } from "../window/history.js";
@@ -30,7 +29,7 @@ export interface LatestOptions {
 
 export class WindowViews {
   /** Each name's `latest` reply, kept between changes. */
-  private readonly replies = new LatestReplies();
+  private readonly replies = new LatestReplies<TrackedWindow>({ listed, encode: (w, out) => w.metrics.writeLatest(out) });
   private membersSorted: { of: ReadonlySet<string>; list: string[] } | undefined;
 
   constructor(
@@ -72,26 +71,7 @@ export class WindowViews {
    * from window storage and kept.
    */
   latestReply(name: string, options: LatestOptions = {}): LatestReply {
-    const now = this.clock.now();
-    const exclude = options.excludeSuspects === true;
-    const group = this.windows.group(name);
-    const members = this.peerset();
-    const kept = group && this.replies.get(name, exclude, group, members, now);
-    if (kept) return kept;
-    const fresh = this.fresh(name, exclude, now);
-    const out = new MsgpackWriter(256 + fresh.length * 160);
-    out.arrayHeader(fresh.length);
-    let validUntil = Infinity;
-    let restoredFrom = Infinity;
-    for (const w of fresh) {
-      w.metrics.writeLatest(out);
-      if (w.deadline < validUntil) validUntil = w.deadline;
-      const from = w.restoredFrom;
-      if (from !== undefined && from < restoredFrom) restoredFrom = from;
-    }
-    const reply: LatestReply = { bytes: out.bytes(), version: group?.version ?? 0, group: group ?? this, members, validUntil, restoredFrom };
-    if (group) this.replies.put(name, exclude, reply);
-    return reply;
+    return this.replies.reply(name, options.excludeSuspects === true, this.windows.group(name), this.peerset(), this.clock.now(), this.windows.sorted(name));
   }
 
   /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
@@ -253,8 +233,13 @@ export class WindowViews {
 
   /** Windows of `name` whose latest metric is valid and fresh at `now` (and not suspect, with `excludeSuspects`), sorted by peer. */
   private fresh(name: string, excludeSuspects: boolean, now: number): TrackedWindow[] {
-    return this.windows.sorted(name).filter((w) => w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+    return this.windows.sorted(name).filter((w) => listed(w, now, excludeSuspects));
   }
+}
+
+/** `w` belongs in `latest`: its newest metric is valid and fresh at `now` (and it is not suspect, with `excludeSuspects`). */
+function listed(w: TrackedWindow, now: number, excludeSuspects: boolean): boolean {
+  return w.metrics.latestIsValid() && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect);
 }
 
 function peerStatus(w: TrackedWindow, now: number, wall: number): PeerStatus {

@@ -107,6 +107,11 @@ export class MsgpackWriter {
     this.buf[this.pos++] = k;
   }
 
+  /** Starts again at the beginning of the same buffer (what was written is overwritten). */
+  reset(): void {
+    this.pos = 0;
+  }
+
   /** Where the next byte goes: with `since`, what was written from a mark on. */
   get mark(): number {
     return this.pos;

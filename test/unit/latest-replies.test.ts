@@ -79,3 +79,33 @@ test("latest replies - a restored metric says how old its snapshot is until a li
   assert.equal(live.restoredFrom, Infinity, "nothing restored is listed any more");
   assert.equal(units.views.restoredFrom("ping", "A"), undefined);
 });
+
+test("latest replies - under ingest the kept reply is patched in place into a copy: the bytes handed out never change", () => {
+  const { publish, units } = setup();
+  for (const p of ["A", "B", "C"]) publish(p, { v: "10", l: 60 * SEC });
+  const views = units.views;
+  const first = views.latestReply("ping");
+  const handedOut = first.bytes.slice();
+  publish("B", { v: "20", l: 60 * SEC }); // same length: patched
+  const patched = views.latestReply("ping");
+  assert.deepEqual(peersOf(patched.bytes), ["A=10", "B=20", "C=10"]);
+  assert.notEqual(patched.bytes, first.bytes, "a copy");
+  assert.deepEqual(first.bytes, handedOut, "what was handed out is unchanged");
+  publish("C", { v: "300", l: 60 * SEC }); // another length: rebuilt
+  assert.deepEqual(peersOf(views.latestReply("ping").bytes), ["A=10", "B=20", "C=300"]);
+  publish("A", { d: false }); // leaves the answer: rebuilt
+  assert.deepEqual(peersOf(views.latestReply("ping").bytes), ["B=20", "C=300"]);
+  publish("A", { v: "11", l: 60 * SEC }); // joins it again: rebuilt
+  assert.deepEqual(peersOf(views.latestReply("ping").bytes), ["A=11", "B=20", "C=300"]);
+});
+
+test("latest replies - a patched reply ends at the earliest deadline of what it lists, a touched window's shorter ttl included", async () => {
+  const { publish, units, run } = setup();
+  for (const p of ["A", "B"]) publish(p, { v: "1", l: 60 * SEC });
+  const views = units.views;
+  views.latestReply("ping");
+  publish("B", { v: "2", l: 1 * SEC });
+  assert.deepEqual(peersOf(views.latestReply("ping").bytes), ["A=1", "B=2"]);
+  await run(1_000);
+  assert.deepEqual(peersOf(views.latestReply("ping").bytes), ["A=1"], "B's new, shorter deadline passed");
+});
