@@ -65,6 +65,12 @@ export const TUNING = Object.freeze({
    * starting) goes out in a few large messages instead of one per window.
    */
   journalDelayMs: 250,
+  /**
+   * A checkpoint or journal message not acknowledged within this long is written again, ms: a
+   * busy server stores 256 KiB messages slower than an alert, and nobody waits for a checkpoint
+   * (a timeout that was only slow writes the bucket twice, and keeps the journal a round longer).
+   */
+  checkpointTimeoutMs: 5_000,
   /** Checkpoint messages awaiting the server's acknowledgement at once. */
   checkpointsInFlight: 8,
   /** Checkpoint messages read ahead at a restore (each up to windowBatchBytes). */

@@ -27,6 +27,7 @@ import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
 import { CheckpointTurns } from "./checkpoint-turns.js";
+import { maxPayloadOf } from "./jetstream.js";
 
 /** What the writer copies: each metric name with its windows (the supervisor's views). */
 export interface WindowSource {
@@ -51,8 +52,8 @@ export interface CheckpointWriterOptions {
   stored?: ReadonlyMap<number, number>;
   /** This writer's id (announcements). */
   id: string;
-  /** Hears that every window held at `startedAt` (ms) is in the checkpoints: the journal of new windows cleans up. */
-  covered?: (startedAt: number) => Promise<void>;
+  /** Hears that every window held at `startedAt` (ms) is in the checkpoints, but those of partitions `except`: the journal cleans up. */
+  covered?: (startedAt: number, except?: ReadonlySet<number>) => Promise<void>;
   stats: MonitorStats;
   log: Logger;
 }
@@ -62,6 +63,8 @@ export interface RoundReport {
   batches: number;
   bytes: number;
   failed: number;
+  /** Partitions with a bucket the server did not store. */
+  failedIn: Set<number>;
   windows: number;
   ms: number;
 }
@@ -175,7 +178,7 @@ export class CheckpointWriter {
 
   private async writeRound(): Promise<RoundReport> {
     const started = this.o.clock.now();
-    const report: RoundReport = { batches: 0, bytes: 0, failed: 0, windows: 0, ms: 0 };
+    const report: RoundReport = { batches: 0, bytes: 0, failed: 0, failedIn: new Set(), windows: 0, ms: 0 };
     const byPartition = await this.collect();
     const partitions = [...new Set([...byPartition.keys(), ...this.buckets.keys()])].sort((a, b) => a - b);
     const pending = new Set<Promise<void>>();
@@ -188,10 +191,8 @@ export class CheckpointWriter {
     }
     await Promise.all(pending);
     report.ms = Math.round(this.o.clock.now() - started);
-    if (report.failed === 0 && !cutShort) {
-      this.turns.announce(report.ms);
-      await this.o.covered?.(started);
-    }
+    if (report.failed === 0 && !cutShort) this.turns.announce(report.ms);
+    if (!cutShort) await this.o.covered?.(started, report.failedIn);
     this.o.stats.checkpointRounds++;
     this.o.stats.checkpointRoundMs = report.ms;
     return report;
@@ -221,14 +222,14 @@ export class CheckpointWriter {
       count = Math.min(MAX_BUCKETS, count * 2);
     }
     // Buckets of a larger layout that are no longer used: empty them, so a restore finds no stale windows.
-    for (let b = count; b < before; b++) this.send(this.o.subjects.checkpoint(k, b), [], report, pending);
+    for (let b = count; b < before; b++) this.send(k, this.o.subjects.checkpoint(k, b), [], report, pending);
     if (count > 0) this.buckets.set(k, count);
     else this.buckets.delete(k);
   }
 
   /** Bucket count for `windows`: what they need, or the current count while that is no more than 4x what they need. */
   private layout(windows: number, current: number): number {
-    const target = Math.min(TUNING.windowBatchBytes, this.maxPayload() / 4);
+    const target = Math.min(TUNING.windowBatchBytes, maxPayloadOf(this.o.nc) / 4);
     const needed = bucketCount(windows, this.bytesPerWindow, target);
     return needed <= current && needed * 4 > current ? current : needed;
   }
@@ -240,7 +241,7 @@ export class CheckpointWriter {
       const subject = this.o.subjects.checkpoint(k, b);
       const bucket = buckets[b]!;
       if (!fresh && !this.changed(subject, bucket, now)) continue;
-      if (!this.send(subject, bucket, report, pending)) return true;
+      if (!this.send(k, subject, bucket, report, pending)) return true;
       while (pending.size >= TUNING.checkpointsInFlight) await Promise.race(pending);
       await this.maybeTurn();
       if (this.o.clock.now() >= this.cutoff) return false;
@@ -263,17 +264,17 @@ export class CheckpointWriter {
   }
 
   /** Encodes and publishes one bucket; false when it is too large for a message. */
-  private send(subject: string, bucket: readonly MetricWindow[], report: RoundReport, pending: Set<Promise<void>>): boolean {
+  private send(k: number, subject: string, bucket: readonly MetricWindow[], report: RoundReport, pending: Set<Promise<void>>): boolean {
     const atMs = this.o.clock.now();
     // `c`, as every `t` in the windows, is on the wall clock: their difference is on one clock.
     const written: Written = { atMs, atNs: msToNs(this.o.clock.wallNow()), windows: bucket.length };
     const data = encodeWindowBatch(bucket, written.atNs);
-    if (data.length > this.maxPayload() - 4_096) return false;
+    if (data.length > maxPayloadOf(this.o.nc) - 4_096) return false;
     if (bucket.length > 0) this.bytesPerWindow = Math.max(this.bytesPerWindow, Math.ceil(data.length / bucket.length));
     const stats = this.o.stats;
     const p = this.o.nc
       .jetstream()
-      .publish(subject, data, { timeout: TUNING.appendTimeoutMs })
+      .publish(subject, data, { timeout: TUNING.checkpointTimeoutMs })
       .then(
         () => {
           this.written.set(subject, written);
@@ -285,6 +286,7 @@ export class CheckpointWriter {
         (err: Error) => {
           this.written.delete(subject); // written again next round
           report.failed++;
+          report.failedIn.add(k);
           stats.checkpointFailures++;
           this.failureLog.note({ subject, err: err.message }, "a checkpoint bucket was not stored: written again next round");
         },
@@ -292,9 +294,5 @@ export class CheckpointWriter {
       .finally(() => pending.delete(p));
     pending.add(p);
     return true;
-  }
-
-  private maxPayload(): number {
-    return this.o.nc.info?.max_payload ?? 1024 * 1024;
   }
 }

@@ -60,7 +60,7 @@ export class DurableWindows {
       intervalMs: o.config.checkpointIntervalMs,
       refreshMs: o.config.windowRetentionMs / 4,
       stored: o.stored,
-      covered: journal && ((startedAt) => journal.covered(startedAt)),
+      covered: journal && ((startedAt, except) => journal.covered(startedAt, except)),
     });
     const responder = new TransferResponder(common);
     writer.start();

@@ -25,6 +25,7 @@ import type { MonitorStats } from "../stats.js";
 import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
+import { maxPayloadOf } from "./jetstream.js";
 
 /** What the journal reads of a window. */
 export interface JournalWindow {
@@ -46,8 +47,9 @@ export interface WindowJournalOptions {
   log: Logger;
 }
 
-/** One message of the journal: its sequence in the stream, and when its windows were read (ms, monotonic). */
+/** One message of the journal: its partition, its sequence in the stream, and when its windows were read (ms, monotonic). */
 interface Written {
+  k: number;
   seq: number;
   atMs: number;
 }
@@ -85,13 +87,15 @@ export class WindowJournal {
   }
 
   /**
-   * Every window held at `startedAt` (ms) is in the checkpoints now: the messages written before
-   * are deleted. Resolves once the server answered (a failed deletion is left to the retention).
+   * Every window held at `startedAt` (ms) is in the checkpoints now, but in partitions `except` (a
+   * bucket there was not stored): the messages written before are deleted. Resolves once the
+   * server answered (a failed deletion is left to the retention).
    */
-  async covered(startedAt: number): Promise<void> {
-    const done = this.written.filter((w) => w.atMs < startedAt);
+  async covered(startedAt: number, except?: ReadonlySet<number>): Promise<void> {
+    const isDone = (w: Written) => w.atMs < startedAt && !except?.has(w.k);
+    const done = this.written.filter(isDone);
     if (done.length === 0) return;
-    this.written = this.written.filter((w) => w.atMs >= startedAt);
+    this.written = this.written.filter((w) => !isDone(w));
     if (this.o.nc.isClosed()) return;
     this.jsm ??= await this.o.nc.jetstreamManager({ timeout: TUNING.appendTimeoutMs, checkAPI: false });
     const stream = this.o.subjects.stream("WINDOWS");
@@ -139,14 +143,14 @@ export class WindowJournal {
       windows.map((w) => w.metrics),
       msToNs(this.o.clock.wallNow()),
     );
-    if (data.length > this.maxPayload() - 4_096 && windows.length > 1) {
+    if (data.length > maxPayloadOf(this.o.nc) - 4_096 && windows.length > 1) {
       const half = Math.ceil(windows.length / 2);
       await Promise.all([this.send(k, windows.slice(0, half)), this.send(k, windows.slice(half))]);
       return;
     }
     try {
-      const ack = await this.o.nc.jetstream().publish(this.subject(k), data, { timeout: TUNING.appendTimeoutMs });
-      this.written.push({ seq: ack.seq, atMs });
+      const ack = await this.o.nc.jetstream().publish(this.subject(k), data, { timeout: TUNING.checkpointTimeoutMs });
+      this.written.push({ k, seq: ack.seq, atMs });
       this.o.stats.journalBatches++;
       this.o.stats.journalWindows += windows.length;
     } catch (err) {
@@ -159,9 +163,5 @@ export class WindowJournal {
   /** A subject of its own for each message: `<prefix>.checkpoint.<k>.j<writer>-<n>`. */
   private subject(k: number): string {
     return this.o.subjects.checkpoint(k, `j${this.o.id}-${this.next++}`);
-  }
-
-  private maxPayload(): number {
-    return this.o.nc.info?.max_payload ?? 1024 * 1024;
   }
 }
