@@ -95,9 +95,12 @@ export const TUNING = Object.freeze({
   /**
    * A count of a name's late peers taken before a firing serves its next firings for this long,
    * ms: one walk over the name's windows per interval however many fire (about 30 ns per window:
-   * 3 ms for 100k), and peers turning late meanwhile are missed for at most this long.
+   * 3 ms for 100k), and peers turning late meanwhile are missed for at most this long. A second:
+   * at 100 ms, 1M windows with peers dying steadily (steady bench: a firing every 15 ms over 10
+   * names) spent 4-8% of the monitor's CPU walking; a storm is still seen at its first firing (its
+   * peers are late, nothing valid for half a ttl, before any fires), and each firing counts itself.
    */
-  disruptionRecountMs: 100,
+  disruptionRecountMs: 1_000,
   /** How long `disruption release` and a silence's `rm` wait for every monitor to answer, ms. */
   operatorReplyWaitMs: 1_000,
 });
