@@ -54,9 +54,18 @@ interface Written {
   atMs: number;
 }
 
+/** A message the server did not take: its bytes, sent again with the next write (no window is held meanwhile). */
+interface Unsent {
+  k: number;
+  data: Uint8Array;
+  atMs: number;
+  windows: number;
+}
+
 export class WindowJournal {
   /** The messages stored and not covered by a round yet, oldest first. */
   private written: Written[] = [];
+  private unsent: Unsent[] = [];
   private next = 0;
   private jsm: JetStreamManager | undefined;
   private readonly failureLog: RateLimitedLog;
@@ -106,7 +115,7 @@ export class WindowJournal {
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => {
       this.flushing = undefined;
-      if (this.o.changes.size > 0) this.schedule();
+      if (this.o.changes.size > 0 || this.unsent.length > 0) this.schedule();
     });
     return this.flushing;
   }
@@ -129,15 +138,15 @@ export class WindowJournal {
       list.push(w);
     }
     const perBatch = Math.max(1, Math.floor(TUNING.windowBatchBytes / BATCH_BYTES_PER_WINDOW));
-    const sent: Promise<void>[] = [];
+    const messages = this.unsent.splice(0);
     for (const [k, windows] of byPartition) {
-      for (let i = 0; i < windows.length; i += perBatch) sent.push(this.send(k, windows.slice(i, i + perBatch)));
+      for (let i = 0; i < windows.length; i += perBatch) this.encode(k, windows.slice(i, i + perBatch), messages);
     }
-    await Promise.all(sent);
+    await Promise.all(messages.map((m) => this.publish(m)));
   }
 
-  /** Writes `windows` of partition `k` in one message; split in two when too large for one. */
-  private async send(k: number, windows: JournalWindow[]): Promise<void> {
+  /** The message of `windows` of partition `k` (two when too large for one), read now: no window is held after this. */
+  private encode(k: number, windows: readonly JournalWindow[], into: Unsent[]): void {
     const atMs = this.o.clock.now();
     const data = encodeWindowBatch(
       windows.map((w) => w.metrics),
@@ -145,17 +154,23 @@ export class WindowJournal {
     );
     if (data.length > maxPayloadOf(this.o.nc) - 4_096 && windows.length > 1) {
       const half = Math.ceil(windows.length / 2);
-      await Promise.all([this.send(k, windows.slice(0, half)), this.send(k, windows.slice(half))]);
+      this.encode(k, windows.slice(0, half), into);
+      this.encode(k, windows.slice(half), into);
       return;
     }
+    into.push({ k, data, atMs, windows: windows.length });
+  }
+
+  /** Stores one message; one the server did not take is sent again with the next write. */
+  private async publish(m: Unsent): Promise<void> {
     try {
-      const ack = await this.o.nc.jetstream().publish(this.subject(k), data, { timeout: TUNING.checkpointTimeoutMs });
-      this.written.push({ k, seq: ack.seq, atMs });
+      const ack = await this.o.nc.jetstream().publish(this.subject(m.k), m.data, { timeout: TUNING.checkpointTimeoutMs });
+      this.written.push({ k: m.k, seq: ack.seq, atMs: m.atMs });
       this.o.stats.journalBatches++;
-      this.o.stats.journalWindows += windows.length;
+      this.o.stats.journalWindows += m.windows;
     } catch (err) {
       this.o.stats.journalFailures++;
-      for (const w of windows) this.o.changes.note(w);
+      this.unsent.push(m);
       this.failureLog.note({ err: (err as Error).message }, "new windows were not journaled: written again shortly");
     }
   }
