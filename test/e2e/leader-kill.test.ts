@@ -128,8 +128,17 @@ test("exactly once - the alert log's leader SIGKILLed while a burst of firing ap
   t.diagnostic(`copies published again after their monitor lost its own server: ${resent} (same id and sequence)`);
 });
 
-/** Firing alerts per alert log subject. */
+/** Firing alerts per alert log subject (asked until the stream has a leader again: its election may take 10 s). */
 async function loggedPerSubject(nc: NatsConnection): Promise<Map<string, number>> {
-  const info = await (await nc.jetstreamManager()).streams.info("PEERMON_ALERTS", { subjects_filter: "peermon.alertlog.>" });
-  return new Map(Object.entries(info.state.subjects ?? {}));
+  const jsm = await nc.jetstreamManager();
+  let subjects: Record<string, number> | undefined;
+  await eventually(
+    async () => {
+      subjects = (await jsm.streams.info("PEERMON_ALERTS", { subjects_filter: "peermon.alertlog.>" })).state.subjects ?? {};
+      return true;
+    },
+    "the alert log's state",
+    30_000,
+  );
+  return new Map(Object.entries(subjects!));
 }
