@@ -55,12 +55,13 @@ export interface MonitorConfig {
   /** Re-send a firing alert every this many ms while it lasts; 0 never. @default 0 (one per episode) */
   repeatIntervalMs: number;
   /**
-   * After the monitor itself was cut off (NATS down, event loop stalled), deadlines that passed or
-   * fall due within this many ms of recovery are re-checked only when it has elapsed.
+   * After the monitor itself was cut off (NATS down, a probe unanswered), deadlines that passed or
+   * fall due within this many ms of recovery are re-checked only when it has elapsed. (A stalled
+   * event loop with the connection up gets none: it lost nothing, docs/contract.md "Stalls".)
    * @default 30000 (one ping period of IPFS Cluster: a live peer has re-published by then)
    */
   graceMs: number;
-  /** A timer that fires this many ms late means the event loop stalled. @default 1000 */
+  /** A timer that fires this many ms late means the event loop stalled (counted and logged). @default 1000 */
   stallThresholdMs: number;
   /**
    * The wall clock (judging `e`; stamping `t`, `r`, alert ids) is the monotonic clock plus an

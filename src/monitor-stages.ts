@@ -118,11 +118,12 @@ export function startDurableWindows(g: Ground, units: WindowUnits, restored: Res
     stored: restored.stored,
     stats,
     log,
+    changes: units.changes,
   });
 }
 
-/** The windows' units on the monitor's outbox, link probe and silences. */
-export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences: Muter): WindowUnits {
+/** The windows' units on the monitor's outbox, link probe and silences; `journaled`: new windows are journaled (durable windows in JetStream). */
+export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences: Muter, journaled: boolean): WindowUnits {
   const { config, clock, stats, root } = g;
   return wireWindows({
     ...config,
@@ -134,6 +135,7 @@ export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences:
     muter: silences,
     disruption: disruptionSettings(config),
     suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
+    journal: journaled,
   });
 }
 
@@ -169,6 +171,7 @@ export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, he
       health.linkRecovered("disconnected");
       outgoing.reconnected();
     },
+    lost: (reason) => health.linkLost(reason),
   });
 }
 

@@ -200,7 +200,7 @@ export class Monitor {
     const outgoing = await OutgoingBus.open(g, jsm);
     const probe = new LinkProbe(nc, clock, config.probeIntervalMs, config.probeTimeoutMs);
     const controls = new OperatorControls({ ...g, log: root.child({ component: "operator" }) }, jsm);
-    const units = windowsOf(g, outgoing.outbox, probe, controls.silences);
+    const units = windowsOf(g, outgoing.outbox, probe, controls.silences, jsm !== undefined && config.durableWindows);
     const { supervisor } = units;
     const intake = new MetricIntake({ ...config, target: supervisor, stats, clock, log: root.child({ component: "intake" }) });
     const peerset = await followMonitorPeerSet(g, jsm, intake, supervisor);

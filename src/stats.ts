@@ -77,6 +77,10 @@ export class MonitorStats {
   checkpointBatches = 0;
   checkpointBytes = 0;
   checkpointFailures = 0;
+  /** Journal messages of new windows the server stored, the windows in them, and writes that failed (written again). */
+  journalBatches = 0;
+  journalWindows = 0;
+  journalFailures = 0;
   /** Window batches handed to a sibling replica that was starting. */
   transferBatches = 0;
   /** Detection lag (firing alert handed to the bus, minus the deadline), in ms. */

@@ -1,5 +1,5 @@
 /**
- * GraceNotice: says when the grace after an outage or a stall is over, in one log line however
+ * GraceNotice: says when the grace after an outage is over, in one log line however
  * often the grace was extended meanwhile, with the number of due deadlines it held back.
  */
 import type { Clock, TimerHandle } from "../clock.js";

@@ -1,8 +1,9 @@
 /**
  * SelfHealth: suspect yourself first. What the monitor knows of its own state — its link to NATS
- * (impaired, recovered), a restore in progress, a stalled event loop — goes into the conviction
- * unit's guard; each outage, stall and grace is counted and logged when it starts and ends; and a
- * due deadline waits here for the round trip that proves whatever the peer sent was received.
+ * (impaired, recovered), a restore in progress — goes into the conviction unit's guard; each
+ * outage, stall and grace is counted and logged when it starts and ends; and a due deadline waits
+ * here for the round trip that proves whatever the peer sent was received. A stalled event loop
+ * with the link up is counted, and only that: the round trip covers it.
  */
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
@@ -90,6 +91,12 @@ export class SelfHealth<W> {
     }
   }
 
+  /** Messages were lost without a disconnect (a server's slow-consumer error): the grace runs, as after an outage. */
+  linkLost(reason: string): void {
+    this.linkImpaired(reason);
+    this.linkRecovered(reason);
+  }
+
   /**
    * Windows are being restored while live metrics wait: nobody is convicted until `restoreEnded`,
    * since what a peer sent meanwhile has not been applied yet.
@@ -105,12 +112,16 @@ export class SelfHealth<W> {
     this.graceNotice.watch();
   }
 
-  /** The event loop did not run for `lateMs` until `now`: deadlines get a grace. */
-  stalled(now: number, lateMs: number): void {
+  /**
+   * The event loop did not run for `lateMs` until `now` (a garbage collection, a CPU-bound task).
+   * Nothing was lost while the connection stayed up: what peers sent waits in the socket, and a
+   * due deadline convicts only after a round trip that started after it, which comes back behind
+   * all of it. So a stall starts no grace; only a disconnect (or a server's slow-consumer error)
+   * during it, which impairs the link, does.
+   */
+  stalled(lateMs: number): void {
     this.o.stats.stalls++;
-    this.conviction.stalled(now);
-    this.o.log.warn({ lateMs: Math.round(lateMs), graceMs: this.o.graceMs }, "event loop stalled: grace before alerting");
-    this.graceNotice.watch();
+    this.o.log.warn({ lateMs: Math.round(lateMs) }, "event loop stalled: due deadlines wait until what arrived meanwhile is read");
   }
 
   stop(): void {

@@ -31,6 +31,8 @@ export interface SupervisorOptions extends SupervisorSettings {
   disruption?: DisruptionSettings;
   /** Early suspicion: a detector per window. @default off */
   suspects?: { detectors: DetectorFactory };
+  /** Note new windows and state changes for the journal of new windows (durable windows). @default false */
+  journal?: boolean;
 }
 
 export interface DisruptionSettings {

@@ -25,6 +25,7 @@ import type { WakeScheduler } from "./wake-scheduler.js";
 import { followWallStep } from "./wall-steps.js";
 import type { WindowMachine } from "./window-machine.js";
 import type { WindowRegistry } from "./window-registry.js";
+import type { WindowChanges } from "./window-changes.js";
 
 const TIMER = { type: "timer" } as const;
 const SILENCE_ENDED = { type: "silence.ended" } as const;
@@ -47,6 +48,8 @@ export interface SupervisorParts {
   outbox: Outbox;
   machine: WindowMachine;
   effects: EffectRunner;
+  /** Where windows created by live metrics are noted for the journal (durable windows on). */
+  changes: WindowChanges<TrackedWindow> | undefined;
 }
 
 /** An episode the alert log had open when this monitor started. */
@@ -103,14 +106,31 @@ export class Supervisor {
    * neither resolves an alert nor re-arms the deadline, and `latest` leaves its window out.
    */
   ingest(m: WireMetric, receivedAtMs?: number): boolean {
+    return this.store(m, receivedAtMs, undefined);
+  }
+
+  /**
+   * Stores a metric brought back by a restore (a checkpoint, the journal of new windows, a
+   * sibling's transfer), received at `receivedAtMs` and snapshotted at `snapshotAtMs` (both ms on
+   * this monitor's clock); the window holds it as restored until a live metric arrives. As `ingest`.
+   */
+  restore(m: WireMetric, receivedAtMs: number, snapshotAtMs: number): boolean {
+    return this.store(m, receivedAtMs, snapshotAtMs);
+  }
+
+  private store(m: WireMetric, receivedAtMs: number | undefined, restoredFrom: number | undefined): boolean {
     if (this.peerset && !this.peerset.has(m.p)) {
       this.o.outsiders.ignored(m.n, m.p);
       return false;
     }
     const now = receivedAtMs ?? this.o.clock.now(); // monotonic: replay times are converted to it
     const wallOffset = this.wallOffset;
-    const w = this.o.windows.get(m.n, m.p) ?? this.create(m, now + wallOffset);
-    if (!w) return false;
+    let w = this.o.windows.get(m.n, m.p);
+    if (!w) {
+      w = this.create(m, now + wallOffset);
+      if (!w) return false;
+      if (restoredFrom === undefined) this.o.changes?.note(w); // a restored window is in the store already
+    }
     const at = msToNs(now + wallOffset); // `t` is stamped on the wall clock
     if (receivedAtMs !== undefined && at < w.metrics.latestReceivedAt()) {
       // Only a restore gives times: a live metric held during the replay that the stream had
@@ -119,6 +139,8 @@ export class Supervisor {
       return false;
     }
     w.metrics.add(m, at);
+    w.restoredFrom = restoredFrom;
+    w.stored();
     this.o.stats.metricsStored++;
     w.arrivedExpired = m.d ? this.o.clocks.expiredOnArrival(m, now, wallOffset) : false;
     if (!m.d || w.arrivedExpired) return true;
@@ -195,7 +217,8 @@ export class Supervisor {
     }
     const key = `${m.n}\u0000${m.p}`;
     const reopened = this.reopening.get(key);
-    const w = new TrackedWindow(m.n, m.p, settings.windowCapacity, this.o.machine, this.o.effects);
+    const [name, peer] = windows.intern(m.n, m.p);
+    const w = new TrackedWindow(name, peer, settings.windowCapacity, this.o.machine, this.o.effects);
     w.sinceMs = atWallMs;
     this.o.suspicion?.arm(w);
     windows.add(w);
@@ -220,6 +243,7 @@ export class Supervisor {
   /** The system clock was stepped: the wall clock follows it, and so do the deadlines from `e`. */
   private wallStepped(step: WallStep): void {
     this.wallOffset = step.toOffsetMs;
+    this.o.windows.touchAll();
     const moved = followWallStep(this.o.windows, step, (w) => {
       if (!this.o.scheduler.isScheduled(w) || w.wakeAt > w.deadline) this.o.scheduler.schedule(w, w.deadline);
     });

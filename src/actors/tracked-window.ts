@@ -14,6 +14,7 @@ import type { WireMetric } from "../api/validate.js";
 import { deadlineOf, isWallDeadline } from "../window/deadline.js";
 import { MetricWindow } from "../window/metric-window.js";
 import type { Wakeable } from "../window/wake-heap.js";
+import type { ReplyGroup } from "./latest-replies.js";
 import type { Detector } from "../window/detectors/detector.js";
 import {
   EVENTS_AT_REST,
@@ -28,6 +29,11 @@ import {
 } from "./window-machine.js";
 
 const METRIC_VALID = { type: "metric.valid" } as const;
+/** The group of a window not registered yet (shared: no object per window). */
+const UNGROUPED: ReplyGroup<TrackedWindow> = { version: 0, shape: 0, touched: undefined };
+
+/** A kept `latest` reply of a name stops following its touched windows past this many: rebuilding is as cheap. */
+const TOUCHED_MAX = 4_096;
 
 /** Carries out what a window's machine asks for (window-effects.ts). */
 export type EffectRunner = (w: TrackedWindow, effect: WindowEffect) => void;
@@ -56,6 +62,17 @@ export class TrackedWindow implements Wakeable {
   sinceMs = Number.NaN;
   /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
   detector: Detector | undefined;
+  /** The windows of its name (set by the registry): their version moves when this window's answer changes. */
+  group: ReplyGroup<TrackedWindow> = UNGROUPED;
+  /** Its place in its name's last full `latest` reply (latest-replies.ts). */
+  replyAt = -1;
+  /**
+   * When the restored metric this window holds was snapshotted (ms, monotonic): the checkpoint or
+   * journal batch was written, or the sibling's transfer answered; undefined once a live metric
+   * arrived (or for a window never restored; not NaN: a number field costs each window a box).
+   * A reply that lists it says how old the restore is.
+   */
+  restoredFrom: number | undefined = undefined;
   readonly metrics: MetricWindow;
   private running: WindowActorRef | undefined;
   /** Sends in progress (effects may send to their own window): only the outermost one releases the actor. */
@@ -110,6 +127,16 @@ export class TrackedWindow implements Wakeable {
     this.send(METRIC_VALID);
   }
 
+  /** A metric was stored: `latest` of its name changed, by this window alone. */
+  stored(): void {
+    const g = this.group;
+    g.version++;
+    const touched = g.touched;
+    if (touched === undefined) return;
+    if (touched.length < TOUCHED_MAX) touched.push(this);
+    else g.touched = undefined;
+  }
+
   /** Hands `event` to the window's machine; a freed window, and a window at rest that ignores it, do nothing. */
   send(event: WindowEvent): void {
     if (this.freed) return;
@@ -130,6 +157,7 @@ export class TrackedWindow implements Wakeable {
   free(): void {
     this.freed = true;
     this.release();
+    this.metrics.release(); // its region goes to the next window; a freed window is empty
   }
 
   private start(): WindowActorRef {

@@ -13,6 +13,7 @@ import type { Suspicion } from "./suspicion.js";
 import type { TrackedWindow } from "./tracked-window.js";
 import type { WakeScheduler } from "./wake-scheduler.js";
 import type { WindowEffect } from "./window-machine.js";
+import type { WindowChanges } from "./window-changes.js";
 
 export interface WindowEffectsOptions {
   clock: Clock;
@@ -24,6 +25,8 @@ export interface WindowEffectsOptions {
   suspicion: Suspicion | undefined;
   /** Re-send a firing alert every this many ms while it lasts. */
   repeatIntervalMs: number;
+  /** Where a window whose state changed (it expired and fires, it resolves) is noted for the journal. */
+  changes?: WindowChanges<TrackedWindow>;
 }
 
 export class WindowEffects {
@@ -42,13 +45,18 @@ export class WindowEffects {
       case "repeat.armed":
         return o.scheduler.schedule(w, o.clock.now() + o.repeatIntervalMs);
       case "resolved":
+        o.changes?.note(w);
         return o.outbox.post(o.alerts.closing(w.metrics.latest()!, effect.episode, effect.reached));
       case "withdrawn":
         return o.outbox.withdraw(w.name, w.peer, effect.episode);
       case "suspect":
+        w.group.version++; // `latest` that leaves suspects out answers otherwise now
+        w.group.shape++;
         o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "suspect"));
         return o.scheduler.schedule(w, w.deadline);
       case "cleared":
+        w.group.version++;
+        w.group.shape++;
         return o.outbox.post(o.alerts.suspicion(w.metrics.latest()!, "cleared"));
     }
   };
@@ -56,6 +64,7 @@ export class WindowEffects {
   /** The firing alert that opens `episode` (it supersedes a suspicion); the window hears when it left and when the server has it. */
   private postFiring(w: TrackedWindow, episode: string): void {
     this.o.suspicion?.forget(w);
+    this.o.changes?.note(w);
     this.o.outbox.post(this.o.alerts.opening(w.metrics.latest()!, episode), {
       deadline: w.deadline,
       taken: () => w.send({ type: "alert.taken", episode }),

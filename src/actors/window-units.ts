@@ -27,6 +27,7 @@ import { WindowEffects } from "./window-effects.js";
 import { windowMachine, type WindowMachine } from "./window-machine.js";
 import { WindowRegistry } from "./window-registry.js";
 import { WindowViews } from "./window-views.js";
+import { WindowChanges } from "./window-changes.js";
 
 const DEADLINE_PASSED = { type: "deadline.passed", held: false } as const;
 const DEADLINE_PASSED_HELD = { type: "deadline.passed", held: true } as const;
@@ -45,6 +46,8 @@ export interface WindowUnits {
   history: EpisodeIndex;
   /** Peers' clocks: `e`-only metrics that arrive expired, and each peer's estimated offset. */
   clocks: ClockWatch;
+  /** New windows and state changes for the journal of new windows (with `journal`). */
+  changes: WindowChanges<TrackedWindow> | undefined;
   stats: MonitorStats;
   stop(): void;
 }
@@ -57,7 +60,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     clock,
     stallThresholdMs: o.stallThresholdMs,
     onWake: (w) => supervisor.wake(w),
-    onStall: (now, lateMs) => health.stalled(now, lateMs),
+    onStall: (_now, lateMs) => health.stalled(lateMs),
   });
   const schedule = (w: TrackedWindow, at: number) => scheduler.schedule(w, at);
   // A deadline proved passed is a window about to fire: the disruption unit says whether it may.
@@ -65,7 +68,9 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
   const suspicion = o.suspects && makeSuspicion(o, o.suspects.detectors, stats, health, schedule);
   const disruptions = makeDisruptions(o, stats, windows, health, suspicion, (name) => supervisor.disruptionEnded(name));
   const alerts = new AlertFactory(clock, o.muter ?? NO_MUTER);
+  const changes = o.journal ? new WindowChanges<TrackedWindow>() : undefined;
   const effects = new WindowEffects({
+    changes,
     clock,
     alerts,
     outbox: o.outbox,
@@ -97,6 +102,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     outbox: o.outbox,
     machine: provideMachine(alerts, o.muter ?? NO_MUTER, o.repeatIntervalMs, () => clock.wallNow()),
     effects: effects.run,
+    changes,
   });
   const history = new EpisodeIndex({ sinceMs: clock.wallNow(), retentionMs: Infinity }); // alert stamps are wall time
   const views = new WindowViews(
@@ -115,6 +121,7 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     history,
     clocks,
     stats,
+    changes,
     stop: () => {
       disruptions.stop();
       scheduler.stop();

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Metric } from "../api/types.js";
 import type { PeerHistory } from "../api/history.js";
 import type { MetricWindow } from "../window/metric-window.js";
-import { MsgpackWriter } from "../api/msgpack-writer.js";
+import { LatestReplies, type LatestReply } from "./latest-replies.js";
 import { isFresh } from "../window/deadline.js";
 import { summarize, type EpisodeIndex } from "../window/history.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -28,6 +28,8 @@ export interface LatestOptions {
 
 export class WindowViews {
   private readonly silent: NeverSeen;
+  /** Each name's `latest` reply, kept between changes. */
+  private readonly replies = new LatestReplies<TrackedWindow>({ listed, encode: (w, out) => w.metrics.writeLatest(out) });
 
   constructor(
     private readonly windows: WindowRegistry,
@@ -58,21 +60,31 @@ export class WindowViews {
    * With `excludeSuspects`, peers announced suspect (early suspicion) are left out.
    */
   latest(name: string, options: LatestOptions = {}): Metric[] {
-    return this.fresh(name, options).map((w) => w.metrics.latest()!);
+    return this.fresh(name, options.excludeSuspects === true, this.clock.now()).map((w) => w.metrics.latest()!);
   }
 
   /** `latest(name)` as its msgpack reply (Metric[]), written straight from window storage. */
   latestEncoded(name: string, options: LatestOptions = {}): Uint8Array {
-    const fresh = this.fresh(name, options);
-    const out = new MsgpackWriter(256 + fresh.length * 160);
-    out.arrayHeader(fresh.length);
-    for (const w of fresh) w.metrics.writeLatest(out);
-    return out.bytes();
+    return this.latestReply(name, options).bytes;
+  }
+
+  /**
+   * `latest(name)` as its msgpack reply, with the oldest restore snapshot it lists: kept from an
+   * earlier request while nothing it depends on changed (latest-replies.ts), else written straight
+   * from window storage and kept.
+   */
+  latestReply(name: string, options: LatestOptions = {}): LatestReply {
+    return this.replies.reply(name, options.excludeSuspects === true, this.windows.group(name), this.peerset(), this.clock.now(), this.windows.sorted(name));
   }
 
   /** Latest metric of one peer, expired or invalid included; undefined when there is none. */
   latestForPeer(name: string, peer: string): Metric | undefined {
     return this.windows.get(name, peer)?.metrics.latest();
+  }
+
+  /** When the restored metric the window of (name, peer) holds was snapshotted (ms); undefined when it holds a live one. */
+  restoredFrom(name: string, peer: string): number | undefined {
+    return this.windows.get(name, peer)?.restoredFrom;
   }
 
   /** Every metric in one window, newest first. */
@@ -230,14 +242,18 @@ export class WindowViews {
     return out;
   }
 
-  /** Windows of `name` whose latest metric is valid and fresh now (and not suspect, when asked), sorted by peer. */
-  private fresh(name: string, options: LatestOptions): TrackedWindow[] {
-    const now = this.clock.now();
-    const excludeSuspects = options.excludeSuspects === true;
-    return this.windows
-      .sorted(name)
-      .filter((w) => w.metrics.latestIsValid() && !w.arrivedExpired && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect));
+  /** Windows of `name` whose latest metric is valid and fresh at `now` (and not suspect, with `excludeSuspects`), sorted by peer. */
+  private fresh(name: string, excludeSuspects: boolean, now: number): TrackedWindow[] {
+    return this.windows.sorted(name).filter((w) => listed(w, now, excludeSuspects));
   }
+}
+
+/**
+ * `w` belongs in `latest`: its newest metric is valid, did not arrive expired and is fresh at
+ * `now` (and it is not suspect, with `excludeSuspects`).
+ */
+function listed(w: TrackedWindow, now: number, excludeSuspects: boolean): boolean {
+  return w.metrics.latestIsValid() && !w.arrivedExpired && isFresh(w.deadline, now) && !(excludeSuspects && w.suspect);
 }
 
 /** Healthy per its machine, but left out of `latest`: its valid metric is past its deadline, or arrived so. */

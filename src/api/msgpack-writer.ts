@@ -69,6 +69,16 @@ export class MsgpackWriter {
     this.pos += utf8.encodeInto(s, this.buf.subarray(this.pos)).written;
   }
 
+  /** A string already held as `len` UTF-8 (here: ASCII) bytes of `src` from `offset`. */
+  strBytes(src: Uint8Array, offset: number, len: number): void {
+    this.ensure(len + 5);
+    if (len < 32) this.buf[this.pos++] = 0xa0 | len;
+    else if (len < 0x100) (this.buf[this.pos++] = 0xd9), (this.buf[this.pos++] = len);
+    else if (len < 0x10000) this.head16(0xda, len);
+    else this.head32(0xdb, len);
+    for (let i = 0; i < len; i++) this.buf[this.pos++] = src[offset + i]!;
+  }
+
   bool(b: boolean): void {
     this.ensure(1);
     this.buf[this.pos++] = b ? 0xc3 : 0xc2;
@@ -95,6 +105,11 @@ export class MsgpackWriter {
     this.ensure(2);
     this.buf[this.pos++] = 0xa1;
     this.buf[this.pos++] = k;
+  }
+
+  /** Starts again at the beginning of the same buffer (what was written is overwritten). */
+  reset(): void {
+    this.pos = 0;
   }
 
   /** Where the next byte goes: with `since`, what was written from a mark on. */

@@ -27,6 +27,13 @@ export const NOW_HEADER = "Peermon-Now";
  * where the asker looks.
  */
 export const NON_MEMBERS_HEADER = "Peermon-Non-Members";
+/**
+ * Reply header of a `latest` or `peer` answer that lists a metric brought back by a restart (from
+ * a checkpoint, the journal of new windows or a sibling) and not replaced by a live one since: how
+ * old the oldest such restore snapshot is, as decimal nanoseconds. The peer may have published
+ * since that snapshot; its next metric replaces the restored one (docs/durability.md, "Freshness").
+ */
+export const RESTORED_AGE_HEADER = "Peermon-Restored-Age";
 /** Whitespace, the token separator and the wildcards. */
 const FORBIDDEN = /[\s.*>]/;
 
@@ -121,7 +128,7 @@ export class Subjects {
     return `${this.prefix}.alerts.${name}.${peer}`;
   }
 
-  /** Internal: the alert log subject of a (name, peer); its stream republishes to `alert()`. */
+  /** Internal: the alert log subject of a (name, peer); the monitor that logs an alert publishes it on `alert()`. */
   alertLog(name: string, peer: string): string {
     return `${this.prefix}.alertlog.${name}.${peer}`;
   }
@@ -136,7 +143,7 @@ export class Subjects {
     return `${this.prefix}.suspects.${name ?? "*"}.${peer ?? "*"}`;
   }
 
-  /** Internal: the suspicion log subject of a (name, peer); its stream republishes to `suspects()`. */
+  /** Internal: the suspicion log subject of a (name, peer); the monitor that logs an event publishes it on `suspects()`. */
   suspectLog(name: string, peer: string): string {
     return `${this.prefix}.suspectlog.${name}.${peer}`;
   }
@@ -146,7 +153,7 @@ export class Subjects {
     return `${this.prefix}.disruption.${name}`;
   }
 
-  /** Internal: the disruption log subject of a name; its stream republishes to `disruption()`. */
+  /** Internal: the disruption log subject of a name; the monitor that logs an event publishes it on `disruption()`. */
   disruptionLog(name: string): string {
     return `${this.prefix}.disruptionlog.${name}`;
   }
@@ -157,10 +164,11 @@ export class Subjects {
   }
 
   /**
-   * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`); `"*"` for a filter.
-   * Two tokens after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
+   * Internal: one bucket of a partition's checkpoint (`checkpoint-writer.ts`), or a slot of the
+   * journal of new windows (`j<writer>-<slot>`, `window-journal.ts`); `"*"` for a filter. Two tokens
+   * after `checkpoint`, so that a stream filter of one partition is `checkpoint.<k>.*`.
    */
-  checkpoint(partition: number | "*", bucket: number | "*"): string {
+  checkpoint(partition: number | "*", bucket: number | string): string {
     return `${this.prefix}.checkpoint.${partition}.${bucket}`;
   }
 

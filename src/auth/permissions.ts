@@ -61,7 +61,9 @@ export function peerPermissions(s: Subjects, peer: string): Permissions {
  * makes, and replies on `_INBOX.>` only. No `allow_responses`: it would let the monitor publish once
  * on ANY reply subject a requester names (say `$JS.API.STREAM.DELETE.<PREFIX>_ALERTS`); and its
  * JetStream rules leave out purging or updating streams and deleting any but the older versions'
- * every-metric stream, which a start retires.
+ * every-metric stream, which a start retires. It deletes messages of one stream only, the
+ * checkpoints': the journal of new windows, once a checkpoint round carries them (it may already
+ * rewrite any checkpoint there).
  */
 export function monitorPermissions(s: Subjects): Permissions {
   const p = s.prefix;
@@ -84,6 +86,7 @@ export function monitorPermissions(s: Subjects): Permissions {
         "$JS.API.STREAM.INFO.*",
         "$JS.API.STREAM.CREATE.*",
         "$JS.API.STREAM.MSG.GET.*",
+        `$JS.API.STREAM.MSG.DELETE.${s.stream("WINDOWS")}`,
         "$JS.API.CONSUMER.CREATE.>",
         "$JS.API.CONSUMER.MSG.NEXT.>",
         "$JS.API.CONSUMER.INFO.>",

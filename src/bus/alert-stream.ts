@@ -1,10 +1,12 @@
 /**
  * StreamAlertWriter: alerts through a JetStream alert log, exactly once per transition whichever
  * replicas are alive. Each replica appends to `<prefix>.alertlog.<name>.<peer>`, guarded by the
- * subject's last sequence (see replica-dedup.ts); the stream `<PREFIX>_ALERTS` republishes each
- * stored alert to the public `<prefix>.alerts.<name>.<peer>`, and keeps them for consumers that
- * were offline. An alert is confirmed once stored (by this replica or another); order per
- * (name, peer), retries, pacing and the hold while disconnected are the outbox's.
+ * subject's last sequence (see replica-dedup.ts); the stream `<PREFIX>_ALERTS` keeps them for
+ * consumers that were offline, and the monitor whose alert the log holds publishes it on the public
+ * `<prefix>.alerts.<name>.<peer>` (transition-log.ts says why not the stream). An alert is
+ * confirmed once stored (by this replica or another) and, when it is this replica's, once its
+ * public copy is out; order per (name, peer), retries, pacing and the hold while disconnected are
+ * the outbox's.
  */
 import type { JetStreamManager, NatsConnection } from "nats";
 import { encodeAlert, MAX_MESSAGE_BYTES } from "../api/codec.js";
@@ -35,11 +37,10 @@ export async function ensureAlertStream(jsm: JetStreamManager, subjects: Subject
     ...o,
     name: subjects.stream("ALERTS"),
     subject: subjects.alertLog("*", "*"),
-    republish: { src: subjects.alertLogAll, dest: subjects.alertsAll },
     history: ALERT_HISTORY,
     maxMsgBytes: MAX_MESSAGE_BYTES,
     maxBytes: ALERT_STREAM_MAX_BYTES,
-    description: "peermon: alert log, republished to the alert subjects (exactly once per transition)",
+    description: "peermon: alert log (exactly once per transition); each alert is published to the alert subjects by the monitor that logged it",
   });
 }
 
@@ -58,8 +59,13 @@ export class StreamAlertWriter implements LogWriter<Alert> {
   ) {}
 
   static async open(nc: NatsConnection, subjects: Subjects, stats: MonitorStats, repeatIntervalMs: number): Promise<StreamAlertWriter> {
-    const log = await TransitionLog.open<LoggedAlert>(nc, { stream: subjects.stream("ALERTS"), decode: loggedAlert });
+    const log = await TransitionLog.open<LoggedAlert>(nc, { stream: subjects.stream("ALERTS"), decode: loggedAlert, idOf: (a) => a.id ?? "" });
     return new StreamAlertWriter(log, subjects, stats, repeatIntervalMs);
+  }
+
+  /** The stream republishes on its own (made by an older peermon): the server, not this monitor, publishes the public copies. */
+  get republishedByServer(): boolean {
+    return this.log.republishedByServer;
   }
 
   write(alert: Alert, done: (err?: unknown, episode?: string, muted?: boolean) => void): void {
@@ -76,17 +82,19 @@ export class StreamAlertWriter implements LogWriter<Alert> {
   private async append(alert: Alert): Promise<Logged> {
     const unmutedRepeat = alert.kind === "firing" && alert.episode !== alert.id && !alert.muted;
     const subject = this.subjects.alertLog(alert.name, alert.peer);
-    const appended = await this.log.append(subject, alert.kind, encodeAlert(alert), (last) =>
+    const data = encodeAlert(alert);
+    const appended = await this.log.append(subject, alert.kind, data, alert.id, (last) =>
       alreadyLogged(last, alert.kind, alert.triggeredAt, this.repeatIntervalMs, unmutedRepeat),
     );
-    if (!appended.stored || appended.duplicate) this.stats.alertsDeduplicated++;
-    if (appended.stored || !appended.last) return { episode: alert.episode, muted: alert.muted === true };
-    return { episode: appended.last.episode ?? alert.episode, muted: appended.last.muted === true };
+    if (!appended.fresh) this.stats.alertsDeduplicated++;
+    if (appended.mine) await this.log.announce(this.subjects.alert(alert.name, alert.peer), data, subject, appended.seq);
+    if (appended.mine || !appended.logged) return { episode: alert.episode, muted: alert.muted === true };
+    return { episode: appended.logged.episode ?? alert.episode, muted: appended.logged.muted === true };
   }
 }
 
 /** What the replica de-duplication needs of a logged alert. */
 function loggedAlert(data: Uint8Array): LoggedAlert {
   const a = decodeAlert(data);
-  return { kind: a.kind, triggeredAt: a.triggeredAt, episode: a.episode, muted: a.muted === true };
+  return { kind: a.kind, triggeredAt: a.triggeredAt, episode: a.episode, muted: a.muted === true, id: a.id };
 }

@@ -38,8 +38,11 @@ export async function ensureCheckpointStream(jsm: JetStreamManager, subjects: Su
   });
 }
 
-/** Where a restored metric goes, with its receive time on this monitor's clock. */
-export type RestoredSink = (m: WireMetric, receivedAtMs: number) => void;
+/**
+ * Where a restored metric goes, with its receive time and the time its batch was written (the
+ * snapshot it comes from), both on this monitor's clock.
+ */
+export type RestoredSink = (m: WireMetric, receivedAtMs: number, snapshotAtMs: number) => void;
 
 export interface CheckpointsRead {
   /** Buckets (messages) read. */
@@ -70,7 +73,7 @@ export async function readCheckpoints(
     try {
       const batch = decodeWindowBatch(data);
       read.rejected += batch.rejected;
-      for (const m of batch.metrics) apply(m, receivedAtOnReader(batch, m, storedAtMs));
+      for (const m of batch.metrics) apply(m, receivedAtOnReader(batch, m, storedAtMs), storedAtMs);
       read.metrics += batch.metrics.length;
     } catch {
       read.rejected++;

@@ -7,15 +7,16 @@
  *   when that write is a quarter of the retention old (the server drops what nobody rewrites).
  * - A partition's bucket count follows its window count (a power of two, with hysteresis); when
  *   it shrinks, the buckets no longer used are overwritten with empty batches.
- * - Replicas of a shard take turns: after a round a writer announces it on
- *   `<prefix>.internal.checkpointed.<shard>`; a sibling that hears it moves its own next round to
- *   half an interval after the writer's next one, finds that one fresh and skips: the server
- *   writes once per shard, not once per replica, and a sibling takes over when the writer stops.
+ * - Replicas of a shard take turns (checkpoint-turns.ts): a sibling that hears a round moves its
+ *   own next round to half an interval after the writer's next one, finds that one fresh and
+ *   skips: the server writes once per shard, not once per replica, and a sibling takes over when
+ *   the writer stops.
+ * - A completed round, this writer's or a sibling's, covers what the journal of new windows
+ *   (window-journal.ts) wrote before it started: the journal frees those slots.
  * - Buckets are written one at a time with a turn of the event loop between them, at most
  *   `checkpointsInFlight` awaiting the server: metrics and deadlines keep flowing meanwhile.
  */
-import type { NatsConnection, Subscription } from "nats";
-import { encode, decode } from "../api/codec.js";
+import type { NatsConnection } from "nats";
 import { partitionOf, type Subjects } from "../api/subjects.js";
 import type { Clock, TimerHandle } from "../clock.js";
 import { TUNING } from "../config.js";
@@ -25,6 +26,8 @@ import { MAX_BUCKETS, bucketCount, splitIntoBuckets } from "../window/buckets.js
 import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
+import { CheckpointTurns } from "./checkpoint-turns.js";
+import { maxPayloadOf } from "./jetstream.js";
 
 /** What the writer copies: each metric name with its windows (the supervisor's views). */
 export interface WindowSource {
@@ -47,6 +50,10 @@ export interface CheckpointWriterOptions {
   refreshMs: number;
   /** Buckets already in the stream per partition (read at the restore). */
   stored?: ReadonlyMap<number, number>;
+  /** This writer's id (announcements). */
+  id: string;
+  /** Hears that every window held at `startedAt` (ms) is in the checkpoints, but those of partitions `except`: the journal cleans up. */
+  covered?: (startedAt: number, except?: ReadonlySet<number>) => Promise<void>;
   stats: MonitorStats;
   log: Logger;
 }
@@ -56,6 +63,8 @@ export interface RoundReport {
   batches: number;
   bytes: number;
   failed: number;
+  /** Partitions with a bucket the server did not store. */
+  failedIn: Set<number>;
   windows: number;
   ms: number;
 }
@@ -73,11 +82,11 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Work between two turns of the event loop, ms: a round never holds the loop longer. */
 const SLICE_MS = 5;
 
-/** A writer's id in its announcements (others skip their round when they hear one), from `random`. */
-const writerId = (random: () => number) => random().toString(36).slice(2, 12);
+/** A sibling's announcement is heard this long after its round started, at most, beyond the round's own length, ms. */
+const ANNOUNCEMENT_SLACK_MS = 1_000;
 
 export class CheckpointWriter {
-  private readonly id: string;
+  private readonly turns: CheckpointTurns;
   /** Per partition, the bucket count it is written with now. */
   private readonly buckets = new Map<number, number>();
   /** Per bucket subject, this writer's last write of it. */
@@ -85,7 +94,6 @@ export class CheckpointWriter {
   private readonly failureLog: RateLimitedLog;
   private siblingRoundAt = -Infinity;
   private timer: TimerHandle | undefined;
-  private announcements: Subscription | undefined;
   private running: Promise<RoundReport> | undefined;
   private inRound = false;
   private stopped = false;
@@ -97,7 +105,7 @@ export class CheckpointWriter {
   private bytesPerWindow = BATCH_BYTES_PER_WINDOW;
 
   constructor(private readonly o: CheckpointWriterOptions) {
-    this.id = writerId(o.random);
+    this.turns = new CheckpointTurns(o.nc, o.subjects, o.shardTag, o.id);
     for (const [k, n] of o.stored ?? []) this.buckets.set(k, n);
     this.failureLog = new RateLimitedLog(
       (f, m) => o.log.warn(f, m),
@@ -108,16 +116,7 @@ export class CheckpointWriter {
 
   /** Writes a round every interval from now on (the first after a random part of one, so that replicas fall out of step). */
   start(): void {
-    this.announcements = this.o.nc.subscribe(this.o.subjects.checkpointed(this.o.shardTag), {
-      callback: (err, m) => {
-        if (err) return;
-        try {
-          if ((decode(m.data) as { i?: unknown }).i !== this.id) this.siblingWrote();
-        } catch {
-          // not an announcement
-        }
-      },
-    });
+    this.turns.listen((roundMs) => this.siblingWrote(roundMs));
     this.schedule(this.o.intervalMs * (0.5 + this.o.random() / 2));
   }
 
@@ -128,7 +127,7 @@ export class CheckpointWriter {
   async stop(finalWithinMs?: number): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
-    this.announcements?.unsubscribe();
+    this.turns.stop();
     this.cutoff = this.o.clock.now() + (finalWithinMs ?? 0);
     await this.running?.catch(() => undefined);
     if (finalWithinMs !== undefined && this.o.clock.now() < this.cutoff) await this.round();
@@ -171,28 +170,31 @@ export class CheckpointWriter {
    * moment fall apart). There it finds the sibling's round fresh and skips; it writes only when the
    * sibling stopped writing (at most 1.75 intervals after the sibling's last round).
    */
-  private siblingWrote(): void {
+  private siblingWrote(roundMs: number | undefined): void {
     this.siblingRoundAt = this.o.clock.now();
+    if (roundMs !== undefined) void this.o.covered?.(this.siblingRoundAt - roundMs - ANNOUNCEMENT_SLACK_MS);
     if (!this.inRound && !this.stopped) this.schedule(this.o.intervalMs * (1.25 + this.o.random() / 2));
   }
 
   private async writeRound(): Promise<RoundReport> {
     const started = this.o.clock.now();
-    const report: RoundReport = { batches: 0, bytes: 0, failed: 0, windows: 0, ms: 0 };
+    const report: RoundReport = { batches: 0, bytes: 0, failed: 0, failedIn: new Set(), windows: 0, ms: 0 };
     const byPartition = await this.collect();
     const partitions = [...new Set([...byPartition.keys(), ...this.buckets.keys()])].sort((a, b) => a - b);
     const pending = new Set<Promise<void>>();
+    let cutShort = false;
     for (const k of partitions) {
       const windows = byPartition.get(k) ?? [];
       report.windows += windows.length;
       await this.writePartition(k, windows, report, pending);
-      if (this.o.clock.now() >= this.cutoff) break;
+      if ((cutShort = this.o.clock.now() >= this.cutoff)) break;
     }
     await Promise.all(pending);
-    this.o.stats.checkpointRounds++;
-    this.o.stats.checkpointRoundMs = Math.round(this.o.clock.now() - started);
-    if (report.failed === 0 && !this.o.nc.isClosed()) this.o.nc.publish(this.o.subjects.checkpointed(this.o.shardTag), encode({ i: this.id }));
     report.ms = Math.round(this.o.clock.now() - started);
+    if (report.failed === 0 && !cutShort) this.turns.announce(report.ms);
+    if (!cutShort) await this.o.covered?.(started, report.failedIn);
+    this.o.stats.checkpointRounds++;
+    this.o.stats.checkpointRoundMs = report.ms;
     return report;
   }
 
@@ -220,14 +222,14 @@ export class CheckpointWriter {
       count = Math.min(MAX_BUCKETS, count * 2);
     }
     // Buckets of a larger layout that are no longer used: empty them, so a restore finds no stale windows.
-    for (let b = count; b < before; b++) this.send(this.o.subjects.checkpoint(k, b), [], report, pending);
+    for (let b = count; b < before; b++) this.send(k, this.o.subjects.checkpoint(k, b), [], report, pending);
     if (count > 0) this.buckets.set(k, count);
     else this.buckets.delete(k);
   }
 
   /** Bucket count for `windows`: what they need, or the current count while that is no more than 4x what they need. */
   private layout(windows: number, current: number): number {
-    const target = Math.min(TUNING.windowBatchBytes, this.maxPayload() / 4);
+    const target = Math.min(TUNING.windowBatchBytes, maxPayloadOf(this.o.nc) / 4);
     const needed = bucketCount(windows, this.bytesPerWindow, target);
     return needed <= current && needed * 4 > current ? current : needed;
   }
@@ -239,7 +241,7 @@ export class CheckpointWriter {
       const subject = this.o.subjects.checkpoint(k, b);
       const bucket = buckets[b]!;
       if (!fresh && !this.changed(subject, bucket, now)) continue;
-      if (!this.send(subject, bucket, report, pending)) return true;
+      if (!this.send(k, subject, bucket, report, pending)) return true;
       while (pending.size >= TUNING.checkpointsInFlight) await Promise.race(pending);
       await this.maybeTurn();
       if (this.o.clock.now() >= this.cutoff) return false;
@@ -262,17 +264,17 @@ export class CheckpointWriter {
   }
 
   /** Encodes and publishes one bucket; false when it is too large for a message. */
-  private send(subject: string, bucket: readonly MetricWindow[], report: RoundReport, pending: Set<Promise<void>>): boolean {
+  private send(k: number, subject: string, bucket: readonly MetricWindow[], report: RoundReport, pending: Set<Promise<void>>): boolean {
     const atMs = this.o.clock.now();
     // `c`, as every `t` in the windows, is on the wall clock: their difference is on one clock.
     const written: Written = { atMs, atNs: msToNs(this.o.clock.wallNow()), windows: bucket.length };
     const data = encodeWindowBatch(bucket, written.atNs);
-    if (data.length > this.maxPayload() - 4_096) return false;
+    if (data.length > maxPayloadOf(this.o.nc) - 4_096) return false;
     if (bucket.length > 0) this.bytesPerWindow = Math.max(this.bytesPerWindow, Math.ceil(data.length / bucket.length));
     const stats = this.o.stats;
     const p = this.o.nc
       .jetstream()
-      .publish(subject, data, { timeout: TUNING.appendTimeoutMs })
+      .publish(subject, data, { timeout: TUNING.checkpointTimeoutMs })
       .then(
         () => {
           this.written.set(subject, written);
@@ -284,6 +286,7 @@ export class CheckpointWriter {
         (err: Error) => {
           this.written.delete(subject); // written again next round
           report.failed++;
+          report.failedIn.add(k);
           stats.checkpointFailures++;
           this.failureLog.note({ subject, err: err.message }, "a checkpoint bucket was not stored: written again next round");
         },
@@ -291,9 +294,5 @@ export class CheckpointWriter {
       .finally(() => pending.delete(p));
     pending.add(p);
     return true;
-  }
-
-  private maxPayload(): number {
-    return this.o.nc.info?.max_payload ?? 1024 * 1024;
   }
 }

@@ -9,40 +9,22 @@
 import type { NatsConnection } from "nats";
 import type { Emission } from "../actors/emission.js";
 import type { LogWriter } from "./bus-transport.js";
+import { FlushConfirm } from "./flush-confirm.js";
 
 export class CoreWriter<T extends Emission> implements LogWriter<T> {
-  /** Emissions published since the last flush left, waiting for the next one. */
-  private unflushed: ((err?: unknown) => void)[] = [];
-  private flushing = false;
+  private readonly confirm: FlushConfirm;
 
   constructor(
     private readonly nc: NatsConnection,
     /** The subject an emission is published on. */
     private readonly subject: (item: T) => string,
     private readonly encode: (item: T) => Uint8Array,
-  ) {}
+  ) {
+    this.confirm = new FlushConfirm(nc);
+  }
 
   write(item: T, done: (err?: unknown) => void): void {
     this.nc.publish(this.subject(item), this.encode(item));
-    this.unflushed.push(done);
-    this.flush();
-  }
-
-  /** One flush at a time confirms every emission published before it left. */
-  private flush(): void {
-    if (this.flushing) return;
-    this.flushing = true;
-    const batch = this.unflushed;
-    this.unflushed = [];
-    this.nc
-      .flush()
-      .then(
-        () => batch.forEach((done) => done()),
-        (err: unknown) => batch.forEach((done) => done(err)),
-      )
-      .finally(() => {
-        this.flushing = false;
-        if (this.unflushed.length > 0) this.flush();
-      });
+    this.confirm.after(done);
   }
 }

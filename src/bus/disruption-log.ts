@@ -2,9 +2,10 @@
  * Disruption events on the bus, exactly once whichever replicas of a shard are alive, as alerts
  * are (alert-stream.ts): each replica appends to `<prefix>.disruptionlog.<name>` only when the
  * subject's last event is not already of that kind (started / ended alternate), guarded by the
- * subject's last sequence; the stream `<PREFIX>_DISRUPTIONS` republishes each stored event to the
- * public `<prefix>.disruption.<name>` and keeps the last ones, so that a monitor that starts knows
- * which disruptions are open (held alerts must not fire because a monitor restarted).
+ * subject's last sequence; the monitor whose event the log holds publishes it on the public
+ * `<prefix>.disruption.<name>` (transition-log.ts), and the stream `<PREFIX>_DISRUPTIONS` keeps the
+ * last ones, so that a monitor that starts knows which disruptions are open (held alerts must not
+ * fire because a monitor restarted).
  *
  * Without JetStream events are published directly on `<prefix>.disruption.<name>` by a CoreWriter
  * (each replica's own: consumers may see one per replica) and a restarted monitor decides afresh.
@@ -20,7 +21,7 @@ import { decodeDisruption } from "../api/validate.js";
 import type { Clock } from "../clock.js";
 import type { MonitorStats } from "../stats.js";
 import type { LogWriter } from "./bus-transport.js";
-import { ensureTransitionLog, TransitionLog, TransitionWriter } from "./transition-log.js";
+import { ensureTransitionLog, TransitionLog, TransitionWriter, type LoggedTransition } from "./transition-log.js";
 import { isInbox } from "./names.js";
 import { replayStream } from "./stream-replay.js";
 
@@ -33,11 +34,10 @@ export async function ensureDisruptionStream(jsm: JetStreamManager, subjects: Su
     ...o,
     name: subjects.stream("DISRUPTIONS"),
     subject: subjects.disruptionLog("*"),
-    republish: { src: subjects.disruptionLog(">"), dest: subjects.disruption(">") },
     history: DISRUPTION_HISTORY,
     maxMsgBytes: 1024,
     maxBytes: 16 * 1024 ** 2,
-    description: "peermon: disruption events, republished to the disruption subjects (exactly once per start and end)",
+    description: "peermon: disruption events (exactly once per start and end), published to the disruption subjects by the monitor that logged each",
   });
 }
 
@@ -46,10 +46,15 @@ export async function ensureDisruptionStream(jsm: JetStreamManager, subjects: Su
  * alive. Order per name, retries and the hold while disconnected are the outbox's.
  */
 export async function openDisruptionWriter(nc: NatsConnection, subjects: Subjects, stats: MonitorStats): Promise<LogWriter<DisruptionEvent>> {
-  const log = await TransitionLog.open<DisruptionKind>(nc, { stream: subjects.stream("DISRUPTIONS"), decode: (d) => decodeDisruption(d).kind });
+  const log = await TransitionLog.open<LoggedTransition<DisruptionKind>>(nc, {
+    stream: subjects.stream("DISRUPTIONS"),
+    decode: (d) => decodeDisruption(d),
+    idOf: (e) => e.id,
+  });
   return new TransitionWriter(
     log,
     (e: DisruptionEvent) => subjects.disruptionLog(e.name),
+    (e: DisruptionEvent) => subjects.disruption(e.name),
     encodeDisruption,
     () => stats.disruptionsDeduplicated++,
   );

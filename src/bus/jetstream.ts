@@ -41,6 +41,16 @@ export function isOverMaxPayload(err: unknown): boolean {
   return (err as NatsError).code === ErrorCode.MaxPayloadExceeded;
 }
 
+/** True when the server refused a request for lack of permission: asking again will not help. */
+export function isPermissionDenied(err: unknown): boolean {
+  return (err as NatsError).code === ErrorCode.PermissionsViolation;
+}
+
+/** The largest message the server takes, bytes (1 MiB, nats-server's default, before the first INFO). */
+export function maxPayloadOf(nc: NatsConnection): number {
+  return nc.info?.max_payload ?? 1024 * 1024;
+}
+
 /** True for "no such stream" / "no such message". */
 export function isNotFound(err: unknown): boolean {
   return (err as NatsError).code === "404";

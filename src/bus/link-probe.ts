@@ -8,7 +8,9 @@
  * under a flood it waits behind the backlog the monitor is still working off. A round trip fails
  * only when a whole `timeoutMs` passed with no inbound message processed at all; while messages
  * keep arriving it waits (the backlog's own delay), which is also what a due deadline must wait
- * for: the metrics queued before it are applied first.
+ * for: the metrics queued before it are applied first. Nor is a stalled monitor a dead link: a
+ * check that runs late (the event loop stood still, a garbage collection) had no chance to see
+ * messages arrive, so the time it stood still does not count; it waits a whole `timeoutMs` more.
  */
 import type { NatsConnection } from "nats";
 import type { Clock, TimerHandle } from "../clock.js";
@@ -95,10 +97,13 @@ export class LinkProbe implements RoundTrip {
         this.clock.clearTimer(timer);
         resolve(ok);
       };
+      let checkAt = this.clock.now() + this.timeoutMs;
       const check = () => {
         const received = this.nc.stats().inMsgs;
-        if (received === seen) return settle(false);
-        seen = received; // busy, not dead: keep waiting behind the backlog
+        const stalled = this.clock.now() - checkAt > this.timeoutMs / 2;
+        if (received === seen && !stalled) return settle(false);
+        seen = received; // busy (or stalled), not dead: keep waiting behind the backlog
+        checkAt = this.clock.now() + this.timeoutMs;
         timer = this.clock.setTimer(check, this.timeoutMs);
       };
       let timer = this.clock.setTimer(check, this.timeoutMs);

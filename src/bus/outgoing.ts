@@ -17,6 +17,8 @@ import { ensureAlertStream, StreamAlertWriter } from "./alert-stream.js";
 import { BusTransport, type LogWriter } from "./bus-transport.js";
 import { CoreWriter } from "./core-writer.js";
 import { ensureDisruptionStream, openDisruptionWriter } from "./disruption-log.js";
+import { isPermissionDenied } from "./jetstream.js";
+import { backoffMs, RETRY } from "../retry-policy.js";
 import { ensureSuspicionStream, openSuspicionWriter } from "./suspicion-log.js";
 
 export interface OutgoingGround {
@@ -76,13 +78,45 @@ async function alertWriter(g: OutgoingGround, jsm: JetStreamManager | undefined)
   const { config, nc, subjects, stats } = g;
   if (jsm) {
     try {
-      await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
-      return { writer: await StreamAlertWriter.open(nc, subjects, stats, config.repeatIntervalMs), logged: true };
+      const writer = await settingUp(g, "alert", async () => {
+        await ensureAlertStream(jsm, subjects, { replicas: config.streamReplicas, retentionMs: config.alertRetentionMs });
+        return StreamAlertWriter.open(nc, subjects, stats, config.repeatIntervalMs);
+      });
+      if (writer.republishedByServer) {
+        g.root
+          .child({ component: "alerts" })
+          .warn(
+            { stream: subjects.stream("ALERTS") },
+            "the alert log republishes alerts itself (made by an older peermon): when its leader's server dies a consumer may get an alert twice; " +
+              "delete the stream (nats stream rm) while no monitor runs, and the next start makes it without",
+          );
+      }
+      return { writer, logged: true };
     } catch (err) {
       g.root.child({ component: "alerts" }).warn({ err: (err as Error).message }, "cannot use the alert log stream: publishing alerts directly");
     }
   }
   return { writer: new CoreWriter<Alert>(nc, (a) => subjects.alert(a.name, a.peer), encodeAlert), logged: false };
+}
+
+/**
+ * Sets up a log's stream, again and again while JetStream is there but busy (a cluster that has
+ * just formed has no leader for a new stream yet, or times out): giving up on the log at the first
+ * failure would leave this monitor publishing without it, each replica its own copy of every alert,
+ * for its whole life. At most TUNING.streamSetupMs; a refusal (permissions) is final at once.
+ */
+async function settingUp<T>(g: OutgoingGround, what: string, attempt: () => Promise<T>): Promise<T> {
+  const started = g.clock.now();
+  for (let failures = 1; ; failures++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (isPermissionDenied(err) || g.clock.now() - started >= TUNING.streamSetupMs) throw err;
+      g.root.child({ component: what }).info({ err: (err as Error).message }, `the ${what} log stream is not ready yet: trying again`);
+      const wait = backoffMs(failures, { ...RETRY.bus, random: g.random });
+      await new Promise<void>((resolve) => g.clock.setTimer(resolve, wait));
+    }
+  }
 }
 
 /** A log's stream writer when JetStream is there (once across replicas), its plain publisher otherwise. */
@@ -95,7 +129,7 @@ async function streamOr<T>(
 ): Promise<T> {
   if (jsm) {
     try {
-      return await stream(g, jsm);
+      return await settingUp(g, what, () => stream(g, jsm));
     } catch (err) {
       g.root.child({ component: what }).warn({ err: (err as Error).message }, `cannot use the ${what} log stream: publishing ${what} events directly`);
     }

@@ -10,7 +10,7 @@
 import { headers, type MsgHdrs, type NatsConnection, type Service, type ServiceMsg } from "nats";
 import { encode, encodeMetric } from "../api/codec.js";
 import { encodeHistory } from "../api/history.js";
-import { EXCLUDE_HEADER, NON_MEMBERS_HEADER, NOW_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
+import { EXCLUDE_HEADER, NON_MEMBERS_HEADER, NOW_HEADER, RESTORED_AGE_HEADER, isValidToken, type Subjects } from "../api/subjects.js";
 import type { WindowViews } from "../actors/window-views.js";
 import type { MonitorStats } from "../stats.js";
 import type { LinkReport } from "../window/self-outage.js";
@@ -95,7 +95,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
         ?.split(",")
         .some((v) => v.trim() === "suspect") === true;
     const now = stampNow(o.clock); // before the answer is built: every metric in it is fresh at `now`
-    const reply = o.views.latestEncoded(name, { excludeSuspects });
+    const { bytes: reply, restoredFrom } = o.views.latestReply(name, { excludeSuspects });
     if (isEmptyList(reply)) {
       const outsiders = o.views.nonMembersSending(name);
       // [] means "known, none fresh"; a name this monitor never saw is probably a typo, unless peers outside the peerset send it.
@@ -111,7 +111,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
           "raise max_payload in the nats-server config (peermon's nats.conf uses 8MB)",
       );
     }
-    m.respond(reply, now);
+    m.respond(reply, stampRestored(now, o.clock, restoredFrom));
     return "ok";
   });
   const peer = guarded("peer", (m) => {
@@ -123,7 +123,7 @@ export async function startQueryService(o: QueryServiceOptions): Promise<Service
     if (!metric) {
       return fail(m, 404, `no ${name} metric from peer ${peerId}; list known names with \`peermon names\``);
     }
-    m.respond(encodeMetric(metric), stampNow(o.clock));
+    m.respond(encodeMetric(metric), stampRestored(stampNow(o.clock), o.clock, o.views.restoredFrom(name!, peerId!)));
     return "ok";
   });
   const shard = o.shard;
@@ -193,6 +193,16 @@ function unknownName(name: string, outsiders: readonly string[], members: number
     `(${members ?? 0} peer${members === 1 ? "" : "s"}: \`peermon peerset show\`), so ${outsiders.length === 1 ? "its metrics are" : "their metrics are"} ignored; ` +
     `add ${outsiders.length === 1 ? "it" : "them"} with \`peermon peerset add ${outsiders[0]}\`, or replace the peerset with \`peermon peerset set <peer>...\``
   );
+}
+
+/**
+ * Adds the `Peermon-Restored-Age` header when the answer lists a restored metric (`restoredFrom`:
+ * the oldest restore snapshot it lists, ms on the monitor's clock; Infinity or undefined when none).
+ */
+function stampRestored(reply: { headers: MsgHdrs }, clock: Clock, restoredFrom: number | undefined): { headers: MsgHdrs } {
+  if (restoredFrom !== undefined && Number.isFinite(restoredFrom))
+    reply.headers.set(RESTORED_AGE_HEADER, String(Math.round(Math.max(0, clock.now() - restoredFrom) * 1e6)));
+  return reply;
 }
 
 /** True for an encoded empty msgpack array (fixarray of 0: the one byte 0x90). */

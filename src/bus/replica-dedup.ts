@@ -23,6 +23,8 @@ export interface LoggedAlert {
   episode?: string;
   /** It was published muted (a silence matched). */
   muted?: boolean;
+  /** Its id (`i`): the monitor that wrote it publishes its public copy. */
+  id?: string;
 }
 
 /**

@@ -48,8 +48,8 @@ export async function restoreWindows(c: RestoreContext): Promise<RestoredWindows
   const started = c.clock.now();
   const restored: RestoredWindows = { source: "nothing", metrics: 0, stored: new Map() };
   if (!c.config.durableWindows) return restored;
-  const apply = (m: WireMetric, receivedAtMs: number) => {
-    if (c.sup.ingest(m, receivedAtMs)) restored.metrics++;
+  const apply = (m: WireMetric, receivedAtMs: number, snapshotAtMs: number) => {
+    if (c.sup.restore(m, receivedAtMs, snapshotAtMs)) restored.metrics++;
   };
   let pending: number[] | undefined = c.ownership.partitions;
   try {

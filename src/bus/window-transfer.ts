@@ -161,7 +161,7 @@ export async function takeWindowsFromSibling(o: TransferOptions & { apply: Resto
         if (refused) throw new Error(`the sibling refused: ${refused}`);
         const batch = decodeWindowBatch(reply.data);
         const at = o.clock.now();
-        for (const m of batch.metrics) o.apply(m, receivedAtOnReader(batch, m, at));
+        for (const m of batch.metrics) o.apply(m, receivedAtOnReader(batch, m, at), at);
         result.batches++;
         result.metrics += batch.metrics.length;
         const remaining = left.get(job.k)! - 1;

@@ -3,7 +3,8 @@
  * ordered consumer on the alert log (JetStream), which first delivers the alerts still kept (a
  * consumer that was offline catches up) and then every new one, in order and without gaps, across
  * reconnects and server restarts. Either is set up as soon as `alerts()` is called, so nothing
- * published after that call is missed, even before the first `next()`.
+ * published after that call is missed, even before the first `next()`. A copy published again (its
+ * monitor lost its own server before the server confirmed the first: same id) is given once.
  */
 import { DeliverPolicy, ErrorCode, type NatsConnection, type NatsError } from "nats";
 import type { Subjects } from "../api/subjects.js";
@@ -44,9 +45,14 @@ export function followAlerts(nc: NatsConnection, subjects: Subjects, filter: Ale
   ready.catch(() => undefined); // reported by the iteration too; not an unhandled rejection
   async function* alerts(): AsyncGenerator<Alert> {
     const source = await opening;
+    const lastId = new Map<string, string>(); // per (name, peer): alerts of one window come in order
     for await (const data of source.messages) {
       const alert = tryDecode(data);
-      if (alert) yield alert;
+      if (!alert) continue;
+      const key = `${alert.name}\u0000${alert.peer}`;
+      if (lastId.get(key) === alert.id) continue;
+      lastId.set(key, alert.id);
+      yield alert;
     }
     if (!stopped && nc.isClosed()) throw connectionClosed("the alert stream ended");
   }

@@ -4,10 +4,10 @@
  *
  * 1. A due deadline convicts only after a round trip to the bus that STARTED after it: whatever the
  *    peer sent before its deadline has then been received (messages queued behind an event-loop
- *    stall are processed first), and a dead link convicts nobody. Windows due at once share one
- *    round trip.
+ *    stall, a garbage collection, are processed first: a stall needs nothing more), and a dead
+ *    link convicts nobody. Windows due at once share one round trip.
  * 2. Suspect yourself first (the SelfOutageGuard): while the monitor's own link is impaired nobody
- *    is convicted; after it recovers, or after a stall, deadlines wait for the grace.
+ *    is convicted; after it recovers, deadlines wait for the grace (what was lost meanwhile).
  *
  * The "deadline" is the port's to say: the TTL's deadline for alerts, the detector's suspicion time
  * for early suspicion (actors/suspicion.ts), which so waits for the same proof.
@@ -94,11 +94,6 @@ export class Conviction<W> {
   /** `reason` is over; true when the outage ended (then, with `grace`, the grace runs). */
   recovered(reason: string, now: number, grace = true): boolean {
     return this.guard.recover(reason, now, grace);
-  }
-
-  /** The event loop stalled until `now`: deadlines get a grace. */
-  stalled(now: number): void {
-    this.guard.stalled(now);
   }
 
   private convict(w: W, now: number): void {

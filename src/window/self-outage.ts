@@ -1,36 +1,35 @@
 /**
  * SelfOutageGuard: suspect yourself first. While the monitor's own link to NATS is impaired (a
- * disconnect, a round-trip probe without answer) nobody is convicted; after it recovers, or after
- * the event loop stalled, deadlines get `graceMs` before they may convict, so that peers whose
- * metrics were lost on the way (or are still queued) are not reported dead. Pure: time is passed in.
+ * disconnect, a round-trip probe without answer) nobody is convicted; after it recovers, deadlines
+ * get `graceMs` before they may convict, so that peers whose metrics were lost on the way are not
+ * reported dead. (A stalled event loop with the link up lost nothing: the conviction's round trip
+ * covers it, and no grace runs.) Pure: time is passed in.
  */
 export interface LinkReport {
   /** Why the link is impaired now (empty while it is fine): "disconnected", "probe", "restoring". */
   impaired: string[];
   /** For how long it has been impaired, ms, or null while it is fine. */
   impairedForMs: number | null;
-  /** What is left of the grace after an outage or a stall, ms (0: none runs). */
+  /** What is left of the grace after an outage, ms (0: none runs). */
   graceLeftMs: number;
-  /** What the running grace follows: a restart (windows restored), an outage of the link, a stall; omitted when none runs. */
+  /** What the running grace follows: a restart (windows restored) or an outage of the link; omitted when none runs. A stall with the connection up starts none. */
   graceAfter?: GraceCause;
 }
 
-export type GraceCause = "restart" | "outage" | "stall";
+export type GraceCause = "restart" | "outage";
 
 /** The impairment reason of a restore: its grace follows a restart. */
 export const RESTORING = "restoring";
 
-/** Why a grace runs, in words (monitors before 0.2 do not say: either). */
+/** Why a grace runs, in words (a monitor that does not say was cut off). */
 export function graceWhy(link: LinkReport): string {
   switch (link.graceAfter) {
     case "restart":
       return "the monitor restarted: peers get time to be heard again";
     case "outage":
       return "the monitor was cut off from NATS";
-    case "stall":
-      return "the monitor's event loop stalled";
     default:
-      return "the monitor was cut off or stalled";
+      return "the monitor was cut off";
   }
 }
 
@@ -84,11 +83,6 @@ export class SelfOutageGuard {
     this.impairedSince = undefined;
     if (grace) this.startGrace(now, reason === RESTORING ? "restart" : "outage");
     return true;
-  }
-
-  /** The event loop did not run for a while, up to `now`: a grace starts as after an outage. */
-  stalled(now: number): void {
-    this.startGrace(now, "stall");
   }
 
   private startGrace(now: number, cause: GraceCause): void {

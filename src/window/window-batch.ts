@@ -46,7 +46,7 @@ export function encodeWindowBatch(windows: readonly MetricWindow[], writtenAtNs:
       const valid = w.newestValid();
       if (valid) out.raw(encodeMetric(valid));
     }
-    w.writeLatest(out, false);
+    w.writeLatest(out);
   }
   return out.bytes();
 }

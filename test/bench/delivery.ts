@@ -4,7 +4,7 @@
  * single webhook receiver gets in a larger burst. The monitor runs in its own process as `serve
  * --webhook` runs it (Monitor.start, default delivery settings: 10 ms batch window); the receiver is
  * a bare node:http server in this process. Each alert's deadline is its startsAt (t + l, to the ms);
- * its arrival on `peermon.alerts.>` (republished by the alert log once stored) splits the lag into
+ * its arrival on `peermon.alerts.>` (published once the alert log holds it) splits the lag into
  * detection + log append, and the delivery path proper: the durable consumer's fetch, the batch
  * window, the POST. During the lone alerts a second monitor (a replica) delivers the same alerts
  * to another receiver without a batch window: what remains is the consumer fetch and the POST.

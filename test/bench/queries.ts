@@ -9,6 +9,8 @@
  * answering with a prepared payload of the reply's size, i.e. what NATS and Node cost alone. The
  * sequential requests alternate between the two in blocks, so that both see the same machine load:
  * latest_ratio = monitor p99 / baseline p99 (<= 1.0: peermon adds nothing a bare responder does not).
+ * Last, the sequential requests again while a publisher refreshes every window once a second
+ * (10k msgs/s: each request finds the name changed and its reply rebuilt), latest_p99_under_ingest_ms.
  * With --profile, the monitor writes queries-monitor.cpuprofile over the concurrent requests (the
  * sequential latencies stay free of profiler overhead).
  */
@@ -45,7 +47,7 @@ interface Latencies {
 }
 
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
-  const sizes = o.quick ? { seq: 500, sdk: 20, conc: 80 } : { seq: 1_000, sdk: 200, conc: 1_000 };
+  const sizes = o.quick ? { seq: 500, sdk: 20, conc: 80, ingest: 200 } : { seq: 1_000, sdk: 200, conc: 1_000, ingest: 500 };
   const defaultCheck = await withMonitor({}, async (nc) => {
     const reply = await nc.request(SUBJECT, undefined, { timeout: 10_000 });
     const code = reply.headers?.get("Nats-Service-Error-Code");
@@ -73,8 +75,26 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
     if (profile) await monitor.call("profileStart");
     const conc = await timed(sizes.conc, CONCURRENCY, raw);
     if (profile) await monitor.call("profileStop", { file: profile });
-    return summarize(defaultCheck, replyBytes, seq, sdk, conc, baseline);
+    const underIngest = await underIngestOf(nc, sizes.ingest, raw);
+    return summarize(defaultCheck, replyBytes, seq, sdk, conc, baseline, underIngest);
   });
+}
+
+/** Metrics a second while `latest` is timed under ingest: every one of the PEERS windows once a second. */
+const INGEST_PER_S = PEERS;
+
+/** `total` sequential requests while a publisher process refreshes every window of NAME once a second. */
+async function underIngestOf(nc: NatsConnection, total: number, request: () => Promise<unknown>): Promise<Latencies> {
+  const url = `nats://${nc.getServer()}`;
+  const args = ["--nats", url, "--peers", String(PEERS), "--names", "1", "--period-ms", "1000", "--ttl-ms", String(60 * 60_000), "--seed", "31"];
+  const publisher = await Child.start("steady-publisher.ts", args);
+  try {
+    await publisher.call("start");
+    await timed(20, 1, request); // the publisher reaches its rate
+    return await timed(total, 1, request);
+  } finally {
+    await publisher.stop();
+  }
 }
 
 /** Sequential requests in blocks of this many, alternating between the monitor and the baseline. */
@@ -156,6 +176,7 @@ function summarize(
   sdk: Latencies,
   conc: Latencies,
   baseline: Latencies,
+  underIngest: Latencies,
 ): ScenarioResult {
   const p = (l: Latencies, q: number) => round(percentile(l.sorted, q), 2);
   const rate = (l: Latencies) => (l.sorted.length / l.elapsedMs) * 1000;
@@ -192,6 +213,10 @@ function summarize(
         figure: `queries: latest, ${CONCURRENCY} in flight, p50 / p99`,
         value: `${p(conc, 50)} / ${p(conc, 99)} ms, ${fmtInt(rate(conc))} replies/s`,
       },
+      {
+        figure: `queries: latest under a ${fmtInt(INGEST_PER_S)} msgs/s ingest of its windows (every reply rebuilt), p50 / p99 (${underIngest.sorted.length} samples)`,
+        value: `${p(underIngest, 50)} / ${p(underIngest, 99)} ms`,
+      },
     ],
     json: {
       latest_p99_ms: p(seq, 99),
@@ -209,6 +234,9 @@ function summarize(
       latest_concurrent_replies_per_s: round(rate(conc), 1),
       latest_baseline_p50_ms: p(baseline, 50),
       latest_baseline_p99_ms: p(baseline, 99),
+      latest_p50_under_ingest_ms: p(underIngest, 50),
+      latest_p99_under_ingest_ms: p(underIngest, 99),
+      latest_under_ingest_samples: underIngest.sorted.length,
     },
   };
 }

@@ -15,6 +15,7 @@
  */
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
+import { loadavg } from "node:os";
 import { argValue, progress, type BenchOptions, type Row, type ScenarioResult } from "./common.js";
 import { revision, writeDocs } from "./docs.js";
 import { summarizeProfile } from "./profile.js";
@@ -52,7 +53,11 @@ const JSON_KEYS = [
   "restart_answer_ms",
   "steady_msgs_per_s",
   "steady_alert_lag_p99_ms",
+  "steady_convictions_deferred",
+  "steady_rss_drift_pct",
   "steady_false_alerts",
+  "heap_bytes_per_window",
+  "latest_p99_under_ingest_ms",
   "churn_windows_per_s",
 ] as const;
 
@@ -75,6 +80,9 @@ if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
 
 const started = Date.now();
+const startLoad = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(" ");
 // Taken now: src/ may change while the bench runs.
 const code = argv.includes("--docs") ? revision() : "";
 const rows: (Row & { scenario: string })[] = [];
@@ -114,7 +122,9 @@ process.stdout.write(table + "\n");
 if (profileText) process.stdout.write(`\n${profileText}\n`);
 if (argv.includes("--docs")) {
   try {
-    progress(`wrote ${writeDocs({ quick: options.quick, revision: code, table, line, durations, profile: profileText || undefined })}`);
+    progress(
+      `wrote ${writeDocs({ quick: options.quick, revision: code, table, line, durations, profile: profileText || undefined, load: startLoad, only: only.length < SCENARIOS.length ? only : undefined })}`,
+    );
   } catch (err) {
     failed++;
     progress(`could not write docs/benchmarks.md: ${(err as Error).message}`);

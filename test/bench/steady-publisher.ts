@@ -2,7 +2,7 @@
  * Child process: a fleet at its steady rate, in a process of its own. Every (name, peer) publishes
  * once per period with a ttl, the fleet spread evenly over the period (as peers on independent
  * timers do), so the rate is windows / period.
- *   --nats URL --peers N --names K --period-ms P --ttl-ms T
+ *   --nats URL --peers N --names K --period-ms P --ttl-ms T [--seed S (of the peer ids, default 51)]
  * Calls: start; kill { peers: number[] } (peers, by index, that stop publishing for good; answers
  * the time, Unix ms); stats { sent, due (what the schedule asked for so far), elapsedMs }; stop.
  */
@@ -16,7 +16,7 @@ const names = METRIC_NAMES.slice(0, Number(argValue(argv, "--names") ?? 10));
 const periodMs = Number(argValue(argv, "--period-ms"));
 const ttlMs = Number(argValue(argv, "--ttl-ms"));
 
-const { subjects, payloads } = metricPayloads(names, peerIds(peerCount, 51), ttlMs);
+const { subjects, payloads } = metricPayloads(names, peerIds(peerCount, Number(argValue(argv, "--seed") ?? 51)), ttlMs);
 const total = subjects.length;
 const rate = total / periodMs; // messages per ms
 const dead = new Uint8Array(peerCount);

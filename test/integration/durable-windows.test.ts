@@ -51,7 +51,8 @@ test("durable windows - the server stores no metric, only checkpoint buckets, an
   }
   await nc.flush();
   await waitUntil(() => monitor.supervisor.windowCount === NAMES.length * 25, "every window");
-  await rounds(monitor, 2); // the second started after the last metric was applied
+  await waitUntil(() => monitor.stats.journalWindows === NAMES.length * 25, "every new window journaled");
+  await rounds(monitor, 2); // the second started after the last metric was applied, and the journal's last write
 
   const all = await streams(nc);
   for (const [name, s] of all) {
@@ -180,4 +181,34 @@ test("durable windows - replicas of a shard take turns: the server gets one chec
   const stoppedAt = Date.now();
   await waitUntil(() => left.stats.checkpointBatches >= before + 3, "the remaining replica writing rounds");
   assert.ok(Date.now() - stoppedAt < 8 * intervalMs, `three rounds within ${Date.now() - stoppedAt} ms`);
+});
+
+test("durable windows - a new window is journaled within a second, before any round, and a crash then loses nothing (a refreshing metric is not journaled)", async (t) => {
+  const server = await natsServer(t, { configFile: REPO_NATS_CONF });
+  const nc = await client(t, server);
+  const monitor = await startMonitor(t, server, { checkpointIntervalMs: 60_000 });
+  const createdAt = Date.now();
+  for (const p of ["P1", "P2", "P3"]) publishMetric(nc, { n: "ping", p, v: "new", ttlMs: 600_000 });
+  await waitUntil(() => monitor.stats.journalWindows === 3, "the three new windows journaled");
+  assert.ok(Date.now() - createdAt < 1_000, `journaled ${Date.now() - createdAt} ms after their first metric`);
+  assert.equal(monitor.stats.checkpointRounds, 0, "no round yet: the journal alone holds them");
+  const jsm = await nc.jetstreamManager();
+  const journal = await jsm.streams.getMessage("PEERMON_WINDOWS", { last_by_subj: `peermon.checkpoint.${partitionOf("ping", 32)}.>` });
+  assert.match(journal.subject, /^peermon\.checkpoint\.\d+\.j[a-z0-9]+-\d+$/, "a subject of its own in the checkpoint stream");
+
+  publishMetric(nc, { n: "ping", p: "P1", v: "refreshed", ttlMs: 600_000 });
+  await waitUntil(() => monitor.stats.metricsStored === 4, "a refreshing metric");
+  assert.equal(monitor.stats.journalWindows, 3, "a metric that only refreshes a window is not journaled");
+
+  // A crash now (no round, no last checkpoint) loses nothing: a restart reads the journal.
+  await monitor.nc.close();
+  await monitor.stop();
+  const second = await startMonitor(t, server, { checkpointIntervalMs: 300 });
+  assert.deepEqual(
+    ["P1", "P2", "P3"].map((p) => second.views.latestForPeer("ping", p)?.value),
+    ["new", "new", "new"],
+  );
+  await rounds(second, 1);
+  const left = (await streams(nc)).get("PEERMON_WINDOWS")!.messages;
+  assert.equal(left, 2, "the round's bucket, and the dead writer's journal message (its retention drops it)");
 });

@@ -94,6 +94,26 @@ for (const [label, configFile] of [
       assert.equal(notFound.headers?.has(NOW_HEADER), false, "only successful answers carry it");
     });
 
+    test("latest - an answer kept between changes still reads Peermon-Now when it answers, and a new metric replaces it", async (t) => {
+      const server = await natsServer(t, { configFile });
+      const monitor = await startMonitor(t, server);
+      const nc = await client(t, server);
+      for (const p of ["P1", "P2"]) publishMetric(nc, { n: "freespace", p, v: "10", ttlMs: 60_000 });
+      await waitUntil(() => monitor.stats.metricsStored === 2, "2 stored metrics");
+      const ask = () => nc.request("peermon.latest.freespace", undefined, { timeout: 5_000 });
+      const first = await ask();
+      await waitUntil(() => BigInt(Date.now()) * 1_000_000n > BigInt(first.headers!.get(NOW_HEADER)), "the wall clock to move on");
+      const second = await ask();
+      assert.deepEqual(second.data, first.data, "nothing changed: the same answer");
+      assert.ok(BigInt(second.headers!.get(NOW_HEADER)) > BigInt(first.headers!.get(NOW_HEADER)), "its own time, not the kept answer's");
+      publishMetric(nc, { n: "freespace", p: "P2", v: "20", ttlMs: 60_000 });
+      await waitUntil(() => monitor.stats.metricsStored === 3, "the new metric stored");
+      assert.deepEqual(
+        decodeMetricList((await ask()).data).map((m) => m.value),
+        ["10", "20"],
+      );
+    });
+
     test("peer - gives the latest metric of one peer even when expired, 404 when none", async (t) => {
       const server = await natsServer(t, { configFile });
       const monitor = await startMonitor(t, server);

@@ -154,3 +154,35 @@ test("sdk - when the connection closes for good, the informer stops and the aler
   assert.match(errors[0]!.message, /the informer of ping for P1 stopped: the NATS connection closed for good/);
   assert.equal(informer.stopped, true);
 });
+
+test("sdk - a live alert published again (its monitor lost its own server before confirming it: same id) is given once", async (t) => {
+  const { encodeAlert } = await import("../../src/api/codec.js");
+  const server = await natsServer(t);
+  const nc = await client(t, server);
+  const stream = new PeerMonitorClient(nc).alerts();
+  await stream.ready;
+  const got = drain(stream);
+  const alert: Alert = {
+    name: "ping",
+    peer: "P1",
+    value: "1",
+    expire: 0n,
+    valid: true,
+    weight: 0n,
+    partitionable: false,
+    receivedAt: 1n,
+    triggeredAt: 2n,
+    id: "01J0000000000000000000000A",
+    kind: "firing",
+    episode: "01J0000000000000000000000A",
+  };
+  nc.publish("peermon.alerts.ping.P1", encodeAlert(alert));
+  nc.publish("peermon.alerts.ping.P1", encodeAlert(alert));
+  nc.publish("peermon.alerts.ping.P1", encodeAlert({ ...alert, id: "01J0000000000000000000000B", kind: "resolved" }));
+  await waitUntil(() => got.seen.length === 2, "the firing and the resolved alert");
+  await got.stop();
+  assert.deepEqual(
+    got.seen.map((a) => a.kind),
+    ["firing", "resolved"],
+  );
+});

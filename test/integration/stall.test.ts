@@ -39,6 +39,42 @@ test("event-loop stall - no false alert for peers that kept publishing; a dead p
   assert.ok(monitor.stats.stalls >= 1, "the stall was noticed");
 });
 
+test("event-loop stall - a stall with the connection up is not an outage: the dead peer is alerted once what arrived meanwhile is read, not after the grace", async (t) => {
+  const server = await natsServer(t);
+  // A grace far longer than the test: an alert held by it would never come.
+  const monitor = await startMonitor(t, server, { graceMs: 60_000, stallThresholdMs: 500 });
+  const nc = await client(t, server);
+  const alerts = await AlertCollector.start(t, nc);
+  const ttlMs = 1_000;
+  const fleet = spawn(process.execPath, ["--import", "tsx", PUBLISHER, server.url, "50", String(ttlMs / 4), String(ttlMs)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  cleanup(t, () => fleet.kill("SIGKILL"));
+  let out = "";
+  fleet.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  await waitUntil(() => out.includes("publishing"), "the fleet publishing");
+  publishMetric(nc, { n: "ping", p: "dead", ttlMs });
+  await waitUntil(() => monitor.supervisor.windowCount === 51, "51 windows");
+
+  // A garbage collection of a large heap, as long as 3 ttls: every deadline passes meanwhile.
+  const until = Date.now() + 3 * ttlMs;
+  while (Date.now() < until) {
+    /* stalled */
+  }
+  const resumed = Date.now();
+  await alerts.waitFor((a) => a.some((x) => x.peer === "dead"), "the dead peer's alert", 10_000);
+  const lagMs = Date.now() - resumed;
+  assert.ok(lagMs < 5_000, `alerted ${lagMs} ms after the stall: a round trip, not the 60 s grace`);
+  assert.deepEqual(
+    alerts.of("firing").map((a) => a.peer),
+    ["dead"],
+    "the peers that kept publishing were read before the round trip came back",
+  );
+  assert.ok(monitor.stats.stalls >= 1, "the stall was noticed");
+  assert.equal(monitor.stats.outages, 0, "a stall with the connection up is not an outage (the probe does not count it)");
+  assert.equal(monitor.stats.convictionsDeferred, 0, "nothing waited for a grace");
+});
+
 const FLOOD = fileURLToPath(new URL("../helpers/flood-main.ts", import.meta.url));
 
 test("flood - a busy link is not a dead one: peers that die under a flood are alerted after the backlog, not the grace; no outage", async (t) => {

@@ -74,7 +74,7 @@ test("conviction - an answer to a round trip sent before an outage proves nothin
   assert.deepEqual(take(), ["convict A"]);
 });
 
-test("conviction - the self-outage guard: nobody while impaired, the grace after, the grace after a stall", () => {
+test("conviction - the self-outage guard: nobody while impaired, the grace after; a stall only waits for its round trip", () => {
   const rows: [what: string, steps: (c: Conviction<string>) => void, want: string[]][] = [
     ["impaired: held, looked at after the grace from now", (c) => (c.impaired("probe", 50), c.deadlineDue("A", 100)), ["deferred", "recheck A at 1100"]],
     [
@@ -87,8 +87,7 @@ test("conviction - the self-outage guard: nobody while impaired, the grace after
       (c) => (c.impaired("restoring", 50), c.recovered("restoring", 80, false), c.deadlineDue("A", 100)),
       ["round trip 1"],
     ],
-    ["a stall starts a grace", (c) => (c.stalled(90), c.deadlineDue("A", 100)), ["deferred", "recheck A at 1090"]],
-    ["after the grace: judged as usual", (c) => (c.stalled(90), c.deadlineDue("A", 1_090)), ["round trip 1"]],
+    ["after the grace: judged as usual", (c) => (c.impaired("probe", 50), c.recovered("probe", 80), c.deadlineDue("A", 1_080)), ["round trip 1"]],
     [
       "impaired while a round trip is out: it fails",
       (c) => (c.deadlineDue("A", 100), c.impaired("disconnected", 110)),
@@ -96,8 +95,13 @@ test("conviction - the self-outage guard: nobody while impaired, the grace after
     ],
     [
       "impaired between the round trip and its answer: the answer convicts nobody",
-      (c) => (c.deadlineDue("A", 100), c.stalled(105), c.roundTripBack(110)),
+      (c) => (c.deadlineDue("A", 100), c.impaired("probe", 105), c.recovered("probe", 106), c.roundTripBack(110)),
       ["round trip 1", "deferred", "recheck A at 1105"],
+    ],
+    [
+      "a round trip that comes back after a stall (the link up) convicts: it came back behind all that arrived meanwhile",
+      (c) => (c.deadlineDue("A", 100), c.roundTripBack(5_100)),
+      ["round trip 1", "convict A"],
     ],
     [
       "two reasons: the outage ends with the last",

@@ -46,7 +46,7 @@ test("format - status link line: ok, impaired with why and since when, or the gr
   const rows: [LinkReport, string][] = [
     [{ impaired: [], impairedForMs: null, graceLeftMs: 0 }, "link: ok"],
     [{ impaired: ["disconnected"], impairedForMs: 3_000, graceLeftMs: 0 }, "link: impaired (disconnected) for 3s: no alerts until it recovers"],
-    [{ impaired: [], impairedForMs: null, graceLeftMs: 12_000 }, "link: ok, grace 12s left: due deadlines wait for it (the monitor was cut off or stalled)"],
+    [{ impaired: [], impairedForMs: null, graceLeftMs: 12_000 }, "link: ok, grace 12s left: due deadlines wait for it (the monitor was cut off)"],
   ];
   for (const [link, line] of rows) assert.equal(linkLine(link, NO_COLOR), line);
 });

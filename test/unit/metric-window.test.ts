@@ -1,7 +1,8 @@
 // Ported from IPFS Cluster's monitor/metrics window tests (TestWindow_*), plus the columnar storage.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MetricWindow } from "../../src/window/metric-window.js";
+import { MetricWindow, regionBytes } from "../../src/window/metric-window.js";
+import { SlabPool } from "../../src/window/slab-pool.js";
 import type { WireMetric } from "../../src/api/validate.js";
 import type { Metric } from "../../src/api/types.js";
 
@@ -170,3 +171,34 @@ for (const capacity of [0, -1, 1.5, NaN]) {
     assert.throws(() => new MetricWindow("ping", "P1", capacity), RangeError);
   });
 }
+
+test("metric window - values up to 24 ASCII bytes live in the slab, longer and non-ASCII ones beside it: all read back the same", () => {
+  const w = new MetricWindow("tags", "P1", 4);
+  const values = ["", "123456789012345", "x".repeat(24), "y".repeat(25), "é-unicode ✓", "z".repeat(70_000)];
+  for (const v of values) {
+    w.add(wire(v), NOW_NS);
+    assert.equal(w.latest()?.value, v);
+  }
+  assert.deepEqual(
+    w.all().map((m) => m.value),
+    values.slice(-4).reverse(),
+  );
+});
+
+test("metric window - a released window is empty, and its region goes to the next window zeroed", () => {
+  const pool = SlabPool.shared(regionBytes(3));
+  const first = windowWith(3, [1, 2, 3]);
+  const inUse = pool.inUse;
+  first.release();
+  assert.equal(first.size, 0);
+  assert.equal(first.latest(), undefined);
+  first.add(wire("late"), NOW_NS);
+  assert.equal(first.size, 0, "a released window takes nothing more");
+  assert.equal(pool.inUse, inUse - 1);
+  const next = new MetricWindow("ping", "P2", 3);
+  assert.equal(pool.inUse, inUse, "the region was taken again");
+  assert.equal(next.size, 0);
+  assert.equal(next.latestReceivedAt(), 0n);
+  next.add(wire("7"), NOW_NS);
+  assert.deepEqual(values(next), ["7"]);
+});

@@ -4,7 +4,7 @@ import { SelfOutageGuard } from "../../src/window/self-outage.js";
 
 const GRACE = 30_000;
 
-type Step = { impair: string; at: number; fresh: boolean } | { recover: string; at: number; ended: boolean } | { stalled: number };
+type Step = { impair: string; at: number; fresh: boolean } | { recover: string; at: number; ended: boolean };
 
 interface Case {
   what: string;
@@ -91,25 +91,6 @@ const CASES: Case[] = [
     expect: [[2_000, Infinity]],
   },
   {
-    what: "a stall starts a grace",
-    steps: [{ stalled: 7_000 }],
-    expect: [
-      [7_000, 7_000 + GRACE],
-      [7_000 + GRACE, 7_000 + GRACE],
-      [7_001 + GRACE, 7_001 + GRACE],
-    ],
-  },
-  {
-    what: "a later stall extends the grace, an earlier one does not shorten it",
-    steps: [{ stalled: 7_000 }, { stalled: 20_000 }, { stalled: 10_000 }],
-    expect: [[8_000, 20_000 + GRACE]],
-  },
-  {
-    what: "a stall during an outage does not end it",
-    steps: [{ impair: "disconnected", at: 1_000, fresh: true }, { stalled: 2_000 }],
-    expect: [[100_000, Infinity]],
-  },
-  {
     what: "a second outage after a first recovery is a new outage",
     steps: [
       { impair: "disconnected", at: 1_000, fresh: true },
@@ -126,8 +107,7 @@ for (const { what, steps, expect } of CASES) {
     const guard = new SelfOutageGuard(GRACE);
     for (const step of steps) {
       if ("impair" in step) assert.equal(guard.impair(step.impair, step.at), step.fresh, `impair ${step.impair} at ${step.at}`);
-      else if ("recover" in step) assert.equal(guard.recover(step.recover, step.at), step.ended, `recover ${step.recover} at ${step.at}`);
-      else guard.stalled(step.stalled);
+      else assert.equal(guard.recover(step.recover, step.at), step.ended, `recover ${step.recover} at ${step.at}`);
     }
     for (const [now, at] of expect) assert.equal(guard.convictableAt(now), at, `convictableAt(${now})`);
   });
@@ -155,8 +135,6 @@ test("self outage - a zero grace convicts right after recovery", () => {
   guard.impair("disconnected", 1_000);
   guard.recover("disconnected", 2_000);
   assert.equal(guard.convictableAt(2_000), 2_000);
-  guard.stalled(3_000);
-  assert.equal(guard.convictableAt(3_000), 3_000);
 });
 
 test("self-outage guard - recovering without grace (nothing could have been missed) convicts at once", () => {
