@@ -89,6 +89,8 @@ export interface SetupOptions {
   disruption?: Partial<Omit<DisruptionSettings, "announce">>;
   /** Early suspicion with the rhythm detector; events are recorded in `suspicions`. @default off */
   suspicion?: boolean;
+  /** Expiry confirmation (`--confirm auto`) with its default options. @default off */
+  confirmation?: boolean;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -101,6 +103,7 @@ export function setup(options: SetupOptions = {}) {
     clock,
     outbox,
     suspects: options.suspicion ? { detectors: rhythmDetectors() } : undefined,
+    confirmation: options.confirmation ? {} : undefined,
     roundTrip: reach,
     log: silentLogger,
     windowCapacity: 10,
