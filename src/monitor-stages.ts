@@ -134,6 +134,7 @@ export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences:
     muter: silences,
     disruption: disruptionSettings(config),
     suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
+    confirmation: config.confirm === "auto" ? {} : undefined,
   });
 }
 

@@ -5,7 +5,7 @@
  * file keys are all generated from these lists (resolve-settings.ts reads them).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { LOG_LEVELS, parseShard, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
+import { CONFIRM_MODES, LOG_LEVELS, parseShard, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
 import { parseHttpAddress } from "../http/server.js";
@@ -178,6 +178,15 @@ export const SERVE_SETTINGS: Setting[] = [
       help: "announce peers later than their own rhythm before their ttl runs out, on peermon.suspects.<name>.<peer>",
     },
     "suspicion",
+  ),
+  words(
+    {
+      flag: "--confirm <auto|off>",
+      env: "PEERMON_CONFIRM",
+      help: "a peer that loses metrics fires only once the metrics it should have sent since its deadline are overdue too; punctual peers fire at the deadline either way",
+      choices: CONFIRM_MODES,
+    },
+    "confirm",
   ),
   onOff(
     {
