@@ -140,10 +140,10 @@ export interface MonitorConfig {
    * the metrics it should have sent since its deadline are overdue too: at most an interval and a
    * margin after the deadline; a punctual peer fires at its deadline as with `off`. A rhythm
    * detector per window (96 bytes), shared with suspicion.
-   * @default "auto" (docs/detection.md: on the trace suite it removes a third of the TTL's false
-   * expiries under burst loss, and half of them on a fleet with 1% of metrics lost at random,
-   * while a crashed peer is still known sooner than IPFS Cluster's checker knows it, and a punctual
-   * one exactly as soon as with `off`)
+   * @default "auto" (docs/detection.md: on the trace suite it removes about a third of the TTL's
+   * false expiries where metrics get lost, fewer than IPFS Cluster's checker makes, while a crashed
+   * peer is still known sooner than that checker knows it, and a punctual one exactly as soon as
+   * with `off`)
    */
   confirm: ConfirmMode;
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */

@@ -16,12 +16,13 @@ const I = 15_000;
 const TTL = 2 * I;
 const LAST = 1e12;
 const O = confirmationOptions();
-/** A loss record at a 15 s interval: old (10,000 gaps), punctual and tight unless said. */
-const rec = (r: Partial<LossRecord> = {}): LossRecord => ({ intervalMs: I, spreadMs: 50, gaps: 10_000, singles: 0, bursts: 0, ...r });
-/** The smallest margin at 15 s: interval / 64. */
-const FLOOR = I / 64;
+/** A loss record at a 15 s interval: old (10,000 gaps), punctual and tight unless said; a slack of an interval (a peer that lost a metric). */
+const rec = (r: Partial<LossRecord> = {}): LossRecord => ({ intervalMs: I, spreadMs: 50, slackMs: I, gaps: 10_000, singles: 0, bursts: 0, ...r });
+/** The margin of those records: two spreads of 50 ms. */
+const MARGIN = 100;
 
 test("confirmation - how many expected metrics a window waits for, by what its rhythm learned (intervalCost 0.00125, 2 spreads)", () => {
+  assert.equal(DEFAULT_CONFIRMATION.intervalCost, 0.00125, "the table is worked out for the default price");
   const cases: { what: string; r: LossRecord; wait: Awaited }[] = [
     { what: "no rhythm learned (one metric, or sent less often than every 45 min): nothing is expected", r: rec({ intervalMs: 0, gaps: 0 }), wait: 0 },
     { what: "a punctual peer with a long record fires at its deadline", r: rec(), wait: 0 },
@@ -40,17 +41,23 @@ test("confirmation - when an expired deadline fires: at it, or once the awaited 
   const cases: { what: string; r: LossRecord; deadline?: number; at: number }[] = [
     { what: "punctual: the deadline itself", r: rec(), at: deadline },
     { what: "no rhythm: the deadline itself", r: rec({ intervalMs: 0 }), at: deadline },
-    { what: "wait 1 (ttl = 2 x interval): the metric expected at the deadline, overdue by the margin", r: rec({ singles: 5 }), at: LAST + 2 * I + FLOOR },
-    { what: "wait 2: and the one after it", r: rec({ singles: 30, bursts: 20 }), at: LAST + 3 * I + FLOOR },
-    { what: "the margin is 2 learned spreads above its floor", r: rec({ singles: 30, bursts: 20, spreadMs: 1_000 }), at: LAST + 3 * I + 2_000 },
-    { what: "and at most half an interval (a young rhythm's wide spread)", r: rec({ gaps: 100, spreadMs: 10_000 }), at: LAST + 2 * I + I / 2 },
+    { what: "wait 1 (ttl = 2 x interval): the metric expected at the deadline, overdue by the margin", r: rec({ singles: 5 }), at: LAST + 2 * I + MARGIN },
+    { what: "wait 2: and the one after it", r: rec({ singles: 30, bursts: 20 }), at: LAST + 3 * I + MARGIN },
+    { what: "the margin is 2 learned spreads", r: rec({ singles: 30, bursts: 20, spreadMs: 1_000 }), at: LAST + 3 * I + 2_000 },
+    {
+      what: "or twice the largest lateness seen, when less (a young rhythm's spread starts wide)",
+      r: rec({ gaps: 100, spreadMs: 3_000, slackMs: 40 }),
+      at: LAST + 2 * I + 80,
+    },
+    { what: "at least 10 ms (a peer never late yet)", r: rec({ gaps: 100, spreadMs: 3_000, slackMs: 0 }), at: LAST + 2 * I + 10 },
+    { what: "and at most half an interval", r: rec({ gaps: 100, spreadMs: 10_000 }), at: LAST + 2 * I + I / 2 },
     {
       what: "ttl = 4 x interval: the metric expected at the deadline is the fourth",
       r: rec({ singles: 30, bursts: 20 }),
       deadline: LAST + 4 * I,
-      at: LAST + 5 * I + FLOOR,
+      at: LAST + 5 * I + MARGIN,
     },
-    { what: "a ttl shorter than the interval: the next metric at all", r: rec({ singles: 5 }), deadline: LAST + 10_000, at: LAST + I + FLOOR },
+    { what: "a ttl shorter than the interval: the next metric at all", r: rec({ singles: 5 }), deadline: LAST + 10_000, at: LAST + I + MARGIN },
   ];
   for (const c of cases) assert.equal(confirmedAt(c.deadline ?? deadline, LAST, c.r, O), c.at, c.what);
 });
@@ -61,6 +68,7 @@ test("confirmation - never before the deadline, never more than an interval and 
       fc.record({
         intervalMs: fc.double({ min: 1, max: 2_700_000, noNaN: true }),
         spreadRatio: fc.double({ min: 0, max: 2, noNaN: true }),
+        slackRatio: fc.double({ min: 0, max: 3, noNaN: true }),
         gaps: fc.double({ min: 0, max: 50_000, noNaN: true }),
         singleShare: fc.double({ min: 0, max: 1, noNaN: true }),
         burstShare: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -70,6 +78,7 @@ test("confirmation - never before the deadline, never more than an interval and 
         const r: LossRecord = {
           intervalMs: g.intervalMs,
           spreadMs: g.spreadRatio * g.intervalMs,
+          slackMs: g.slackRatio * g.intervalMs,
           gaps: g.gaps,
           singles: g.gaps * g.singleShare * (1 - g.burstShare),
           bursts: g.gaps * g.singleShare * g.burstShare,

@@ -20,8 +20,10 @@
  * with rates per gap counted by the rhythm detector; bursts of two or more are estimated with
  * Laplace's rule (one burst seen, of one metric, is not proof that the next is short), and a young
  * window (fewer than 1 / intervalCost gaps: too few to call its peer punctual) waits at least for
- * the next expected metric. The margin is the learned spread times `marginSpreads`, floored at
- * interval / 64 and `minMarginMs`, at most half an interval. A window without a learned rhythm
+ * the next expected metric. The margin is `marginSpreads` times the learned spread, or times the
+ * largest lateness seen lately when that is less (a young rhythm's spread starts wide on purpose; a
+ * peer that loses metrics has a slack of an interval), at least `minMarginMs`, at most half an
+ * interval. A window without a learned rhythm
  * (one metric, metrics sent less often than every 45 minutes) fires at its deadline: nothing is
  * expected of it. Never later than one interval and a margin after the deadline.
  */
@@ -32,6 +34,8 @@ export interface LossRecord {
   intervalMs: number;
   /** Learned spread of the gaps (ms). */
   spreadMs: number;
+  /** The largest lateness seen lately (ms, the rhythm's slack). */
+  slackMs: number;
   /** Gaps counted lately (fading). */
   gaps: number;
   /** Of which with one lost metric. */
@@ -47,9 +51,12 @@ export interface ConfirmationOptions {
    * peer is still known sooner than IPFS Cluster's checker knows it in every scenario)
    */
   intervalCost?: number;
-  /** Margin after an expected metric, in learned spreads. @default 2 (tuned: docs/detection.md) */
+  /**
+   * Margin after an expected metric, in learned spreads, or in the largest lateness seen lately when
+   * that is less (a young rhythm's spread starts wide on purpose). @default 2 (tuned: docs/detection.md)
+   */
   marginSpreads?: number;
-  /** Smallest margin (ms), besides interval / 64: a timer's and a NATS hop's jitter. @default 10 */
+  /** Smallest margin (ms): a timer's and a NATS hop's jitter. @default 10 */
   minMarginMs?: number;
 }
 
@@ -57,9 +64,6 @@ export const DEFAULT_CONFIRMATION = { intervalCost: 0.00125, marginSpreads: 2, m
 
 /** How many expected metrics must be overdue before an expired deadline fires. */
 export type Awaited = 0 | 1 | 2;
-
-/** The smallest margin, as a share of the interval (as the rhythm detector's). */
-const MARGIN_FLOOR_DIVISOR = 64;
 
 /** Validated options, with defaults: throws a RangeError naming the option. */
 export function confirmationOptions(o: ConfirmationOptions = {}): Required<ConfirmationOptions> {
@@ -70,10 +74,9 @@ export function confirmationOptions(o: ConfirmationOptions = {}): Required<Confi
   return r;
 }
 
-/** The margin after an expected metric (ms): spreads, floored, at most half an interval. */
+/** The margin after an expected metric (ms): spreads (or the lateness seen, if less), floored, at most half an interval. */
 export function confirmationMargin(r: LossRecord, o: Required<ConfirmationOptions>): number {
-  const floor = Math.max(r.intervalMs / MARGIN_FLOOR_DIVISOR, o.minMarginMs);
-  return Math.min(Math.max(o.marginSpreads * r.spreadMs, floor), r.intervalMs / 2);
+  return Math.min(Math.max(o.marginSpreads * Math.min(r.spreadMs, r.slackMs), o.minMarginMs), r.intervalMs / 2);
 }
 
 /** How many expected metrics the window waits for (0: it fires at its deadline). */

@@ -148,6 +148,7 @@ export class RhythmDetector implements Detector {
     return {
       intervalMs: this.interval / SCALE,
       spreadMs: this.spread / SCALE,
+      slackMs: this.slack / SCALE,
       gaps: this.gaps / unit,
       singles: this.singles / unit,
       bursts: this.bursts / unit,
