@@ -5,10 +5,8 @@
  */
 import { ConfigError } from "./errors.js";
 import { isValidToken } from "./api/subjects.js";
-import { requireDuration, requireInt, validateDelivery, validateShard } from "./config-checks.js";
-
-export type ConfirmMode = "auto" | "off";
-export const CONFIRM_MODES: readonly ConfirmMode[] = ["auto", "off"];
+import { requireChoice, requireDuration, requireInt, stripUndefined, validateDelivery, validateShard } from "./config-checks.js";
+export { parseShard } from "./config-checks.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -135,17 +133,12 @@ export interface MonitorConfig {
    */
   suspicion: boolean;
   /**
-   * Expiry confirmation (src/window/detectors/confirmation.ts): `auto` lets a window whose rhythm
-   * detector has seen its peer lose metrics (or is too young to call it punctual) fire only once
-   * the metrics it should have sent since its deadline are overdue too: at most an interval and a
-   * margin after the deadline; a punctual peer fires at its deadline as with `off`. A rhythm
-   * detector per window (96 bytes), shared with suspicion.
-   * @default "auto" (docs/detection.md: on the trace suite it removes about a third of the TTL's
-   * false expiries where metrics get lost, fewer than IPFS Cluster's checker makes, while a crashed
-   * peer is still known sooner than that checker knows it, and a punctual one exactly as soon as
-   * with `off`)
+   * Expiry confirmation: `auto` fires a peer that loses metrics once the metrics it should have sent since
+   * its deadline are overdue too (window/detectors/confirmation.ts). @default "auto" (docs/detection.md: a
+   * third fewer false expiries where metrics get lost, a crash still known sooner than IPFS Cluster's check
+   * knows it, a punctual peer exactly as with `off`)
    */
-  confirm: ConfirmMode;
+  confirm: "auto" | "off";
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
   http?: { host: string; port: number };
   // ---- delivery to people (src/delivery): Alertmanager and a webhook, from the alert log ----
@@ -289,9 +282,7 @@ export function validateConfig(c: MonitorConfig): void {
   if (!isValidToken(c.prefix)) {
     throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
   }
-  if (!CONFIRM_MODES.includes(c.confirm)) {
-    throw new ConfigError("confirm", c.confirm, `use one of ${CONFIRM_MODES.join(", ")}`);
-  }
+  requireChoice("confirm", c.confirm, ["auto", "off"]);
   if (!LOG_LEVELS.includes(c.logLevel)) {
     throw new ConfigError("logLevel", c.logLevel, `use one of ${LOG_LEVELS.join(", ")}`);
   }
@@ -306,15 +297,4 @@ export function validateConfig(c: MonitorConfig): void {
   }
   if (c.shard) validateShard(c.shard, c.partitions);
   validateDelivery(c);
-}
-
-/** Parses `I/N` as written on the command line; errors name `source` (the flag or env var used). */
-export function parseShard(text: string, source = "shard"): ShardSpec {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new ConfigError(source, text, "write it as INDEX/COUNT, for example --shard 0/2");
-  return { index: Number(match[1]), count: Number(match[2]) };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -5,7 +5,7 @@
  * file keys are all generated from these lists (resolve-settings.ts reads them).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { CONFIRM_MODES, LOG_LEVELS, parseShard, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
+import { LOG_LEVELS, parseShard, type ConfigInput, type MonitorConfig, type NatsSettings } from "../config.js";
 import { parseDuration } from "../duration.js";
 import { ConfigError } from "../errors.js";
 import { parseHttpAddress } from "../http/server.js";
@@ -184,7 +184,7 @@ export const SERVE_SETTINGS: Setting[] = [
       flag: "--confirm <auto|off>",
       env: "PEERMON_CONFIRM",
       help: "a peer that loses metrics fires only once the metrics it should have sent since its deadline are overdue too; punctual peers fire at the deadline either way",
-      choices: CONFIRM_MODES,
+      choices: ["auto", "off"],
     },
     "confirm",
   ),
