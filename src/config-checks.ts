@@ -15,6 +15,13 @@ export function requireUrl(field: string, url: unknown): void {
   }
 }
 
+/** Parses `I/N` as written on the command line; errors name `source` (the flag or env var used). */
+export function parseShard(text: string, source = "shard"): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) throw new ConfigError(source, text, "write it as INDEX/COUNT, for example --shard 0/2");
+  return { index: Number(match[1]), count: Number(match[2]) };
+}
+
 export function validateShard(shard: { index: number; count: number }, partitions: number): void {
   const text = `${shard.index}/${shard.count}`;
   if (!Number.isInteger(shard.count) || shard.count < 1 || shard.count > partitions) {
@@ -30,6 +37,11 @@ export function requireInt(field: string, value: unknown, min: number, max: numb
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(field, value, `use a whole number from ${min} to ${max}: ${why}`);
   }
+}
+
+/** One of `choices`. */
+export function requireChoice(field: string, value: unknown, choices: readonly string[]): void {
+  if (!choices.includes(value as string)) throw new ConfigError(field, value, `use one of ${choices.join(", ")}`);
 }
 
 /** A duration in ms of at least `minMs`. */
@@ -74,4 +86,9 @@ export function validateDelivery(c: DeliveryFields): void {
   requireDuration("deliveryAckWaitMs", c.deliveryAckWaitMs, 1_000);
   requireInt("deliveryMaxPending", c.deliveryMaxPending, 1, 1_000_000, "it bounds the alerts out for delivery at once");
   requireDuration("deliveryTimeoutMs", c.deliveryTimeoutMs, 100);
+}
+
+/** `o` without its undefined fields (so that they do not hide defaults when merged). */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -5,7 +5,8 @@
  */
 import { ConfigError } from "./errors.js";
 import { isValidToken } from "./api/subjects.js";
-import { requireDuration, requireInt, validateDelivery, validateShard } from "./config-checks.js";
+import { requireChoice, requireDuration, requireInt, stripUndefined, validateDelivery, validateShard } from "./config-checks.js";
+export { parseShard } from "./config-checks.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -132,6 +133,13 @@ export interface MonitorConfig {
    * suspicion per peer-week)
    */
   suspicion: boolean;
+  /**
+   * Expiry confirmation: `auto` fires a peer that loses metrics once the metrics it should have sent since
+   * its deadline are overdue too (window/detectors/confirmation.ts). @default "auto" (docs/detection.md: a
+   * third fewer false expiries where metrics get lost, a crash still known sooner than IPFS Cluster's check
+   * knows it, a punctual peer exactly as with `off`)
+   */
+  confirm: "auto" | "off";
   /** Serve /healthz and /readyz on this address. @default undefined (no HTTP) */
   http?: { host: string; port: number };
   // ---- delivery to people (src/delivery): Alertmanager and a webhook, from the alert log ----
@@ -216,6 +224,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   disruptionThreshold: 0.5,
   disruptionMinPeers: 10,
   suspicion: false,
+  confirm: "auto",
 });
 
 /**
@@ -274,6 +283,7 @@ export function validateConfig(c: MonitorConfig): void {
   if (!isValidToken(c.prefix)) {
     throw new ConfigError("prefix", c.prefix, "use one subject token: no spaces, '.', '*' or '>'");
   }
+  requireChoice("confirm", c.confirm, ["auto", "off"]);
   if (!LOG_LEVELS.includes(c.logLevel)) {
     throw new ConfigError("logLevel", c.logLevel, `use one of ${LOG_LEVELS.join(", ")}`);
   }
@@ -288,15 +298,4 @@ export function validateConfig(c: MonitorConfig): void {
   }
   if (c.shard) validateShard(c.shard, c.partitions);
   validateDelivery(c);
-}
-
-/** Parses `I/N` as written on the command line; errors name `source` (the flag or env var used). */
-export function parseShard(text: string, source = "shard"): ShardSpec {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new ConfigError(source, text, "write it as INDEX/COUNT, for example --shard 0/2");
-  return { index: Number(match[1]), count: Number(match[2]) };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

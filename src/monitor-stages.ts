@@ -136,6 +136,7 @@ export function windowsOf(g: Ground, outbox: Outbox, probe: LinkProbe, silences:
     disruption: disruptionSettings(config),
     suspects: config.suspicion ? { detectors: rhythmDetectors() } : undefined,
     journal: journaled,
+    confirmation: config.confirm === "auto" ? {} : undefined,
   });
 }
 

@@ -65,6 +65,12 @@ export class MonitorStats {
   suspicionsDeduplicated = 0;
   /** Deadlines that were due while the monitor itself was impaired or in its grace period. */
   convictionsDeferred = 0;
+  /**
+   * Expiry confirmation (`--confirm auto`): expiries of peers that lose metrics that waited for the
+   * metrics they awaited, and those a valid metric ended before they fired (false alerts spared).
+   */
+  expiriesAwaitingConfirmation = 0;
+  expiriesSpared = 0;
   /** Times the monitor lost its link to NATS, and times its event loop stalled. */
   outages = 0;
   stalls = 0;

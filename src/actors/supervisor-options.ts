@@ -7,7 +7,8 @@ import type { Clock } from "../clock.js";
 import type { MonitorConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import type { DetectorFactory } from "../window/detectors/detector.js";
+import type { ConfirmationOptions } from "../window/detectors/confirmation.js";
+import type { RhythmFactory } from "../window/detectors/rhythm.js";
 import type { Muter } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { RoundTrip } from "./self-health.js";
@@ -29,8 +30,14 @@ export interface SupervisorOptions extends SupervisorSettings {
   muter?: Muter;
   /** Holding alerts when too many peers of a name fail at once. @default off */
   disruption?: DisruptionSettings;
-  /** Early suspicion: a detector per window. @default off */
-  suspects?: { detectors: DetectorFactory };
+  /** Early suspicion: a rhythm detector per window. @default off */
+  suspects?: { detectors: RhythmFactory };
+  /**
+   * Expiry confirmation (`--confirm auto`): a peer that loses metrics fires once the metrics it
+   * should have sent since its deadline are overdue too (a rhythm detector per window, shared with
+   * suspicion). @default off
+   */
+  confirmation?: ConfirmationOptions;
   /** Note new windows and state changes for the journal of new windows (durable windows). @default false */
   journal?: boolean;
 }

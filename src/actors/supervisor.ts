@@ -12,6 +12,7 @@ import type { Clock } from "../clock.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
 import { msToNs } from "../window/deadline.js";
+import type { RhythmFactory } from "../window/detectors/rhythm.js";
 import type { WallStep } from "../wall-clock.js";
 import type { ClockWatch } from "./clock-watch.js";
 import type { IgnoredMetrics } from "./ignored-metrics.js";
@@ -19,6 +20,7 @@ import type { MuteScope } from "./muter.js";
 import type { Outbox } from "./outbox.js";
 import type { SelfHealth } from "./self-health.js";
 import type { SupervisorSettings } from "./supervisor-options.js";
+import type { ExpiryConfirmation } from "./expiry-confirmation.js";
 import type { Suspicion } from "./suspicion.js";
 import { TrackedWindow, type EffectRunner } from "./tracked-window.js";
 import type { WakeScheduler } from "./wake-scheduler.js";
@@ -41,6 +43,9 @@ export interface SupervisorParts {
   scheduler: WakeScheduler<TrackedWindow>;
   health: SelfHealth<TrackedWindow>;
   suspicion: Suspicion | undefined;
+  confirmation: ExpiryConfirmation | undefined;
+  /** A rhythm detector per window, when suspicion or expiry confirmation is on. */
+  rhythm: RhythmFactory | undefined;
   outsiders: IgnoredMetrics;
   /** Peers' clocks: an `e`-only metric that arrives already past its deadline is no sign of life. */
   clocks: ClockWatch;
@@ -144,8 +149,8 @@ export class Supervisor {
     this.o.stats.metricsStored++;
     w.arrivedExpired = m.d ? this.o.clocks.expiredOnArrival(m, now, wallOffset) : false;
     if (!m.d || w.arrivedExpired) return true;
-    w.arm(m, now, wallOffset); // its machine hears of the valid metric
-    const wakeAt = this.o.suspicion ? this.o.suspicion.observed(w, now) : w.deadline;
+    w.arm(m, now, wallOffset, this.o.health.mayJudge(now)); // its rhythm learns the gap (not while in doubt), its machine hears
+    const wakeAt = this.o.suspicion ? this.o.suspicion.wakeAt(w) : w.deadline;
     if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
     return true;
   }
@@ -220,7 +225,7 @@ export class Supervisor {
     const [name, peer] = windows.intern(m.n, m.p);
     const w = new TrackedWindow(name, peer, settings.windowCapacity, this.o.machine, this.o.effects);
     w.sinceMs = atWallMs;
-    this.o.suspicion?.arm(w);
+    w.detector = this.o.rhythm?.();
     windows.add(w);
     stats.windowsCreated++;
     if (reopened) {
@@ -234,6 +239,7 @@ export class Supervisor {
     this.o.scheduler.cancel(w);
     this.o.health.forget(w);
     this.o.suspicion?.forget(w);
+    this.o.confirmation?.forget(w);
     this.o.outbox.forget(w.name, w.peer);
     this.o.windows.remove(w);
     w.free();

@@ -1,7 +1,8 @@
 /**
  * Suspicion: the timing of the early, cheap signal (ARCHITECTURE.md, "Suspicion"). Each window of a
  * monitor with suspicion on has a detector (src/window/detectors, `rhythm`) that learns its peer's
- * rhythm from valid arrivals; once the peer is later than that rhythm explains, and before its
+ * rhythm from valid arrivals (TrackedWindow.arm, with the gaps seen while the monitor's own timing
+ * is in doubt taught nothing); once the peer is later than that rhythm explains, and before its
  * deadline, this unit proves it and tells the window's machine (`suspicion.proved`), whose
  * `suspicion` region announces it once per episode, clears it on the next valid metric, and lets
  * the firing alert supersede it. Suspicion never fires an alert; `latest` may leave suspects out.
@@ -14,13 +15,11 @@
 import type { Clock } from "../clock.js";
 import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import type { DetectorFactory } from "../window/detectors/detector.js";
 import type { SelfOutageGuard } from "../window/self-outage.js";
 import type { RoundTrip } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
 export interface SuspicionOptions {
-  detectors: DetectorFactory;
   clock: Clock;
   roundTrip: RoundTrip;
   /** The monitor's self-outage guard (SelfHealth's). */
@@ -55,21 +54,13 @@ export class Suspicion {
     );
   }
 
-  /** A new window gets its detector. */
-  arm(w: TrackedWindow): void {
-    w.detector = this.o.detectors();
-  }
-
   /**
-   * A valid metric armed `w`'s deadline at `now`: the detector learns the gap (unless the monitor's
-   * own timing is in doubt), and the window's next wake is returned: its suspicion time when that
-   * comes before its deadline.
+   * A valid metric armed `w`'s deadline (its detector observed it: TrackedWindow.arm): the window's
+   * next wake, its suspicion time when that comes before its deadline.
    */
-  observed(w: TrackedWindow, now: number): number {
+  wakeAt(w: TrackedWindow): number {
     const d = w.detector;
-    if (!d) return w.deadline;
-    d.observe(now, w.deadline, this.o.guard.convictableAt(now) <= now);
-    return Math.min(d.suspectAt(), w.deadline);
+    return d ? Math.min(d.suspectAt(), w.deadline) : w.deadline;
   }
 
   /**

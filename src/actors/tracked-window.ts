@@ -15,7 +15,7 @@ import { deadlineOf, isWallDeadline } from "../window/deadline.js";
 import { MetricWindow } from "../window/metric-window.js";
 import type { Wakeable } from "../window/wake-heap.js";
 import type { ReplyGroup } from "./latest-replies.js";
-import type { Detector } from "../window/detectors/detector.js";
+import type { RhythmDetector } from "../window/detectors/rhythm.js";
 import {
   EVENTS_AT_REST,
   isAtRest,
@@ -60,8 +60,8 @@ export class TrackedWindow implements Wakeable {
    * history's span starts no earlier, unless an episode of the alert log does.
    */
   sinceMs = Number.NaN;
-  /** The peer's rhythm, when suspicion is on (72 bytes: docs/detection.md). */
-  detector: Detector | undefined;
+  /** The peer's rhythm, when suspicion or expiry confirmation is on (96 bytes: docs/detection.md). */
+  detector: RhythmDetector | undefined;
   /** The windows of its name (set by the registry): their version moves when this window's answer changes. */
   group: ReplyGroup<TrackedWindow> = UNGROUPED;
   /** Its place in its name's last full `latest` reply (latest-replies.ts). */
@@ -118,12 +118,15 @@ export class TrackedWindow implements Wakeable {
 
   /**
    * A valid metric arrived at `now` (ms, monotonic): its deadline is armed (`wallOffset`: wall −
-   * monotonic, for a deadline from `e`) and the machine hears of it (a window at rest ignores it).
+   * monotonic, for a deadline from `e`), the rhythm detector observes it (and learns from the gap
+   * unless `learn` is false: the monitor's own timing is in doubt), and the machine hears of it (a
+   * window at rest ignores it).
    */
-  arm(m: WireMetric, now: number, wallOffset: number): void {
+  arm(m: WireMetric, now: number, wallOffset: number, learn: boolean): void {
     this.armedAt = now;
     this.deadline = deadlineOf(now, m.l, m.e, wallOffset);
     this.deadlineOnWall = isWallDeadline(m.l);
+    this.detector?.observe(now, this.deadline, learn);
     this.send(METRIC_VALID);
   }
 

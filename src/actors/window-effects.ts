@@ -3,10 +3,12 @@
  * and nothing else: it decides no window's next step. Alerts and suspicion events go to the outbox
  * (the one road out), made by the AlertFactory; the outbox's news about them (taken, confirmed)
  * goes back to the window as events. Wakes go to the wake schedule, a due deadline to the
- * conviction unit (SelfHealth).
+ * conviction unit (SelfHealth), an expiry awaiting confirmation to that unit (ExpiryConfirmation).
  */
 import type { Clock } from "../clock.js";
+import type { MonitorStats } from "../stats.js";
 import type { AlertFactory } from "./alert-factory.js";
+import type { ExpiryConfirmation } from "./expiry-confirmation.js";
 import type { Outbox } from "./outbox.js";
 import type { SelfHealth } from "./self-health.js";
 import type { Suspicion } from "./suspicion.js";
@@ -23,6 +25,8 @@ export interface WindowEffectsOptions {
   scheduler: WakeScheduler<TrackedWindow>;
   health: SelfHealth<TrackedWindow>;
   suspicion: Suspicion | undefined;
+  confirmation: ExpiryConfirmation | undefined;
+  stats: MonitorStats;
   /** Re-send a firing alert every this many ms while it lasts. */
   repeatIntervalMs: number;
   /** Where a window whose state changed (it expired and fires, it resolves) is noted for the journal. */
@@ -38,6 +42,11 @@ export class WindowEffects {
     switch (effect.type) {
       case "deadline.check":
         return o.health.deadlineDue(w, o.clock.now());
+      case "expiry.check":
+        return o.confirmation?.due(w, o.clock.now());
+      case "expiry.spared":
+        o.stats.expiriesSpared++;
+        return o.confirmation?.forget(w);
       case "firing":
         return this.postFiring(w, effect.episode);
       case "repeat":

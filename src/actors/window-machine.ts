@@ -9,9 +9,14 @@
  * | healthy.idle      | timer             |                      | healthy.due       | deadline.check (conviction decides) |
  * | healthy.due       | timer             |                      | healthy.due       | deadline.check                     |
  * | healthy.due       | metric.valid      |                      | healthy.idle      |                                    |
+ * | healthy           | deadline.passed   | unconfirmed          | expired.confirming | (its peer loses metrics)          |
  * | healthy           | deadline.passed   | held                 | expired.held      | (a disruption holds its alert)     |
  * | healthy           | deadline.passed   |                      | expired.queued    |                                    |
  * | healthy           | alert.restored    |                      | alerted           | (an episode open in the alert log)  |
+ * | expired.confirming | (entry), timer   |                      |                   | expiry.check (the confirmation unit) |
+ * | expired.confirming | expiry.confirmed | held                 | expired.held      |                                    |
+ * | expired.confirming | expiry.confirmed |                      | expired.queued    |                                    |
+ * | expired.confirming | metric.valid     |                      | healthy           | expiry.spared (silent: a false alert spared) |
  * | expired.held      | disruption.ended  |                      | expired.queued    |                                    |
  * | expired.held      | metric.valid      |                      | healthy           | (silent: nothing was posted)       |
  * | expired.queued    | (entry)           |                      |                   | firing (a new episode)             |
@@ -27,11 +32,15 @@
  * suspicion
  * | calm    | suspicion.proved | life is healthy | suspect | suspect  |
  * | suspect | metric.valid     |                 | calm    | cleared  |
- * | suspect | deadline.passed  | not held        | calm    | (the firing alert supersedes it) |
+ * | suspect | deadline.passed  | not held, not unconfirmed | calm | (the firing alert supersedes it) |
+ * | suspect | expiry.confirmed | not held        | calm    | (the firing alert supersedes it) |
  * | suspect | disruption.ended | life is held    | calm    | (the firing alert supersedes it) |
  *
  * `deadline.passed` carries the disruption unit's answer to "may it fire?" (`held`), asked by the
- * conviction when it proves the deadline passed. One firing alert per failure episode: only
+ * conviction when it proves the deadline passed, unless the expiry awaits confirmation first
+ * (`unconfirmed`: its peer loses metrics, and the metrics it should have sent since are not all
+ * overdue yet; window/detectors/confirmation.ts, actors/expiry-confirmation.ts); then
+ * `expiry.confirmed` carries that answer, once they are. One firing alert per failure episode: only
  * `deadline.passed` in `healthy` starts an episode, and
  * only a valid metric ends it. The episode's id is the ULID of its first firing alert (`newEpisode`);
  * another replica may have logged the episode first, and the confirmation then carries the id to
@@ -51,8 +60,13 @@ export const WINDOW_STATES: readonly WindowState[] = ["healthy", "expired", "ale
 export type WindowEvent =
   /** The window's wake-up: what it means depends on the state. */
   | { type: "timer" }
-  /** The deadline passed and a round trip proved it (conviction); `held`: a disruption holds its alert. */
-  | { type: "deadline.passed"; held: boolean }
+  /**
+   * The deadline passed and a round trip proved it (conviction); `held`: a disruption holds its
+   * alert; `unconfirmed`: the expiry awaits confirmation first (`held` is then not asked yet).
+   */
+  | { type: "deadline.passed"; held: boolean; unconfirmed?: boolean }
+  /** The metrics an unconfirmed expiry awaited are overdue too, proved by a round trip; `held` as above. */
+  | { type: "expiry.confirmed"; held: boolean }
   /** The disruption that held the alert ended or was released. */
   | { type: "disruption.ended" }
   /** The episode's first firing alert was handed to the bus: a consumer may have it. */
@@ -70,6 +84,8 @@ export type WindowEvent =
 /** What the machine asks the world to do; the supervisor carries it out (window-effects.ts). */
 export type WindowEffect =
   | { type: "deadline.check" }
+  | { type: "expiry.check" }
+  | { type: "expiry.spared" }
   | { type: "firing"; episode: string }
   | { type: "repeat"; episode: string }
   | { type: "repeat.armed" }
@@ -111,6 +127,8 @@ export const windowMachine = setup({
     }),
     noteUnmuted: assign({ muted: false }),
     checkDeadline: emit({ type: "deadline.check" }),
+    checkExpiry: emit({ type: "expiry.check" }),
+    spareExpiry: emit({ type: "expiry.spared" }),
     postFiring: emit(({ context }) => ({ type: "firing", episode: episodeOf(context) })),
     postRepeat: emit(({ context }) => ({ type: "repeat", episode: episodeOf(context) })),
     armRepeat: enqueueActions(({ enqueue, check }) => {
@@ -124,7 +142,9 @@ export const windowMachine = setup({
   },
   guards: {
     /** A disruption holds the firing alert (the conviction asked the disruption unit). */
-    held: ({ event }) => event.type === "deadline.passed" && event.held,
+    held: ({ event }) => (event.type === "deadline.passed" || event.type === "expiry.confirmed") && event.held,
+    /** The expiry awaits confirmation: its peer loses metrics (expiry-confirmation.ts). */
+    unconfirmed: ({ event }) => event.type === "deadline.passed" && event.unconfirmed === true,
     /** The event is about the episode the window is in (not one that ended). */
     isCurrentEpisode: ({ context, event }) => "episode" in event && event.episode === context.episode,
     /** Firing alerts are re-sent while they last (a repeat interval is set). Provided by the wiring. */
@@ -151,7 +171,11 @@ export const windowMachine = setup({
             due: { on: { timer: { actions: "checkDeadline" }, "metric.valid": "idle" } },
           },
           on: {
-            "deadline.passed": [{ guard: "held", target: "expired.held" }, { target: "expired.queued" }],
+            "deadline.passed": [
+              { guard: "unconfirmed", target: "expired.confirming" },
+              { guard: "held", target: "expired.held" },
+              { target: "expired.queued" },
+            ],
             "alert.restored": { target: "alerted", actions: ["restoreEpisode", "catchUpSilence"] },
           },
         },
@@ -165,6 +189,14 @@ export const windowMachine = setup({
             },
           },
           states: {
+            confirming: {
+              entry: "checkExpiry",
+              on: {
+                timer: { actions: "checkExpiry" },
+                "expiry.confirmed": [{ guard: "held", target: "held" }, { target: "queued" }],
+                "metric.valid": { target: "#healthy", actions: "spareExpiry" },
+              },
+            },
             held: {
               on: { "disruption.ended": "queued", "metric.valid": "#healthy" },
             },
@@ -203,7 +235,8 @@ export const windowMachine = setup({
           on: {
             "metric.valid": { target: "calm", actions: "announceCleared" },
             // The firing alert supersedes the suspicion: posted now, or when the disruption that held it ends.
-            "deadline.passed": { guard: not("held"), target: "calm" },
+            "deadline.passed": { guard: and([not("held"), not("unconfirmed")]), target: "calm" },
+            "expiry.confirmed": { guard: not("held"), target: "calm" },
             "disruption.ended": { guard: stateIn({ life: { expired: "held" } }), target: "calm" },
           },
         },

@@ -1,7 +1,7 @@
 /**
  * The units of a monitor's windows, wired once, here: the registry and router (Supervisor), the
  * wake schedule, the monitor's own health (SelfHealth: outages, stalls, grace, conviction), early
- * suspicion, disruptions, the effects runner and the provided window machine, the failure history
+ * suspicion, expiry confirmation, disruptions, the effects runner and the provided window machine, the failure history
  * and the read-only views. Each unit gets what it needs as it is made; a unit tells a window what
  * happened by sending it an event (`w.send`), never by changing it. Callers use the units directly:
  * nothing reaches through the supervisor.
@@ -9,12 +9,14 @@
 import { assign } from "xstate";
 import { TUNING } from "../config.js";
 import { MonitorStats } from "../stats.js";
-import type { DetectorFactory } from "../window/detectors/detector.js";
+import { type ConfirmationOptions, confirmationOptions } from "../window/detectors/confirmation.js";
+import { rhythmDetectors, type RhythmFactory } from "../window/detectors/rhythm.js";
 import { isLate } from "../window/disruption.js";
 import { EpisodeIndex } from "../window/history.js";
 import { AlertFactory } from "./alert-factory.js";
 import { ClockWatch } from "./clock-watch.js";
 import { Disruptions } from "./disruptions.js";
+import { ExpiryConfirmation } from "./expiry-confirmation.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type Muter } from "./muter.js";
 import { SelfHealth } from "./self-health.js";
@@ -31,6 +33,9 @@ import { WindowChanges } from "./window-changes.js";
 
 const DEADLINE_PASSED = { type: "deadline.passed", held: false } as const;
 const DEADLINE_PASSED_HELD = { type: "deadline.passed", held: true } as const;
+const DEADLINE_UNCONFIRMED = { type: "deadline.passed", held: false, unconfirmed: true } as const;
+const EXPIRY_CONFIRMED = { type: "expiry.confirmed", held: false } as const;
+const EXPIRY_CONFIRMED_HELD = { type: "expiry.confirmed", held: true } as const;
 const SUSPICION_PROVED = { type: "suspicion.proved" } as const;
 
 export interface WindowUnits {
@@ -63,9 +68,15 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     onStall: (_now, lateMs) => health.stalled(lateMs),
   });
   const schedule = (w: TrackedWindow, at: number) => scheduler.schedule(w, at);
-  // A deadline proved passed is a window about to fire: the disruption unit says whether it may.
-  const health = makeHealth(o, stats, schedule, (w) => w.send(disruptions.holds(w.name, w) ? DEADLINE_PASSED_HELD : DEADLINE_PASSED));
-  const suspicion = o.suspects && makeSuspicion(o, o.suspects.detectors, stats, health, schedule);
+  // A deadline proved passed is a window about to fire, unless its expiry awaits confirmation (its
+  // peer loses metrics); a window about to fire asks the disruption unit whether it may.
+  const health = makeHealth(o, stats, schedule, (w) =>
+    w.send(confirmation?.awaits(w, clock.now()) ? DEADLINE_UNCONFIRMED : disruptions.holds(w.name, w) ? DEADLINE_PASSED_HELD : DEADLINE_PASSED),
+  );
+  const suspicion = o.suspects && makeSuspicion(o, stats, health, schedule);
+  const confirmation =
+    o.confirmation &&
+    makeConfirmation(o, o.confirmation, stats, health, schedule, (w) => w.send(disruptions.holds(w.name, w) ? EXPIRY_CONFIRMED_HELD : EXPIRY_CONFIRMED));
   const disruptions = makeDisruptions(o, stats, windows, health, suspicion, (name) => supervisor.disruptionEnded(name));
   const alerts = new AlertFactory(clock, o.muter ?? NO_MUTER);
   const changes = o.journal ? new WindowChanges<TrackedWindow>() : undefined;
@@ -77,6 +88,8 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     scheduler,
     health,
     suspicion,
+    confirmation,
+    stats,
     repeatIntervalMs: o.repeatIntervalMs,
   });
   const outsiders = new IgnoredMetrics({ stats, log, logIntervalMs: o.rejectLogIntervalMs, now: () => clock.now(), remember: TUNING.removedPeersRemembered });
@@ -97,6 +110,8 @@ export function wireWindows(o: SupervisorOptions): WindowUnits {
     scheduler,
     health,
     suspicion,
+    confirmation,
+    rhythm: rhythmOf(o),
     outsiders,
     clocks,
     outbox: o.outbox,
@@ -150,16 +165,19 @@ function makeHealth(
   });
 }
 
+/** A rhythm detector per window when suspicion or expiry confirmation reads one (they share it). */
+function rhythmOf(o: SupervisorOptions): RhythmFactory | undefined {
+  return o.suspects?.detectors ?? (o.confirmation ? rhythmDetectors() : undefined);
+}
+
 /** Early suspicion under the health unit's guard; a suspicion it proves is told to the window. */
 function makeSuspicion(
   o: SupervisorOptions,
-  detectors: DetectorFactory,
   stats: MonitorStats,
   health: SelfHealth<TrackedWindow>,
   schedule: (w: TrackedWindow, at: number) => void,
 ): Suspicion {
   return new Suspicion({
-    detectors,
     clock: o.clock,
     roundTrip: o.roundTrip,
     guard: health.guard,
@@ -167,6 +185,27 @@ function makeSuspicion(
     stats,
     wake: schedule,
     proved: (w) => w.send(SUSPICION_PROVED),
+  });
+}
+
+/** Expiry confirmation under the health unit's guard; an expiry it confirms goes to `confirmed`. */
+function makeConfirmation(
+  o: SupervisorOptions,
+  options: ConfirmationOptions,
+  stats: MonitorStats,
+  health: SelfHealth<TrackedWindow>,
+  schedule: (w: TrackedWindow, at: number) => void,
+  confirmed: (w: TrackedWindow) => void,
+): ExpiryConfirmation {
+  return new ExpiryConfirmation({
+    options: confirmationOptions(options),
+    clock: o.clock,
+    roundTrip: o.roundTrip,
+    guard: health.guard,
+    graceMs: o.graceMs,
+    stats,
+    wake: schedule,
+    confirmed,
   });
 }
 

@@ -179,6 +179,15 @@ export const SERVE_SETTINGS: Setting[] = [
     },
     "suspicion",
   ),
+  words(
+    {
+      flag: "--confirm <auto|off>",
+      env: "PEERMON_CONFIRM",
+      help: "a peer that loses metrics fires only once the metrics it should have sent since its deadline are overdue too; punctual peers fire at the deadline either way",
+      choices: ["auto", "off"],
+    },
+    "confirm",
+  ),
   onOff(
     {
       flag: "--no-durable-windows",

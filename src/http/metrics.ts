@@ -135,6 +135,12 @@ export function monitorMetrics(source: MetricsSource): Registry {
   total("peermon_convictions_deferred_total", "Due deadlines held back during the monitor's own outage or grace", () => stats.convictionsDeferred);
   total("peermon_alerts_muted_total", "Alerts published muted (a silence matched): no sink delivers them", () => stats.alertsMuted);
   total("peermon_alerts_held_total", "Firing alerts held because their name was in a disruption", () => stats.alertsHeld);
+  total(
+    "peermon_expiries_awaiting_confirmation_total",
+    "Expiries of peers that lose metrics that waited for their next expected metrics (serve --confirm auto)",
+    () => stats.expiriesAwaitingConfirmation,
+  );
+  total("peermon_expiries_spared_total", "Expiries awaiting confirmation that a valid metric ended: false alerts spared", () => stats.expiriesSpared);
   total("peermon_disruptions_total", "Disruptions this monitor declared", () => stats.disruptionsStarted);
   operatorGauges(register, source);
   clockGauges(register, source);

@@ -73,9 +73,9 @@ const METHODS = `
 - A monitor process (\`Monitor.start\` with \`webhookUrl\`: default delivery settings, 10 ms batch window) and a bare node:http webhook receiver in the bench process; lone alerts (one metric every 200 ms, ttl 500 ms; 100, 20 quick), then 1,000 metrics with ttl 1 s published at once, then 5,000 (2,000 quick).
 - Lag = the receiver's arrival time minus the alert's startsAt (its deadline, t + l, to the ms); "of which" = arrival minus the alert's arrival on \`peermon.alerts.>\` (published once logged): consumer fetch, batch window, POST; alerts/s = alerts / (last arrival - first arrival).
 
-**detection_*** (\`detection.ts\`, \`detection/\`)
-- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the five detectors (rhythm in src/window/detectors, the others in test/bench/detection/detectors) and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
-- Rows: the chosen detector on the mixed fleet, the issue's targets, its bytes per window (1M instances); \`npm run bench:detection -- --docs\` adds the sweeps and rewrites docs/detection.md.
+**detection_*, confirm_*** (\`detection.ts\`, \`detection/\`)
+- Synthetic heartbeat traces (7 scenarios x intervals 1 s, 15 s, 30 s; 7 simulated days per peer, 2 quick) replayed through the six detectors (rhythm and expiry confirmation in src/window/detectors, the others in test/bench/detection/detectors) and peermon's deadline code, no NATS, no clock: Chen-Toueg-Aguilera's detection time, false suspicions, mistakes and query accuracy.
+- Rows: the chosen detector on the mixed fleet, \`ttl+confirm\` on burst-loss, the issues' targets, the rhythm's bytes per window (1M instances); confirm_false_ratio_vs_tick_* is \`ttl+confirm\`'s false expiries over IPFS Cluster's tick's (worst of burst-loss and mixed), confirm_td_ratio_vs_tick_* its mean detection time over the tick's (worst scenario); \`npm run bench:detection -- --docs\` adds the sweeps and rewrites docs/detection.md.
 `;
 
 /** Remarks that follow from the figures of this run. */

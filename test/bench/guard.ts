@@ -7,6 +7,7 @@
  */
 import { createActor } from "xstate";
 import { isAtRest, windowMachine } from "../../src/actors/window-machine.js";
+import { DEFAULT_CONFIG } from "../../src/config.js";
 import { setup } from "../helpers/supervisor.js";
 import { round, type BenchOptions, type ScenarioResult } from "./common.js";
 
@@ -41,7 +42,7 @@ export async function run(o: BenchOptions): Promise<ScenarioResult> {
 
 /** ns per `Supervisor.ingest` of a valid metric into 10k healthy windows. */
 function ingestNs(rounds: number): number {
-  const { sup } = setup();
+  const { sup } = setup({ confirmation: DEFAULT_CONFIG.confirm === "auto" }); // the default config's windows (a rhythm each)
   const peers = Array.from({ length: WINDOWS }, (_, i) => `P${i}`);
   const ttl = 60_000_000_000;
   for (const p of peers) sup.ingest({ n: "ping", p, v: "1", d: true, l: ttl });

@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { encode } from "../../src/api/codec.js";
+import { DEFAULT_CONFIG } from "../../src/config.js";
 import { setup } from "../helpers/supervisor.js";
 import {
   Child,
@@ -118,7 +119,7 @@ function measure(arg: unknown): MemoryReport {
   const peers = peerIds(peerCount, 21);
   const names = METRIC_NAMES;
   // The unit tests' Supervisor: ManualClock, a sink that accepts every alert, round trips answered.
-  const { clock, sup, units, intake } = setup();
+  const { clock, sup, units, intake } = setup({ confirmation: DEFAULT_CONFIG.confirm === "auto" }); // a rhythm per window, as by default
   const ttl = BigInt(TTL_MS) * NS_PER_MS;
   let value = 1e12;
   /** One more metric in every window, with a fresh value string. */

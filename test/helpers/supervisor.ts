@@ -93,6 +93,8 @@ export interface SetupOptions {
   log?: Logger;
   /** Minimum ms between two bursts of warnings. @default 0 */
   rejectLogIntervalMs?: number;
+  /** Expiry confirmation (`--confirm auto`) with its default options. @default off */
+  confirmation?: boolean;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -105,6 +107,7 @@ export function setup(options: SetupOptions = {}) {
     clock,
     outbox,
     suspects: options.suspicion ? { detectors: rhythmDetectors() } : undefined,
+    confirmation: options.confirmation ? {} : undefined,
     roundTrip: reach,
     log: options.log ?? silentLogger,
     windowCapacity: 10,

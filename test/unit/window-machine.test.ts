@@ -21,7 +21,7 @@ interface World {
 }
 
 /**
- * A started window actor whose effects are recorded by type (`deadline.check`, `fire.asked`,
+ * A started window actor whose effects are recorded by type (`deadline.check`, `expiry.check`, `fire.asked`,
  * `repeat.armed` only when `all` is set) and whose episodes are named E1, E2, ...
  */
 function startWindow(world: Partial<World> = {}, all = false) {
@@ -33,7 +33,7 @@ function startWindow(world: Partial<World> = {}, all = false) {
   });
   const actor = createActor(machine, { input: { name: "ping", peer: "P1" } });
   const effects: WindowEffect[] = [];
-  const quiet = new Set<WindowEffect["type"]>(all ? [] : ["deadline.check", "repeat.armed"]);
+  const quiet = new Set<WindowEffect["type"]>(all ? [] : ["deadline.check", "expiry.check", "repeat.armed"]);
   actor.on("*", (e) => {
     if (!quiet.has(e.type)) effects.push(e);
   });
@@ -293,12 +293,92 @@ test("window machine - suspicion: announced once while healthy, cleared by a val
   assert.deepEqual(win.value(), { life: { expired: "queued" }, suspicion: "calm" }, "never suspect out of healthy");
 });
 
+/** The deadline passed, but the expiry awaits confirmation (its peer loses metrics). */
+const UNCONFIRMED: WindowEvent = { type: "deadline.passed", held: false, unconfirmed: true };
+const expiryConfirmed = (held = false): WindowEvent => ({ type: "expiry.confirmed", held });
+
+test("window machine - an unconfirmed expiry waits in expired.confirming with no alert and no episode, asking the confirmation unit; confirmed it fires", () => {
+  const win = startWindow({}, true);
+  win.send(UNCONFIRMED);
+  assert.deepEqual(win.value(), { life: { expired: "confirming" }, suspicion: "calm" });
+  assert.equal(win.state(), "expired", "an expired window: disruption counts and views see it so");
+  assert.equal(win.context().episode, undefined, "no episode before it fires");
+  assert.deepEqual(win.ran(), ["expiry.check"], "entry: the unit proves the confirmation time, or waits for it");
+  win.send("timer");
+  assert.deepEqual(win.ran(), ["expiry.check", "expiry.check"], "its wake: asked again");
+  win.send(UNCONFIRMED);
+  assert.deepEqual(win.value(), { life: { expired: "confirming" }, suspicion: "calm" }, "another deadline.passed changes nothing");
+  win.send(expiryConfirmed());
+  assert.deepEqual(win.value(), { life: { expired: "queued" }, suspicion: "calm" });
+  assert.deepEqual(
+    win.effects.filter((e) => e.type === "firing"),
+    [{ type: "firing", episode: "E1" }],
+  );
+});
+
+test("window machine - a confirmed expiry that a disruption holds waits in expired.held, and fires when the disruption ends", () => {
+  const win = startWindow();
+  win.send(UNCONFIRMED, expiryConfirmed(true));
+  assert.deepEqual(win.value(), { life: { expired: "held" }, suspicion: "calm" });
+  assert.deepEqual(win.effects, []);
+  win.send("disruption.ended");
+  assert.deepEqual(win.effects, [{ type: "firing", episode: "E1" }]);
+});
+
+test("window machine - a valid metric while the expiry awaits confirmation ends it silently: a false alert spared", () => {
+  const win = startWindow({}, true);
+  win.send(UNCONFIRMED, "metric.valid");
+  assert.equal(win.state(), "healthy");
+  assert.ok(isAtRest(win.actor.getSnapshot()));
+  assert.deepEqual(win.ran(), ["expiry.check", "expiry.spared"]);
+  win.send(PASSED);
+  assert.equal(win.context().episode, "E1", "the next episode is the first one: none was opened while confirming");
+});
+
+test("window machine - while the expiry awaits confirmation, the window ignores what only healthy, held and alerted windows hear", () => {
+  for (const e of [
+    "disruption.ended",
+    "silence.ended",
+    "suspicion.proved",
+    taken("E1"),
+    confirmed("E1"),
+    { type: "alert.restored", episode: "OLD", muted: false },
+  ] as const) {
+    const win = startWindow();
+    win.send(UNCONFIRMED, e);
+    assert.deepEqual(win.value(), { life: { expired: "confirming" }, suspicion: "calm" }, JSON.stringify(e));
+    assert.deepEqual(win.effects, [], JSON.stringify(e));
+  }
+});
+
+test("window machine - suspicion: a suspect window stays suspect while its expiry awaits confirmation; the confirmed firing alert supersedes it", () => {
+  const win = startWindow();
+  win.send("suspicion.proved", UNCONFIRMED);
+  assert.deepEqual(win.value(), { life: { expired: "confirming" }, suspicion: "suspect" });
+  win.send(expiryConfirmed());
+  assert.deepEqual(win.value(), { life: { expired: "queued" }, suspicion: "calm" });
+  assert.deepEqual(win.ran(), ["suspect", "firing"], "superseded: no cleared");
+
+  const held = startWindow();
+  held.send("suspicion.proved", UNCONFIRMED, expiryConfirmed(true));
+  assert.deepEqual(held.value(), { life: { expired: "held" }, suspicion: "suspect" }, "held: no firing alert supersedes it yet");
+  held.send("disruption.ended");
+  assert.deepEqual(held.value(), { life: { expired: "queued" }, suspicion: "calm" });
+
+  const back = startWindow();
+  back.send("suspicion.proved", UNCONFIRMED, "metric.valid");
+  assert.deepEqual(back.value(), { life: { healthy: "idle" }, suspicion: "calm" });
+  assert.deepEqual(back.ran(), ["suspect", "expiry.spared", "cleared"], "the peer's return spares the alert and clears it");
+});
+
 test("window machine - the unprovided machine runs without error", () => {
   const actor = createActor(windowMachine, { input: { name: "ping", peer: "P1" } });
   actor.start();
   const all: WindowEvent[] = [
     { type: "timer" },
     { type: "deadline.passed", held: false },
+    { type: "deadline.passed", held: false, unconfirmed: true },
+    { type: "expiry.confirmed", held: false },
     { type: "alert.taken", episode: "episode" },
     { type: "alert.confirmed", episode: "episode", logged: "episode", muted: false },
     { type: "silence.ended" },

@@ -23,12 +23,19 @@
  *   barely moves it) and leaves the spread alone.
  * - `observe(..., learn = false)` (the monitor's own timing is in doubt): the arrival re-arms the
  *   detector and teaches nothing.
+ * - Which peers lose metrics (`losses`, for expiry confirmation: confirmation.ts): every gap that
+ *   teaches is counted, and so are those with one lost metric (1¾ intervals or more) and with two or
+ *   more (2¾ or more, under the outage's 4); the counts fade with the slack's half-life. The quarter
+ *   interval of room keeps a late metric (a jitter's tail) from passing for a lost one; suspicion
+ *   does not read them.
  *
- * State: one time and three integers (1/256 ms fixed point, so V8 keeps them as small integers
- * rather than boxed doubles): 72 bytes an instance on 64-bit Node (docs/detection.md). Metrics
- * sent less often than every 45 minutes (ttl / 2) get no early suspicion.
+ * State: one time and six integers (1/256 ms fixed point, and counts in fixed point, so V8 keeps
+ * them as small integers rather than boxed doubles): 96 bytes an instance on 64-bit Node
+ * (docs/detection.md). Metrics sent less often than every 45 minutes (ttl / 2) get no early
+ * suspicion and no confirmation.
  */
-import type { Detector, DetectorFactory } from "./detector.js";
+import type { LossRecord } from "./confirmation.js";
+import type { Detector } from "./detector.js";
 
 export interface RhythmOptions {
   /**
@@ -72,6 +79,9 @@ const FIRST_GAP_TTL_DIVISOR = 16;
 const OUTAGE_INTERVALS = 4;
 /** The slack never exceeds this many intervals. */
 const MAX_SLACK_INTERVALS = 3;
+/** A gap of 1¾ intervals or more had a lost metric in it; of 2¾ or more, two (in quarters of an interval). */
+const SINGLE_QUARTERS = 7;
+const BURST_QUARTERS = 11;
 
 /** Validated options in the detector's own units: shared by every window of one configuration. */
 interface RhythmParams {
@@ -81,6 +91,8 @@ interface RhythmParams {
   slackDecay: number;
   /** Fixed point. */
   minMargin: number;
+  /** What one gap adds to a loss count: the counts stay small integers at their steady state (unit / (1 - decay)). */
+  countUnit: number;
 }
 
 export class RhythmDetector implements Detector {
@@ -90,6 +102,10 @@ export class RhythmDetector implements Detector {
   private interval = 0;
   private spread = 0;
   private slack = 0;
+  /** Gaps counted lately, and those after one lost metric and after two or more: fading counts, `countUnit` each. */
+  private gaps = 0;
+  private singles = 0;
+  private bursts = 0;
 
   /**
    * The detector class of one configuration: its windows share the options through the class's
@@ -126,6 +142,19 @@ export class RhythmDetector implements Detector {
     return { intervalMs: this.interval / SCALE, spreadMs: this.spread / SCALE, slackMs: this.slack / SCALE };
   }
 
+  /** How the peer loses metrics, for expiry confirmation (counts in gaps, fading with the slack's half-life). */
+  get losses(): LossRecord {
+    const unit = this.params.countUnit;
+    return {
+      intervalMs: this.interval / SCALE,
+      spreadMs: this.spread / SCALE,
+      slackMs: this.slack / SCALE,
+      gaps: this.gaps / unit,
+      singles: this.singles / unit,
+      bursts: this.bursts / unit,
+    };
+  }
+
   /**
    * The first plausible gap sets the rhythm: not a burst (a restart sends two metrics close
    * together: under ttl / FIRST_GAP_TTL_DIVISOR) and not past the ttl (an outage); until one comes
@@ -143,6 +172,7 @@ export class RhythmDetector implements Detector {
   private learn(gap: number): void {
     const interval = this.interval;
     if (interval === 0 || gap * 2 < interval || gap >= OUTAGE_INTERVALS * interval) return;
+    this.countLosses(gap, interval);
     const deviation = gap - interval;
     if (deviation > this.slack) this.slack = fixed(Math.min(deviation, MAX_SLACK_INTERVALS * interval));
     if (Math.abs(deviation) <= this.spreadMargin()) {
@@ -153,6 +183,16 @@ export class RhythmDetector implements Detector {
     }
   }
 
+  /** Counts a gap that teaches, and whether one metric or more went missing in it (a quarter interval of room). */
+  private countLosses(gap: number, interval: number): void {
+    const { slackDecay, countUnit } = this.params;
+    this.gaps = (Math.floor(this.gaps * slackDecay) + countUnit) | 0;
+    this.singles = Math.floor(this.singles * slackDecay) | 0;
+    this.bursts = Math.floor(this.bursts * slackDecay) | 0;
+    if (gap * 4 >= BURST_QUARTERS * interval) this.bursts = (this.bursts + countUnit) | 0;
+    else if (gap * 4 >= SINGLE_QUARTERS * interval) this.singles = (this.singles + countUnit) | 0;
+  }
+
   private spreadMargin(): number {
     return Math.max(this.params.marginSpreads * this.spread, this.params.minMargin, this.interval / MARGIN_FLOOR_DIVISOR);
   }
@@ -161,11 +201,13 @@ export class RhythmDetector implements Detector {
 Object.defineProperty(RhythmDetector.prototype, "params", { value: rhythmParams({}) });
 
 function rhythmParams(o: RhythmOptions): RhythmParams {
+  const slackDecay = 2 ** (-1 / (o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics));
   const p: RhythmParams = {
     marginSpreads: o.marginSpreads ?? DEFAULT_RHYTHM.marginSpreads,
     slackGain: o.slackGain ?? DEFAULT_RHYTHM.slackGain,
-    slackDecay: 2 ** (-1 / (o.slackHalfLifeMetrics ?? DEFAULT_RHYTHM.slackHalfLifeMetrics)),
+    slackDecay,
     minMargin: (o.minMarginMs ?? DEFAULT_RHYTHM.minMarginMs) * SCALE,
+    countUnit: Math.max(1, Math.floor((MAX_FIXED / 2) * (1 - slackDecay))),
   };
   if (!(p.marginSpreads > 0)) throw new RangeError(`rhythm: marginSpreads must be > 0, got ${p.marginSpreads}`);
   if (!(p.slackGain >= 0)) throw new RangeError(`rhythm: slackGain must be >= 0, got ${p.slackGain}`);
@@ -180,8 +222,11 @@ function fixed(v: number): number {
   return Math.min(Math.max(Math.round(v), 0), MAX_FIXED) | 0;
 }
 
+/** Makes a window's rhythm detector. */
+export type RhythmFactory = () => RhythmDetector;
+
 /** The factory of rhythm detectors with `options`, validated once: its detectors share the configuration. */
-export function rhythmDetectors(options: RhythmOptions = DEFAULT_RHYTHM): DetectorFactory {
+export function rhythmDetectors(options: RhythmOptions = DEFAULT_RHYTHM): RhythmFactory {
   const Configured = RhythmDetector.configure(options);
   return () => new Configured();
 }

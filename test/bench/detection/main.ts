@@ -4,12 +4,13 @@
  *
  *   npm run bench:detection                 full mode: 7 simulated days per peer, sweeps, memory
  *   npm run bench:detection -- --quick      small (seconds); the figures are noisy
- *   npm run bench:detection -- --docs       also the tuning grid; rewrites docs/detection.md and
- *                                           docs/detection-frontier.svg from this run
+ *   npm run bench:detection -- --docs       also the tuning grid; rewrites docs/detection.md,
+ *                                           docs/detection-frontier.svg and docs/detection-confirm.svg
  *   npm run bench:detection -- --seed 7     another report seed (never TUNING_SEED)
  *   npm run bench:detection -- --tune       only the tuning grid (on TUNING_SEED), as a table
  */
 import { argValue, progress } from "../common.js";
+import { confirmJson, confirmTargets, confirmTextTable } from "./confirm-figures.js";
 import { writeDetectionDocs } from "./doc.js";
 import { REPORT_SEED, runSuite, TUNING_SEED } from "./run-suite.js";
 import { INTERVALS_MS } from "./scenarios.js";
@@ -36,7 +37,8 @@ const out: string[] = [
   textTable(run.whatIf, [7_500]).split("\n").slice(1).join("\n"),
   "",
 ];
-for (const t of targets(run))
+out.push(confirmTextTable(run.main, [15_000, 30_000]), "");
+for (const t of [...targets(run), ...confirmTargets(run)])
   out.push(`target: ${t.what} ${t.wanted}: ${t.at.map((a) => `${a.intervalMs / 1000} s ${a.value} ${a.met ? "met" : "MISSED"}`).join("; ")}`);
 for (const m of run.memory) out.push(`state per window: ${m.detector} ${m.bytesPerWindow} B (${m.instances} instances)`);
 out.push(
@@ -44,5 +46,7 @@ out.push(
 );
 process.stdout.write(out.join("\n") + "\n");
 if (docs) progress(`wrote ${writeDetectionDocs(run).join(", ")}`);
-process.stdout.write("\n" + JSON.stringify({ ...jsonFigures(run), mode: quick ? "quick" : "full", seconds: Math.round(run.seconds * 10) / 10 }) + "\n");
+process.stdout.write(
+  "\n" + JSON.stringify({ ...jsonFigures(run), ...confirmJson(run), mode: quick ? "quick" : "full", seconds: Math.round(run.seconds * 10) / 10 }) + "\n",
+);
 process.exit(0);

@@ -25,6 +25,14 @@ export interface PlotSeries {
 export interface Panel {
   title: string;
   series: PlotSeries[];
+  /** The shaded target: at most maxX on x, at most maxY on y. @default { maxX: 1, maxY: 0.5 } (early suspicion's) */
+  target?: { maxX: number; maxY: number };
+  /** @default "false suspicions per peer-week (ttl, ipfs-tick: false expiries)" */
+  xLabel?: string;
+  /** The y axis. @default [0.3, 1.4] */
+  yRange?: [number, number];
+  /** The x axis (log, in decades). @default [0.01, 10000] */
+  xDecades?: [number, number];
 }
 
 const W = 470;
@@ -34,6 +42,7 @@ const X_MIN = 0.01;
 const X_MAX = 10_000;
 const Y_MIN = 0.3;
 const Y_MAX = 1.4;
+const X_LABEL = "false suspicions per peer-week (ttl, ipfs-tick: false expiries)";
 /** Where x = 0 is drawn: a lane left of the log axis. */
 const ZERO_LANE = 30;
 
@@ -59,28 +68,32 @@ function panel(p: Panel, ox: number, oy: number): string {
   const x1 = ox + W - M.right;
   const y0 = oy + H - M.bottom;
   const y1 = oy + M.top;
-  const sx = (x: number) =>
-    x <= 0 ? ox + M.left + ZERO_LANE / 2 : x0 + ((Math.log10(Math.max(x, X_MIN)) - Math.log10(X_MIN)) / (Math.log10(X_MAX) - Math.log10(X_MIN))) * (x1 - x0);
-  const sy = (y: number) => y0 - ((Math.min(Math.max(y, Y_MIN), Y_MAX) - Y_MIN) / (Y_MAX - Y_MIN)) * (y0 - y1);
+  const [eMin, eMax] = p.xDecades ?? [Math.log10(X_MIN), Math.log10(X_MAX)];
+  const sx = (x: number) => (x <= 0 ? ox + M.left + ZERO_LANE / 2 : x0 + ((Math.min(Math.max(Math.log10(x), eMin), eMax) - eMin) / (eMax - eMin)) * (x1 - x0));
+  const [yMin, yMax] = p.yRange ?? [Y_MIN, Y_MAX];
+  const sy = (y: number) => y0 - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin)) * (y0 - y1);
   const out: string[] = [`<g>`, `<text x="${(x0 + x1) / 2}" y="${oy + 20}" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`];
-  // Target: at most 1 false suspicion a week, at most half the TTL's detection time.
-  out.push(`<rect x="${sx(0) - ZERO_LANE / 2}" y="${sy(0.5)}" width="${sx(1) - sx(0) + ZERO_LANE / 2}" height="${y0 - sy(0.5)}" fill="#d8f0d8"/>`);
+  // Target: the panel's, else early suspicion's (at most 1 false suspicion a week, at most half the TTL's detection time).
+  const target = p.target ?? { maxX: 1, maxY: 0.5 };
+  out.push(
+    `<rect x="${sx(0) - ZERO_LANE / 2}" y="${sy(target.maxY)}" width="${sx(target.maxX) - sx(0) + ZERO_LANE / 2}" height="${y0 - sy(target.maxY)}" fill="#d8f0d8"/>`,
+  );
   out.push(`<text x="${sx(0) - ZERO_LANE / 2 + 3}" y="${y0 - 4}" fill="#3a7a3a">target</text>`);
-  for (let e = -2; e <= 4; e++) {
+  for (let e = Math.ceil(eMin); e <= eMax; e++) {
     const x = sx(10 ** e);
     out.push(`<line x1="${x}" y1="${y1}" x2="${x}" y2="${y0}" stroke="#eee"/>`);
-    // 0.01 is left unwritten: the 0 lane sits next to it.
-    if (e > -2) out.push(`<text x="${x}" y="${y0 + 14}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)}</text>`);
+    // The lowest decade is left unwritten: the 0 lane sits next to it.
+    if (e > eMin) out.push(`<text x="${x}" y="${y0 + 14}" text-anchor="middle">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)}</text>`);
   }
   out.push(`<text x="${sx(0)}" y="${y0 + 14}" text-anchor="middle">0</text>`);
-  for (let y = 0.4; y <= Y_MAX + 1e-9; y += 0.2) {
+  for (let y = Math.ceil((yMin + 1e-9) / 0.2) * 0.2; y <= yMax + 1e-9; y += 0.2) {
     out.push(`<line x1="${x0 - ZERO_LANE}" y1="${sy(y)}" x2="${x1}" y2="${sy(y)}" stroke="#eee"/>`);
     out.push(`<text x="${x0 - ZERO_LANE - 4}" y="${sy(y) + 4}" text-anchor="end">${y.toFixed(1)}</text>`);
   }
   out.push(`<line x1="${x0 - ZERO_LANE}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="black"/>`);
   out.push(`<line x1="${x0 - ZERO_LANE}" y1="${y0}" x2="${x0 - ZERO_LANE}" y2="${y1}" stroke="black"/>`);
   out.push(`<line x1="${x0 - 2}" y1="${y0 - 4}" x2="${x0 + 2}" y2="${y0 + 4}" stroke="black"/>`);
-  out.push(`<text x="${(x0 + x1) / 2}" y="${y0 + 32}" text-anchor="middle">false suspicions per peer-week (ttl, ipfs-tick: false expiries)</text>`);
+  out.push(`<text x="${(x0 + x1) / 2}" y="${y0 + 32}" text-anchor="middle">${esc(p.xLabel ?? X_LABEL)}</text>`);
   out.push(`<text transform="translate(${ox + 14},${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">mean detection time / TTL's</text>`);
   for (const s of p.series) out.push(series(s, sx, sy));
   out.push("</g>");

@@ -82,6 +82,8 @@ export interface SuitePlan {
   days: number;
   main: Cell[];
   sweeps: Cell[];
+  /** Where expiry confirmation is swept and the loss-clairvoyant bound computed (its plot). */
+  confirmSweeps: Cell[];
   whatIf: Cell[];
   tuning: Cell[];
 }
@@ -102,6 +104,7 @@ export function suitePlan(quick: boolean): SuitePlan {
     days: quick ? 2 : 7,
     main: INTERVALS_MS.flatMap((iv) => SCENARIOS.map((s) => at(s, iv))),
     sweeps: targetCells(["steady", "mixed"]),
+    confirmSweeps: targetCells(["burst-loss", "mixed"]),
     // Peers that send every 7.5 s with the same 30 s ttl: what early suspicion would need.
     whatIf: (["steady", "burst-loss", "mixed"] as const).map((s) => at(s, 7_500, 30_000, peers(15_000))),
     tuning: targetCells(["steady", "burst-loss", "restarts", "mixed"], quick ? 6 : 100),

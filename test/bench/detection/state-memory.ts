@@ -15,7 +15,14 @@ export interface StateBytes {
 }
 
 /** Instances measured per detector: 1M for the small states, fewer for φ's 1000-sample ring. */
-const INSTANCES: Record<DetectorName, number> = { ttl: 1_000_000, "ipfs-tick": 1_000_000, rhythm: 1_000_000, chen: 1_000_000, phi: 20_000 };
+const INSTANCES: Record<DetectorName, number> = {
+  ttl: 1_000_000,
+  "ipfs-tick": 1_000_000,
+  "ttl+confirm": 1_000_000,
+  rhythm: 1_000_000,
+  chen: 1_000_000,
+  phi: 20_000,
+};
 
 export async function measureStateBytes(quick: boolean): Promise<StateBytes[]> {
   const child = await Child.start("detection/state-memory.ts", ["--child"], ["--expose-gc"]);

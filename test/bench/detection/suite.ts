@@ -9,6 +9,7 @@ import {
   DETECTOR_FAMILY,
   DEFAULT_CHEN,
   DEFAULT_PHI,
+  DEFAULT_CONFIRMATION,
   DEFAULT_RHYTHM,
   type Detector,
   type DetectorName,
@@ -31,12 +32,13 @@ export interface DetectorConfig<N extends DetectorName = DetectorName> {
   make?: (b: Behaviour, intervalMs: number) => Detector;
 }
 
-/** The five detectors with their defaults (ipfs-tick at a checker phase drawn from the seed). */
+/** The six detectors with their defaults (ipfs-tick at a checker phase drawn from the seed). */
 export function defaultConfigs(seed: number): DetectorConfig[] {
   const phaseMs = Math.floor(seededRandom(seed ^ 0x5eed)() * 15_000);
   return [
     { label: "ttl", name: "ttl", options: {} },
     { label: "ipfs-tick", name: "ipfs-tick", options: { phaseMs } },
+    { label: "ttl+confirm", name: "ttl+confirm", options: {} },
     { label: "phi", name: "phi", options: {} },
     { label: "chen", name: "chen", options: {} },
     { label: "rhythm", name: "rhythm", options: {} },
@@ -50,6 +52,27 @@ export const SWEEPS = {
   phi: { knob: "threshold", values: [1, 2, 3, 4, 6, 8, 12, 16] },
   oracle: { knob: "c", values: [4, 5, 6, 7, 8, 9, 10, 12] },
 } as const;
+
+/** Expiry confirmation's price of an interval waited, swept for its plot (false expiries against detection time). */
+export const CONFIRM_SWEEP = { knob: "intervalCost", values: [0.0005, 0.00075, 0.001, 0.00125, 0.0015, 0.002, 0.003, 0.005] } as const;
+
+export function confirmSweepConfigs(): DetectorConfig[] {
+  return CONFIRM_SWEEP.values.map((v) => ({ label: `ttl+confirm k=${v}`, name: "ttl+confirm", options: { intervalCost: v }, knob: v }));
+}
+
+/** Expiry confirmation's grid (price of an interval x margin in spreads): what its defaults were tuned on. */
+export const CONFIRM_TUNING = { intervalCost: [0.001, 0.00125, 0.0015, 0.002], marginSpreads: [1.5, 2, 3] } as const;
+
+export function confirmTuningConfigs(): DetectorConfig[] {
+  return CONFIRM_TUNING.marginSpreads.flatMap((m) =>
+    CONFIRM_TUNING.intervalCost.map((k) => ({
+      label: `ttl+confirm k=${k} m=${m}`,
+      name: "ttl+confirm" as const,
+      options: { intervalCost: k, marginSpreads: m },
+      knob: k,
+    })),
+  );
+}
 
 export function sweepConfigs(): DetectorConfig[] {
   const out: DetectorConfig[] = [];
@@ -118,4 +141,4 @@ export function runCell(cell: Cell, days: number, seed: number, configs: Detecto
 }
 
 /** The defaults the tables report, for the record in docs and the JSON line. */
-export const DEFAULTS = { phi: DEFAULT_PHI, chen: DEFAULT_CHEN, rhythm: DEFAULT_RHYTHM } as const;
+export const DEFAULTS = { phi: DEFAULT_PHI, chen: DEFAULT_CHEN, rhythm: DEFAULT_RHYTHM, confirm: DEFAULT_CONFIRMATION } as const;

@@ -7,7 +7,7 @@ import type { SuiteRun } from "./run-suite.js";
 import { SCENARIOS, TARGET_INTERVALS_MS, type ScenarioName } from "./scenarios.js";
 import type { CellResult } from "./suite.js";
 
-export const DETECTORS = ["ttl", "ipfs-tick", "phi", "chen", "rhythm"] as const;
+export const DETECTORS = ["ttl", "ipfs-tick", "ttl+confirm", "phi", "chen", "rhythm"] as const;
 /** The detector peermon ships (off by default: docs/detection.md). */
 export const CHOSEN = "rhythm";
 
@@ -55,7 +55,7 @@ export function tuningTable(run: SuiteRun, markdown = false): string {
   const cells = run.tuning;
   if (cells.length === 0) return "";
   const header = ["config", ...cells.map((c) => `${c.scenario} @ ${c.intervalMs / 1000} s`)];
-  const labels = [...cells[0]!.byLabel.keys()].filter((l) => l !== "ttl");
+  const labels = [...cells[0]!.byLabel.keys()].filter((l) => l.startsWith("rhythm ") || l.startsWith("chen "));
   const rows = labels.map((l) => [
     l,
     ...cells.map((c) => {
