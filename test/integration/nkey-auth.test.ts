@@ -138,6 +138,20 @@ test("nkey auth - peermon auth's config runs a server; a peer logs in with its l
   assert.equal(first.value?.id, live.alerts[0]!.id);
   assert.equal(refused.length, 2, "no other refusal: everything else A did was allowed");
   assert.doesNotMatch(serve.stderr, /Permissions Violation|permission/i, "the monitor did its part with its rights");
+
+  // The CLI as A publishing B's metric: refused by the server, and it says so (exit 1), once or with --every.
+  const seedA = join(dir, "a.nk");
+  writeFileSync(seedA, `${A.nkey_seed}\n`, { mode: 0o600 });
+  for (const every of [[], ["--every", "200ms"]]) {
+    const run = await runCli(t, ["publish", "freespace", "--peer", B.peer_id, ...every, "--nats", server.url, "--nkey", seedA], {}, 30_000, fromSources);
+    assert.equal(run.code, 1, `${every.join(" ")}: ${run.stdout}${run.stderr}`);
+    assert.doesNotMatch(run.stdout, /published/, "nothing claimed published");
+    assert.match(run.stderr, /refused to publish peermon\.metrics\.freespace\.\S+ \(permissions violation\): nothing was sent/);
+    assert.match(run.stderr, new RegExp(`connect as ${B.peer_id}`), "says who may publish it");
+  }
+  const own = await runCli(t, ["publish", "freespace", "--peer", A.peer_id, "--nats", server.url, "--nkey", seedA], {}, 30_000, fromSources);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, /published/);
 });
 
 test("nkey auth - an unknown nkey and a peer left out cannot connect; auth again and a reload: an added peer gets in, a removed one is put out, the others stay", async (t) => {

@@ -16,6 +16,7 @@ import { ConfigError, PeermonError } from "../../errors.js";
 import { paletteFor } from "../color.js";
 import { isoTime, metricJson, nowNs, printable, toJson } from "../format.js";
 import { watchLink } from "../link-notes.js";
+import { PublishRefusals, refusedMetricText } from "../publish-refusals.js";
 import { checkTokens, DRAIN_WAIT_MS, printLine, printNote, untilSignal, withConnection, withSession, type Session } from "./session.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
@@ -71,11 +72,20 @@ Examples:
 }
 
 async function publishOnce(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+  const refusals = new PublishRefusals(s.nc);
   const membership = warnUnlessMember(s, input.peer);
   const metric = s.client.publishMetric(input);
   await s.nc.flush();
+  const refused = await refusedText(s, refusals, input);
+  if (refused) throw new PeermonError(refused);
   report(metric, json);
   await membership;
+}
+
+/** Why the server refused the metric just flushed, in words for the user; undefined when it took it. */
+async function refusedText(s: Session, refusals: PublishRefusals, input: MetricInput): Promise<string | undefined> {
+  const refused = await refusals.refusal(input.name, input.peer);
+  return refused && refusedMetricText(s.client.subjects.metric(input.name, input.peer), input.peer);
 }
 
 /** How long `publish` waits to read the stored peerset, ms: a warning is not worth a slow command. */
@@ -106,12 +116,22 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
   void signal.done.then(() => stop.abort());
   const link = watchLink(s.nc, printNote, { lost: "publishing paused", back: "publishing again" });
   void warnUnlessMember(s, input.peer);
+  const refusals = new PublishRefusals(s.nc);
+  let refused: string | undefined;
   const start = Date.now();
   let confirmed: Promise<void> = Promise.resolve();
   try {
     while (!stop.signal.aborted) {
       if (s.nc.isClosed()) throw new PeermonError("the NATS connection closed for good; nothing more can be published: run the command again");
-      if (link.up) confirmed = publishConfirmed(s, input, json);
+      if (link.up) {
+        confirmed = publishConfirmed(s, refusals, input, json).then((text) => {
+          // A refusal is the server's permissions: the next tick would be refused too.
+          if (text && !refused) {
+            refused = text;
+            stop.abort();
+          }
+        });
+      }
       const wait = start + nextTick(start, everyMs, Date.now()) * everyMs - Date.now();
       await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
     }
@@ -121,17 +141,25 @@ async function publishEvery(s: Session, input: MetricInput, everyMs: number, jso
       await Promise.race([confirmed, sleep(DRAIN_WAIT_MS, undefined, { signal: last.signal }).catch(() => undefined)]);
       last.abort();
     }
+    if (refused) throw new PeermonError(refused);
   } finally {
     signal.cancel();
     link.stop();
   }
 }
 
-/** Publishes and prints the metric once the server confirmed it; a publish lost to a disconnect prints nothing. */
-function publishConfirmed(s: Session, input: MetricInput, json?: boolean): Promise<void> {
+/**
+ * Publishes and prints the metric once the server confirmed it; a publish lost to a disconnect
+ * prints nothing. Resolves to why the server refused it, when it did.
+ */
+function publishConfirmed(s: Session, refusals: PublishRefusals, input: MetricInput, json?: boolean): Promise<string | undefined> {
   const metric = s.client.publishMetric(input);
   return s.nc.flush().then(
-    () => report(metric, json),
+    async () => {
+      const refused = await refusedText(s, refusals, input);
+      if (!refused) report(metric, json);
+      return refused;
+    },
     () => undefined,
   );
 }
