@@ -57,8 +57,7 @@ export interface MonitorConfig {
   repeatIntervalMs: number;
   /**
    * After the monitor itself was cut off (NATS down, a probe unanswered), deadlines that passed or
-   * fall due within this many ms of recovery are re-checked only when it has elapsed. (A stalled
-   * event loop with the connection up gets none: it lost nothing, docs/contract.md "Stalls".)
+   * fall due within this many ms of recovery are re-checked only when it has elapsed (a stall gets none).
    * @default 30000 (one ping period of IPFS Cluster: a live peer has re-published by then)
    */
   graceMs: number;
