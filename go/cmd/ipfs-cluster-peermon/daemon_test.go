@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,6 +52,9 @@ type daemonPeer struct {
 
 func initPeer(t *testing.T, bin, natsURL, secret string) *daemonPeer {
 	t.Helper()
+	// The mock listens first, so that it cannot take a port init has just chosen.
+	mock := test.NewIpfsMock(t)
+	t.Cleanup(mock.Close)
 	dir := t.TempDir()
 	out, err := exec.Command(bin, "-c", dir, "init", "--auth", "none", "--nats", natsURL, "--randomports", "--secret", secret).CombinedOutput()
 	if err != nil {
@@ -65,25 +69,58 @@ func initPeer(t *testing.T, bin, natsURL, secret string) *daemonPeer {
 	if !strings.Contains(string(out), ident.ID) || !strings.Contains(string(out), "NATS user: U") {
 		t.Fatalf("init must print the peer id and its NATS user:\n%s", out)
 	}
-	mock := test.NewIpfsMock(t)
-	t.Cleanup(mock.Close)
 	return &daemonPeer{dir: dir, id: id, mock: mock}
 }
 
 // run starts the daemon with IPFS Cluster's intervals divided by 15 (CLUSTER_* variables, as an
-// operator would override them).
+// operator would override them). The ports `init --randomports` chose were free then; another
+// test running meanwhile may have taken one since: then the daemon gets new ones and starts again.
 func (d *daemonPeer) run(t *testing.T, bin string, args ...string) {
-	cmd := exec.Command(bin, append([]string{"-c", d.dir, "daemon", "--loglevel", "error"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"CLUSTER_MONITORPINGINTERVAL=1s",
-		"CLUSTER_DISK_METRICTTL=2s",
-		"CLUSTER_MDNSINTERVAL=0s",
-		fmt.Sprintf("CLUSTER_IPFSHTTP_NODEMULTIADDRESS=/ip4/%s/tcp/%d", d.mock.Addr, d.mock.Port),
-	)
-	d.proc = harness.StartProcess(t, "daemon "+filepath.Base(d.dir), cmd, func(line string) bool {
-		return strings.Contains(line, "running with peermon")
-	}, 60*time.Second)
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		cmd := exec.Command(bin, append([]string{"-c", d.dir, "daemon", "--loglevel", "error"}, args...)...)
+		cmd.Env = append(os.Environ(),
+			"CLUSTER_MONITORPINGINTERVAL=1s",
+			"CLUSTER_DISK_METRICTTL=2s",
+			"CLUSTER_MDNSINTERVAL=0s",
+			fmt.Sprintf("CLUSTER_IPFSHTTP_NODEMULTIADDRESS=/ip4/%s/tcp/%d", d.mock.Addr, d.mock.Port),
+		)
+		proc, err := harness.TryStartProcess(t, "daemon "+filepath.Base(d.dir), cmd, func(line string) bool {
+			return strings.Contains(line, "running with peermon")
+		}, 60*time.Second)
+		if err == nil {
+			d.proc = proc
+			return
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: a port was taken meanwhile, choosing new ones: %v", attempt, err)
+		d.newPorts(t)
+	}
 }
+
+// newPorts gives every TCP port in service.json a free one (the same old port, the same new one).
+func (d *daemonPeer) newPorts(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(d.dir, "service.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen := map[string]string{}
+	out := tcpPort.ReplaceAllStringFunc(string(data), func(m string) string {
+		if _, ok := chosen[m]; !ok {
+			chosen[m] = fmt.Sprintf("/tcp/%d", harness.FreePort(t))
+		}
+		return chosen[m]
+	})
+	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var tcpPort = regexp.MustCompile(`/tcp/[0-9]+`)
 
 // addr is the peer's cluster address on loopback, from its service.json.
 func (d *daemonPeer) addr(t *testing.T) ma.Multiaddr {

@@ -151,9 +151,19 @@ type Process struct{ p *process }
 // standard error that ready accepts.
 func StartProcess(tb testing.TB, name string, cmd *exec.Cmd, ready func(line string) bool, timeout time.Duration) *Process {
 	tb.Helper()
-	p, err := start(name, cmd, ready, timeout)
+	p, err := TryStartProcess(tb, name, cmd, ready, timeout)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return p
+}
+
+// TryStartProcess is StartProcess that returns the error of a process that did not get ready
+// (its output included), so that the caller may try again.
+func TryStartProcess(tb testing.TB, name string, cmd *exec.Cmd, ready func(line string) bool, timeout time.Duration) (*Process, error) {
+	p, err := start(name, cmd, ready, timeout)
+	if err != nil {
+		return nil, err
 	}
 	tb.Cleanup(func() {
 		p.kill()
@@ -161,7 +171,7 @@ func StartProcess(tb testing.TB, name string, cmd *exec.Cmd, ready func(line str
 			tb.Logf("%s printed:\n%s", name, p.out.String())
 		}
 	})
-	return &Process{p: p}
+	return &Process{p: p}, nil
 }
 
 // Kill ends the process at once, as a crash would.
