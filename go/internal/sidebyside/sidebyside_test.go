@@ -1,7 +1,8 @@
 // Package sidebyside measures the same IPFS Cluster once with pubsubmon and once with peermon
 // (the bench scenario `ipfs-cluster`): how long from a peer's death to the alert on the cluster's
-// Alerts() and to the first repin, how many repins a sudden loss of most peers causes, and how
-// many alerts 1% of metrics lost at random cause while no peer is down.
+// Alerts() and to the first repin, for punctual peers and for peers that lost metrics moments
+// before, how many repins a sudden loss of most peers causes, and how many alerts 1% of metrics
+// lost at random cause while no peer is down.
 //
 // It runs as a test only when PEERMON_BENCH_IPFS_CLUSTER names the file for its JSON figures:
 //
@@ -48,14 +49,16 @@ func planFor(quick bool) plan {
 
 // result is one monitor's figures.
 type result struct {
-	AlertMs     []float64 // per kill: mean over live peers of death → alert on Alerts()
-	LateMs      []float64 // per kill: the same, counted from the dead peer's last ping's expiry
-	RepinMs     []float64 // per kill: death → first pin of the dead peer re-allocated
-	StormRepins int
-	LossAlerts  float64 // alerts per peer on Alerts() while metrics were lost and no peer down
-	LossRepins  int
-	LostMetrics int64
-	SentMetrics int64
+	AlertMs      []float64 // per kill of a punctual peer: mean over live peers of death → alert on Alerts()
+	LateMs       []float64 // per kill: the same, counted from the dead peer's last ping's expiry
+	RepinMs      []float64 // per kill: death → first pin of the dead peer re-allocated
+	StormRepins  int
+	LossAlerts   float64 // alerts per peer on Alerts() while metrics were lost and no peer down
+	LossRepins   int
+	LostMetrics  int64
+	SentMetrics  int64
+	LossyAlertMs []float64 // per kill right after the loss phase: death → alert, as AlertMs
+	LossyLateMs  []float64 // the same, from the dead peer's last ping's expiry
 }
 
 func TestSideBySide(t *testing.T) {
@@ -75,7 +78,8 @@ func TestSideBySide(t *testing.T) {
 	for _, mon := range []string{service.Pubsubmon, service.Peermon} {
 		r := &result{}
 		t.Run(mon, func(t *testing.T) {
-			measureFailures(t, p, mon, r)
+			measureDeaths(t, p, mon, r)
+			measureLoss(t, p, mon, r)
 			measureStorm(t, p, mon, r)
 		})
 		results[mon] = r
@@ -99,12 +103,22 @@ func stackFor(t *testing.T, p plan, mon string) harness.ClusterSpec {
 	return spec
 }
 
-// measureFailures loses metrics at random with no peer down, then kills peers one at a time.
-func measureFailures(t *testing.T, p plan, mon string, r *result) {
+// measureDeaths kills peers one at a time in a fresh cluster whose peers never lost a metric: the
+// crash of a punctual peer.
+func measureDeaths(t *testing.T, p plan, mon string, r *result) {
+	spec := stackFor(t, p, mon)
+	spec.WrapMonitor = (&lossControl{rng: rand.New(rand.NewSource(42))}).wrap // loses nothing: its rate stays 0
+	c := harness.StartCluster(t, p.Peers, spec)
+	waitPeerset(t, c)
+	pins := harness.PinAll(t, c.Peers[0], p.Pins)
+	r.AlertMs, r.LateMs, r.RepinMs = killEach(t, c, pins, p)
+}
+
+// measureLoss loses metrics at random with no peer down, then kills peers one at a time: the
+// crash of peers that lost metrics moments before (what expiry confirmation waits for).
+func measureLoss(t *testing.T, p plan, mon string, r *result) {
 	spec := stackFor(t, p, mon)
 	loss := &lossControl{rng: rand.New(rand.NewSource(42))}
-	// The same death phases for both monitors: each peer dies this long after one of its pings.
-	phases := rand.New(rand.NewSource(7))
 	spec.WrapMonitor = loss.wrap
 	c := harness.StartCluster(t, p.Peers, spec)
 	waitPeerset(t, c)
@@ -121,18 +135,25 @@ func measureFailures(t *testing.T, p plan, mon string, r *result) {
 	r.LossAlerts = float64(alerts) / float64(len(c.Peers))
 	r.LossRepins = changed(t, c.Peers[0], pins)
 	r.LostMetrics, r.SentMetrics = loss.dropped.Load(), loss.sent.Load()
-	pins = current(t, c.Peers[0], pins)
+	r.LossyAlertMs, r.LossyLateMs, _ = killEach(t, c, current(t, c.Peers[0], pins), p)
+}
 
+// killEach kills p.Kills peers that hold pins, one at a time, each at a phase after one of its
+// pings (the same phases for both monitors), and returns per kill the alert, after-expiry and
+// repin times.
+func killEach(t *testing.T, c *harness.Cluster, pins map[api.Cid][]peer.ID, p plan) (alertMs, lateMs, repinMs []float64) {
+	phases := rand.New(rand.NewSource(7))
 	for k := 0; k < p.Kills; k++ {
 		victim := holder(c, pins)
 		if victim == nil {
 			t.Fatal("no live peer holds a pin")
 		}
 		phase := time.Duration(phases.Int63n(int64(p.Interval)))
-		alertMs, lateMs, repinMs := timeDeath(t, c, victim, pins, p, phase)
-		r.AlertMs, r.LateMs, r.RepinMs = append(r.AlertMs, alertMs), append(r.LateMs, lateMs), append(r.RepinMs, repinMs)
+		a, l, rp := timeDeath(t, c, victim, pins, p, phase)
+		alertMs, lateMs, repinMs = append(alertMs, a), append(lateMs, l), append(repinMs, rp)
 		pins = current(t, c.Peers[0], pins)
 	}
+	return alertMs, lateMs, repinMs
 }
 
 // timeDeath kills victim phase after one of its pings and measures when the live peers' Alerts()
@@ -368,17 +389,22 @@ func round(x float64, digits int) float64 {
 func writeFigures(path string, p plan, r map[string]*result) error {
 	ps, pm := r[service.Pubsubmon], r[service.Peermon]
 	figures := map[string]any{
-		"ipfs_cluster_alert_ms_pubsubmon":        round(mean(ps.AlertMs), 1),
-		"ipfs_cluster_alert_ms_peermon":          round(mean(pm.AlertMs), 1),
-		"ipfs_cluster_detect_ratio":              round(mean(pm.AlertMs)/mean(ps.AlertMs), 3),
-		"ipfs_cluster_after_expiry_ms_pubsubmon": round(mean(ps.LateMs), 1),
-		"ipfs_cluster_after_expiry_ms_peermon":   round(mean(pm.LateMs), 1),
-		"ipfs_cluster_repin_ms_pubsubmon":        round(mean(ps.RepinMs), 1),
-		"ipfs_cluster_repin_ms_peermon":          round(mean(pm.RepinMs), 1),
-		"ipfs_cluster_storm_repins_pubsubmon":    ps.StormRepins,
-		"ipfs_cluster_storm_repins_peermon":      pm.StormRepins,
-		"ipfs_cluster_loss_alerts_pubsubmon":     round(ps.LossAlerts, 2),
-		"ipfs_cluster_loss_alerts_peermon":       round(pm.LossAlerts, 2),
+		"ipfs_cluster_alert_ms_pubsubmon":              round(mean(ps.AlertMs), 1),
+		"ipfs_cluster_alert_ms_peermon":                round(mean(pm.AlertMs), 1),
+		"ipfs_cluster_detect_ratio":                    round(mean(pm.AlertMs)/mean(ps.AlertMs), 3),
+		"ipfs_cluster_after_expiry_ms_pubsubmon":       round(mean(ps.LateMs), 1),
+		"ipfs_cluster_after_expiry_ms_peermon":         round(mean(pm.LateMs), 1),
+		"ipfs_cluster_repin_ms_pubsubmon":              round(mean(ps.RepinMs), 1),
+		"ipfs_cluster_repin_ms_peermon":                round(mean(pm.RepinMs), 1),
+		"ipfs_cluster_storm_repins_pubsubmon":          ps.StormRepins,
+		"ipfs_cluster_storm_repins_peermon":            pm.StormRepins,
+		"ipfs_cluster_loss_alerts_pubsubmon":           round(ps.LossAlerts, 2),
+		"ipfs_cluster_loss_alerts_peermon":             round(pm.LossAlerts, 2),
+		"ipfs_cluster_lossy_alert_ms_pubsubmon":        round(mean(ps.LossyAlertMs), 1),
+		"ipfs_cluster_lossy_alert_ms_peermon":          round(mean(pm.LossyAlertMs), 1),
+		"ipfs_cluster_lossy_detect_ratio":              round(mean(pm.LossyAlertMs)/mean(ps.LossyAlertMs), 3),
+		"ipfs_cluster_lossy_after_expiry_ms_pubsubmon": round(mean(ps.LossyLateMs), 1),
+		"ipfs_cluster_lossy_after_expiry_ms_peermon":   round(mean(pm.LossyLateMs), 1),
 		"detail": map[string]any{
 			"plan":      p,
 			"pubsubmon": ps,
