@@ -109,7 +109,7 @@ function panels(disruptions: DisruptionStatus[] | undefined, silences: SilenceSt
     (x) =>
       `<tr><td${titled(x.peer)}>${label(x.peer)}</td><td>${x.name === undefined ? "all names" : esc(x.name)}</td>` +
       `<td title="${esc(x.endsAt)}">ends in ${coarse(Date.parse(x.endsAt) - now)}</td><td>${esc(x.comment ?? "")}</td>` +
-      `<td class="id">${esc(x.id)}</td></tr>`,
+      `<td class="id" title="${esc(x.id)}">${esc(x.id)}</td></tr>`,
   );
   return (
     `<section id="disruption" class="panel${open.length ? " alarm" : ""}"><h2>Disruption</h2>` +

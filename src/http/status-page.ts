@@ -29,7 +29,7 @@ const STYLE = `
   .panel table.fit { width: 100%; table-layout: fixed; }
   .panel table.fit td { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   #silences table.fit td:nth-child(4) { white-space: normal; overflow-wrap: anywhere; }
-  .panel col.c-peer { width: 26%; } .panel col.c-name { width: 5.5rem; } .panel col.c-ends { width: 6.5rem; } .panel col.c-id { width: 12.5rem; }
+  .panel col.c-peer { width: 22%; } .panel col.c-name { width: 5.5rem; } .panel col.c-ends { width: 6.5rem; } .panel col.c-id { width: 8rem; }
   .pid { display: inline-flex; min-width: 0; max-width: 100%; font-family: ui-monospace, monospace; }
   .pk { flex: none; }
   .pt { min-width: 0; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; direction: rtl; }
