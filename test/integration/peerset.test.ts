@@ -87,9 +87,16 @@ test("peerset - 10k windows created, then freed by a peerset removal: memory ret
   await waitUntil(() => monitor.supervisor.windowCount === 2, "all but peer-0's windows freed", 30_000);
   assert.equal(monitor.stats.windowsFreed, 9_998);
   assert.deepEqual(monitor.views.names(), ["freespace", "ping"]);
-  forceGC();
-  const after = process.memoryUsage().heapUsed;
+  // A journal or checkpoint write under way when the windows went may still hold what it copied
+  // of them (ids, encoded metrics) until the server answers it: the memory returns once it has.
   const grown = full - before;
+  let after = Number.POSITIVE_INFINITY;
+  const returned = () => {
+    forceGC();
+    after = process.memoryUsage().heapUsed;
+    return after - before < grown * 0.2;
+  };
+  await waitUntil(returned, "at least 80% of the windows' memory returned", 10_000).catch(() => undefined);
   t.diagnostic(`heap: +${(grown / 1e6).toFixed(1)} MB for 10k windows, ${((after - before) / 1e6).toFixed(1)} MB left after freeing`);
   assert.ok(after - before < grown * 0.2, "at least 80% of the windows' memory was returned");
 });

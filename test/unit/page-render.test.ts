@@ -98,7 +98,7 @@ test("page render - disruption and silence panels: absent, empty, and with the o
   ).sections["rows-0"]!;
   assert.match(rows, /<span role="rowheader">P4 <em class="muted" title="silenced: ping">silenced<\/em><\/span>/, "a silenced peer is marked");
   assert.match(rows, /<span role="rowheader">P3<\/span>/);
-  assert.match(full, /<td>P3<\/td><td>all names<\/td><td title="[^"]+">ends in 60m<\/td><td>reboot<\/td><td class="id">01SILENCE<\/td>/);
+  assert.match(full, /<td>P3<\/td><td>all names<\/td><td title="[^"]+">ends in 60m<\/td><td>reboot<\/td><td class="id" title="01SILENCE">01SILENCE<\/td>/);
 });
 
 test("page render - the history strip marks each episode of the peer, at least half a percent wide", () => {
