@@ -8,25 +8,14 @@
  * self-outage guard), its machine hears `expiry.confirmed` and fires (or is held by a disruption),
  * unless a valid metric came first. A punctual peer's deadline fires as it always did.
  */
-import type { Clock } from "../clock.js";
-import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import { type ConfirmationOptions, confirmedAt } from "../window/detectors/confirmation.js";
-import type { SelfOutageGuard } from "../window/self-outage.js";
-import type { RoundTrip } from "./self-health.js";
+import { roundTripPort, type GuardedJudgeParts } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
-export interface ExpiryConfirmationOptions {
+export interface ExpiryConfirmationOptions extends GuardedJudgeParts<TrackedWindow> {
   /** Validated (confirmationOptions). */
   options: Required<ConfirmationOptions>;
-  clock: Clock;
-  roundTrip: RoundTrip;
-  /** The monitor's self-outage guard (SelfHealth's). */
-  guard: SelfOutageGuard;
-  graceMs: number;
-  stats: MonitorStats;
-  /** Wake `w` at `at` (the wake schedule). */
-  wake(w: TrackedWindow, at: number): void;
   /** The awaited metrics are overdue too, and a round trip proved it. */
   confirmed(w: TrackedWindow): void;
 }
@@ -41,12 +30,7 @@ export class ExpiryConfirmation {
         deadline: (w) => this.confirmedAt(w),
         convict: (w) => o.confirmed(w),
         recheck: (w, at) => o.wake(w, at),
-        requestRoundTrip: (id) =>
-          o.roundTrip.request((ok) => {
-            const now = o.clock.now();
-            if (ok) this.judge.roundTripBack(now, id);
-            else this.judge.roundTripFailed(now, id);
-          }),
+        requestRoundTrip: roundTripPort(o.roundTrip, o.clock, () => this.judge),
         deferred: () => o.stats.convictionsDeferred++,
       },
       o.guard,

@@ -17,6 +17,28 @@ export interface RoundTrip {
   request(done: (ok: boolean) => void): void;
 }
 
+/** What a unit judged like a deadline under the monitor's self-outage guard needs (early suspicion, expiry confirmation). */
+export interface GuardedJudgeParts<W> {
+  clock: Clock;
+  roundTrip: RoundTrip;
+  /** The monitor's self-outage guard (SelfHealth's). */
+  guard: SelfOutageGuard;
+  graceMs: number;
+  stats: MonitorStats;
+  /** Wake `w` at `at` (the wake schedule). */
+  wake(w: W, at: number): void;
+}
+
+/** A conviction's `requestRoundTrip` port: starts round trip `id` and reports its end to `judge()`. */
+export function roundTripPort<W>(roundTrip: RoundTrip, clock: Clock, judge: () => Conviction<W>): (id: number) => void {
+  return (id) =>
+    roundTrip.request((ok) => {
+      const now = clock.now();
+      if (ok) judge().roundTripBack(now, id);
+      else judge().roundTripFailed(now, id);
+    });
+}
+
 export interface SelfHealthOptions<W> {
   clock: Clock;
   roundTrip: RoundTrip;
@@ -40,7 +62,7 @@ export class SelfHealth<W> {
       deadline: o.deadline,
       convict: o.convict,
       recheck: o.recheck,
-      requestRoundTrip: (id) => this.requestRoundTrip(id),
+      requestRoundTrip: roundTripPort(o.roundTrip, o.clock, () => this.conviction),
       deferred: () => o.stats.convictionsDeferred++,
     });
     this.graceNotice = new GraceNotice(this.guard, o.clock, o.stats, o.log);
@@ -126,13 +148,5 @@ export class SelfHealth<W> {
 
   stop(): void {
     this.graceNotice.stop();
-  }
-
-  private requestRoundTrip(id: number): void {
-    this.o.roundTrip.request((ok) => {
-      const now = this.o.clock.now();
-      if (ok) this.conviction.roundTripBack(now, id);
-      else this.conviction.roundTripFailed(now, id);
-    });
   }
 }

@@ -12,22 +12,11 @@
  * busy or stalled event loop are applied first), never while the monitor is cut off or in its
  * grace; and the gaps seen meanwhile teach the detector nothing.
  */
-import type { Clock } from "../clock.js";
-import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
-import type { SelfOutageGuard } from "../window/self-outage.js";
-import type { RoundTrip } from "./self-health.js";
+import { roundTripPort, type GuardedJudgeParts } from "./self-health.js";
 import type { TrackedWindow } from "./tracked-window.js";
 
-export interface SuspicionOptions {
-  clock: Clock;
-  roundTrip: RoundTrip;
-  /** The monitor's self-outage guard (SelfHealth's). */
-  guard: SelfOutageGuard;
-  graceMs: number;
-  stats: MonitorStats;
-  /** Wake `w` at `at` (the wake schedule). */
-  wake(w: TrackedWindow, at: number): void;
+export interface SuspicionOptions extends GuardedJudgeParts<TrackedWindow> {
   /** The round trip proved `w`'s peer late. */
   proved(w: TrackedWindow): void;
 }
@@ -42,12 +31,7 @@ export class Suspicion {
         deadline: (w) => this.dueAt(w),
         convict: (w) => this.suspected(w),
         recheck: (w, at) => o.wake(w, Number.isNaN(at) ? w.deadline : Math.min(at, w.deadline)),
-        requestRoundTrip: (id) =>
-          o.roundTrip.request((ok) => {
-            const now = o.clock.now();
-            if (ok) this.judge.roundTripBack(now, id);
-            else this.judge.roundTripFailed(now, id);
-          }),
+        requestRoundTrip: roundTripPort(o.roundTrip, o.clock, () => this.judge),
         deferred: () => o.stats.suspicionsDeferred++,
       },
       o.guard,

@@ -19,7 +19,7 @@ import { Disruptions } from "./disruptions.js";
 import { ExpiryConfirmation } from "./expiry-confirmation.js";
 import { IgnoredMetrics } from "./ignored-metrics.js";
 import { NO_MUTER, type Muter } from "./muter.js";
-import { SelfHealth } from "./self-health.js";
+import { SelfHealth, type GuardedJudgeParts } from "./self-health.js";
 import { Supervisor } from "./supervisor.js";
 import type { DisruptionSettings, SupervisorOptions } from "./supervisor-options.js";
 import { Suspicion } from "./suspicion.js";
@@ -177,15 +177,7 @@ function makeSuspicion(
   health: SelfHealth<TrackedWindow>,
   schedule: (w: TrackedWindow, at: number) => void,
 ): Suspicion {
-  return new Suspicion({
-    clock: o.clock,
-    roundTrip: o.roundTrip,
-    guard: health.guard,
-    graceMs: o.graceMs,
-    stats,
-    wake: schedule,
-    proved: (w) => w.send(SUSPICION_PROVED),
-  });
+  return new Suspicion({ ...guarded(o, stats, health, schedule), proved: (w) => w.send(SUSPICION_PROVED) });
 }
 
 /** Expiry confirmation under the health unit's guard; an expiry it confirms goes to `confirmed`. */
@@ -197,16 +189,17 @@ function makeConfirmation(
   schedule: (w: TrackedWindow, at: number) => void,
   confirmed: (w: TrackedWindow) => void,
 ): ExpiryConfirmation {
-  return new ExpiryConfirmation({
-    options: confirmationOptions(options),
-    clock: o.clock,
-    roundTrip: o.roundTrip,
-    guard: health.guard,
-    graceMs: o.graceMs,
-    stats,
-    wake: schedule,
-    confirmed,
-  });
+  return new ExpiryConfirmation({ ...guarded(o, stats, health, schedule), options: confirmationOptions(options), confirmed });
+}
+
+/** What suspicion and confirmation share: the round trip, the health unit's guard and grace, the wake schedule. */
+function guarded(
+  o: SupervisorOptions,
+  stats: MonitorStats,
+  health: SelfHealth<TrackedWindow>,
+  schedule: (w: TrackedWindow, at: number) => void,
+): GuardedJudgeParts<TrackedWindow> {
+  return { clock: o.clock, roundTrip: o.roundTrip, guard: health.guard, graceMs: o.graceMs, stats, wake: schedule };
 }
 
 /** The window machine with this monitor's implementations: episode names, silences, repeats. */
