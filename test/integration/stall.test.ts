@@ -5,30 +5,41 @@ import { fileURLToPath } from "node:url";
 import { AlertCollector, cleanup, client, natsServer, publishMetric, startMonitor, waitUntil } from "../helpers/nats.js";
 
 const PUBLISHER = fileURLToPath(new URL("../helpers/publisher-main.ts", import.meta.url));
+const TTL_MS = 1_000;
 
-test("event-loop stall - no false alert for peers that kept publishing; a dead peer is still alerted", async (t) => {
+/**
+ * A monitor with `graceMs` (stalls noticed past 500 ms), 50 peers publishing every ttl / 4 from
+ * another process (which keeps running while this one stalls), and a peer "dead" that sent one metric.
+ */
+async function fleetWithADeadPeer(t: Parameters<typeof natsServer>[0], graceMs: number) {
   const server = await natsServer(t);
-  const monitor = await startMonitor(t, server, { graceMs: 1_000, stallThresholdMs: 500 });
+  const monitor = await startMonitor(t, server, { graceMs, stallThresholdMs: 500 });
   const nc = await client(t, server);
   const alerts = await AlertCollector.start(t, nc);
-  const ttlMs = 1_000;
-
-  // 50 peers publish from another process, which keeps running while this one stalls.
-  const fleet = spawn(process.execPath, ["--import", "tsx", PUBLISHER, server.url, "50", String(ttlMs / 4), String(ttlMs)], {
+  const fleet = spawn(process.execPath, ["--import", "tsx", PUBLISHER, server.url, "50", String(TTL_MS / 4), String(TTL_MS)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   cleanup(t, () => fleet.kill("SIGKILL"));
   let out = "";
   fleet.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   await waitUntil(() => out.includes("publishing"), "the fleet publishing");
-  publishMetric(nc, { n: "ping", p: "dead", ttlMs });
+  publishMetric(nc, { n: "ping", p: "dead", ttlMs: TTL_MS });
   await waitUntil(() => monitor.supervisor.windowCount === 51, "51 windows");
+  return { server, monitor, nc, alerts };
+}
 
-  // Block this process (a long GC pause, a CPU-bound bug) for 3 ttls.
-  const until = Date.now() + 3 * ttlMs;
+/** Blocks this process for `ms`. */
+function stall(ms: number): void {
+  const until = Date.now() + ms;
   while (Date.now() < until) {
     /* stalled */
   }
+}
+
+test("event-loop stall - no false alert for peers that kept publishing; a dead peer is still alerted", async (t) => {
+  const { monitor, alerts } = await fleetWithADeadPeer(t, 1_000);
+  // Block this process (a long GC pause, a CPU-bound bug) for 3 ttls.
+  stall(3 * TTL_MS);
   await alerts.waitFor((a) => a.some((x) => x.peer === "dead"), "the dead peer's alert after the grace", 10_000);
   await waitUntil(() => monitor.stats.metricsStored > 51 * 5, "the fleet keeps being received");
   assert.deepEqual(
@@ -40,27 +51,10 @@ test("event-loop stall - no false alert for peers that kept publishing; a dead p
 });
 
 test("event-loop stall - a stall with the connection up is not an outage: the dead peer is alerted once what arrived meanwhile is read, not after the grace", async (t) => {
-  const server = await natsServer(t);
   // A grace far longer than the test: an alert held by it would never come.
-  const monitor = await startMonitor(t, server, { graceMs: 60_000, stallThresholdMs: 500 });
-  const nc = await client(t, server);
-  const alerts = await AlertCollector.start(t, nc);
-  const ttlMs = 1_000;
-  const fleet = spawn(process.execPath, ["--import", "tsx", PUBLISHER, server.url, "50", String(ttlMs / 4), String(ttlMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  cleanup(t, () => fleet.kill("SIGKILL"));
-  let out = "";
-  fleet.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  await waitUntil(() => out.includes("publishing"), "the fleet publishing");
-  publishMetric(nc, { n: "ping", p: "dead", ttlMs });
-  await waitUntil(() => monitor.supervisor.windowCount === 51, "51 windows");
-
+  const { monitor, alerts } = await fleetWithADeadPeer(t, 60_000);
   // A garbage collection of a large heap, as long as 3 ttls: every deadline passes meanwhile.
-  const until = Date.now() + 3 * ttlMs;
-  while (Date.now() < until) {
-    /* stalled */
-  }
+  stall(3 * TTL_MS);
   const resumed = Date.now();
   await alerts.waitFor((a) => a.some((x) => x.peer === "dead"), "the dead peer's alert", 10_000);
   const lagMs = Date.now() - resumed;
