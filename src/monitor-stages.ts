@@ -159,6 +159,7 @@ export function followMonitorHistory(g: Ground, units: WindowUnits, logged: bool
 /** The link probe and the connection's events tell the health unit, the road out and `life` how the bus is. */
 export function watchLink(g: Ground, outgoing: OutgoingBus, probe: LinkProbe, health: WindowUnits["health"], life: Parts["life"]): void {
   probe.start({ impaired: (r) => health.linkImpaired(r), recovered: (r) => health.linkRecovered(r) });
+  health.watchReads();
   watchConnection(g.nc, g.root.child({ component: "connection" }), {
     disconnected: () => {
       life.connected = false;

@@ -11,6 +11,7 @@ import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import { RESTORING, type LinkReport, type SelfOutageGuard } from "../window/self-outage.js";
 import { GraceNotice } from "./grace-notice.js";
+import { DOUBT_FACTOR, ReadWatch } from "./read-watch.js";
 
 /** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
 export interface RoundTrip {
@@ -56,6 +57,7 @@ export interface SelfHealthOptions<W> {
 export class SelfHealth<W> {
   private readonly conviction: Conviction<W>;
   private readonly graceNotice: GraceNotice;
+  private readonly reads: ReadWatch;
 
   constructor(private readonly o: SelfHealthOptions<W>) {
     this.conviction = new Conviction<W>(o.graceMs, {
@@ -66,6 +68,12 @@ export class SelfHealth<W> {
       deferred: () => o.stats.convictionsDeferred++,
     });
     this.graceNotice = new GraceNotice(this.guard, o.clock, o.stats, o.log);
+    this.reads = new ReadWatch({ clock: o.clock, roundTrip: o.roundTrip });
+  }
+
+  /** From now on, watch whether the monitor reads behind (`mayLearn`); stopped by `stop`. */
+  watchReads(): void {
+    this.reads.start();
   }
 
   /** Impaired while the link is, with the grace that follows (shared with early suspicion). */
@@ -86,6 +94,14 @@ export class SelfHealth<W> {
   /** True when a judgement made at `now` may be trusted: the link is fine and no grace runs. */
   mayJudge(now: number): boolean {
     return this.guard.convictableAt(now) <= now;
+  }
+
+  /**
+   * True when an arrival at `now` may teach its window's rhythm: judgements may be trusted and the
+   * monitor read it on time (not behind its own delay: read-watch.ts).
+   */
+  mayLearn(now: number): boolean {
+    return this.reads.readsOnTime(now) && this.mayJudge(now);
   }
 
   /** `w` woke at `now` with its deadline possibly passed: the conviction unit decides what follows. */
@@ -142,11 +158,13 @@ export class SelfHealth<W> {
    * during it, which impairs the link, does.
    */
   stalled(lateMs: number): void {
+    this.reads.late(this.o.clock.now(), DOUBT_FACTOR * lateMs);
     this.o.stats.stalls++;
     this.o.log.warn({ lateMs: Math.round(lateMs) }, "event loop stalled: due deadlines wait until what arrived meanwhile is read");
   }
 
   stop(): void {
+    this.reads.stop();
     this.graceNotice.stop();
   }
 }

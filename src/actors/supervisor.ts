@@ -149,7 +149,7 @@ export class Supervisor {
     this.o.stats.metricsStored++;
     w.arrivedExpired = m.d ? this.o.clocks.expiredOnArrival(m, now, wallOffset) : false;
     if (!m.d || w.arrivedExpired) return true;
-    w.arm(m, now, wallOffset, this.o.health.mayJudge(now)); // its rhythm learns the gap (not while in doubt), its machine hears
+    w.arm(m, now, wallOffset, this.o.health.mayLearn(now)); // its rhythm learns the gap (not while in doubt, nor read late), its machine hears
     const wakeAt = this.o.suspicion ? this.o.suspicion.wakeAt(w) : w.deadline;
     if (!this.o.scheduler.isScheduled(w) || w.wakeAt > wakeAt) this.o.scheduler.schedule(w, wakeAt);
     return true;

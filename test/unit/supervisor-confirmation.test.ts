@@ -151,3 +151,19 @@ test("confirmation - a confirmation time is judged like a deadline: only after a
   assert.deepEqual(h.alerts(), ["firing ping/P1"], "proved: it fires");
   assert.ok(h.elapsed() - last > 2 * I + MARGIN);
 });
+
+test("confirmation - a pause of the monitor's own event loop teaches its windows no lateness: a young window's crash fires as soon as without the pause", async () => {
+  const times: number[] = [];
+  for (const paused of [false, true]) {
+    const h = fleet();
+    h.units.health.watchReads();
+    await h.beat(["P1"], 20);
+    // The loop stands still for 400 ms just before the next metric is read: read 400 ms late.
+    if (paused) h.clock.stall(400);
+    await h.beat(["P1"], 20);
+    const last = h.elapsed() - I;
+    times.push(await alertAfter(h, "P1", last));
+    h.units.stop();
+  }
+  assert.equal(times[1], times[0], `the same wait after the last metric (${times[0]} ms)`);
+});
