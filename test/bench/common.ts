@@ -314,18 +314,51 @@ export function metricSubject(name: string, peer: string): string {
 
 /** Encoded metrics of every (name, peer), peer-major, with random values. */
 export function metricPayloads(names: readonly string[], peers: readonly string[], ttlMs: number, seed = 7): { subjects: string[]; payloads: Uint8Array[] } {
+  const fleet = packedMetrics(names, peers, ttlMs, seed);
+  return {
+    subjects: Array.from({ length: fleet.count }, (_, i) => fleet.subject(i)),
+    payloads: Array.from({ length: fleet.count }, (_, i) => fleet.payload(i)),
+  };
+}
+
+/** Metric `i` of a fleet: its subject and its encoded payload, made when asked. */
+export interface PackedMetrics {
+  count: number;
+  subject(i: number): string;
+  payload(i: number): Uint8Array;
+}
+
+/**
+ * The metrics of `metricPayloads` packed into one buffer, each one's subject and view made when it is
+ * sent: a million peers simulated in one process hold one buffer and their ids, not two million
+ * objects, so that the fleet's own garbage collections (which would make every peer late at once,
+ * as no real fleet of independent peers is) stay short.
+ */
+export function packedMetrics(names: readonly string[], peers: readonly string[], ttlMs: number, seed = 7): PackedMetrics {
   const rand = prng(seed);
-  const subjects: string[] = [];
-  const payloads: Uint8Array[] = [];
+  const count = names.length * peers.length;
+  const offsets = new Int32Array(count + 1);
+  const chunks: Uint8Array[] = [];
   const now = Date.now();
-  for (const peer of peers) {
-    for (const name of names) {
-      subjects.push(metricSubject(name, peer));
-      // Copy: msgpackr packs into a shared buffer that the next encode() reuses.
-      payloads.push(Uint8Array.from(encode(metricMap(name, peer, ttlMs, Math.floor(rand() * 2 ** 40), now))));
-    }
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const peer = peers[Math.floor(i / names.length)]!;
+    const name = names[i % names.length]!;
+    // Copy: msgpackr packs into a shared buffer that the next encode() reuses.
+    const bytes = Uint8Array.from(encode(metricMap(name, peer, ttlMs, Math.floor(rand() * 2 ** 40), now)));
+    chunks.push(bytes);
+    offsets[i] = at;
+    at += bytes.length;
   }
-  return { subjects, payloads };
+  offsets[count] = at;
+  const all = new Uint8Array(at);
+  for (let i = 0; i < count; i++) all.set(chunks[i]!, offsets[i]!);
+  chunks.length = 0;
+  return {
+    count,
+    subject: (i) => metricSubject(names[i % names.length]!, peers[Math.floor(i / names.length)]!),
+    payload: (i) => all.subarray(offsets[i]!, offsets[i + 1]!),
+  };
 }
 
 // ---- figures ---------------------------------------------------------------------------------

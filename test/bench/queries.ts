@@ -134,7 +134,9 @@ function merge(into: Latencies, more: Latencies): void {
 /** A fresh server and monitor process holding PEERS windows of NAME; `fn` gets a client connection. */
 async function withMonitor<T>(server: BenchServerOptions, fn: (nc: NatsConnection, monitor: Child) => Promise<T>): Promise<T> {
   return withServer(server, async ({ url }) => {
-    const monitor = await Child.start("receiver.ts", ["--mode", "monitor", "--nats", url]);
+    const config = process.env.PEERMON_QUERIES_CONFIG ? ["--config", process.env.PEERMON_QUERIES_CONFIG] : [];
+    const flags = process.env.PEERMON_QUERIES_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+    const monitor = await Child.start("receiver.ts", ["--mode", "monitor", "--nats", url, ...config], flags);
     const nc = await connect({ servers: url, name: "bench-queries" });
     try {
       const { subjects, payloads } = metricPayloads([NAME], peerIds(PEERS, 31), 60 * 60_000);

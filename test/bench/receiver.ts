@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "nats";
 import { decode } from "../../src/api/codec.js";
 import { resolveConfig, type ConfigInput } from "../../src/config.js";
@@ -64,6 +65,15 @@ async function profileStop(arg: unknown): Promise<void> {
   inspector.disconnect();
 }
 
+/** How late this process's event loop ran (what every message it read waited at most), since the last `loopDelay()`. */
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+function loopDelay() {
+  const d = { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 };
+  loop.reset();
+  return d;
+}
+
 function memory() {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
@@ -87,6 +97,7 @@ if (mode === "monitor") {
       windows: sup.windowCount,
       counters: monitor.stats.snapshot(),
       memory: memory(),
+      loop: loopDelay(),
     }),
     delivery: () => ({ delivery: monitor.delivery?.status() }),
     stop: () => monitor.stop(),
@@ -115,7 +126,7 @@ if (mode === "monitor") {
   const reply = new Uint8Array(Number(argValue(argv, "--bytes"))).fill(0x90);
   nc.subscribe("bench.echo", { callback: (err, m) => err || m.respond(reply) });
   await nc.flush();
-  serveParent({ stats: () => ({ memory: memory() }), stop: () => nc.close() });
+  serveParent({ stats: () => ({ memory: memory(), loop: loopDelay() }), stop: () => nc.close() });
 } else {
   throw new Error(`receiver: --mode must be monitor, baseline or echo, got ${mode}`);
 }

@@ -7,7 +7,7 @@
  * the time, Unix ms); stats { sent, due (what the schedule asked for so far), elapsedMs }; stop.
  */
 import { connect } from "nats";
-import { METRIC_NAMES, argValue, metricPayloads, peerIds, serveParent } from "./common.js";
+import { METRIC_NAMES, argValue, packedMetrics, peerIds, serveParent } from "./common.js";
 
 const argv = process.argv.slice(2);
 const servers = argValue(argv, "--nats")!;
@@ -16,8 +16,8 @@ const names = METRIC_NAMES.slice(0, Number(argValue(argv, "--names") ?? 10));
 const periodMs = Number(argValue(argv, "--period-ms"));
 const ttlMs = Number(argValue(argv, "--ttl-ms"));
 
-const { subjects, payloads } = metricPayloads(names, peerIds(peerCount, Number(argValue(argv, "--seed") ?? 51)), ttlMs);
-const total = subjects.length;
+const fleet = packedMetrics(names, peerIds(peerCount, Number(argValue(argv, "--seed") ?? 51)), ttlMs);
+const total = fleet.count;
 const rate = total / periodMs; // messages per ms
 const dead = new Uint8Array(peerCount);
 const nc = await connect({ servers, name: "bench-steady-publisher" });
@@ -30,14 +30,18 @@ let startedAt = 0;
 let slots = 0;
 let sent = 0;
 let timer: NodeJS.Timeout | undefined;
+/** The most a slot was sent after its time (ms) since the last `stats`: the fleet's own lateness. */
+let lateMaxMs = 0;
 
 function tick(): void {
-  const due = Math.floor((performance.now() - startedAt) * rate);
+  const now = performance.now();
+  const due = Math.floor((now - startedAt) * rate);
+  if (slots < due) lateMaxMs = Math.max(lateMaxMs, now - startedAt - slots / rate);
   const end = Math.min(due, slots + MAX_BURST);
   for (; slots < end; slots++) {
     const i = slots % total;
     if (dead[Math.floor(i / names.length)]) continue;
-    nc.publish(subjects[i]!, payloads[i]);
+    nc.publish(fleet.subject(i), fleet.payload(i));
     sent++;
   }
   timer = setTimeout(tick, slots < due ? 0 : TICK_MS);
@@ -52,7 +56,11 @@ serveParent({
     for (const p of (arg as { peers: number[] }).peers) dead[p] = 1;
     return performance.timeOrigin + performance.now();
   },
-  stats: () => ({ sent, due: Math.floor((performance.now() - startedAt) * rate), elapsedMs: performance.now() - startedAt }),
+  stats: () => {
+    const late = lateMaxMs;
+    lateMaxMs = 0;
+    return { sent, due: Math.floor((performance.now() - startedAt) * rate), elapsedMs: performance.now() - startedAt, lateMaxMs: late };
+  },
   stop: async () => {
     clearTimeout(timer);
     await nc.flush();

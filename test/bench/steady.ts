@@ -99,6 +99,8 @@ interface MonitorStats {
     detectionLagMaxMs: number;
   };
   memory: { rss: number; heapUsed: number };
+  /** The monitor's event loop delay since the last stats call. */
+  loop: { p99Ms: number; maxMs: number };
 }
 
 interface Sample {
@@ -115,6 +117,11 @@ interface Sample {
   storeDiskBytes: number;
   serverRss: number;
   load1: number;
+  /** The monitor's event loop delay since the previous sample, p99 and max (ms). */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** The most the fleet sent a metric after its time since the previous sample (ms). */
+  publisherLateMs: number;
 }
 
 export async function run(o: BenchOptions): Promise<ScenarioResult> {
@@ -222,7 +229,7 @@ async function collectAlerts(nc: NatsConnection): Promise<Alerts> {
 
 async function sample(monitor: Child, publisher: Child, nc: NatsConnection, server: BenchServer, atMs: number): Promise<Sample> {
   const m = await monitor.call<MonitorStats>("stats");
-  const p = await publisher.call<{ sent: number; due: number }>("stats");
+  const p = await publisher.call<{ sent: number; due: number; lateMaxMs: number }>("stats");
   return {
     atMs,
     received: m.counters.metricsReceived,
@@ -236,6 +243,9 @@ async function sample(monitor: Child, publisher: Child, nc: NatsConnection, serv
     storeDiskBytes: diskBytes(server.storeDir),
     serverRss: processRss(server.pid),
     load1: loadavg()[0]!,
+    loopP99Ms: m.loop.p99Ms,
+    loopMaxMs: m.loop.maxMs,
+    publisherLateMs: p.lateMaxMs,
   };
 }
 
@@ -306,6 +316,10 @@ function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorS
   const decidedMeanMs = decided > 0 ? (c.detectionLagSumMs - warm.counters.detectionLagSumMs) / decided : Number.NaN;
   const clean = falseAlerts === 0 && missed === 0 && duplicates === 0;
   const p = (q: number) => round(percentile(lags, q), 1);
+  const measured = samples.slice(1);
+  const loopP99 = Math.max(...measured.map((s) => s.loopP99Ms));
+  const loopMax = Math.max(...measured.map((s) => s.loopMaxMs));
+  const publisherLate = Math.max(...measured.map((s) => s.publisherLateMs));
   return {
     rows: [
       {
@@ -321,6 +335,10 @@ function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorS
       {
         figure: "steady: of which the monitor's own (deadline to the alert handed to the bus), mean / max",
         value: `${round(decidedMeanMs, 1)} / ${round(c.detectionLagMaxMs, 1)} ms`,
+      },
+      {
+        figure: "steady: what makes arrivals late: monitor event loop delay p99 (worst sample) / max, fleet's send lateness max",
+        value: `${round(loopP99, 1)} / ${round(loopMax, 1)} / ${round(publisherLate, 1)} ms`,
       },
       {
         figure: "steady: false alerts / missed / duplicated",
@@ -378,6 +396,9 @@ function summarize(plan: Plan, quick: boolean, samples: Sample[], warm: MonitorS
       steady_heap_bytes_per_window: Math.round(heapPerWindow),
       steady_decided_lag_mean_ms: round(decidedMeanMs, 1),
       steady_decided_lag_max_ms: round(c.detectionLagMaxMs, 1),
+      steady_monitor_loop_delay_p99_ms: round(loopP99, 1),
+      steady_monitor_loop_delay_max_ms: round(loopMax, 1),
+      steady_publisher_late_max_ms: round(publisherLate, 1),
       steady_store_bytes: last.storeBytes,
       steady_store_disk_bytes: last.storeDiskBytes,
       steady_checkpoint_writes_per_s: round(checkpointWritesPerS, 2),
