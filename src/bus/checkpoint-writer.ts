@@ -22,7 +22,7 @@ import type { Clock, TimerHandle } from "../clock.js";
 import { TUNING } from "../config.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import { MAX_BUCKETS, bucketCount, splitIntoBuckets } from "../window/buckets.js";
+import { MAX_BUCKETS, bucketCount, bucketOf } from "../window/buckets.js";
 import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
@@ -81,6 +81,9 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Work between two turns of the event loop, ms: a round never holds the loop longer. */
 const SLICE_MS = 5;
+
+/** Windows split into buckets between two checks for a turn of the event loop. */
+const SPLIT_CHUNK = 4_096;
 
 /** A sibling's announcement is heard this long after its round started, at most, beyond the round's own length, ms. */
 const ANNOUNCEMENT_SLACK_MS = 1_000;
@@ -216,7 +219,7 @@ export class CheckpointWriter {
     let count = this.layout(windows.length, before);
     for (;;) {
       const fresh = count !== before;
-      const tooLarge = await this.writeBuckets(k, splitIntoBuckets(windows, count), fresh, report, pending);
+      const tooLarge = await this.writeBuckets(k, await this.split(windows, count), fresh, report, pending);
       if (!tooLarge || count >= MAX_BUCKETS) break;
       this.bytesPerWindow *= 2; // a bucket outgrew a message: split finer, measured from now on
       count = Math.min(MAX_BUCKETS, count * 2);
@@ -247,6 +250,17 @@ export class CheckpointWriter {
       if (this.o.clock.now() >= this.cutoff) return false;
     }
     return false;
+  }
+
+  /** `windows` split into `count` buckets, a slice at a time (100k peer ids to hash at 1M windows would hold the loop). */
+  private async split(windows: readonly MetricWindow[], count: number): Promise<MetricWindow[][]> {
+    const out = Array.from({ length: count }, (): MetricWindow[] => []);
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      out[bucketOf(w.peer, count)]!.push(w);
+      if (i % SPLIT_CHUNK === SPLIT_CHUNK - 1) await this.maybeTurn();
+    }
+    return out;
   }
 
   /** A turn of the event loop once the current slice of work is used up. */
