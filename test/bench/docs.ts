@@ -50,7 +50,7 @@ const METHODS = `
 - Then a second replica starts beside it (windows from the live sibling): process start to serving; its answers are checked by SIGKILLing the first.
 
 **steady_*** (\`steady.ts\`)
-- A publisher process sends 100k peers x 10 names = 1M windows, each every 15 s with a 30 s ttl (67k msgs/s), to a monitor process with the default config, 150 s of warm-up (every window full) then 5 minutes measured (quick: 50k windows every 5 s, 20 s + 30 s), while 1,000 peers (100 quick) stop publishing in 10 batches.
+- A publisher process sends 100k peers x 10 names = 1M windows, each every 15 s with a 30 s ttl (67k msgs/s), to a monitor process with the default config, 150 s of warm-up (every window full) then 5 minutes measured (quick: 50k windows every 5 s, 20 s + 30 s), while 1,000 peers (100 quick) stop publishing in 10 batches. The fleet's metrics are packed in one buffer (a million simulated peers in one process must not pause together in its garbage collections, as no real fleet does); what makes arrivals late is reported: the monitor's event loop delay and the fleet's own send lateness.
 - Held = received >= 99% of sent, sent >= 97% of the schedule, no outage, no conviction deferred (a stall with the connection up starts no grace: counted, not judged); alert lag = arrival minus t + l from the alert; every dead window alerted once, nothing else; RSS sampled every 15 s (drift: mean of the second half against the first; judged in full mode); what the checkpoint stream holds and the server writes.
 
 **churn_windows_per_s** (\`churn.ts\`)
