@@ -77,7 +77,11 @@ function loopDelay() {
 async function heapStart(): Promise<void> {
   inspector.connect();
   await inspector.post("HeapProfiler.enable");
-  await inspector.post("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  await inspector.post("HeapProfiler.startSampling", {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
 }
 
 async function heapStop(arg: unknown): Promise<void> {
