@@ -62,7 +62,7 @@ export class ReadWatch {
   }
 
   start(): void {
-    if (this.timer === undefined) this.arm();
+    if (this.timer === undefined) this.tickLater();
   }
 
   stop(): void {
@@ -70,7 +70,7 @@ export class ReadWatch {
     this.timer = undefined;
   }
 
-  private arm(): void {
+  private tickLater(): void {
     this.expectedAt = this.o.clock.now() + this.tickMs;
     this.timer = this.o.clock.setTimer(() => this.tick(), this.tickMs);
   }
@@ -78,7 +78,7 @@ export class ReadWatch {
   private tick(): void {
     const now = this.o.clock.now();
     this.late(now, DOUBT_FACTOR * (now - this.expectedAt));
-    this.arm();
+    this.tickLater();
     if (this.o.roundTrip && this.outSince === undefined) {
       const since = now;
       this.outSince = since;
