@@ -47,6 +47,13 @@ test("nats restart - no false alert for peers that kept publishing; a peer that 
   await server.restart();
   await waitUntil(() => !monitor.health.impaired, "the monitor reconnects", 20_000);
   await waitUntil(() => !peers.isClosed() && peers.info !== undefined, "peers reconnect", 20_000);
+  // The watcher follows live alerts: one published before its subscription is back on the server is
+  // missed (as the contract says), so it must be back before the dead peer's alert can fire; and the
+  // monitor must hear the live peers again before "doomed" says its last word.
+  await waitUntil(() => !watcher.isClosed() && watcher.info !== undefined, "the watcher reconnects", 20_000);
+  await watcher.flush();
+  const heard = monitor.stats.metricsReceived;
+  await waitUntil(() => monitor.stats.metricsReceived > heard, "the monitor hears the live peers again", 20_000);
 
   // "doomed" has a 60 s ttl but it is not the point; make it die now: its last metric had expired.
   publishMetric(peers, { n: "ping", p: "doomed", ttlMs: 100 });
