@@ -14,6 +14,14 @@ export const TUNING = Object.freeze({
    * half-open TCP connection is noticed in about 20 s by the client (the link probe is faster). */
   pingIntervalMs: 10_000,
   maxPingsOut: 2,
+  /**
+   * How the monitor tells it reads late (actors/read-watch.ts): a tick every readWatchTickMs, and a
+   * delay of readLateMs or more (a tick that late, a round trip out that long) puts reads in doubt.
+   * 25 ms is above a timer's jitter and one socket read's cost on a busy host, and well below the
+   * rhythm's smallest margin (100 ms), so what is learned stays finer than any margin it sets.
+   */
+  readWatchTickMs: 20,
+  readLateMs: 25,
   /** Each shutdown step (services, peerset, alerts, drain) waits at most this long, ms, so that a
    * monitor whose server is gone still stops. */
   stopStepMs: 2_000,

@@ -18,6 +18,7 @@
  * Delays under `thresholdMs` are a timer's jitter and the cost of one socket read.
  */
 import type { Clock, TimerHandle } from "../clock.js";
+import { TUNING } from "../config.js";
 import type { RoundTrip } from "./self-health.js";
 
 /** How long after a late tick arrivals are in doubt, in multiples of its lateness. */
@@ -27,9 +28,9 @@ export interface ReadWatchOptions {
   clock: Clock;
   /** Round trips to the bus (none: only the event loop is watched). */
   roundTrip?: RoundTrip;
-  /** @default 20 */
+  /** @default TUNING.readWatchTickMs */
   tickMs?: number;
-  /** @default 25 */
+  /** @default TUNING.readLateMs */
   thresholdMs?: number;
 }
 
@@ -44,8 +45,8 @@ export class ReadWatch {
   private readonly thresholdMs: number;
 
   constructor(private readonly o: ReadWatchOptions) {
-    this.tickMs = o.tickMs ?? 20;
-    this.thresholdMs = o.thresholdMs ?? 25;
+    this.tickMs = o.tickMs ?? TUNING.readWatchTickMs;
+    this.thresholdMs = o.thresholdMs ?? TUNING.readLateMs;
   }
 
   /** True when what is read at `now` was read on time (the monitor is not reading behind). */
@@ -56,8 +57,8 @@ export class ReadWatch {
     return now >= this.doubtUntil;
   }
 
-  /** Reads until `ms` after `now` may have waited (the event loop stood still: SelfHealth's stall). */
-  late(now: number, ms: number): void {
+  /** Reads until `ms` after `now` may have waited. */
+  private late(now: number, ms: number): void {
     if (ms >= this.thresholdMs) this.doubtUntil = Math.max(this.doubtUntil, now + ms);
   }
 

@@ -11,7 +11,7 @@ import type { MonitorStats } from "../stats.js";
 import { Conviction } from "../window/conviction.js";
 import { RESTORING, type LinkReport, type SelfOutageGuard } from "../window/self-outage.js";
 import { GraceNotice } from "./grace-notice.js";
-import { DOUBT_FACTOR, ReadWatch } from "./read-watch.js";
+import { ReadWatch } from "./read-watch.js";
 
 /** A round trip to the bus: `done(true)` when it came back, `done(false)` when it failed. */
 export interface RoundTrip {
@@ -158,7 +158,6 @@ export class SelfHealth<W> {
    * during it, which impairs the link, does.
    */
   stalled(lateMs: number): void {
-    this.reads.late(this.o.clock.now(), DOUBT_FACTOR * lateMs);
     this.o.stats.stalls++;
     this.o.log.warn({ lateMs: Math.round(lateMs) }, "event loop stalled: due deadlines wait until what arrived meanwhile is read");
   }

@@ -22,7 +22,7 @@ import type { Clock, TimerHandle } from "../clock.js";
 import { TUNING } from "../config.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { MonitorStats } from "../stats.js";
-import { MAX_BUCKETS, bucketCount, bucketOf } from "../window/buckets.js";
+import { MAX_BUCKETS, bucketCount, splitIntoBuckets } from "../window/buckets.js";
 import { msToNs } from "../window/deadline.js";
 import type { MetricWindow } from "../window/metric-window.js";
 import { BATCH_BYTES_PER_WINDOW, encodeWindowBatch } from "../window/window-batch.js";
@@ -254,11 +254,10 @@ export class CheckpointWriter {
 
   /** `windows` split into `count` buckets, a slice at a time (100k peer ids to hash at 1M windows would hold the loop). */
   private async split(windows: readonly MetricWindow[], count: number): Promise<MetricWindow[][]> {
-    const out = Array.from({ length: count }, (): MetricWindow[] => []);
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i]!;
-      out[bucketOf(w.peer, count)]!.push(w);
-      if (i % SPLIT_CHUNK === SPLIT_CHUNK - 1) await this.maybeTurn();
+    const out = splitIntoBuckets<MetricWindow>([], count);
+    for (let i = 0; i < windows.length; i += SPLIT_CHUNK) {
+      splitIntoBuckets(windows.slice(i, i + SPLIT_CHUNK), count, out);
+      await this.maybeTurn();
     }
     return out;
   }

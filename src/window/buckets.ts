@@ -26,9 +26,12 @@ export function bucketOf(peer: string, buckets: number): number {
   return partitionOf(peer, buckets);
 }
 
-/** `items` split by the bucket of their peer. */
-export function splitIntoBuckets<T extends { readonly peer: string }>(items: Iterable<T>, buckets: number): T[][] {
-  const out = Array.from({ length: buckets }, (): T[] => []);
-  for (const item of items) out[bucketOf(item.peer, buckets)]!.push(item);
-  return out;
+/** `items` split by the bucket of their peer, added to `into` (a split made in slices) or to new buckets. */
+export function splitIntoBuckets<T extends { readonly peer: string }>(
+  items: Iterable<T>,
+  buckets: number,
+  into: T[][] = Array.from({ length: buckets }, (): T[] => []),
+): T[][] {
+  for (const item of items) into[bucketOf(item.peer, buckets)]!.push(item);
+  return into;
 }
