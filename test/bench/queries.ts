@@ -13,6 +13,8 @@
  * (10k msgs/s: each request finds the name changed and its reply rebuilt), latest_p99_under_ingest_ms.
  * With --profile, the monitor writes queries-monitor.cpuprofile over the concurrent requests (the
  * sequential latencies stay free of profiler overhead).
+ * PEERMON_QUERIES_CONFIG='{...}' runs the monitor with other settings, PEERMON_QUERIES_NODE_FLAGS
+ * with Node flags (e.g. "--trace-gc"), the baseline unchanged.
  */
 import { connect, type NatsConnection } from "nats";
 import { PeerMonitorClient } from "../../src/client/client.js";

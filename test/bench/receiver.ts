@@ -74,22 +74,6 @@ function loopDelay() {
   return d;
 }
 
-async function heapStart(): Promise<void> {
-  inspector.connect();
-  await inspector.post("HeapProfiler.enable");
-  await inspector.post("HeapProfiler.startSampling", {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  } as never);
-}
-
-async function heapStop(arg: unknown): Promise<void> {
-  const { profile } = await inspector.post("HeapProfiler.stopSampling");
-  writeFileSync((arg as { file: string }).file, JSON.stringify(profile));
-  inspector.disconnect();
-}
-
 function memory() {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
@@ -108,8 +92,6 @@ if (mode === "monitor") {
     expect: expectMessages,
     profileStart,
     profileStop,
-    heapStart,
-    heapStop,
     stats: () => ({
       ...timing(),
       windows: sup.windowCount,

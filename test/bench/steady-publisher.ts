@@ -4,7 +4,8 @@
  * timers do), so the rate is windows / period.
  *   --nats URL --peers N --names K --period-ms P --ttl-ms T [--seed S (of the peer ids, default 51)]
  * Calls: start; kill { peers: number[] } (peers, by index, that stop publishing for good; answers
- * the time, Unix ms); stats { sent, due (what the schedule asked for so far), elapsedMs }; stop.
+ * the time, Unix ms); stats { sent, due (what the schedule asked for so far), elapsedMs, lateMaxMs (the most a metric
+ * was sent after its time since the last stats) }; stop.
  */
 import { connect } from "nats";
 import { METRIC_NAMES, argValue, packedMetrics, peerIds, serveParent } from "./common.js";
