@@ -6,6 +6,7 @@ require (
 	github.com/ipfs-cluster/ipfs-cluster v1.1.6
 	github.com/ipfs/go-cid v0.6.1
 	github.com/ipfs/go-datastore v0.9.1
+	github.com/ipfs/go-ds-pebble v0.5.11
 	github.com/ipfs/go-fs-lock v0.1.1
 	github.com/ipfs/go-log/v2 v2.9.1
 	github.com/kelseyhightower/envconfig v1.4.0
@@ -101,7 +102,6 @@ require (
 	github.com/ipfs/go-ds-badger3 v0.1.5 // indirect
 	github.com/ipfs/go-ds-crdt v0.6.8 // indirect
 	github.com/ipfs/go-ds-leveldb v0.5.2 // indirect
-	github.com/ipfs/go-ds-pebble v0.5.11 // indirect
 	github.com/ipfs/go-dsqueue v0.2.0 // indirect
 	github.com/ipfs/go-ipfs-cmds v0.8.2 // indirect
 	github.com/ipfs/go-ipfs-pq v0.0.4 // indirect

@@ -77,7 +77,8 @@ func Start(ctx context.Context, cfg *Config, opts Options) (*Peer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the datastore: %w", err)
 	}
-	p := &Peer{Store: store}
+	// Guarded: a component may still write to the store after the cluster's shutdown returned.
+	p := &Peer{Store: guardStore(store)}
 	if err := p.build(ctx, cfg, consensus, opts); err != nil {
 		p.close()
 		return nil, err
