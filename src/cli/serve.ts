@@ -8,6 +8,7 @@ import { createLogger, type Logger } from "../log.js";
 import { Monitor } from "../monitor.js";
 import { acceptsClients, LocalNatsServer } from "./local-nats.js";
 import { lacksOfNatsConf } from "./server-check.js";
+import { applyServeV8Flags } from "./v8-settings.js";
 
 /** The repo's development configuration, two levels above this file (src/cli or dist/cli). */
 export const REPO_NATS_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url));
@@ -18,6 +19,7 @@ export interface ServeOptions {
 }
 
 export async function serve(config: MonitorConfig, options: ServeOptions): Promise<void> {
+  applyServeV8Flags();
   const log = createLogger(config.logLevel);
   let local: Promise<LocalNatsServer | undefined> = Promise.resolve(undefined);
   let monitor: Monitor | undefined;

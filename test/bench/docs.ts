@@ -43,7 +43,7 @@ const METHODS = `
 
 **latest_p99_ms, latest_ratio** (\`queries.ts\`)
 - A monitor process holds 10k peers of one name; one request first against the repo's nats.conf as is (does the 1.3 MB reply fit max_payload?), then the timing on a server with max_payload 8 MB.
-- 1000 sequential raw requests on \`peermon.latest.<name>\` (time until the reply arrived; 500 quick) alternate in blocks of 50 with as many to a bare nats.js responder of the same reply size (another process): latest_ratio = the monitor's p99 / the responder's p99; then 200 through the SDK (decoding 10k metrics), 1000 with 8 in flight (replies/s).
+- 1000 sequential raw requests on \`peermon.latest.<name>\` (time until the reply arrived; 500 quick) alternate in blocks of 50 with as many to a bare nats.js responder of the same reply size (another process): latest_ratio = the monitor's p99 / the responder's p99 (the monitor process with \`peermon serve\`'s V8 settings, src/cli/v8-settings.ts; the responder with Node's defaults); then 200 through the SDK (decoding 10k metrics), 1000 with 8 in flight (replies/s).
 
 **restart_answer_ms** (\`restart.ts\`)
 - \`peermon serve\` processes on the build in dist/ hold 10k peers x 10 names = 100k windows (20k quick), each published twice; after two checkpoint rounds the only one is SIGKILLed and a new one started: restart_answer_ms = its process start to the first \`latest\` answer listing every peer with its newest value (every earlier answer counted as wrong).

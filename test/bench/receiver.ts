@@ -18,6 +18,7 @@ import { decode } from "../../src/api/codec.js";
 import { resolveConfig, type ConfigInput } from "../../src/config.js";
 import { Monitor } from "../../src/monitor.js";
 import { MetricIntake } from "../../src/bus/intake.js";
+import { applyServeV8Flags } from "../../src/cli/v8-settings.js";
 import { argValue, emit, serveParent } from "./common.js";
 
 const argv = process.argv.slice(2);
@@ -86,6 +87,7 @@ if (mode === "monitor") {
     receive.apply(this, args);
     counted();
   };
+  applyServeV8Flags(); // as `peermon serve` does
   const monitor = await Monitor.start(resolveConfig({ logLevel: "silent", ...overrides, nats: { servers } }));
   const sup = monitor.supervisor;
   serveParent({
