@@ -199,10 +199,12 @@ test("delivery webhook - the monitor's STATS and `peermon status` show each sink
   const server = await natsServer(t);
   const receiver = await TestReceiver.start(t);
   const secretUrl = receiver.url.replace("http://", "http://user:hunter2@");
-  await startMonitor(t, server, { ...TEST_DELIVERY, webhookUrl: secretUrl, webhookSecret: "s3cret" });
+  const monitor = await startMonitor(t, server, { ...TEST_DELIVERY, webhookUrl: secretUrl, webhookSecret: "s3cret" });
   const nc = await client(t, server);
   publishMetric(nc, { n: "ping", p: "P1", ttlMs: 300 });
   await receiver.waitFor((r) => r.length === 1, "the firing alert");
+  // The receiver has the POST before the monitor has its answer: wait until the delivery is counted.
+  await waitUntil(() => monitor.delivery?.status().sinks[0]?.counters.delivered === 1, "the delivery counted");
   const data: { delivery: { sinks: { kind: string; url: string }[] } | null }[] = [];
   for await (const s of await nc.services.client().stats("peermon")) data.push(s.endpoints?.find((e) => e.data)?.data as never);
   const sinks = data[0]!.delivery!.sinks;
