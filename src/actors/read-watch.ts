@@ -51,14 +51,15 @@ export class ReadWatch {
 
   /** True when what is read at `now` was read on time (the monitor is not reading behind). */
   readsOnTime(now: number): boolean {
-    this.doubt(now, now - this.expectedAt, DOUBT_FACTOR);
+    const overdue = now - this.expectedAt;
+    if (overdue >= this.thresholdMs) this.late(now, DOUBT_FACTOR * overdue);
     if (this.outSince !== undefined && now - this.outSince >= this.thresholdMs) return false;
     return now >= this.doubtUntil;
   }
 
-  /** A delay of `delayMs` seen at `now`, from the threshold up: reads until `factor` x it later may have waited. */
-  private doubt(now: number, delayMs: number, factor: number): void {
-    if (delayMs >= this.thresholdMs) this.doubtUntil = Math.max(this.doubtUntil, now + factor * delayMs);
+  /** Reads until `ms` after `now` may have waited. */
+  private late(now: number, ms: number): void {
+    if (ms >= this.thresholdMs) this.doubtUntil = Math.max(this.doubtUntil, now + ms);
   }
 
   start(): void {
@@ -77,7 +78,7 @@ export class ReadWatch {
 
   private tick(): void {
     const now = this.o.clock.now();
-    this.doubt(now, now - this.expectedAt, DOUBT_FACTOR);
+    this.late(now, DOUBT_FACTOR * (now - this.expectedAt));
     this.tickLater();
     if (this.o.roundTrip && this.outSince === undefined) {
       const since = now;
@@ -86,7 +87,7 @@ export class ReadWatch {
         if (this.outSince !== since) return;
         this.outSince = undefined;
         const at = this.o.clock.now();
-        this.doubt(at, at - since, 1);
+        this.late(at, at - since);
       });
     }
   }
