@@ -16,7 +16,8 @@ export const TUNING = Object.freeze({
   maxPingsOut: 2,
   /**
    * How the monitor tells it reads late (actors/read-watch.ts): a tick every readWatchTickMs, and a
-   * delay of readLateMs or more (a tick that late, a round trip out that long) puts reads in doubt.
+   * delay of readLateMs or more (a round trip out that long, a tick an arrival finds that overdue;
+   * the tick itself from a quarter of it, read-watch.ts says why) puts reads in doubt.
    * 25 ms is above a timer's jitter and one socket read's cost on a busy host, and well below the
    * rhythm's smallest margin (100 ms), so what is learned stays finer than any margin it sets.
    */
